@@ -1,0 +1,76 @@
+import type { EnvSource } from '../types.ts'
+import { displayPath } from '../workspace/load-workspace.ts'
+import type { Plan } from '../workspace/resolve-plan.ts'
+
+/** Values of these keys are shown; every other value is masked, since any of them may be a secret. */
+const SHOWN_KEYS = new Set(['NODE_ENV'])
+const MASK = '***'
+
+export function maskValue(key: string, value: string): string {
+  return SHOWN_KEYS.has(key) || value === '' ? value : MASK
+}
+
+/** The plan as data for `explain --json`: everything PM2 gets, with environment values masked. */
+export function planToJson({ workspace, workers }: Plan) {
+  const selected = new Set(workers.map(w => w.name))
+  return {
+    root: workspace.root,
+    configFile: workspace.configFile,
+    namespace: workspace.namespace,
+    mode: workspace.mode,
+    workers: workers.map(({ name, group, heartbeat, interpreter, interpreterPath, script, startOptions }) => {
+      const { env, ...options } = startOptions
+      const sources = workers.find(w => w.name === name)!.env
+      return {
+        name,
+        group,
+        heartbeat,
+        interpreter,
+        interpreterPath,
+        script,
+        options,
+        env: Object.fromEntries(Object.entries(env).map(([key, value]) =>
+          [key, { value: maskValue(key, value), source: sources[key]!.source }])),
+      }
+    }),
+    notSelected: workspace.workers.filter(w => !selected.has(w.name)).map(w => ({
+      name: w.name,
+      group: w.group,
+      reason: w.activated ? 'not selected' : 'deactivated',
+    })),
+  }
+}
+
+/** The plan for people: one block per worker, shell variables summarised rather than listed. */
+export function formatPlan(plan: Plan): string {
+  const data = planToJson(plan)
+  const lines = [
+    `workspace ${data.namespace} (${displayPath(data.configFile)}), ${data.mode} rules`,
+    '',
+  ]
+  for (const worker of data.workers) {
+    lines.push(`${worker.name}  group ${worker.group}${worker.heartbeat ? `  heartbeat ${worker.heartbeat}` : ''}`)
+    lines.push(`  interpreter  ${worker.interpreter} (${worker.interpreterPath})`)
+    lines.push(`  script       ${displayPath(worker.script)}`)
+    lines.push('  options')
+    for (const [key, value] of Object.entries(worker.options)) {
+      if (key !== 'name' && key !== 'script')
+        lines.push(`    ${key}: ${JSON.stringify(value)}`)
+    }
+    const env = Object.entries(worker.env)
+    const fromShell = env.filter(([, { source }]) => source === 'shell').length
+    lines.push(`  env (values masked; ${fromShell} more inherited from the shell, see --json)`)
+    for (const [key, { value, source }] of env) {
+      if (source !== 'shell')
+        lines.push(`    ${key}=${value}  (${describeSource(source)})`)
+    }
+    lines.push('')
+  }
+  if (data.notSelected.length > 0)
+    lines.push(`not selected: ${data.notSelected.map(w => `${w.name} (${w.reason})`).join(', ')}`)
+  return lines.join('\n').trimEnd()
+}
+
+function describeSource(source: EnvSource): string {
+  return source === 'mode' ? 'set by the mode' : `from ${source}`
+}

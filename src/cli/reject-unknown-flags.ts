@@ -1,0 +1,61 @@
+import type { ArgDef, ArgsDef, CittyPlugin } from 'citty'
+import { WorkspaceError } from '../errors.ts'
+import { didYouMean } from '../workspace/suggest.ts'
+
+const BUILTIN_FLAGS = ['help', 'h', 'version', 'v']
+
+/**
+ * citty accepts any flag; a mistyped `--group` would silently select the default. This plugin
+ * makes an unknown flag or a stray argument an error before the command runs.
+ */
+export function rejectUnknownFlags(commandName: string): CittyPlugin {
+  return {
+    name: 'reject-unknown-flags',
+    async setup({ rawArgs, cmd }) {
+      const argsDef = (typeof cmd.args === 'function' ? await cmd.args() : await cmd.args) ?? {}
+      const known = knownFlags(argsDef)
+      for (const [index, arg] of rawArgs.entries()) {
+        if (arg === '--')
+          return
+        if (!arg.startsWith('-')) {
+          if (!takesValue(rawArgs[index - 1], argsDef))
+            throw new WorkspaceError(`\`${commandName}\` takes no argument "${arg}"; to select workers write --workers=${arg}`)
+          continue
+        }
+        const name = arg.replace(/^-{1,2}/, '').split('=')[0]!
+        if (!known.has(name))
+          throw new WorkspaceError(`unknown flag ${arg.split('=')[0]}${didYouMean(name, [...known].filter(f => f.length > 1))} for \`${commandName}\`; run \`${commandName} --help\` for its flags`)
+      }
+    },
+  }
+}
+
+function knownFlags(argsDef: ArgsDef): Set<string> {
+  const known = new Set(BUILTIN_FLAGS)
+  for (const [name, def] of Object.entries(argsDef)) {
+    const names = [name, toKebab(name), ...aliases(def)]
+    for (const n of names) {
+      known.add(n)
+      if (def.type === 'boolean')
+        known.add(`no-${n}`)
+    }
+  }
+  return known
+}
+
+/** True when `flag` takes the next word as its value (`--workers a,b`). */
+function takesValue(flag: string | undefined, argsDef: ArgsDef): boolean {
+  if (!flag?.startsWith('-') || flag.includes('='))
+    return false
+  const name = flag.replace(/^-{1,2}/, '')
+  return Object.entries(argsDef).some(([key, def]) =>
+    (def.type === 'string' || def.type === 'enum') && (key === name || toKebab(key) === name || aliases(def).includes(name)))
+}
+
+function aliases(def: ArgDef): string[] {
+  return 'alias' in def ? [def.alias ?? []].flat() : []
+}
+
+function toKebab(name: string): string {
+  return name.replace(/[A-Z]/g, c => `-${c.toLowerCase()}`)
+}

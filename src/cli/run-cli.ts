@@ -1,0 +1,49 @@
+import { stripVTControlCharacters } from 'node:util'
+import { type CommandDef, runCommand, showUsage } from 'citty'
+import { isUserError } from '../errors.ts'
+
+/**
+ * Runs the CLI and owns the process's exit: a user mistake is one line on stderr and exit 1, a bug
+ * keeps its stack. Commands return an exit code (or nothing, for 0) instead of exiting themselves.
+ */
+export async function runCli(main: CommandDef<any>, rawArgs = process.argv.slice(2)): Promise<never> {
+  try {
+    if (rawArgs.length === 0 || rawArgs.includes('--help') || rawArgs.includes('-h')) {
+      await showUsage(...await findCommand(main, rawArgs))
+      process.exit(rawArgs.length === 0 ? 1 : 0)
+    }
+    const { result } = await runCommand(main, { rawArgs })
+    process.exit(typeof result === 'number' ? result : 0)
+  }
+  catch (error) {
+    if (isUserError(error) || isCittyError(error))
+      console.error(`error: ${stripVTControlCharacters((error as Error).message)}${await commandHint(main, error)}`)
+    else
+      console.error(error)
+    process.exit(1)
+  }
+}
+
+/** The subcommand `rawArgs` names, with its parent, for `--help`. */
+async function findCommand(main: CommandDef<any>, rawArgs: string[]): Promise<[CommandDef<any>, CommandDef<any>?]> {
+  const name = rawArgs.find(arg => !arg.startsWith('-'))
+  const subCommands = typeof main.subCommands === 'function' ? await main.subCommands() : await main.subCommands
+  const entry = name ? subCommands?.[name] : undefined
+  if (!entry)
+    return [main]
+  const sub = typeof entry === 'function' ? await entry() : await entry
+  return [sub, main]
+}
+
+/** After "Unknown command", the commands there are. */
+async function commandHint(main: CommandDef<any>, error: unknown): Promise<string> {
+  if ((error as { code?: string }).code !== 'E_UNKNOWN_COMMAND')
+    return ''
+  const subCommands = typeof main.subCommands === 'function' ? await main.subCommands() : await main.subCommands
+  return `; the commands are ${Object.keys(subCommands ?? {}).join(', ')}`
+}
+
+/** citty's own usage errors (unknown command), which say what is wrong already. */
+function isCittyError(error: unknown): boolean {
+  return error instanceof Error && error.name === 'CLIError'
+}

@@ -1,0 +1,27 @@
+import type { ArgsDef } from 'citty'
+import type { Selection } from '../types.ts'
+import { parseList } from '../workspace/select-workers.ts'
+
+/** The flags every command that acts on workers takes. */
+export const selectionArgs = {
+  workers: {
+    type: 'string',
+    description: 'Workers to act on, by name (comma-separated)',
+    valueHint: 'a,b',
+  },
+  group: {
+    type: 'string',
+    description: 'Groups to act on (comma-separated); with --workers, the union of both',
+    valueHint: 'g1,g2',
+  },
+  cwd: {
+    type: 'string',
+    description: 'Folder that holds pm.config.ts',
+    valueHint: 'dir',
+  },
+} as const satisfies ArgsDef
+
+/** The parsed selection flags as a `Selection`. */
+export function toSelection(args: { workers?: string, group?: string }): Selection {
+  return { workers: parseList('workers', args.workers), groups: parseList('group', args.group) }
+}

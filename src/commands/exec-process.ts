@@ -1,0 +1,19 @@
+#!/usr/bin/env -S bun --no-env-file
+import { defineCommand } from 'citty'
+import { runCli } from '../cli/run-cli.ts'
+import pkg from '../../package.json' with { type: 'json' }
+
+const main = defineCommand({
+  meta: {
+    name: 'bun-pm',
+    version: pkg.version,
+    description: 'Run the workers of pm.config.ts under PM2: `dev` in the foreground, `start` on the daemon',
+  },
+  subCommands: {
+    dev: () => import('./dev.ts').then(m => m.default),
+    start: () => import('./start.ts').then(m => m.default),
+    explain: () => import('./explain.ts').then(m => m.default),
+  },
+})
+
+await runCli(main)

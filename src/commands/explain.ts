@@ -1,0 +1,28 @@
+import { defineCommand } from 'citty'
+import { formatPlan, planToJson } from '../cli/format-plan.ts'
+import { rejectUnknownFlags } from '../cli/reject-unknown-flags.ts'
+import type { Mode } from '../types.ts'
+import { resolvePlan } from '../workspace/resolve-plan.ts'
+import { selectionArgs, toSelection } from './_shared.ts'
+
+export default defineCommand({
+  meta: {
+    name: 'explain',
+    description: 'Print what dev or start would hand to PM2 for a selection, without starting anything',
+  },
+  args: {
+    ...selectionArgs,
+    mode: {
+      type: 'enum',
+      options: ['dev', 'start'],
+      default: 'dev',
+      description: 'Which rules apply: dev (default selection: every activated worker) or start (group primary)',
+    },
+    json: { type: 'boolean', description: 'Print the plan as JSON' },
+  },
+  plugins: [rejectUnknownFlags('explain')],
+  async run({ args }) {
+    const plan = await resolvePlan({ cwd: args.cwd, mode: args.mode as Mode, selection: toSelection(args) })
+    console.log(args.json ? JSON.stringify(planToJson(plan), null, 2) : formatPlan(plan))
+  },
+})

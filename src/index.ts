@@ -1,0 +1,16 @@
+import type { Workspace } from './types.ts'
+
+export type { EnvSource, Interpreter, Mode, Selection, Worker, WorkerOptions, Workspace } from './types.ts'
+export { BUILTIN_DEFAULTS } from './workspace/defaults.ts'
+
+/**
+ * Declares the workspace in `pm.config.ts`. It returns its argument unchanged: it exists so that
+ * the editor checks and explains the config.
+ * @example
+ * export default defineWorkspace({
+ *   workers: [{ name: 'web', bun: 'workers/web.ts', options: { env: { PORT: '3000' } } }],
+ * })
+ */
+export function defineWorkspace(workspace: Workspace): Workspace {
+  return workspace
+}

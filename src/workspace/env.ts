@@ -1,0 +1,75 @@
+import { existsSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { parse } from 'dotenv'
+import { WorkspaceError } from '../errors.ts'
+import type { EnvSource, Mode } from '../types.ts'
+
+/** The files read from the workspace root, lowest precedence first. */
+export const ENV_FILES = ['.env', '.env.local'] as const
+
+/** Each variable with the layer it came from; later layers win. */
+export type LayeredEnv = Record<string, { value: string, source: EnvSource }>
+
+const NODE_ENV_BY_MODE: Record<Mode, string> = { dev: 'development', start: 'production' }
+
+/** Keys this module put into `process.env`, so that a second load does not mistake them for the shell's. */
+const injected = new Map<string, string>()
+
+/**
+ * The environment every worker of the workspace starts from: `.env`, then `.env.local`, then the
+ * launcher's own environment (the shell wins over the files), then `NODE_ENV` for the mode when
+ * nobody set it.
+ *
+ * File values are also put into `process.env` where it has none, as dotenv does, so that
+ * `pm.config.ts` can read them.
+ */
+export function loadBaseEnv(root: string, mode: Mode): LayeredEnv {
+  forgetInjected()
+  const env: LayeredEnv = {}
+  for (const file of ENV_FILES) {
+    for (const [key, value] of Object.entries(readEnvFile(join(root, file))))
+      env[key] = { value, source: file }
+  }
+  for (const [key, value] of Object.entries(process.env)) {
+    if (value !== undefined)
+      env[key] = { value, source: 'shell' }
+  }
+  env.NODE_ENV ??= { value: NODE_ENV_BY_MODE[mode], source: 'mode' }
+  for (const [key, { value, source }] of Object.entries(env)) {
+    if (source !== 'shell') {
+      process.env[key] = value
+      injected.set(key, value)
+    }
+  }
+  return env
+}
+
+/** Takes back what an earlier load injected, unless something changed it since. */
+function forgetInjected(): void {
+  for (const [key, value] of injected) {
+    if (process.env[key] === value)
+      delete process.env[key]
+  }
+  injected.clear()
+}
+
+/** Lays `vars` over `env` as coming from `source`. */
+export function layerEnv(env: LayeredEnv, vars: Record<string, unknown> | undefined, source: EnvSource): LayeredEnv {
+  const out = { ...env }
+  for (const [key, value] of Object.entries(vars ?? {})) {
+    if (value !== undefined && value !== null)
+      out[key] = { value: String(value), source }
+  }
+  return out
+}
+
+function readEnvFile(path: string): Record<string, string> {
+  if (!existsSync(path))
+    return {}
+  try {
+    return parse(readFileSync(path))
+  }
+  catch (error) {
+    throw new WorkspaceError(`${path}: cannot be read (${(error as Error).message}); fix its permissions or remove it`, { cause: error })
+  }
+}

@@ -1,0 +1,74 @@
+import { accessSync, constants, realpathSync, statSync } from 'node:fs'
+import { basename, delimiter, dirname, join } from 'node:path'
+import { WorkspaceError } from '../errors.ts'
+import type { Interpreter } from '../types.ts'
+
+export const INTERPRETERS = ['bun', 'node', 'tsx'] as const satisfies readonly Interpreter[]
+
+const INSTALL_HINT: Record<Interpreter, string> = {
+  bun: 'install it with `npm install -D bun` in the workspace, or from https://bun.sh',
+  node: 'install Node.js (https://nodejs.org) so that `node` is on PATH',
+  tsx: 'install it with `npm install -D tsx` in the workspace',
+}
+
+/** True for the names `options.interpreter` accepts. */
+export function isInterpreter(value: unknown): value is Interpreter {
+  return typeof value === 'string' && (INTERPRETERS as readonly string[]).includes(value)
+}
+
+/**
+ * The absolute path PM2 should run `name` with: the workspace's own `node_modules/.bin` (walking
+ * up from `root`) first, then the launcher's (the bun installed beside it), then PATH.
+ *
+ * The path is kept as found, links unresolved: PM2 picks its bun wrapper, which makes workers exit
+ * when their parent dies, only when the path's last segment is `bun`, and npm's bun link
+ * (`node_modules/.bin/bun`) is named so while its target (`bun.exe`) is not.
+ */
+export function resolveInterpreter(name: Interpreter, root: string): string | undefined {
+  const dirs = [...binDirs(root), ...binDirs(import.meta.dirname), ...(process.env.PATH ?? '').split(delimiter)]
+  for (const dir of new Set(dirs)) {
+    if (!dir)
+      continue
+    const candidate = join(dir, name)
+    if (isExecutable(candidate) && !(name === 'node' && isBunShim(candidate)))
+      return candidate
+  }
+  return undefined
+}
+
+/** Like `resolveInterpreter`, but a missing interpreter is an error that says how to install it. */
+export function requireInterpreter(name: Interpreter, root: string, where: string): string {
+  const path = resolveInterpreter(name, root)
+  if (!path)
+    throw new WorkspaceError(`${where}: interpreter \`${name}\` was not found in ${join(root, 'node_modules/.bin')} or on PATH; ${INSTALL_HINT[name]}`)
+  return path
+}
+
+function binDirs(root: string): string[] {
+  const dirs: string[] = []
+  for (let dir = root; ; dir = dirname(dir)) {
+    dirs.push(join(dir, 'node_modules', '.bin'))
+    if (dirname(dir) === dir)
+      return dirs
+  }
+}
+
+function isExecutable(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK)
+    return statSync(path).isFile()
+  }
+  catch {
+    return false
+  }
+}
+
+/** `bun run --bun` and friends put a `node` on PATH that is really bun: not what the worker asked for. */
+function isBunShim(path: string): boolean {
+  try {
+    return /^bun(\.exe)?$/.test(basename(realpathSync(path)))
+  }
+  catch {
+    return false
+  }
+}

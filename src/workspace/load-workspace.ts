@@ -1,0 +1,155 @@
+import { existsSync, readFileSync, statSync } from 'node:fs'
+import { basename, isAbsolute, relative, resolve } from 'node:path'
+import { type LoadConfigOptions, loadConfig } from 'c12'
+import { WorkspaceError } from '../errors.ts'
+import type { Interpreter, Mode, WorkerOptions, Workspace } from '../types.ts'
+import { CONFIG_NAME, DEFAULT_GROUP, mergeOptions } from './defaults.ts'
+import { type LayeredEnv, layerEnv, loadBaseEnv } from './env.ts'
+import { validateWorkspace } from './validate-workspace.ts'
+
+/** A worker as configured: validated, options merged, environment layered. Nothing checked on disk yet. */
+export interface LoadedWorker {
+  name: string
+  group: string
+  activated: boolean
+  heartbeat?: string
+  interpreter: Interpreter
+  /** The worker's script fields as written (relative to the root); `interpreter` picks one. */
+  scripts: Partial<Record<Interpreter, string>>
+  /** Merged options (worker over defaults over built-ins), without `env`. */
+  options: Omit<WorkerOptions, 'env'>
+  /** The full environment, each value with where it came from. */
+  env: LayeredEnv
+}
+
+export interface LoadedWorkspace {
+  /** Absolute path of the folder that holds the config; scripts and `cwd` are relative to it. */
+  root: string
+  /** Absolute path of the config file. */
+  configFile: string
+  /** The config file as the user would name it in a message. */
+  configLabel: string
+  /** The PM2 namespace of this workspace's workers. */
+  namespace: string
+  mode: Mode
+  workers: LoadedWorker[]
+}
+
+export interface LoadWorkspaceOptions {
+  /** The folder to look for `pm.config.ts` in. @default process.cwd() */
+  cwd?: string
+  mode: Mode
+}
+
+/** The one place that reads `pm.config.ts` and `.env`: loads, validates and merges them. */
+export async function loadWorkspace({ cwd = process.cwd(), mode }: LoadWorkspaceOptions): Promise<LoadedWorkspace> {
+  const root = resolve(cwd)
+  if (!existsSync(root) || !statSync(root).isDirectory())
+    throw new WorkspaceError(`${root}: no such folder; pass --cwd a folder that holds ${CONFIG_NAME}.config.ts`)
+  const baseEnv = loadBaseEnv(root, mode)
+  const { raw, configFile } = await importConfig(root)
+  const configLabel = displayPath(configFile)
+  const workspace = validateWorkspace(raw, configLabel)
+  return {
+    root,
+    configFile,
+    configLabel,
+    namespace: workspace.name ?? defaultNamespace(root),
+    mode,
+    workers: workspace.workers.map(worker => {
+      const { env, ...options } = mergeOptions(worker.options, workspace.defaults)
+      const interpreter = options.interpreter ?? 'bun'
+      return {
+        name: worker.name,
+        group: worker.group ?? DEFAULT_GROUP,
+        activated: worker.activated ?? true,
+        heartbeat: worker.heartbeat,
+        interpreter,
+        scripts: { bun: worker.bun, node: worker.node, tsx: worker.tsx },
+        options,
+        env: layerEnv(layerEnv(baseEnv, workspace.defaults?.env, 'defaults.env'), worker.options?.env, 'options.env'),
+      }
+    }),
+  }
+}
+
+/**
+ * c12 finds the file; under bun, bun itself imports it (c12 would transpile it with jiti, whose
+ * line numbers in errors are off). The default export is kept as it is: c12 would merge a
+ * non-object away, and a missing default export should not read as an empty workspace.
+ */
+const NO_DEFAULT_EXPORT = Symbol('no default export')
+const bunImporter = {
+  async import(id: string) {
+    const module = await import(`${id}?t=${Date.now()}`)
+    return 'default' in module ? { value: module.default } : { value: NO_DEFAULT_EXPORT }
+  },
+} as unknown as NonNullable<LoadConfigOptions['jiti']>
+
+async function importConfig(root: string): Promise<{ raw: unknown, configFile: string }> {
+  let result
+  try {
+    result = await loadConfig<Workspace & Record<string, unknown>>({
+      ...(process.versions.bun && { jiti: bunImporter }),
+      name: CONFIG_NAME,
+      cwd: root,
+      rcFile: false,
+      globalRc: false,
+      packageJson: false,
+      dotenv: false,
+      envName: false,
+      extend: false,
+      giget: false,
+    })
+  }
+  catch (error) {
+    throw new WorkspaceError(describeLoadError(error, root), { cause: error })
+  }
+  if (!result._configFile)
+    throw new WorkspaceError(`${displayPath(root)}: no ${CONFIG_NAME}.config.ts here; create one (see the README's config reference) or pass --cwd the folder that has it`)
+  const main = result.layers?.find(layer => layer.configFile !== undefined)?.config
+  const raw = isBoxed(main) ? main.value : result.config
+  return { raw: raw === NO_DEFAULT_EXPORT ? undefined : raw, configFile: result._configFile }
+}
+
+function isBoxed(value: unknown): value is { value: unknown } {
+  return typeof value === 'object' && value !== null && Object.keys(value).length === 1 && 'value' in value
+}
+
+/** A syntax or evaluation error in the config as `file:line: message; fix`. */
+function describeLoadError(error: unknown, root: string): string {
+  // bun reports syntax errors as an AggregateError of BuildMessages that carry a position.
+  const first = error instanceof AggregateError ? error.errors[0] : error
+  const position = (first as { position?: { file: string, line: number, column: number } } | undefined)?.position
+  const where = position ? `${displayPath(position.file)}:${position.line}:${position.column}` : configLocation(error, root)
+  const message = first instanceof Error ? first.message.split('\n')[0]!.trim() : String(first)
+  return `${where}: ${message}; fix the config and run the command again`
+}
+
+/** The first place in the user's files named by the error (its stack, or a parser's position). */
+function configLocation(error: unknown, root: string): string {
+  const text = error instanceof Error ? `${error.stack ?? ''}\n${error.message}` : ''
+  const pattern = /((?:\/|file:\/\/)[^\s()'"]+?\.(?:[cm]?[jt]s|json)):(\d+)(?::(\d+))?/g
+  for (const match of text.matchAll(pattern)) {
+    const file = match[1]!.replace(/^file:\/\//, '')
+    if (file.startsWith(root) && !file.includes('/node_modules/'))
+      return `${displayPath(file)}:${match[2]}${match[3] ? `:${match[3]}` : ''}`
+  }
+  return displayPath(resolve(root, `${CONFIG_NAME}.config.ts`))
+}
+
+function defaultNamespace(root: string): string {
+  try {
+    const name = JSON.parse(readFileSync(resolve(root, 'package.json'), 'utf8')).name
+    if (typeof name === 'string' && name)
+      return name.replace(/^@/, '').replace(/[^\w.-]+/g, '-')
+  }
+  catch {}
+  return basename(root).replace(/[^\w.-]+/g, '-')
+}
+
+/** Relative to the current folder when inside it, absolute otherwise. */
+export function displayPath(path: string): string {
+  const rel = relative(process.cwd(), path)
+  return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : path
+}

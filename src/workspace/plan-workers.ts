@@ -1,0 +1,69 @@
+import { existsSync, statSync } from 'node:fs'
+import { resolve } from 'node:path'
+import type { StartOptions } from 'pm2'
+import { WorkspaceError } from '../errors.ts'
+import { INTERPRETERS, requireInterpreter } from './interpreter.ts'
+import type { LoadedWorker, LoadedWorkspace } from './load-workspace.ts'
+
+/** A selected worker, checked on disk, with the exact options handed to PM2. */
+export interface PlannedWorker extends LoadedWorker {
+  /** Absolute path of the interpreter, as PM2 will run it. */
+  interpreterPath: string
+  /** Absolute path of the script. */
+  script: string
+  startOptions: StartOptions & { env: Record<string, string> }
+}
+
+/**
+ * Turns selected workers into PM2 start options. Only selected workers are checked on disk: a
+ * worker nobody runs may lack its built script or interpreter.
+ */
+export function planWorkers(workspace: LoadedWorkspace, workers: LoadedWorker[]): PlannedWorker[] {
+  return workers.map(worker => planWorker(workspace, worker))
+}
+
+function planWorker(workspace: LoadedWorkspace, worker: LoadedWorker): PlannedWorker {
+  const { root, configLabel, namespace } = workspace
+  const { name, interpreter, scripts } = worker
+  const { node_args, interpreter_args, ...options } = worker.options
+  const at = `${configLabel}: worker "${name}"`
+  const scriptField = scripts[interpreter]
+  if (!scriptField) {
+    const has = INTERPRETERS.filter(field => scripts[field] !== undefined)
+    throw new WorkspaceError(`${at} runs under ${interpreter} but has no \`${interpreter}\` script; add \`${interpreter}: 'path/to/script'\`${has.length ? ` or set \`options.interpreter\` to ${has.map(i => `'${i}'`).join(' or ')}` : ''}`)
+  }
+  const script = resolve(root, scriptField)
+  if (!existsSync(script) || !statSync(script).isFile()) {
+    const hint = /(^|\/)dist\//.test(scriptField) ? '; run `bun run build` first' : '; fix the path (it is relative to the workspace root)'
+    throw new WorkspaceError(`${at}: ${interpreter} script "${scriptField}" does not exist (${script})${hint}`)
+  }
+  const interpreterPath = requireInterpreter(interpreter, root, at)
+  const args = toArray(interpreter_args ?? node_args)
+  // The launcher already read .env and .env.local; bun reading them again in the worker would
+  // bring back values the config overrode or the user deleted.
+  if (interpreter === 'bun')
+    args.unshift('--no-env-file')
+  const env = Object.fromEntries(Object.entries(worker.env).map(([key, { value }]) => [key, value]))
+  return {
+    ...worker,
+    interpreterPath,
+    script,
+    startOptions: {
+      ...options,
+      name,
+      script,
+      interpreter: interpreterPath,
+      ...(args.length > 0 && { interpreter_args: args }),
+      cwd: options.cwd ? resolve(root, options.cwd) : root,
+      namespace,
+      exec_mode: 'fork',
+      env,
+    },
+  }
+}
+
+function toArray(value: string | string[] | undefined): string[] {
+  if (value === undefined)
+    return []
+  return Array.isArray(value) ? value : value.split(' ').filter(Boolean)
+}

@@ -1,0 +1,143 @@
+import { WorkspaceError } from '../errors.ts'
+import type { Worker, WorkerOptions, Workspace } from '../types.ts'
+import { INTERPRETERS, isInterpreter } from './interpreter.ts'
+import { didYouMean } from './suggest.ts'
+
+const WORKSPACE_KEYS = ['name', 'defaults', 'workers']
+const WORKER_KEYS = ['name', 'group', 'activated', 'heartbeat', 'bun', 'node', 'tsx', 'options']
+
+/** Worker, group and workspace names: what PM2 and the `--workers`/`--group` flags read back intact. */
+export const NAME_RULE = 'letters, digits, ".", "_" and "-", starting with a letter or digit, not only digits, and not "all"'
+const NAME_PATTERN = /^[A-Za-z0-9][\w.-]*$/
+
+type Fail = (problem: string) => never
+
+const MEMORY_PATTERN = /^\d+[KMG]?$/
+const DURATION_PATTERN = /^\d+(ms|s|m)$/
+
+/**
+ * Checks the shape of a loaded `pm.config.ts` and returns it typed. Every mistake throws a
+ * `WorkspaceError` that names `file`, the worker and the field, and says how to fix it.
+ */
+export function validateWorkspace(raw: unknown, file: string): Workspace {
+  const fail: Fail = (problem) => {
+    throw new WorkspaceError(`${file}: ${problem}`)
+  }
+  const fix = 'write `export default defineWorkspace({ workers: [...] })`'
+  if (!isRecord(raw))
+    fail(`the default export is ${describe(raw)}, not a workspace; ${fix}`)
+  if (!('workers' in raw || 'defaults' in raw))
+    fail(`the default export is not a workspace (an object with neither \`workers\` nor \`defaults\`); ${fix}`)
+  const workspace = raw as Record<string, unknown>
+  checkKeys(workspace, WORKSPACE_KEYS, 'the workspace', fail)
+  if (workspace.name !== undefined)
+    checkName(workspace.name, 'the workspace `name`', fail)
+  if (workspace.defaults !== undefined)
+    checkOptions(workspace.defaults, '`defaults`', fail)
+  if (workspace.workers === undefined)
+    fail('`workers` is missing; add `workers: [{ name: \'web\', bun: \'workers/web.ts\' }]`')
+  if (!Array.isArray(workspace.workers))
+    fail(`\`workers\` must be an array of workers, not ${describe(workspace.workers)}`)
+
+  const seen = new Set<string>()
+  ;(workspace.workers as unknown[]).forEach((worker, index) => {
+    checkWorker(worker, index, fail)
+    const { name } = worker as Worker
+    if (seen.has(name))
+      fail(`worker "${name}": the name is used by two workers; rename one of them (names must be unique)`)
+    seen.add(name)
+  })
+  return workspace as unknown as Workspace
+}
+
+function checkWorker(raw: unknown, index: number, fail: Fail): void {
+  if (!isRecord(raw))
+    fail(`workers[${index}] is ${describe(raw)}, not a worker; write \`{ name: 'web', bun: 'workers/web.ts' }\``)
+  const worker = raw as Record<string, unknown>
+  if (worker.name === undefined || worker.name === '')
+    fail(`workers[${index}] has no name; add \`name: 'some-name'\` (${NAME_RULE})`)
+  checkName(worker.name, `workers[${index}] name`, fail)
+  const at = `worker "${worker.name as string}"`
+  checkKeys(worker, WORKER_KEYS, at, fail)
+  if (worker.group !== undefined)
+    checkName(worker.group, `${at}: \`group\``, fail)
+  if (worker.activated !== undefined && typeof worker.activated !== 'boolean')
+    fail(`${at}: \`activated\` must be true or false, not ${describe(worker.activated)}`)
+  if (worker.heartbeat !== undefined && !isHeartbeat(worker.heartbeat))
+    fail(`${at}: \`heartbeat\` ${describe(worker.heartbeat)} is neither an http(s) URL nor a duration; write e.g. 'http://127.0.0.1:3000/health' or '30s'`)
+  for (const field of INTERPRETERS) {
+    if (worker[field] !== undefined && (typeof worker[field] !== 'string' || worker[field] === ''))
+      fail(`${at}: \`${field}\` must be a script path relative to the workspace root, not ${describe(worker[field])}`)
+  }
+  if (worker.options !== undefined)
+    checkOptions(worker.options, `${at}: \`options\``, fail)
+}
+
+function checkOptions(raw: unknown, at: string, fail: Fail): void {
+  if (!isRecord(raw))
+    fail(`${at} must be an object of PM2 start options, not ${describe(raw)}`)
+  const options = raw as WorkerOptions & Record<string, unknown>
+  if (options.name !== undefined)
+    fail(`${at} sets \`name\`; remove it: the worker's own \`name\` names the PM2 process`)
+  if (options.script !== undefined)
+    fail(`${at} sets \`script\`; remove it and give the script in the worker's \`bun\`, \`node\` or \`tsx\` field`)
+  if (options.interpreter !== undefined && !isInterpreter(options.interpreter))
+    fail(`${at}: interpreter ${describe(options.interpreter)} is not supported; use ${INTERPRETERS.map(i => `'${i}'`).join(', ')}`)
+  if (options.exec_mode !== undefined && !['fork', 'fork_mode'].includes(options.exec_mode))
+    fail(`${at}: exec_mode ${describe(options.exec_mode)} is not supported: PM2 ignores the bun interpreter in cluster mode (pm2 issue 5777); remove it, or add one worker per process`)
+  const memory = options.max_memory_restart
+  if (memory !== undefined && !(typeof memory === 'number' ? Number.isInteger(memory) && memory > 0 : MEMORY_PATTERN.test(String(memory))))
+    fail(`${at}: max_memory_restart ${describe(memory)} is not a size PM2 reads; write a number of bytes or a string such as '100M', '1G' or '512K'`)
+  if (options.env !== undefined) {
+    if (!isRecord(options.env))
+      fail(`${at}: \`env\` must be an object of variables, not ${describe(options.env)}`)
+    for (const [key, value] of Object.entries(options.env)) {
+      if (!['string', 'number', 'boolean', 'undefined'].includes(typeof value))
+        fail(`${at}: env.${key} is ${describe(value)}; environment values must be strings (or numbers, booleans)`)
+    }
+  }
+}
+
+function checkName(value: unknown, what: string, fail: Fail): void {
+  if (typeof value !== 'string' || !NAME_PATTERN.test(value) || /^\d+$/.test(value) || value === 'all')
+    fail(`${what} ${describe(value)} is not a name PM2 reads back intact; use ${NAME_RULE}`)
+}
+
+function checkKeys(record: Record<string, unknown>, known: string[], at: string, fail: Fail): void {
+  for (const key of Object.keys(record)) {
+    if (!known.includes(key))
+      fail(`${at} has an unknown field \`${key}\`${didYouMean(key, known)}; the fields are ${known.join(', ')}`)
+  }
+}
+
+function isHeartbeat(value: unknown): boolean {
+  if (typeof value !== 'string')
+    return false
+  if (DURATION_PATTERN.test(value))
+    return true
+  try {
+    return ['http:', 'https:'].includes(new URL(value).protocol)
+  }
+  catch {
+    return false
+  }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+/** A value as a user would recognise it in their config. */
+export function describe(value: unknown): string {
+  if (value === undefined)
+    return 'undefined'
+  if (Array.isArray(value))
+    return 'an array'
+  if (typeof value === 'string')
+    return JSON.stringify(value)
+  if (typeof value === 'object' && value !== null)
+    return 'an object'
+  if (typeof value === 'function')
+    return 'a function'
+  return String(value)
+}

@@ -1,0 +1,30 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { REPO } from './cli.ts'
+
+/** `import { defineWorkspace } ...` as a user's config would write it, pointing at this repo. */
+export const IMPORT_DEFINE = `import { defineWorkspace } from '${join(REPO, 'src/index.ts')}'\n`
+
+export interface TempWorkspace {
+  root: string
+  write: (path: string, text: string) => void
+  remove: () => void
+}
+
+/**
+ * A throwaway project folder: `files` maps relative paths to contents. `pm.config.ts` given as an
+ * object literal's source is wrapped in `export default defineWorkspace(...)`.
+ */
+export function makeWorkspace(files: Record<string, string>, { config }: { config?: string } = {}): TempWorkspace {
+  const root = mkdtempSync(join(tmpdir(), 'bun-pm-ws-'))
+  const write = (path: string, text: string) => {
+    mkdirSync(dirname(join(root, path)), { recursive: true })
+    writeFileSync(join(root, path), text)
+  }
+  if (config !== undefined)
+    write('pm.config.ts', `${IMPORT_DEFINE}export default defineWorkspace(${config})\n`)
+  for (const [path, text] of Object.entries(files))
+    write(path, text)
+  return { root, write, remove: () => rmSync(root, { recursive: true, force: true }) }
+}

@@ -1,0 +1,17 @@
+// The example job worker (group `jobs`): drains a pretend mail queue, a batch at a time.
+const batch = Number(process.env.MAIL_BATCH ?? 3)
+let sent = 0
+
+const timer = setInterval(() => {
+  sent += batch
+  console.log(`sent ${batch} mails (${sent} in all)`)
+}, 7000)
+
+console.log(`mailer up, batches of ${batch}`)
+process.send?.('ready')
+
+process.on('SIGTERM', () => {
+  clearInterval(timer)
+  console.log(`mailer stopping, ${sent} mails sent`)
+  process.exit(0)
+})
