@@ -67,7 +67,7 @@ describe('options', () => {
       defaults: { ignore_watch: ['logs', 'node_modules'], args: ['--from-defaults'], interpreter_args: ['--smol'] },
       workers: [{ name: 'web', bun: 'web.ts', options: { ignore_watch: ['tmp'], args: ['--port', '1'] } }],
     }`)
-    const { options } = (await explainJson(ws)).workers[0]
+    const { options } = (await explainJson(ws, ['--mode=start'])).workers[0]
     expect(options.ignore_watch).toEqual(['tmp', 'logs', 'node_modules'])
     expect(options.args).toEqual(['--port', '1'])
     expect(options.interpreter_args).toEqual(['--no-env-file', '--smol'])

@@ -4,7 +4,8 @@ import { isUserError } from '../errors.ts'
 
 /**
  * Runs the CLI and owns the process's exit: a user mistake is one line on stderr and exit 1, a bug
- * keeps its stack. Commands return an exit code (or nothing, for 0) instead of exiting themselves.
+ * keeps its stack. Commands set `process.exitCode` (citty does not pass a subcommand's result up)
+ * instead of exiting themselves.
  */
 export async function runCli(main: CommandDef<any>, rawArgs = process.argv.slice(2)): Promise<never> {
   try {
@@ -12,8 +13,8 @@ export async function runCli(main: CommandDef<any>, rawArgs = process.argv.slice
       await showUsage(...await findCommand(main, rawArgs))
       process.exit(rawArgs.length === 0 ? 1 : 0)
     }
-    const { result } = await runCommand(main, { rawArgs })
-    process.exit(typeof result === 'number' ? result : 0)
+    await runCommand(main, { rawArgs })
+    process.exit(process.exitCode ?? 0)
   }
   catch (error) {
     if (isUserError(error) || isCittyError(error))

@@ -2,6 +2,7 @@ import { existsSync, statSync } from 'node:fs'
 import { resolve } from 'node:path'
 import type { StartOptions } from 'pm2'
 import { WorkspaceError } from '../errors.ts'
+import { devOptions } from './dev-options.ts'
 import { INTERPRETERS, requireInterpreter } from './interpreter.ts'
 import type { LoadedWorker, LoadedWorkspace } from './load-workspace.ts'
 
@@ -11,8 +12,11 @@ export interface PlannedWorker extends LoadedWorker {
   interpreterPath: string
   /** Absolute path of the script. */
   script: string
-  startOptions: StartOptions & { env: Record<string, string> }
+  startOptions: Pm2StartOptions
 }
+
+/** What PM2 is handed for one worker: its start options, always with a name and the full env. */
+export type Pm2StartOptions = StartOptions & { name: string, env: Record<string, string> }
 
 /**
  * Turns selected workers into PM2 start options. Only selected workers are checked on disk: a
@@ -44,6 +48,9 @@ function planWorker(workspace: LoadedWorkspace, worker: LoadedWorker): PlannedWo
   if (interpreter === 'bun')
     args.unshift('--no-env-file')
   const env = Object.fromEntries(Object.entries(worker.env).map(([key, { value }]) => [key, value]))
+  const byMode = workspace.mode === 'dev' ? devOptions(worker, script, root, args) : { interpreter_args: args }
+  if (byMode.interpreter_args.length === 0)
+    delete (byMode as Partial<typeof byMode>).interpreter_args
   return {
     ...worker,
     interpreterPath,
@@ -53,10 +60,10 @@ function planWorker(workspace: LoadedWorkspace, worker: LoadedWorker): PlannedWo
       name,
       script,
       interpreter: interpreterPath,
-      ...(args.length > 0 && { interpreter_args: args }),
       cwd: options.cwd ? resolve(root, options.cwd) : root,
       namespace,
       exec_mode: 'fork',
+      ...byMode,
       env,
     },
   }

@@ -1,0 +1,94 @@
+export type Stream = 'out' | 'err'
+
+export interface LogPrinter {
+  /** A chunk of a worker's output, as PM2 forwards it: complete lines are printed, a partial one waits. */
+  chunk: (name: string, stream: Stream, data: string) => void
+  /** Prints what is left of a worker's partial lines (its process ended, or it went quiet). */
+  flush: (name: string) => void
+  /** A line from the launcher itself. */
+  info: (message: string) => void
+  /** The worker's last lines of output, newest last. */
+  lastLines: (name: string) => string[]
+}
+
+const LAUNCHER = 'bun-pm'
+const PALETTE = [36, 35, 33, 34, 32, 96, 95, 93, 94, 92]
+const PARTIAL_LINE_WAIT_MS = 100
+const KEPT_LINES = 10
+
+/** Colors for a stream: off with NO_COLOR, on with FORCE_COLOR, else when it is a terminal. */
+export function useColor(stream: { isTTY?: boolean } = process.stdout): boolean {
+  if (process.env.NO_COLOR)
+    return false
+  if (process.env.FORCE_COLOR && process.env.FORCE_COLOR !== '0')
+    return true
+  return stream.isTTY === true
+}
+
+/**
+ * Prefixes each line of each worker with its name, aligned and in its own color; stderr lines are
+ * marked with `!` instead of `|`. Lines are written whole, so two workers never interleave within
+ * a line.
+ */
+export function createLogPrinter({ names, color, write = text => process.stdout.write(text) }: {
+  names: string[]
+  color: boolean
+  write?: (text: string) => void
+}): LogPrinter {
+  const width = Math.max(LAUNCHER.length, ...names.map(n => n.length))
+  const colors = new Map(names.map((name, i) => [name, PALETTE[i % PALETTE.length]!]))
+  const paint = (code: number, text: string) => color ? `\x1B[${code}m${text}\x1B[0m` : text
+  const partial = new Map<string, { text: string, timer: ReturnType<typeof setTimeout> }>()
+  const recent = new Map<string, string[]>()
+
+  const prefix = (name: string, stream: Stream) => {
+    const label = paint(colors.get(name) ?? 37, name.padEnd(width))
+    return `${label} ${stream === 'err' ? paint(31, '!') : paint(2, '|')} `
+  }
+  const emit = (name: string, stream: Stream, lines: string[]) => {
+    if (lines.length === 0)
+      return
+    write(lines.map(line => `${prefix(name, stream)}${line}\n`).join(''))
+    const kept = recent.get(name) ?? []
+    kept.push(...lines)
+    recent.set(name, kept.slice(-KEPT_LINES))
+  }
+  const flushKey = (key: string) => {
+    const pending = partial.get(key)
+    if (!pending)
+      return
+    clearTimeout(pending.timer)
+    partial.delete(key)
+    const [name, stream] = splitKey(key)
+    emit(name, stream, [pending.text])
+  }
+
+  return {
+    chunk(name, stream, data) {
+      const key = `${stream}:${name}`
+      const pending = partial.get(key)
+      if (pending)
+        clearTimeout(pending.timer)
+      const lines = ((pending?.text ?? '') + data).split('\n')
+      const rest = lines.pop()!
+      emit(name, stream, lines.map(line => line.replace(/\r$/, '')))
+      if (rest)
+        partial.set(key, { text: rest, timer: setTimeout(() => flushKey(key), PARTIAL_LINE_WAIT_MS) })
+      else
+        partial.delete(key)
+    },
+    flush(name) {
+      flushKey(`out:${name}`)
+      flushKey(`err:${name}`)
+    },
+    info(message) {
+      write(`${paint(1, LAUNCHER.padEnd(width))} ${paint(2, '|')} ${message}\n`)
+    },
+    lastLines: name => recent.get(name) ?? [],
+  }
+}
+
+function splitKey(key: string): [string, Stream] {
+  const colon = key.indexOf(':')
+  return [key.slice(colon + 1), key.slice(0, colon) as Stream]
+}

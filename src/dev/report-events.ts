@@ -1,0 +1,129 @@
+import { watch } from 'node:fs'
+import { dirname } from 'node:path'
+import type { LogPrinter } from '../cli/log-printer.ts'
+import type { Pm2Bus, Pm2Client, Pm2Packet } from '../pm2/client.ts'
+import type { PlannedWorker } from '../workspace/plan-workers.ts'
+import { followDaemonLog } from './daemon-log.ts'
+
+export interface EventReporter {
+  /** The workers of the plan now applied, for restart limits and what to watch once errored. */
+  setWorkers: (workers: PlannedWorker[]) => void
+  /** Mark names whose next exit is ours (a stop or a replacement), not a crash. */
+  expectExit: (names: string[]) => void
+  close: () => void
+}
+
+/**
+ * Turns PM2's bus into what a developer reads: each worker's output through `printer`, and a
+ * launcher line for each lifecycle event — started, exited, restarted (and why), errored.
+ */
+export function reportEvents({ bus, client, namespace, printer, daemonLog }: {
+  bus: Pm2Bus
+  client: Pm2Client
+  namespace: string
+  printer: LogPrinter
+  daemonLog: string
+}): EventReporter {
+  const workers = new Map<string, PlannedWorker>()
+  const pids = new Map<string, number>()
+  const loads = new Map<string, number>()
+  const reasons = new Map<string, string>()
+  const expected = new Set<string>()
+  const stopped = new Set<string>()
+  const erroredWatchers = new Map<string, () => void>()
+
+  const ours = (packet: Pm2Packet) => !packet.process.namespace || packet.process.namespace === namespace
+  const stopFollowing = followDaemonLog(daemonLog, ({ pmId, name, reason }) => {
+    const target = name ?? [...workers.keys()].find(n => ids.get(n) === pmId)
+    if (target)
+      reasons.set(target, reason)
+  })
+  const ids = new Map<string, number>()
+
+  for (const stream of ['out', 'err'] as const) {
+    bus.on(`log:${stream}`, (packet) => {
+      if (ours(packet))
+        printer.chunk(packet.process.name, stream, String(packet.data ?? ''))
+    })
+  }
+
+  // The preload says `loaded` each time a bun worker's code (re)loads; the same pid twice is a
+  // `bun --watch` reload in place.
+  bus.on('process:msg', (packet) => {
+    const data = packet.data as Record<string, unknown> | undefined
+    if (!ours(packet) || data?.['bun-pm'] !== 'loaded')
+      return
+    const name = packet.process.name
+    if (loads.get(name) === data.pid)
+      printer.info(`${name} reloaded its code (file change)`)
+    loads.set(name, Number(data.pid))
+  })
+
+  bus.on('process:event', async (packet) => {
+    if (!ours(packet))
+      return
+    const { name, pm_id } = packet.process
+    ids.set(name, pm_id)
+    if (packet.event === 'online') {
+      const pid = (await client.list().catch(() => [])).find(proc => proc.pm_id === pm_id)?.pid
+      const previous = pids.get(name)
+      if (pid)
+        pids.set(name, pid)
+      stopped.delete(name)
+      const reason = reasons.get(name)
+      reasons.delete(name)
+      printer.info(previous && !expected.has(name)
+        ? `${name} restarted (pid ${pid}): ${reason ?? 'after it exited'}`
+        : `${name} started (pid ${pid})`)
+      expected.delete(name)
+      erroredWatchers.get(name)?.()
+      erroredWatchers.delete(name)
+    }
+    else if (packet.event === 'exit') {
+      printer.flush(name)
+      // PM2 reports a deleted process's exit twice.
+      if (stopped.has(name))
+        return
+      stopped.add(name)
+      printer.info(expected.has(name) ? `${name} stopped` : `${name} exited (code ${packet.process.exit_code ?? 0})`)
+    }
+    else if (packet.event === 'restart overlimit') {
+      const worker = workers.get(name)
+      const last = printer.lastLines(name)
+      printer.info(`${name} errored: it crashed ${worker?.options.max_restarts ?? ''} times in a row, so PM2 gave up. The other workers keep running; edit its files to start it again.${last.length ? ' Its last lines:' : ''}`)
+      for (const line of last)
+        printer.info(`  ${line}`)
+      if (worker)
+        erroredWatchers.set(name, restartOnEdit(worker, () => {
+          printer.info(`${name} restarting: its files changed`)
+          void client.restart(pm_id).catch(error => printer.info(`${name} could not be restarted: ${(error as Error).message}`))
+        }))
+    }
+  })
+
+  return {
+    setWorkers(list) {
+      workers.clear()
+      for (const worker of list)
+        workers.set(worker.name, worker)
+    },
+    expectExit(names) {
+      names.forEach(name => expected.add(name))
+    },
+    close() {
+      stopFollowing()
+      erroredWatchers.forEach(stop => stop())
+    },
+  }
+}
+
+/** Watches an errored worker's script folder; the first change restarts it. */
+function restartOnEdit(worker: PlannedWorker, restart: () => void): () => void {
+  const watcher = watch(dirname(worker.script), { recursive: true }, (_event, file) => {
+    if (file && /(^|\/)(node_modules|\.git|dist)(\/|$)|\.log$/.test(String(file)))
+      return
+    watcher.close()
+    restart()
+  })
+  return () => watcher.close()
+}

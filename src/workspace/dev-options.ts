@@ -1,0 +1,35 @@
+import { dirname, resolve } from 'node:path'
+import type { StartOptions } from 'pm2'
+import type { LoadedWorker } from './load-workspace.ts'
+
+/** The preload every bun worker gets in dev; `.ts` from the sources, `.js` from a build. */
+export const WORKER_PRELOAD = resolve(import.meta.dirname, `../dev/worker-preload${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`)
+
+/** Never watched, whatever the config says: changes there are not the worker's code. */
+const ALWAYS_IGNORED = ['node_modules', 'dist', '.git', '.pm2', '*.log']
+
+/**
+ * What `dev` adds to a worker's options.
+ *
+ * A bun worker with no `watch` option runs under `bun --watch`: bun reloads it in place when a file
+ * it imports changes (its import graph, never node_modules), as fast as bun alone and without a
+ * new process. Any other worker, or one with `watch` set, is restarted by PM2's watcher: on its
+ * `watch` paths, or its script's folder for `watch: true` or no `watch` at all.
+ * `watch: false` turns reloading off.
+ */
+export function devOptions(worker: LoadedWorker, script: string, root: string, args: string[]): Partial<StartOptions> & { pmx: boolean, interpreter_args: string[] } {
+  const { watch } = worker.options
+  const pmx = worker.options.pmx ?? false
+  const bunArgs = worker.interpreter === 'bun' ? ['--preload', WORKER_PRELOAD] : []
+  if (watch === false)
+    return { pmx, interpreter_args: [...args, ...bunArgs], watch: false }
+  if (worker.interpreter === 'bun' && watch === undefined)
+    return { pmx, interpreter_args: [...args, '--watch', '--no-clear-screen', ...bunArgs], watch: false }
+  const paths = Array.isArray(watch) ? watch.map(path => resolve(root, path)) : [dirname(script)]
+  return {
+    pmx,
+    interpreter_args: [...args, ...bunArgs],
+    watch: paths,
+    ignore_watch: [...new Set([...(worker.options.ignore_watch ?? []), ...ALWAYS_IGNORED])],
+  }
+}

@@ -1,0 +1,109 @@
+import { expect } from 'bun:test'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { devHome, sessionPids } from '../../src/dev/session.ts'
+import { isAlive } from '../../src/dev/processes.ts'
+import { BUN, childEnv, ENTRY, REPO } from './cli.ts'
+
+export const FIXTURES = join(REPO, 'test/fixtures')
+export const fixture = (name: string) => readFileSync(join(FIXTURES, name), 'utf8')
+
+export interface DevRun {
+  pid: number
+  proc: ReturnType<typeof Bun.spawn>
+  output: () => string
+  /** Waits until the output (from `from` on) matches; returns the match. */
+  waitFor: (pattern: RegExp, options?: { timeoutMs?: number, from?: number }) => Promise<RegExpMatchArray>
+  exited: Promise<number>
+}
+
+/** Starts `dev` in `root` as a user would (`bun --watch ... dev` with `watch`), collecting its output. */
+export function startDev(root: string, args: string[] = [], { watch = false, env = {} }: { watch?: boolean, env?: Record<string, string> } = {}): DevRun {
+  const flags = watch ? ['--watch', '--watch-kill-signal=SIGUSR2', '--no-clear-screen'] : []
+  const proc = Bun.spawn([BUN, '--no-env-file', ...flags, ENTRY, 'dev', ...args], {
+    cwd: root,
+    env: childEnv({ NO_COLOR: '1', ...env }),
+    stdout: 'pipe',
+    stderr: 'pipe',
+  })
+  let text = ''
+  const decoder = new TextDecoder()
+  const pump = async (stream: ReadableStream<Uint8Array>) => {
+    for await (const chunk of stream)
+      text += decoder.decode(chunk, { stream: true })
+  }
+  void pump(proc.stdout as ReadableStream<Uint8Array>)
+  void pump(proc.stderr as ReadableStream<Uint8Array>)
+  return {
+    pid: proc.pid,
+    proc,
+    output: () => text,
+    async waitFor(pattern, { timeoutMs = 15_000, from = 0 } = {}) {
+      const deadline = Date.now() + timeoutMs
+      for (;;) {
+        const match = text.slice(from).match(pattern)
+        if (match)
+          return match
+        if (Date.now() > deadline)
+          throw new Error(`timed out waiting for ${pattern}; output so far:\n${text}`)
+        await Bun.sleep(20)
+      }
+    },
+    exited: proc.exited,
+  }
+}
+
+/** Every process left by a dev session in `root`: marked workers and daemon, the watchdog, the launcher. */
+export function leftovers(root: string, launcherPid?: number): number[] {
+  const home = devHome(root)
+  const ps = Bun.spawnSync(['ps', '-eo', 'pid=,args=']).stdout.toString().split('\n')
+  const byArgs = ps.filter(line => line.includes(home) || line.includes(root)).map(line => Number.parseInt(line, 10))
+  const pids = new Set([...sessionPids(home), ...byArgs])
+  if (launcherPid && isAlive(launcherPid))
+    pids.add(launcherPid)
+  pids.delete(process.pid)
+  return [...pids].filter(isAlive)
+}
+
+/** Waits (up to `timeoutMs`) until nothing of the session is left; fails the test if something is, and kills it. */
+export async function expectNothingLeft(root: string, launcherPid: number, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  let left = leftovers(root, launcherPid)
+  while (left.length > 0 && Date.now() < deadline) {
+    await Bun.sleep(50)
+    left = leftovers(root, launcherPid)
+  }
+  for (const pid of left) {
+    try {
+      process.kill(pid, 'SIGKILL')
+    }
+    catch {}
+  }
+  expect(left).toEqual([])
+}
+
+/** A port the OS just had free (below the ephemeral range is not guaranteed, but a collision is). */
+export function freePort(): number {
+  const server = Bun.listen({ hostname: '127.0.0.1', port: 0, socket: { data() {} } })
+  const { port } = server
+  server.stop(true)
+  return port
+}
+
+/** The body served on `port`, or undefined when nothing answers. */
+export async function fetchText(port: number): Promise<string | undefined> {
+  try {
+    return await (await fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(2000) })).text()
+  }
+  catch {
+    return undefined
+  }
+}
+
+/** Pids of a session's workers by name, read from the launcher's "started (pid N)" lines (latest wins). */
+export function workerPids(output: string): Map<string, number> {
+  const pids = new Map<string, number>()
+  for (const match of output.matchAll(/\| (\S+) (?:started|restarted) \(pid (\d+)\)/g))
+    pids.set(match[1]!, Number(match[2]))
+  return pids
+}
