@@ -1,9 +1,10 @@
-import { afterAll, describe, expect, test } from 'bun:test'
+import { afterAll, afterEach, describe, expect, test } from 'bun:test'
 import { isAlive } from '../src/dev/processes.ts'
-import { expectNothingLeft, fetchText, fixture, freePort, startDev, workerPids } from './helpers/dev-session.ts'
+import { expectNothingLeft, fetchText, fetchUntil, fixture, freePort, startDev, stopLeftoverRuns, workerPids } from './helpers/dev-session.ts'
 import { makeWorkspace, type TempWorkspace } from './helpers/workspace.ts'
 
 const made: TempWorkspace[] = []
+afterEach(stopLeftoverRuns)
 afterAll(() => made.forEach(ws => ws.remove()))
 
 /** A workspace with a web server (on a free port) and a worker that runs a child process. */
@@ -31,7 +32,7 @@ describe('dev: ending leaves nothing behind', () => {
       const dev = startDev(ws.root)
       await dev.waitFor(/2 workers up in \d+ ms/)
       const grandchild = Number((await dev.waitFor(/child (\d+)/))[1])
-      expect(await fetchText(port)).toStartWith('hello ')
+      expect(await fetchUntil(port, 'hello ')).toStartWith('hello ')
       dev.proc.kill(signal as NodeJS.Signals)
       expect(await dev.exited).toBe(code)
       expect(dev.output()).toContain('web stopped')
@@ -54,7 +55,7 @@ describe('dev: ending leaves nothing behind', () => {
     const second = startDev(ws.root)
     await second.waitFor(/2 workers up/)
     const pid = workerPids(second.output()).get('web')
-    expect(await fetchText(port)).toBe(`hello ${pid}`)
+    expect(await fetchUntil(port, 'hello ')).toBe(`hello ${pid}`)
     expect(second.output()).not.toContain('EADDRINUSE')
     second.proc.kill('SIGINT')
     expect(await second.exited).toBe(130)

@@ -17,6 +17,22 @@ export interface DevRun {
   exited: Promise<number>
 }
 
+const started = new Set<DevRun & { root: string }>()
+
+/**
+ * For afterEach: a test that failed half-way leaves its `dev` running. SIGKILL it (its watchdog then
+ * ends the rest, as it would for a user) and check that the session is gone.
+ */
+export async function stopLeftoverRuns(): Promise<void> {
+  for (const run of started) {
+    if (isAlive(run.pid))
+      run.proc.kill('SIGKILL')
+    await run.exited
+    await expectNothingLeft(run.root, run.pid)
+  }
+  started.clear()
+}
+
 /** Starts `dev` in `root` as a user would (`bun --watch ... dev` with `watch`), collecting its output. */
 export function startDev(root: string, args: string[] = [], { watch = false, env = {} }: { watch?: boolean, env?: Record<string, string> } = {}): DevRun {
   const flags = watch ? ['--watch', '--watch-kill-signal=SIGUSR2', '--no-clear-screen'] : []
@@ -34,7 +50,8 @@ export function startDev(root: string, args: string[] = [], { watch = false, env
   }
   void pump(proc.stdout as ReadableStream<Uint8Array>)
   void pump(proc.stderr as ReadableStream<Uint8Array>)
-  return {
+  const run: DevRun & { root: string } = {
+    root,
     pid: proc.pid,
     proc,
     output: () => text,
@@ -51,6 +68,14 @@ export function startDev(root: string, args: string[] = [], { watch = false, env
     },
     exited: proc.exited,
   }
+  started.add(run)
+  return run
+}
+
+/** Pids of the workers (and their children) a dev session in `root` runs now. */
+export function sessionWorkers(root: string): number[] {
+  const home = devHome(root)
+  return sessionPids(home).filter(pid => readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0').includes(`BUN_PM_DEV_HOME=${home}`))
 }
 
 /** Every process left by a dev session in `root`: marked workers and daemon, the watchdog, the launcher. */
@@ -98,6 +123,17 @@ export async function fetchText(port: number): Promise<string | undefined> {
   catch {
     return undefined
   }
+}
+
+/** Polls `port` until its body starts with `prefix` (up to `timeoutMs`); returns the last body. */
+export async function fetchUntil(port: number, prefix: string, timeoutMs = 5000): Promise<string | undefined> {
+  const deadline = Date.now() + timeoutMs
+  let body = await fetchText(port)
+  while (!body?.startsWith(prefix) && Date.now() < deadline) {
+    await Bun.sleep(20)
+    body = await fetchText(port)
+  }
+  return body
 }
 
 /** Pids of a session's workers by name, read from the launcher's "started (pid N)" lines (latest wins). */

@@ -1,0 +1,179 @@
+import { afterAll, afterEach, describe, expect, test } from 'bun:test'
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { isAlive } from '../src/dev/processes.ts'
+import { expectNothingLeft, fetchText, fetchUntil, fixture, freePort, sessionWorkers, startDev, stopLeftoverRuns, workerPids } from './helpers/dev-session.ts'
+import { IMPORT_DEFINE, makeWorkspace, type TempWorkspace } from './helpers/workspace.ts'
+
+const made: TempWorkspace[] = []
+afterEach(stopLeftoverRuns)
+afterAll(() => made.forEach(ws => ws.remove()))
+
+const config = (workers: string) => `${IMPORT_DEFINE}export default defineWorkspace({ workers: [${workers}] })\n`
+const web = (port: number, reply = 'hello') => `{ name: 'web', bun: 'web.ts', options: { env: { PORT: '${port}', REPLY: '${reply}' } } }`
+const tick = `{ name: 'tick', bun: 'tick.ts' }`
+const other = `{ name: 'other', bun: 'other.ts' }`
+
+function workspace(workers: string): TempWorkspace {
+  const ws = makeWorkspace({
+    'web.ts': fixture('serve.ts'),
+    'tick.ts': fixture('forever.ts'),
+    'other.ts': fixture('forever.ts'),
+    'pm.config.ts': config(workers),
+  })
+  made.push(ws)
+  return ws
+}
+
+
+describe('dev: reloads', () => {
+  test('editing one worker reloads that worker only, once, in place', async () => {
+    const port = freePort()
+    const ws = workspace(`${web(port)}, ${tick}`)
+    const dev = startDev(ws.root)
+    await dev.waitFor(/2 workers up/)
+    const before = workerPids(dev.output())
+    const mark = dev.output().length
+    // An editor that writes the file three times in a row: one save, one reload.
+    const edited = fixture('serve.ts').replace('process.env.REPLY ?? \'hello\'', '\'edited\'')
+    for (let i = 0; i < 3; i++) {
+      writeFileSync(join(ws.root, 'web.ts'), edited)
+      await Bun.sleep(5)
+    }
+    await dev.waitFor(/web reloaded its code/, { from: mark })
+    expect(await fetchUntil(port, 'edited')).toBe(`edited ${before.get('web')}`)
+    await Bun.sleep(800)
+    const after = dev.output().slice(mark)
+    expect(after.match(/web reloaded its code/g)).toHaveLength(1)
+    expect(after).not.toContain('tick reloaded')
+    expect(after).not.toMatch(/tick (started|restarted|stopped)/)
+    expect(isAlive(before.get('tick')!)).toBe(true)
+    dev.proc.kill('SIGINT')
+    await dev.exited
+    await expectNothingLeft(ws.root, dev.pid)
+  }, 30_000)
+
+  test('editing pm.config.ts reloads the launcher: new worker starts, removed one stops, changed one restarts, unchanged one keeps its pid', async () => {
+    const port = freePort()
+    const ws = workspace(`${web(port)}, ${tick}, ${other}`)
+    const dev = startDev(ws.root, [], { watch: true })
+    await dev.waitFor(/3 workers up/)
+    const before = workerPids(dev.output())
+    const mark = dev.output().length
+    ws.write('pm.config.ts', config(`${web(port, 'changed')}, ${tick}, { name: 'added', bun: 'other.ts' }`))
+    await dev.waitFor(/the launcher reloaded/, { from: mark })
+    await dev.waitFor(/up in \d+ ms \(1 started, 1 restarted with the new config, 1 stopped, 1 unchanged\)/, { from: mark })
+    const after = workerPids(dev.output())
+    expect(after.get('tick')).toBe(before.get('tick')!)
+    expect(after.get('web')).not.toBe(before.get('web')!)
+    expect(isAlive(before.get('other')!)).toBe(false)
+    expect(isAlive(after.get('added')!)).toBe(true)
+    expect(await fetchUntil(port, 'changed')).toBe(`changed ${after.get('web')}`)
+    expect(dev.output()).not.toContain('EADDRINUSE')
+    dev.proc.kill('SIGINT')
+    expect(await dev.exited).toBe(130)
+    await expectNothingLeft(ws.root, dev.pid)
+  }, 30_000)
+
+  test('ten config reloads in a row: no duplicate, no EADDRINUSE, one process on the port', async () => {
+    const port = freePort()
+    const ws = workspace(`${web(port)}, ${tick}`)
+    const dev = startDev(ws.root, [], { watch: true })
+    await dev.waitFor(/2 workers up/)
+    for (let i = 1; i <= 10; i++) {
+      ws.write('pm.config.ts', config(`${web(port, `v${i}`)}, ${tick}`))
+      await Bun.sleep(150)
+    }
+    const mark = dev.output().lastIndexOf('the launcher reloaded')
+    await dev.waitFor(/up in \d+ ms/, { from: mark })
+    await Bun.sleep(500)
+    expect(await fetchUntil(port, 'v10 ')).toStartWith('v10 ')
+    expect(sessionWorkers(ws.root)).toHaveLength(2)
+    const listeners = Bun.spawnSync(['ss', '-Hltnp', `sport = :${port}`]).stdout.toString().trim().split('\n').filter(Boolean)
+    expect(listeners).toHaveLength(1)
+    expect(dev.output()).not.toContain('EADDRINUSE')
+    dev.proc.kill('SIGTERM')
+    expect(await dev.exited).toBe(143)
+    await expectNothingLeft(ws.root, dev.pid)
+  }, 40_000)
+
+  test('a config edited into an error keeps the workers running; fixing it applies it', async () => {
+    const port = freePort()
+    const ws = workspace(`${web(port)}`)
+    const dev = startDev(ws.root, [], { watch: true })
+    await dev.waitFor(/1 worker up/)
+    const pid = workerPids(dev.output()).get('web')!
+    const mark = dev.output().length
+    ws.write('pm.config.ts', config(`${web(port)}, { name: 'web', bun: 'web.ts' }`))
+    await dev.waitFor(/used by two workers/, { from: mark })
+    await dev.waitFor(/the running workers keep running/, { from: mark })
+    ws.write('pm.config.ts', `${config(web(port)).slice(0, -4)}\n`)
+    await dev.waitFor(/pm\.config\.ts:\d+:\d+: .*fix the config/, { from: mark })
+    expect(isAlive(pid)).toBe(true)
+    expect(await fetchText(port)).toBe(`hello ${pid}`)
+    ws.write('pm.config.ts', config(web(port, 'fixed')))
+    await dev.waitFor(/up in \d+ ms \(1 restarted with the new config\)/, { from: mark })
+    expect(await fetchUntil(port, 'fixed ')).toStartWith('fixed ')
+    dev.proc.kill('SIGINT')
+    await dev.exited
+    await expectNothingLeft(ws.root, dev.pid)
+  }, 30_000)
+
+  test('editing .env restarts the workers with the new value', async () => {
+    const port = freePort()
+    const ws = workspace(`{ name: 'web', bun: 'web.ts', options: { env: { PORT: '${port}' } } }`)
+    ws.write('.env', 'REPLY=first\n')
+    const dev = startDev(ws.root, [], { watch: true })
+    await dev.waitFor(/1 worker up/)
+    expect(await fetchUntil(port, 'first ')).toStartWith('first ')
+    const mark = dev.output().length
+    ws.write('.env', 'REPLY=second\n')
+    await dev.waitFor(/up in \d+ ms \(1 restarted with the new config\)/, { from: mark })
+    expect(await fetchUntil(port, 'second ')).toStartWith('second ')
+    dev.proc.kill('SIGINT')
+    await dev.exited
+    await expectNothingLeft(ws.root, dev.pid)
+  }, 30_000)
+})
+
+describe('dev: crashes and output', () => {
+  test('a crash loop ends errored with its last lines; the others keep running; an edit starts it again', async () => {
+    const ws = makeWorkspace({ 'crash.ts': fixture('exit-1.ts'), 'tick.ts': fixture('forever.ts') }, {
+      config: `{ workers: [{ name: 'crash', bun: 'crash.ts', options: { max_restarts: 3 } }, { name: 'tick', bun: 'tick.ts' }] }`,
+    })
+    made.push(ws)
+    const dev = startDev(ws.root)
+    await dev.waitFor(/crash errored: it crashed 3 times in a row/)
+    expect(dev.output()).toMatch(/bun-pm +\|   failing on purpose/)
+    const tickPid = workerPids(dev.output()).get('tick')!
+    expect(isAlive(tickPid)).toBe(true)
+    const mark = dev.output().length
+    ws.write('crash.ts', 'console.log(\'fixed now\')\nsetInterval(() => {}, 1000)\n')
+    await dev.waitFor(/crash restarting: its files changed/, { from: mark })
+    await dev.waitFor(/crash +\| fixed now/, { from: mark })
+    expect(workerPids(dev.output()).get('tick')).toBe(tickPid)
+    dev.proc.kill('SIGINT')
+    await dev.exited
+    await expectNothingLeft(ws.root, dev.pid)
+  }, 30_000)
+
+  test('log lines arrive complete, in order, each with its prefix; stderr is marked', async () => {
+    const ws = makeWorkspace({ 'many.ts': fixture('many-lines.ts') }, {
+      config: `{ workers: [{ name: 'many', bun: 'many.ts', options: { env: { LINES: '3000' } } }] }`,
+    })
+    made.push(ws)
+    const dev = startDev(ws.root)
+    await dev.waitFor(/many +\| all lines written/)
+    // Order holds within a stream; stdout and stderr are two pipes, so not across them.
+    for (const [marker, expected] of [['|', (i: number) => i % 10 !== 0], ['!', (i: number) => i % 10 === 0]] as const) {
+      const lines = dev.output().split('\n').filter(line => line.startsWith('many ') && line.includes(` ${marker} line `))
+      const numbers = Array.from({ length: 3000 }, (_, i) => i).filter(expected)
+      expect(lines).toHaveLength(numbers.length)
+      const wrong = lines.filter((line, k) => !new RegExp(`^many +\\${marker} line ${numbers[k]} [xy]* end ${numbers[k]}$`).test(line))
+      expect(wrong.map(line => line.slice(0, 80))).toEqual([])
+    }
+    dev.proc.kill('SIGINT')
+    await dev.exited
+    await expectNothingLeft(ws.root, dev.pid)
+  }, 30_000)
+})
