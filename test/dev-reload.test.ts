@@ -177,3 +177,53 @@ describe('dev: crashes and output', () => {
     await expectNothingLeft(ws.root, dev.pid)
   }, 30_000)
 })
+
+describe('dev: other restarts', () => {
+  test('a worker over max_memory_restart is restarted, and the launcher says why', async () => {
+    const ws = makeWorkspace({ 'leak.ts': fixture('leak-memory.ts') }, {
+      config: `{ workers: [{ name: 'leak', bun: 'leak.ts', options: { max_memory_restart: '80M' } }] }`,
+    })
+    made.push(ws)
+    const dev = startDev(ws.root)
+    await dev.waitFor(/1 worker up/)
+    await dev.waitFor(/leak restarted \(pid \d+\): memory: \d+ MB over the 80 MB limit/, { timeoutMs: 15_000 })
+    dev.proc.kill('SIGINT')
+    await dev.exited
+    await expectNothingLeft(ws.root, dev.pid)
+  }, 30_000)
+
+  test('a node worker is restarted by PM2 when a file in its folder changes', async () => {
+    const port = freePort()
+    const ws = makeWorkspace({ 'srv/server.js': fixture('serve-node.js'), 'srv/data.json': '{}' }, {
+      config: `{ workers: [{ name: 'api', node: 'srv/server.js', options: { interpreter: 'node', env: { PORT: '${port}' } } }] }`,
+    })
+    made.push(ws)
+    const dev = startDev(ws.root)
+    await dev.waitFor(/1 worker up/)
+    const pid = workerPids(dev.output()).get('api')
+    expect(await fetchUntil(port, 'node ')).toBe(`node ${pid}`)
+    const mark = dev.output().length
+    ws.write('srv/data.json', '{"changed":true}')
+    await dev.waitFor(/api restarted \(pid \d+\): file change: .*data\.json/, { from: mark })
+    expect(workerPids(dev.output()).get('api')).not.toBe(pid)
+    dev.proc.kill('SIGINT')
+    await dev.exited
+    await expectNothingLeft(ws.root, dev.pid)
+  }, 30_000)
+
+  test('colors: none with NO_COLOR; names colored with FORCE_COLOR', async () => {
+    const ws = makeWorkspace({ 'tick.ts': fixture('forever.ts') }, { config: `{ workers: [{ name: 'tick', bun: 'tick.ts' }] }` })
+    made.push(ws)
+    const plain = startDev(ws.root)
+    await plain.waitFor(/tick +\| forever \d+/)
+    expect(plain.output()).not.toContain('\x1B[')
+    plain.proc.kill('SIGINT')
+    await plain.exited
+    const colored = startDev(ws.root, [], { env: { NO_COLOR: '', FORCE_COLOR: '1' } })
+    await colored.waitFor(/forever \d+/)
+    expect(colored.output()).toContain('\x1B[36mtick  \x1B[0m')
+    colored.proc.kill('SIGINT')
+    await colored.exited
+    await expectNothingLeft(ws.root, colored.pid)
+  }, 30_000)
+})
