@@ -28,7 +28,7 @@ export default defineWorkspace({
       name: 'jobs-mailer',
       group: 'jobs',
       bun: 'workers/mailer.ts',
-      options: { max_memory_restart: '150M', env: { MAIL_BATCH: '6' } },
+      options: { max_memory_restart: '150M', env: { MAIL_BATCH: '5' } },
     },
     {
       name: 'jobs-reports',

@@ -9,7 +9,7 @@ function respond(path: string): { status: number, body: string } {
   if (path === '/health')
     return { status: 200, body: 'ok\n' }
   if (path === '/')
-    return { status: 200, body: `${JSON.stringify({ worker: 'primary-webserver', edited: true, pid: process.pid, uptimeMs: Date.now() - started })}\n` }
+    return { status: 200, body: `${JSON.stringify({ worker: 'primary-webserver', pid: process.pid, uptimeMs: Date.now() - started })}\n` }
   return { status: 404, body: 'not found\n' }
 }
 
