@@ -41,7 +41,8 @@ describe('explain on the example workspace', () => {
     // PM2 uses its bun wrapper (workers die with their parent) only for a path ending in "bun".
     expect(basename(web.interpreterPath)).toBe('bun')
     expect(web.options.interpreter).toBe(web.interpreterPath)
-    expect(web.options.interpreter_args).toEqual(['--no-env-file'])
+    expect(web.options.interpreter_args).toEqual(['--no-env-file', '--preload', join(REPO, 'src/dev/worker-preload.ts')])
+    expect(web.options.pmx).toBe(false)
     expect(web.options.script).toBe(join(REPO, 'workers/webserver.ts'))
     expect(web.options.name).toBe('primary-webserver')
     expect(web.options.cwd).toBe(REPO)

@@ -1,9 +1,9 @@
 import { watch } from 'node:fs'
 import { dirname } from 'node:path'
-import type { LogPrinter } from '../cli/log-printer.ts'
+import type { LogPrinter } from './log-printer.ts'
 import type { Pm2Bus, Pm2Client, Pm2Packet } from '../pm2/client.ts'
 import type { PlannedWorker } from '../workspace/plan-workers.ts'
-import { followDaemonLog } from './daemon-log.ts'
+import { followDaemonLog } from '../pm2/daemon-log.ts'
 
 export interface EventReporter {
   /** The workers of the plan now applied, for restart limits and what to watch once errored. */
@@ -17,12 +17,17 @@ export interface EventReporter {
  * Turns PM2's bus into what a developer reads: each worker's output through `printer`, and a
  * launcher line for each lifecycle event — started, exited, restarted (and why), errored.
  */
-export function reportEvents({ bus, client, namespace, printer, daemonLog }: {
+export function reportEvents({ bus, client, namespace, printer, daemonLog, names, restartErroredOnEdit = false }: {
   bus: Pm2Bus
   client: Pm2Client
-  namespace: string
+  /** Report only this namespace's processes (default: every process of the daemon). */
+  namespace?: string
   printer: LogPrinter
   daemonLog: string
+  /** Report only these workers (default: every process of the namespace). */
+  names?: string[]
+  /** dev: an errored worker starts again when a file in its script's folder changes. */
+  restartErroredOnEdit?: boolean
 }): EventReporter {
   const workers = new Map<string, PlannedWorker>()
   const pids = new Map<string, number>()
@@ -32,7 +37,7 @@ export function reportEvents({ bus, client, namespace, printer, daemonLog }: {
   const stopped = new Set<string>()
   const erroredWatchers = new Map<string, () => void>()
 
-  const ours = (packet: Pm2Packet) => !packet.process.namespace || packet.process.namespace === namespace
+  const ours = (packet: Pm2Packet) => (namespace === undefined || packet.process.namespace === namespace) && (!names || names.includes(packet.process.name))
   const stopFollowing = followDaemonLog(daemonLog, ({ pmId, name, reason }) => {
     const target = name ?? [...workers.keys()].find(n => ids.get(n) === pmId)
     if (target)
@@ -90,10 +95,11 @@ export function reportEvents({ bus, client, namespace, printer, daemonLog }: {
     else if (packet.event === 'restart overlimit') {
       const worker = workers.get(name)
       const last = printer.lastLines(name)
-      printer.info(`${name} errored: it crashed ${worker?.options.max_restarts ?? ''} times in a row, so PM2 gave up. The other workers keep running; edit its files to start it again.${last.length ? ' Its last lines:' : ''}`)
+      const hint = restartErroredOnEdit ? '; edit its files to start it again' : ''
+      printer.info(`${name} errored: it crashed ${worker?.options.max_restarts ?? ''} times in a row, so PM2 gave up. The other workers keep running${hint}.${last.length ? ' Its last lines:' : ''}`)
       for (const line of last)
         printer.info(`  ${line}`)
-      if (worker)
+      if (worker && restartErroredOnEdit)
         erroredWatchers.set(name, restartOnEdit(worker, () => {
           printer.info(`${name} restarting: its files changed`)
           void client.restart(pm_id).catch(error => printer.info(`${name} could not be restarted: ${(error as Error).message}`))

@@ -21,6 +21,11 @@ export const selectionArgs = {
   },
 } as const satisfies ArgsDef
 
+/** `--json`, for every command whose output a script may parse. */
+export const jsonArg = {
+  json: { type: 'boolean', description: 'Print the result as JSON' },
+} as const satisfies ArgsDef
+
 /** The parsed selection flags as a `Selection`. */
 export function toSelection(args: { workers?: string, group?: string }): Selection {
   return { workers: parseList('workers', args.workers), groups: parseList('group', args.group) }

@@ -12,6 +12,10 @@ const main = defineCommand({
   subCommands: {
     dev: () => import('./dev.ts').then(m => m.default),
     start: () => import('./start.ts').then(m => m.default),
+    status: () => import('./status.ts').then(m => m.default),
+    logs: () => import('./logs.ts').then(m => m.default),
+    stop: () => import('./stop.ts').then(m => m.default),
+    restart: () => import('./restart.ts').then(m => m.default),
     explain: () => import('./explain.ts').then(m => m.default),
   },
 })

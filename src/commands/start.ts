@@ -1,17 +1,25 @@
 import { defineCommand } from 'citty'
 import { rejectUnknownFlags } from '../cli/reject-unknown-flags.ts'
-import { resolvePlan } from '../workspace/resolve-plan.ts'
+import { WorkspaceError } from '../errors.ts'
+import { runStart } from '../start/run-start.ts'
 import { selectionArgs, toSelection } from './_shared.ts'
 
 export default defineCommand({
   meta: {
     name: 'start',
-    description: 'Start the selected workers (default: group primary) on the PM2 daemon',
+    description: 'Start the selected workers (default: group primary) on the PM2 daemon and return once they are up',
   },
-  args: { ...selectionArgs },
+  args: {
+    ...selectionArgs,
+    attach: { type: 'boolean', description: 'Stay in the foreground with the logs; SIGTERM/Ctrl-C stops the workers (for containers and systemd)' },
+    json: { type: 'boolean', description: 'Print the result as JSON' },
+    timeout: { type: 'string', description: 'Seconds to wait for the workers to be up', default: '30', valueHint: 'seconds' },
+  },
   plugins: [rejectUnknownFlags('start')],
   async run({ args }) {
-    const plan = await resolvePlan({ cwd: args.cwd, mode: 'start', selection: toSelection(args) })
-    throw new Error(`start is not implemented yet (planned ${plan.workers.length} workers)`)
+    const seconds = Number(args.timeout)
+    if (!(seconds > 0))
+      throw new WorkspaceError(`--timeout=${args.timeout} is not a number of seconds; write e.g. --timeout=30`)
+    process.exitCode = await runStart({ cwd: args.cwd, selection: toSelection(args), attach: Boolean(args.attach), json: Boolean(args.json), timeoutMs: seconds * 1000 })
   },
 })

@@ -8,7 +8,7 @@ import type { Selection } from '../types.ts'
 import { ENV_FILES } from '../workspace/env.ts'
 import { type Plan, resolvePlan } from '../workspace/resolve-plan.ts'
 import { startTime } from './processes.ts'
-import { reportEvents } from './report-events.ts'
+import { reportEvents } from '../cli/report-events.ts'
 import { devHome, isSameProcess, readSession, SESSION_MARKER, signalSession, spawnWatchdog, sweepSession, writeSession } from './session.ts'
 
 const SIGNAL_CODES: Record<string, number> = { SIGHUP: 129, SIGINT: 130, SIGTERM: 143 }
@@ -50,8 +50,8 @@ export async function runDev({ cwd, selection }: { cwd?: string, selection: Sele
   const color = useColor()
   const names = first instanceof Error ? (await client.list()).map(p => p.name ?? '') : first.workers.map(w => w.name)
   const printer = createLogPrinter({ names, color })
-  const namespace = first instanceof Error ? '' : first.workspace.namespace
-  const reporter = reportEvents({ bus: await client.launchBus(), client, namespace, printer, daemonLog: join(home, 'pm2.log') })
+  // The daemon is the session's own: every process in it is one of ours, whatever the namespace.
+  const reporter = reportEvents({ bus: await client.launchBus(), client, printer, daemonLog: join(home, 'pm2.log'), restartErroredOnEdit: true })
 
   if (reloading)
     printer.info('the launcher reloaded: applying the config')

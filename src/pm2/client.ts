@@ -1,3 +1,6 @@
+import { readFileSync } from 'node:fs'
+import { homedir } from 'node:os'
+import { join } from 'node:path'
 import type { ProcessDescription, StartOptions } from 'pm2'
 
 /** The PM2 operations the launcher uses, as promises with timeouts. Nothing else imports pm2. */
@@ -6,12 +9,30 @@ export interface Pm2Client {
   home: string
   start: (options: StartOptions) => Promise<void>
   restart: (id: string | number) => Promise<void>
+  stop: (id: string | number) => Promise<void>
   delete: (id: string | number) => Promise<void>
   list: () => Promise<ProcessDescription[]>
   launchBus: () => Promise<Pm2Bus>
   /** Stops every process of this daemon and the daemon itself. */
   killDaemon: () => Promise<void>
   disconnect: () => void
+}
+
+/** The PM2 home `start` and the other production commands use: PM2_HOME if set, else PM2's own default. */
+export function userPm2Home(): string {
+  return process.env.PM2_HOME || join(homedir(), '.pm2')
+}
+
+/** True when a daemon answers for `home` (its pid file names a live process). */
+export function daemonRunning(home: string): boolean {
+  try {
+    const pid = Number.parseInt(readFileSync(join(home, 'pm2.pid'), 'utf8'), 10)
+    process.kill(pid, 0)
+    return true
+  }
+  catch {
+    return false
+  }
 }
 
 /** PM2's event bus: `log:out`, `log:err`, `process:event`, `process:msg`. */
@@ -57,6 +78,9 @@ export async function connectPm2(home: string, env: Record<string, string> = {})
     },
     restart: async (id) => {
       await call<unknown>(`restart ${id}`, done => pm2.restart(id, done))
+    },
+    stop: async (id) => {
+      await call<unknown>(`stop ${id}`, done => pm2.stop(id, done))
     },
     delete: async (id) => {
       await call<unknown>(`delete ${id}`, done => pm2.delete(id, done))

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
 import type { ProcessDescription } from 'pm2'
 import type { Pm2StartOptions } from '../workspace/plan-workers.ts'
+import { WorkspaceError } from '../errors.ts'
 import type { Pm2Client } from './client.ts'
 
 /** The env variable that carries a hash of the options a process was started with. */
@@ -24,7 +25,13 @@ export interface ReconcileResult {
  * next owner starts; PM2's delete returns only once the process is gone.
  */
 export async function reconcile(client: Pm2Client, namespace: string, desired: DesiredProcess[], shouldRemove: (name: string) => boolean): Promise<ReconcileResult> {
-  const ours = (await client.list()).filter(proc => proc.pm2_env && (proc.pm2_env as { namespace?: string }).namespace === namespace)
+  const all = await client.list()
+  const ours = all.filter(proc => namespaceOf(proc) === namespace)
+  // PM2 finds processes by name across namespaces: starting ours would take theirs over.
+  const wantedNames = new Set(desired.map(d => d.name))
+  const clash = all.find(proc => proc.name && wantedNames.has(proc.name) && namespaceOf(proc) !== namespace)
+  if (clash)
+    throw new WorkspaceError(`PM2 (${client.home}) already runs a process named "${clash.name}" in namespace "${namespaceOf(clash) ?? 'default'}", which is not this workspace's ("${namespace}"); rename the worker, or stop that process first`)
   const result: ReconcileResult = { started: [], replaced: [], kept: [], removed: [] }
   const toDelete: ProcessDescription[] = []
   const toStart: DesiredProcess[] = []
@@ -42,7 +49,6 @@ export async function reconcile(client: Pm2Client, namespace: string, desired: D
     toStart.push(options)
     result[running.length > 0 ? 'replaced' : 'started'].push(wanted.name)
   }
-  const wantedNames = new Set(desired.map(d => d.name))
   for (const proc of ours) {
     if (proc.name && !wantedNames.has(proc.name) && shouldRemove(proc.name)) {
       toDelete.push(proc)
@@ -58,6 +64,10 @@ export async function reconcile(client: Pm2Client, namespace: string, desired: D
 /** A stable digest of everything PM2 is told about a process. */
 export function hashOptions(options: DesiredProcess): string {
   return createHash('sha256').update(JSON.stringify(options)).digest('hex').slice(0, 16)
+}
+
+function namespaceOf(proc: ProcessDescription): string | undefined {
+  return (proc.pm2_env as { namespace?: string } | undefined)?.namespace
 }
 
 function planHash(proc: ProcessDescription): string | undefined {

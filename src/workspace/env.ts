@@ -10,6 +10,13 @@ export const ENV_FILES = ['.env', '.env.local'] as const
 /** Each variable with the layer it came from; later layers win. */
 export type LayeredEnv = Record<string, { value: string, source: EnvSource }>
 
+/**
+ * What `npm run` / `bun run` set for the launcher's own script (npm_package_*, npm_lifecycle_*,
+ * INIT_CWD, ...): not the workers' business, and it differs between `npm start` and `bun start`,
+ * which would make one restart every worker the other started.
+ */
+const LAUNCH_TOOL_VARIABLE = /^(npm_.*|INIT_CWD|_)$/
+
 const NODE_ENV_BY_MODE: Record<Mode, string> = { dev: 'development', start: 'production' }
 
 /** Keys this module put into `process.env`, so that a second load does not mistake them for the shell's. */
@@ -31,7 +38,7 @@ export function loadBaseEnv(root: string, mode: Mode): LayeredEnv {
       env[key] = { value, source: file }
   }
   for (const [key, value] of Object.entries(process.env)) {
-    if (value !== undefined)
+    if (value !== undefined && !LAUNCH_TOOL_VARIABLE.test(key))
       env[key] = { value, source: 'shell' }
   }
   env.NODE_ENV ??= { value: NODE_ENV_BY_MODE[mode], source: 'mode' }

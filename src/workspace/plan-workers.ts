@@ -2,7 +2,7 @@ import { existsSync, statSync } from 'node:fs'
 import { resolve } from 'node:path'
 import type { StartOptions } from 'pm2'
 import { WorkspaceError } from '../errors.ts'
-import { devOptions } from './dev-options.ts'
+import { modeOptions } from './mode-options.ts'
 import { INTERPRETERS, requireInterpreter } from './interpreter.ts'
 import type { LoadedWorker, LoadedWorkspace } from './load-workspace.ts'
 
@@ -48,7 +48,7 @@ function planWorker(workspace: LoadedWorkspace, worker: LoadedWorker): PlannedWo
   if (interpreter === 'bun')
     args.unshift('--no-env-file')
   const env = Object.fromEntries(Object.entries(worker.env).map(([key, { value }]) => [key, value]))
-  const byMode = workspace.mode === 'dev' ? devOptions(worker, script, root, args) : { interpreter_args: args }
+  const byMode = modeOptions(workspace.mode, worker, script, root, args)
   if (byMode.interpreter_args.length === 0)
     delete (byMode as Partial<typeof byMode>).interpreter_args
   return {

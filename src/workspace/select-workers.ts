@@ -18,18 +18,10 @@ export function selectWorkers(workspace: LoadedWorkspace, selection: Selection, 
   const groups = selection.groups ?? (names.length === 0 && mode === 'start' ? [DEFAULT_GROUP] : [])
   const everything = names.length === 0 && groups.length === 0
 
-  const allNames = workers.map(w => w.name)
+  checkKnown(workspace, names, groups, selection.groups ? '' : ` (\`start\` with no --workers or --group runs group "${DEFAULT_GROUP}")`)
   for (const name of names) {
-    const worker = workers.find(w => w.name === name)
-    if (!worker)
-      fail(`no worker is named "${name}"${didYouMean(name, allNames)}; the workers are ${allNames.join(', ')}`)
-    else if (!worker.activated)
+    if (!workers.find(w => w.name === name)?.activated)
       fail(`worker "${name}" is deactivated (activated: false); set \`activated: true\` on it to run it`)
-  }
-  const allGroups = [...new Set(workers.map(w => w.group))]
-  for (const group of groups) {
-    if (!allGroups.includes(group))
-      fail(`no worker is in group "${group}"${didYouMean(group, allGroups)}; the groups are ${allGroups.join(', ')}${selection.groups ? '' : ` (\`start\` with no --workers or --group runs group "${DEFAULT_GROUP}")`}`)
   }
 
   const selected = workers.filter(w => w.activated && (everything || names.includes(w.name) || groups.includes(w.group)))
@@ -56,4 +48,32 @@ function describeSelection({ workers = [], groups = [] }: Selection): string {
     groups.length > 0 && `group ${groups.map(g => `"${g}"`).join(', ')}`,
   ]
   return parts.filter(Boolean).join(' + ')
+}
+
+/**
+ * The workers `stop`, `restart`, `status` and `logs` act on: the whole workspace when nothing is
+ * selected, else the union of `--workers` and `--group`, deactivated ones included (they may
+ * still run from before they were deactivated).
+ */
+export function selectTargets(workspace: LoadedWorkspace, selection: Selection): LoadedWorker[] {
+  const names = selection.workers ?? []
+  const groups = selection.groups ?? []
+  if (names.length === 0 && groups.length === 0)
+    return workspace.workers
+  checkKnown(workspace, names, groups)
+  return workspace.workers.filter(w => names.includes(w.name) || groups.includes(w.group))
+}
+
+/** Unknown names and groups are errors that suggest the closest one. */
+function checkKnown({ workers, configLabel }: LoadedWorkspace, names: string[], groups: string[], groupHint = ''): void {
+  const allNames = workers.map(w => w.name)
+  for (const name of names) {
+    if (!allNames.includes(name))
+      throw new WorkspaceError(`${configLabel}: no worker is named "${name}"${didYouMean(name, allNames)}; the workers are ${allNames.join(', ')}`)
+  }
+  const allGroups = [...new Set(workers.map(w => w.group))]
+  for (const group of groups) {
+    if (!allGroups.includes(group))
+      throw new WorkspaceError(`${configLabel}: no worker is in group "${group}"${didYouMean(group, allGroups)}; the groups are ${allGroups.join(', ')}${groupHint}`)
+  }
 }

@@ -1,0 +1,13 @@
+import { defineCommand } from 'citty'
+import { rejectUnknownFlags } from '../cli/reject-unknown-flags.ts'
+import { runStatus } from '../start/manage.ts'
+import { jsonArg, selectionArgs, toSelection } from './_shared.ts'
+
+export default defineCommand({
+  meta: { name: 'status', alias: 'ls', description: 'Show the workspace\'s workers on the PM2 daemon: pid, status, health, memory, restarts, uptime' },
+  args: { ...selectionArgs, ...jsonArg },
+  plugins: [rejectUnknownFlags('status')],
+  async run({ args }) {
+    process.exitCode = await runStatus({ cwd: args.cwd, selection: toSelection(args), json: Boolean(args.json) })
+  },
+})
