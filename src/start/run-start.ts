@@ -33,6 +33,8 @@ export async function runStart({ cwd, selection, attach, json, timeoutMs }: Star
   // Read by the daemon when it starts: memory limits checked every 2 s instead of 30 s, and
   // workers stopped with SIGTERM, the signal containers and `dev` use.
   const client = await connectPm2(home, spawnedDaemon ? { PM2_WORKER_INTERVAL: '2000', PM2_KILL_SIGNAL: 'SIGTERM' } : {})
+  // Attached, the logs are followed from before the workers start, so no first line is missed.
+  const attached = attach ? await followWorkers(client, plan, home, spawnedDaemon) : undefined
   const startedAt = performance.now()
   const activated = new Set(workspace.workers.filter(w => w.activated).map(w => w.name))
   const result = await reconcile(client, workspace.namespace, plan.workers.map(w => w.startOptions), name => !activated.has(name))
@@ -52,11 +54,11 @@ export async function runStart({ cwd, selection, attach, json, timeoutMs }: Star
     if (!spawnedDaemon && !daemonChecksMemoryOften(home))
       console.error('note: this PM2 daemon was started without PM2_WORKER_INTERVAL, so it checks max_memory_restart only every 30 s; a daemon that bun-pm starts checks every 2 s')
   }
-  if (!attach) {
+  if (!attached) {
     client.disconnect()
     return failures.length > 0 ? 1 : 0
   }
-  return attachToWorkers(client, plan, home, spawnedDaemon)
+  return attached.untilSignal()
 }
 
 /**
@@ -64,13 +66,13 @@ export async function runStart({ cwd, selection, attach, json, timeoutMs }: Star
  * SIGTERM or SIGINT it deletes its workers (SIGTERM, then SIGKILL after kill_timeout), and the
  * daemon too if it started it, then exits 0.
  */
-async function attachToWorkers(client: Pm2Client, plan: Plan, home: string, spawnedDaemon: boolean): Promise<number> {
+async function followWorkers(client: Pm2Client, plan: Plan, home: string, spawnedDaemon: boolean): Promise<{ untilSignal: () => Promise<number> }> {
   const names = plan.workers.map(w => w.name)
   const printer = createLogPrinter({ names, color: useColor() })
   const reporter = reportEvents({ bus: await client.launchBus(), client, namespace: plan.workspace.namespace, names, printer, daemonLog: join(home, 'pm2.log') })
   reporter.setWorkers(plan.workers)
-  printer.info(`attached to ${names.length} worker${names.length === 1 ? '' : 's'}; SIGTERM or Ctrl-C stops them${spawnedDaemon ? ' and the PM2 daemon' : ''}`)
-  return new Promise<number>((resolve) => {
+  return { untilSignal: () => new Promise<number>((resolve) => {
+    printer.info(`attached to ${names.length} worker${names.length === 1 ? '' : 's'}; SIGTERM or Ctrl-C stops them${spawnedDaemon ? ' and the PM2 daemon' : ''}`)
     let stopping = false
     const stop = async (signal: NodeJS.Signals) => {
       if (stopping)
@@ -89,7 +91,7 @@ async function attachToWorkers(client: Pm2Client, plan: Plan, home: string, spaw
     }
     for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const)
       process.on(signal, () => void stop(signal))
-  })
+  }) }
 }
 
 export function summary(result: ReconcileResult): string {

@@ -1,0 +1,228 @@
+import { afterAll, afterEach, describe, expect, test } from 'bun:test'
+import { isAlive } from '../src/dev/processes.ts'
+import { fetchUntil, fixture, freePort } from './helpers/dev-session.ts'
+import { makePm2Home, type TestHome } from './helpers/pm2-home.ts'
+import { makeWorkspace, type TempWorkspace } from './helpers/workspace.ts'
+
+const made: TempWorkspace[] = []
+let homes: TestHome[] = []
+afterEach(async () => {
+  for (const home of homes)
+    await home.close()
+  homes = []
+}, 20_000)
+afterAll(() => made.forEach(ws => ws.remove()))
+
+function home(): TestHome {
+  const h = makePm2Home()
+  homes.push(h)
+  return h
+}
+
+function workspace(config: string, files: Record<string, string> = {}): TempWorkspace {
+  const ws = makeWorkspace({ 'web.ts': fixture('serve.ts'), 'tick.ts': fixture('forever.ts'), ...files }, { config })
+  made.push(ws)
+  return ws
+}
+
+/** `pm2 jlist` through PM2's own CLI (its first run in a home prints a banner before the JSON). */
+function jlist(h: TestHome): any[] {
+  return JSON.parse(h.pm2(['jlist']).stdout.trim().split('\n').at(-1)!)
+}
+
+/** pm2 jlist of the home, as name -> { pid, status, namespace }. */
+function pm2List(h: TestHome): { name: string, pid: number, status: string, namespace: string }[] {
+  return jlist(h).map((p: any) => ({ name: p.name, pid: p.pid, status: p.pm2_env.status, namespace: p.pm2_env.namespace }))
+}
+
+describe('start', () => {
+  test('the example workspace: group primary on the daemon, serving; the pm2 CLI lists it; the command exits', async () => {
+    const h = home()
+    const port = freePort()
+    const result = await h.cli(['start'], { env: { PORT: String(port) } })
+    expect(result.stderr).toBe('')
+    expect(result.code).toBe(0)
+    expect(result.stdout).toMatch(/^started primary-webserver, primary-background in \d+ ms/)
+    expect(result.stdout).toMatch(/primary-webserver +primary +\d+ +online +\d+ MB +0 +bun/)
+    const listed = pm2List(h)
+    expect(listed.map(p => [p.name, p.status, p.namespace])).toEqual([['primary-webserver', 'online', 'bun-pm'], ['primary-background', 'online', 'bun-pm']])
+    expect(await fetchUntil(port, '{')).toContain(`"pid":${listed[0]!.pid}`)
+  }, 30_000)
+
+  test('start again: no duplicates, unchanged workers keep their pid; a changed .env value reaches the workers', async () => {
+    const h = home()
+    const port = freePort()
+    const ws = workspace(`{ workers: [
+      { name: 'web', bun: 'web.ts', options: { env: { PORT: '${port}' } } },
+      { name: 'tick', bun: 'tick.ts' },
+    ] }`, { '.env': 'REPLY=first\n' })
+    expect((await h.cli(['start'], { cwd: ws.root })).code).toBe(0)
+    expect(await fetchUntil(port, 'first')).toStartWith('first ')
+    const before = pm2List(h)
+    const same = JSON.parse((await h.cli(['start', '--json'], { cwd: ws.root })).stdout)
+    expect(same.kept.sort()).toEqual(['tick', 'web'])
+    expect(pm2List(h)).toEqual(before)
+    // .env reaches every worker, so both start anew with it; still one process each.
+    ws.write('.env', 'REPLY=second\n')
+    const again = await h.cli(['start', '--json'], { cwd: ws.root })
+    expect(again.code).toBe(0)
+    expect(JSON.parse(again.stdout).replaced.sort()).toEqual(['tick', 'web'])
+    const after = pm2List(h)
+    expect(after.map(p => p.name).sort()).toEqual(['tick', 'web'])
+    expect(after.find(p => p.name === 'web')!.pid).not.toBe(before.find(p => p.name === 'web')!.pid)
+    expect(await fetchUntil(port, 'second')).toStartWith('second ')
+  }, 30_000)
+
+  test('a worker removed from the config or deactivated is removed; unselected ones keep running', async () => {
+    const h = home()
+    const both = `{ name: 'web', group: 'jobs', bun: 'tick.ts' }, { name: 'tick', bun: 'tick.ts' }`
+    const ws = workspace(`{ workers: [${both}, { name: 'gone', bun: 'tick.ts' }] }`)
+    expect((await h.cli(['start', '--group=primary,jobs'], { cwd: ws.root })).code).toBe(0)
+    ws.write('pm.config.ts', `export default { workers: [{ name: 'web', group: 'jobs', bun: 'tick.ts' }, { name: 'tick', bun: 'tick.ts', activated: false }, { name: 'other', bun: 'tick.ts' }] }\n`)
+    const result = await h.cli(['start', '--json'], { cwd: ws.root })
+    expect(result.code).toBe(0)
+    expect(JSON.parse(result.stdout).removed.sort()).toEqual(['gone', 'tick'])
+    expect(pm2List(h).map(p => p.name).sort()).toEqual(['other', 'web'])
+  }, 30_000)
+
+  test('stop and restart by group, status --json, and a foreign app that survives every command', async () => {
+    const h = home()
+    const ws = workspace(`{ workers: [
+      { name: 'a', bun: 'tick.ts' },
+      { name: 'b', bun: 'tick.ts' },
+      { name: 'mail', group: 'jobs', bun: 'tick.ts' },
+    ] }`)
+    expect(h.pm2(['start', `${ws.root}/tick.ts`, '--name', 'foreign', '--interpreter', 'none']).code).toBe(0)
+    const foreign = () => pm2List(h).find(p => p.name === 'foreign')!
+    const foreignPid = foreign().pid
+    expect((await h.cli(['start', '--group=primary,jobs'], { cwd: ws.root })).code).toBe(0)
+    const started = pm2List(h)
+    expect((await h.cli(['stop', '--group=jobs'], { cwd: ws.root })).code).toBe(0)
+    const status = JSON.parse((await h.cli(['status', '--json'], { cwd: ws.root })).stdout)
+    expect(status.workers.map((w: any) => [w.name, w.status])).toEqual([['a', 'online'], ['b', 'online'], ['mail', 'stopped']])
+    expect((await h.cli(['restart', '--group=primary'], { cwd: ws.root })).code).toBe(0)
+    const restarted = pm2List(h)
+    for (const name of ['a', 'b'])
+      expect(restarted.find(p => p.name === name)!.pid).not.toBe(started.find(p => p.name === name)!.pid)
+    expect((await h.cli(['restart'], { cwd: ws.root })).code).toBe(0)
+    expect(pm2List(h).find(p => p.name === 'mail')!.status).toBe('online')
+    expect((await h.cli(['stop'], { cwd: ws.root })).code).toBe(0)
+    expect(pm2List(h).filter(p => p.namespace !== 'default').map(p => p.status)).toEqual(['stopped', 'stopped', 'stopped'])
+    expect(foreign()).toMatchObject({ status: 'online', pid: foreignPid })
+  }, 40_000)
+
+  test('a same-named process of another namespace is an error, and is left alone', async () => {
+    const h = home()
+    const ws = workspace(`{ workers: [{ name: 'web', bun: 'tick.ts' }] }`)
+    expect(h.pm2(['start', `${ws.root}/tick.ts`, '--name', 'web', '--interpreter', 'none']).code).toBe(0)
+    const pid = pm2List(h)[0]!.pid
+    const result = await h.cli(['start'], { cwd: ws.root })
+    expect(result.code).toBe(1)
+    expect(result.stderr.trim()).toMatch(/^error: PM2 .* already runs a process named "web" in namespace "default", which is not this workspace's/)
+    expect(pm2List(h)).toEqual([{ name: 'web', pid, status: 'online', namespace: 'default' }])
+  }, 30_000)
+
+  test('a worker that crashes makes start exit 1 with the reason and its last lines', async () => {
+    const h = home()
+    const ws = workspace(`{ workers: [{ name: 'crash', bun: 'crash.ts' }, { name: 'tick', bun: 'tick.ts' }] }`, { 'crash.ts': fixture('exit-1.ts') })
+    const result = await h.cli(['start'], { cwd: ws.root })
+    expect(result.code).toBe(1)
+    expect(result.stderr).toMatch(/error: worker "crash" did not start: errored: it exited \d+ times and PM2 gave up/)
+    expect(result.stderr).toContain('crash | failing on purpose')
+    expect(result.stdout).toMatch(/tick +primary +\d+ +online/)
+  }, 30_000)
+
+  test('a port already in use is named as the reason', async () => {
+    const h = home()
+    const holder = Bun.serve({ port: 0, hostname: '0.0.0.0', fetch: () => new Response('taken') })
+    try {
+      const ws = workspace(`{ workers: [{ name: 'web', bun: 'web.ts', options: { env: { PORT: '${holder.port}' } } }] }`)
+      const result = await h.cli(['start'], { cwd: ws.root })
+      expect(result.code).toBe(1)
+      expect(result.stderr).toMatch(/worker "web" did not start: .*\(port in use\)/)
+    }
+    finally {
+      holder.stop(true)
+    }
+  }, 30_000)
+
+  test('a worker over max_memory_restart is restarted within 15 s', async () => {
+    const h = home()
+    const ws = workspace(`{ workers: [{ name: 'leak', bun: 'leak.ts', options: { max_memory_restart: '80M' } }] }`, { 'leak.ts': fixture('leak-memory.ts') })
+    // The leak outgrows 80 MB in about a second: start may or may not see it stable first.
+    await h.cli(['start', '--timeout=5'], { cwd: ws.root })
+    const deadline = Date.now() + 15_000
+    let restarts = 0
+    while (restarts === 0 && Date.now() < deadline) {
+      restarts = jlist(h)[0]?.pm2_env.restart_time ?? 0
+      await Bun.sleep(250)
+    }
+    expect(restarts).toBeGreaterThan(0)
+    expect(await Bun.file(`${h.path}/pm2.log`).text()).toContain('exceeds --max-memory-restart')
+  }, 30_000)
+
+  test('--attach streams the logs; SIGTERM stops the workers and the daemon it started, leaving nothing', async () => {
+    const h = home()
+    const port = freePort()
+    const ws = workspace(`{ workers: [{ name: 'web', bun: 'web.ts', options: { env: { PORT: '${port}' } } }, { name: 'tick', bun: 'tick.ts' }] }`)
+    const { BUN, ENTRY, childEnv } = await import('./helpers/cli.ts')
+    const proc = Bun.spawn([BUN, '--no-env-file', ENTRY, 'start', '--attach'], { cwd: ws.root, env: childEnv({ PM2_HOME: h.path, NO_COLOR: '1' }), stdout: 'pipe', stderr: 'pipe' })
+    try {
+      let output = ''
+      void (async () => {
+        for await (const chunk of proc.stdout as ReadableStream<Uint8Array>)
+          output += new TextDecoder().decode(chunk)
+      })()
+      const deadline = Date.now() + 15_000
+      while (!output.includes('attached to 2 workers') && Date.now() < deadline)
+        await Bun.sleep(50)
+      // Attached before the workers start: their first lines are there.
+      expect(output).toMatch(/web +\| serving on \d+/)
+      expect(output).toMatch(/tick +\| forever \d+/)
+      expect(await fetchUntil(port, 'hello')).toStartWith('hello ')
+      const pids = h.processes()
+      expect(pids.length).toBeGreaterThanOrEqual(4)
+      proc.kill('SIGTERM')
+      expect(await proc.exited).toBe(0)
+      expect(output).toContain('web stopped')
+      const gone = Date.now() + 5000
+      while (pids.some(isAlive) && Date.now() < gone)
+        await Bun.sleep(50)
+      expect(pids.filter(isAlive)).toEqual([])
+    }
+    finally {
+      proc.kill('SIGKILL')
+    }
+  }, 30_000)
+
+  test('logs prints recent lines with the worker prefix, then follows', async () => {
+    const h = home()
+    const ws = workspace(`{ workers: [{ name: 'tick', bun: 'tick.ts' }] }`)
+    expect((await h.cli(['start'], { cwd: ws.root })).code).toBe(0)
+    const { BUN, ENTRY, childEnv } = await import('./helpers/cli.ts')
+    const proc = Bun.spawn([BUN, '--no-env-file', ENTRY, 'logs', '--lines=5'], { cwd: ws.root, env: childEnv({ PM2_HOME: h.path, NO_COLOR: '1' }), stdout: 'pipe' })
+    await Bun.sleep(1500)
+    proc.kill('SIGINT')
+    expect(await proc.exited).toBe(0)
+    expect(await new Response(proc.stdout).text()).toMatch(/^tick +\| forever \d+$/m)
+  }, 30_000)
+})
+
+describe('the build', () => {
+  test('bun run build makes a dist/ that starts the example workspace, pm2 kept external', async () => {
+    const { BUN, REPO, childEnv } = await import('./helpers/cli.ts')
+    const build = Bun.spawnSync([BUN, 'run', 'build'], { cwd: REPO, env: childEnv({}) })
+    expect(build.exitCode).toBe(0)
+    const bundle = await Bun.file(`${REPO}/dist/commands/exec-process.js`).text()
+    expect(bundle).not.toContain('God Daemon')
+    expect(await Bun.file(`${REPO}/dist/dev/worker-preload.js`).exists()).toBe(true)
+    const h = home()
+    const port = freePort()
+    const proc = Bun.spawn([BUN, '--no-env-file', 'dist/commands/exec-process.js', 'start', '--json'], { cwd: REPO, env: childEnv({ PM2_HOME: h.path, PORT: String(port) }), stdout: 'pipe' })
+    expect(await proc.exited).toBe(0)
+    const result = JSON.parse(await new Response(proc.stdout).text())
+    expect(result.workers.map((w: { name: string, status: string }) => [w.name, w.status])).toEqual([['primary-webserver', 'online'], ['primary-background', 'online']])
+    expect(await fetchUntil(port, '{')).toContain('primary-webserver')
+    expect(jlist(h)[0].pm2_env.node_args).toContain(`${REPO}/dist/dev/worker-preload.js`)
+  }, 30_000)
+})
