@@ -226,3 +226,21 @@ describe('the build', () => {
     expect(jlist(h)[0].pm2_env.node_args).toContain(`${REPO}/dist/dev/worker-preload.js`)
   }, 30_000)
 })
+
+describe('what pmx: false costs', () => {
+  test('memory and cpu still come from PM2; a bun worker still exits when the daemon dies (the preload)', async () => {
+    const h = home()
+    const ws = workspace(`{ workers: [{ name: 'tick', bun: 'tick.ts' }] }`)
+    expect((await h.cli(['start'], { cwd: ws.root })).code).toBe(0)
+    const [proc] = jlist(h)
+    expect(proc.pm2_env.pmx).toBe(false)
+    expect(proc.monit.memory).toBeGreaterThan(1024 * 1024)
+    expect(typeof proc.monit.cpu).toBe('number')
+    // Without @pm2/io a worker would be orphaned forever here (see the shared notes).
+    process.kill(Number(await Bun.file(`${h.path}/pm2.pid`).text()), 'SIGKILL')
+    const deadline = Date.now() + 5000
+    while (isAlive(proc.pid) && Date.now() < deadline)
+      await Bun.sleep(50)
+    expect(isAlive(proc.pid)).toBe(false)
+  }, 30_000)
+})

@@ -50,6 +50,7 @@ export interface Pm2Packet {
 }
 
 const TIMEOUT_MS = 30_000
+let boundHome: string | undefined
 
 /**
  * Connects to (and if needed spawns) the PM2 daemon of `home`. pm2 reads PM2_HOME when it is first
@@ -57,6 +58,10 @@ const TIMEOUT_MS = 30_000
  * beside it because the daemon inherits this process's environment when spawned.
  */
 export async function connectPm2(home: string, env: Record<string, string> = {}): Promise<Pm2Client> {
+  // pm2 reads its paths once, at import: one process, one PM2 home.
+  if (boundHome !== undefined && boundHome !== home)
+    throw new Error(`pm2 is bound to ${boundHome} in this process; cannot connect to ${home}`)
+  boundHome = home
   Object.assign(process.env, env, { PM2_HOME: home })
   const { default: pm2 } = await import('pm2')
   const call = <T>(what: string, run: (done: (error: unknown, result?: T) => void) => void) =>
