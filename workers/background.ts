@@ -11,8 +11,10 @@ const timer = setInterval(() => {
 console.log(`background worker up, ticking every ${every} ms`)
 process.send?.('ready')
 
-process.on('SIGTERM', () => {
-  clearInterval(timer)
-  console.log(`stopping after ${ticks} ticks`)
-  process.exit(0)
-})
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.on(signal, () => {
+    clearInterval(timer)
+    console.log(`stopping after ${ticks} ticks`)
+    process.exit(0)
+  })
+}

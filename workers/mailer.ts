@@ -10,8 +10,10 @@ const timer = setInterval(() => {
 console.log(`mailer up, batches of ${batch}`)
 process.send?.('ready')
 
-process.on('SIGTERM', () => {
-  clearInterval(timer)
-  console.log(`mailer stopping, ${sent} mails sent`)
-  process.exit(0)
-})
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.on(signal, () => {
+    clearInterval(timer)
+    console.log(`mailer stopping, ${sent} mails sent`)
+    process.exit(0)
+  })
+}

@@ -34,8 +34,11 @@ else {
 console.log(`listening on http://127.0.0.1:${port} (${process.env.NODE_ENV})`)
 process.send?.('ready')
 
-process.on('SIGTERM', () => {
-  console.log('SIGTERM: closing the server')
-  stop()
-  process.exit(0)
-})
+// PM2 stops workers with SIGINT unless its daemon was started with PM2_KILL_SIGNAL (bun-pm's is SIGTERM).
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.on(signal, () => {
+    console.log(`${signal}: closing the server`)
+    stop()
+    process.exit(0)
+  })
+}
