@@ -2,7 +2,7 @@ import { afterAll, afterEach, describe, expect, test } from 'bun:test'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { isAlive } from '../src/dev/processes.ts'
-import { expectNothingLeft, fetchText, fetchUntil, fixture, freePort, sessionWorkers, startDev, stopLeftoverRuns, workerPids } from './helpers/dev-session.ts'
+import { fetchText, fetchUntil, fixture, freePort, sessionWorkers, startDev, stopDev, stopLeftoverRuns, workerPids } from './helpers/dev-session.ts'
 import { IMPORT_DEFINE, makeWorkspace, type TempWorkspace } from './helpers/workspace.ts'
 
 const made: TempWorkspace[] = []
@@ -48,9 +48,7 @@ describe('dev: reloads', () => {
     expect(after).not.toContain('tick reloaded')
     expect(after).not.toMatch(/tick (started|restarted|stopped)/)
     expect(isAlive(before.get('tick')!)).toBe(true)
-    dev.proc.kill('SIGINT')
-    await dev.exited
-    await expectNothingLeft(ws.root, dev.pid)
+    await stopDev(dev)
   }, 30_000)
 
   test('editing pm.config.ts reloads the launcher: new worker starts, removed one stops, changed one restarts, unchanged one keeps its pid', async () => {
@@ -70,9 +68,7 @@ describe('dev: reloads', () => {
     expect(isAlive(after.get('added')!)).toBe(true)
     expect(await fetchUntil(port, 'changed')).toBe(`changed ${after.get('web')}`)
     expect(dev.output()).not.toContain('EADDRINUSE')
-    dev.proc.kill('SIGINT')
-    expect(await dev.exited).toBe(130)
-    await expectNothingLeft(ws.root, dev.pid)
+    expect(await stopDev(dev)).toBe(130)
   }, 30_000)
 
   test('ten config reloads in a row: no duplicate, no EADDRINUSE, one process on the port', async () => {
@@ -92,9 +88,7 @@ describe('dev: reloads', () => {
     const listeners = Bun.spawnSync(['ss', '-Hltnp', `sport = :${port}`]).stdout.toString().trim().split('\n').filter(Boolean)
     expect(listeners).toHaveLength(1)
     expect(dev.output()).not.toContain('EADDRINUSE')
-    dev.proc.kill('SIGTERM')
-    expect(await dev.exited).toBe(143)
-    await expectNothingLeft(ws.root, dev.pid)
+    expect(await stopDev(dev, 'SIGTERM')).toBe(143)
   }, 40_000)
 
   test('a config edited into an error keeps the workers running; fixing it applies it', async () => {
@@ -114,9 +108,7 @@ describe('dev: reloads', () => {
     ws.write('pm.config.ts', config(web(port, 'fixed')))
     await dev.waitFor(/up in \d+ ms \(1 restarted with the new config\)/, { from: mark })
     expect(await fetchUntil(port, 'fixed ')).toStartWith('fixed ')
-    dev.proc.kill('SIGINT')
-    await dev.exited
-    await expectNothingLeft(ws.root, dev.pid)
+    await stopDev(dev)
   }, 30_000)
 
   test('editing .env restarts the workers with the new value', async () => {
@@ -130,9 +122,7 @@ describe('dev: reloads', () => {
     ws.write('.env', 'REPLY=second\n')
     await dev.waitFor(/up in \d+ ms \(1 restarted with the new config\)/, { from: mark })
     expect(await fetchUntil(port, 'second ')).toStartWith('second ')
-    dev.proc.kill('SIGINT')
-    await dev.exited
-    await expectNothingLeft(ws.root, dev.pid)
+    await stopDev(dev)
   }, 30_000)
 })
 
@@ -152,9 +142,7 @@ describe('dev: crashes and output', () => {
     await dev.waitFor(/crash restarting: its files changed/, { from: mark })
     await dev.waitFor(/crash +\| fixed now/, { from: mark })
     expect(workerPids(dev.output()).get('tick')).toBe(tickPid)
-    dev.proc.kill('SIGINT')
-    await dev.exited
-    await expectNothingLeft(ws.root, dev.pid)
+    await stopDev(dev)
   }, 30_000)
 
   test('log lines arrive complete, in order, each with its prefix; stderr is marked', async () => {
@@ -172,9 +160,7 @@ describe('dev: crashes and output', () => {
       const wrong = lines.filter((line, k) => !new RegExp(`^many +\\${marker} line ${numbers[k]} [xy]* end ${numbers[k]}$`).test(line))
       expect(wrong.map(line => line.slice(0, 80))).toEqual([])
     }
-    dev.proc.kill('SIGINT')
-    await dev.exited
-    await expectNothingLeft(ws.root, dev.pid)
+    await stopDev(dev)
   }, 30_000)
 })
 
@@ -187,9 +173,7 @@ describe('dev: other restarts', () => {
     const dev = startDev(ws.root)
     await dev.waitFor(/1 worker up/)
     await dev.waitFor(/leak restarted \(pid \d+\): memory: \d+ MB over the 80 MB limit/, { timeoutMs: 15_000 })
-    dev.proc.kill('SIGINT')
-    await dev.exited
-    await expectNothingLeft(ws.root, dev.pid)
+    await stopDev(dev)
   }, 30_000)
 
   test('a node worker is restarted by PM2 when a file in its folder changes', async () => {
@@ -206,9 +190,7 @@ describe('dev: other restarts', () => {
     ws.write('srv/data.json', '{"changed":true}')
     await dev.waitFor(/api restarted \(pid \d+\): file change: .*data\.json/, { from: mark })
     expect(workerPids(dev.output()).get('api')).not.toBe(pid)
-    dev.proc.kill('SIGINT')
-    await dev.exited
-    await expectNothingLeft(ws.root, dev.pid)
+    await stopDev(dev)
   }, 30_000)
 
   test('colors: none with NO_COLOR; names colored with FORCE_COLOR', async () => {
@@ -222,8 +204,6 @@ describe('dev: other restarts', () => {
     const colored = startDev(ws.root, [], { env: { NO_COLOR: '', FORCE_COLOR: '1' } })
     await colored.waitFor(/forever \d+/)
     expect(colored.output()).toContain('\x1B[36mtick  \x1B[0m')
-    colored.proc.kill('SIGINT')
-    await colored.exited
-    await expectNothingLeft(ws.root, colored.pid)
+    await stopDev(colored)
   }, 30_000)
 })

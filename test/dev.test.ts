@@ -1,6 +1,6 @@
 import { afterAll, afterEach, describe, expect, test } from 'bun:test'
 import { isAlive } from '../src/dev/processes.ts'
-import { expectNothingLeft, fetchText, fetchUntil, fixture, freePort, startDev, stopLeftoverRuns, workerPids } from './helpers/dev-session.ts'
+import { expectNothingLeft, fetchText, fetchUntil, fixture, freePort, startDev, stopDev, stopLeftoverRuns, workerPids } from './helpers/dev-session.ts'
 import { makeWorkspace, type TempWorkspace } from './helpers/workspace.ts'
 
 const made: TempWorkspace[] = []
@@ -57,9 +57,7 @@ describe('dev: ending leaves nothing behind', () => {
     const pid = workerPids(second.output()).get('web')
     expect(await fetchUntil(port, 'hello ')).toBe(`hello ${pid}`)
     expect(second.output()).not.toContain('EADDRINUSE')
-    second.proc.kill('SIGINT')
-    expect(await second.exited).toBe(130)
-    await expectNothingLeft(ws.root, second.pid)
+    expect(await stopDev(second)).toBe(130)
   }, 40_000)
 
   test('a second Ctrl-C kills at once, even a worker that ignores SIGTERM', async () => {
@@ -85,8 +83,6 @@ describe('dev: ending leaves nothing behind', () => {
     const second = startDev(ws.root)
     expect(await second.exited).toBe(1)
     expect(second.output()).toContain(`another \`dev\` (pid ${first.pid}) is running this workspace`)
-    first.proc.kill('SIGTERM')
-    await first.exited
-    await expectNothingLeft(ws.root, first.pid)
+    await stopDev(first, 'SIGTERM')
   }, 30_000)
 })

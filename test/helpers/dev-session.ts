@@ -107,6 +107,14 @@ export async function expectNothingLeft(root: string, launcherPid: number, timeo
   expect(left).toEqual([])
 }
 
+/** Ends a run with `signal` as a user would, and checks that nothing of the session is left; returns the exit code. */
+export async function stopDev(run: DevRun, signal: NodeJS.Signals = 'SIGINT'): Promise<number> {
+  run.proc.kill(signal)
+  const code = await run.exited
+  await expectNothingLeft((run as DevRun & { root: string }).root, run.pid)
+  return code
+}
+
 /** A port the OS just had free (below the ephemeral range is not guaranteed, but a collision is). */
 export function freePort(): number {
   const server = Bun.listen({ hostname: '127.0.0.1', port: 0, socket: { data() {} } })
