@@ -28,8 +28,10 @@ export interface WorkerOptions extends Omit<StartOptions, 'name' | 'script' | 'i
    */
   env?: Record<string, string>
   /**
-   * Load PM2's monitoring library (`@pm2/io`) into the worker.
-   * @default true (PM2's default)
+   * Load PM2's monitoring library (`@pm2/io`) into the worker: custom metrics in `pm2 monit`, at
+   * the cost of a slower start and reload. bun-pm turns it off unless this says otherwise
+   * (PM2's own default is on).
+   * @default false
    */
   pmx?: boolean
 }

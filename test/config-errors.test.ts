@@ -1,4 +1,6 @@
 import { afterAll, describe, expect, test } from 'bun:test'
+import { existsSync } from 'node:fs'
+import { devHome, sessionPids } from '../src/dev/session.ts'
 import { processesMentioning, runCli } from './helpers/cli.ts'
 import { IMPORT_DEFINE, makeWorkspace, type TempWorkspace } from './helpers/workspace.ts'
 
@@ -70,7 +72,11 @@ describe('bad input: one clear line, exit 1, nothing started', () => {
         expect(result.code).toBe(1)
         expect(result.stdout).toBe('')
         expect(result.pm2HomeTouched).toBe(false)
+        // dev would use a PM2 home of its own, and a watchdog that names it.
+        expect(existsSync(devHome(ws.root))).toBe(false)
+        expect(sessionPids(devHome(ws.root))).toEqual([])
         expect(processesMentioning(ws.root)).toEqual([])
+        expect(processesMentioning(devHome(ws.root))).toEqual([])
       }
     })
   }

@@ -35,6 +35,7 @@ describe('dev: ending leaves nothing behind', () => {
       expect(await fetchUntil(port, 'hello ')).toStartWith('hello ')
       dev.proc.kill(signal as NodeJS.Signals)
       expect(await dev.exited).toBe(code)
+      expect(dev.output()).toMatch(/web +\| stopping on SIGTERM/)
       expect(dev.output()).toContain('web stopped')
       await expectNothingLeft(ws.root, dev.pid)
       expect(isAlive(grandchild)).toBe(false)

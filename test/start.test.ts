@@ -106,6 +106,10 @@ describe('start', () => {
       expect(restarted.find(p => p.name === name)!.pid).not.toBe(started.find(p => p.name === name)!.pid)
     expect((await h.cli(['restart'], { cwd: ws.root })).code).toBe(0)
     expect(pm2List(h).find(p => p.name === 'mail')!.status).toBe('online')
+    // What restart started, start finds unchanged.
+    const afterRestart = pm2List(h)
+    expect(JSON.parse((await h.cli(['start', '--json', '--group=primary,jobs'], { cwd: ws.root })).stdout).kept.sort()).toEqual(['a', 'b', 'mail'])
+    expect(pm2List(h)).toEqual(afterRestart)
     expect((await h.cli(['stop'], { cwd: ws.root })).code).toBe(0)
     expect(pm2List(h).filter(p => p.namespace !== 'default').map(p => p.status)).toEqual(['stopped', 'stopped', 'stopped'])
     expect(foreign()).toMatchObject({ status: 'online', pid: foreignPid })
@@ -174,8 +178,9 @@ describe('start', () => {
           output += new TextDecoder().decode(chunk)
       })()
       const deadline = Date.now() + 15_000
-      while (!output.includes('attached to 2 workers') && Date.now() < deadline)
+      while (!(/web +\| serving on/.test(output) && /tick +\| forever/.test(output)) && Date.now() < deadline)
         await Bun.sleep(50)
+      expect(output).toContain('attached to 2 workers')
       // Attached before the workers start: their first lines are there.
       expect(output).toMatch(/web +\| serving on \d+/)
       expect(output).toMatch(/tick +\| forever \d+/)
@@ -197,14 +202,21 @@ describe('start', () => {
 
   test('logs prints recent lines with the worker prefix, then follows', async () => {
     const h = home()
-    const ws = workspace(`{ workers: [{ name: 'tick', bun: 'tick.ts' }] }`)
+    const ws = workspace(`{ workers: [{ name: 'count', bun: 'count.ts' }] }`, {
+      'count.ts': `let n = 0\nconsole.log('first line')\nsetInterval(() => console.log(\`count \${++n}\`), 200)\n`,
+    })
     expect((await h.cli(['start'], { cwd: ws.root })).code).toBe(0)
     const { BUN, ENTRY, childEnv } = await import('./helpers/cli.ts')
-    const proc = Bun.spawn([BUN, '--no-env-file', ENTRY, 'logs', '--lines=5'], { cwd: ws.root, env: childEnv({ PM2_HOME: h.path, NO_COLOR: '1' }), stdout: 'pipe' })
+    const proc = Bun.spawn([BUN, '--no-env-file', ENTRY, 'logs', '--lines=100'], { cwd: ws.root, env: childEnv({ PM2_HOME: h.path, NO_COLOR: '1' }), stdout: 'pipe' })
     await Bun.sleep(1500)
     proc.kill('SIGINT')
     expect(await proc.exited).toBe(0)
-    expect(await new Response(proc.stdout).text()).toMatch(/^tick +\| forever \d+$/m)
+    const out = await new Response(proc.stdout).text()
+    expect(out).toMatch(/^count +\| first line$/m)
+    // Followed: lines the worker wrote after `logs` had read the files (start waited 1.5 s: ~7 lines).
+    const counts = [...out.matchAll(/^count +\| count (\d+)$/gm)].map(m => Number(m[1]))
+    expect(Math.max(...counts)).toBeGreaterThan(counts.length > 0 ? 12 : 0)
+    expect(counts).toEqual(Array.from({ length: counts.length }, (_, i) => i + 1))
   }, 30_000)
 })
 
@@ -214,7 +226,8 @@ describe('the build', () => {
     const build = Bun.spawnSync([BUN, 'run', 'build'], { cwd: REPO, env: childEnv({}) })
     expect(build.exitCode).toBe(0)
     const bundle = await Bun.file(`${REPO}/dist/commands/exec-process.js`).text()
-    expect(bundle).not.toContain('God Daemon')
+    expect(bundle).toContain('import("pm2")')
+    expect(bundle).not.toContain('God.prepare')
     expect(await Bun.file(`${REPO}/dist/dev/worker-preload.js`).exists()).toBe(true)
     const h = home()
     const port = freePort()

@@ -10,6 +10,8 @@ export interface EventReporter {
   setWorkers: (workers: PlannedWorker[]) => void
   /** Mark names whose next exit is ours (a stop or a replacement), not a crash. */
   expectExit: (names: string[]) => void
+  /** Resolves once the start of each of these processes has been reported (or after `timeoutMs`). */
+  reported: (pids: Map<string, number>, timeoutMs: number) => Promise<void>
   close: () => void
 }
 
@@ -37,13 +39,13 @@ export function reportEvents({ bus, client, namespace, printer, daemonLog, names
   const stopped = new Set<string>()
   const erroredWatchers = new Map<string, () => void>()
 
+  const ids = new Map<string, number>()
   const ours = (packet: Pm2Packet) => (namespace === undefined || packet.process.namespace === namespace) && (!names || names.includes(packet.process.name))
   const stopFollowing = followDaemonLog(daemonLog, ({ pmId, name, reason }) => {
     const target = name ?? [...workers.keys()].find(n => ids.get(n) === pmId)
     if (target)
       reasons.set(target, reason)
   })
-  const ids = new Map<string, number>()
 
   for (const stream of ['out', 'err'] as const) {
     bus.on(`log:${stream}`, (packet) => {
@@ -64,22 +66,28 @@ export function reportEvents({ bus, client, namespace, printer, daemonLog, names
     loads.set(name, Number(data.pid))
   })
 
-  bus.on('process:event', async (packet) => {
-    if (!ours(packet))
-      return
+  // One event at a time, in the order PM2 sent them: an `online` waits for the pid, and an `exit`
+  // right behind it must not overtake it.
+  let queue = Promise.resolve()
+  bus.on('process:event', (packet) => {
+    if (ours(packet))
+      queue = queue.then(() => onEvent(packet)).catch(() => {})
+  })
+  const onEvent = async (packet: Pm2Packet) => {
     const { name, pm_id } = packet.process
     ids.set(name, pm_id)
     if (packet.event === 'online') {
       const pid = (await client.list().catch(() => [])).find(proc => proc.pm_id === pm_id)?.pid
       const previous = pids.get(name)
-      if (pid)
-        pids.set(name, pid)
       stopped.delete(name)
       const reason = reasons.get(name)
       reasons.delete(name)
+      const withPid = pid ? ` (pid ${pid})` : ''
       printer.info(previous && !expected.has(name)
-        ? `${name} restarted (pid ${pid}): ${reason ?? 'after it exited'}`
-        : `${name} started (pid ${pid})`)
+        ? `${name} restarted${withPid}: ${reason ?? 'after it exited'}`
+        : `${name} started${withPid}`)
+      if (pid)
+        pids.set(name, pid)
       expected.delete(name)
       erroredWatchers.get(name)?.()
       erroredWatchers.delete(name)
@@ -95,17 +103,17 @@ export function reportEvents({ bus, client, namespace, printer, daemonLog, names
     else if (packet.event === 'restart overlimit') {
       const worker = workers.get(name)
       const last = printer.lastLines(name)
-      const hint = restartErroredOnEdit ? '; edit its files to start it again' : ''
+      const hint = restartErroredOnEdit && worker?.options.watch !== false ? '; edit its files to start it again' : ''
       printer.info(`${name} errored: it crashed ${worker?.options.max_restarts ?? ''} times in a row, so PM2 gave up. The other workers keep running${hint}.${last.length ? ' Its last lines:' : ''}`)
       for (const line of last)
         printer.info(`  ${line}`)
-      if (worker && restartErroredOnEdit)
+      if (worker && restartErroredOnEdit && worker.options.watch !== false)
         erroredWatchers.set(name, restartOnEdit(worker, () => {
           printer.info(`${name} restarting: its files changed`)
           void client.restart(pm_id).catch(error => printer.info(`${name} could not be restarted: ${(error as Error).message}`))
         }))
     }
-  })
+  }
 
   return {
     setWorkers(list) {
@@ -115,6 +123,11 @@ export function reportEvents({ bus, client, namespace, printer, daemonLog, names
     },
     expectExit(names) {
       names.forEach(name => expected.add(name))
+    },
+    async reported(wanted, timeoutMs) {
+      const deadline = Date.now() + timeoutMs
+      while ([...wanted].some(([name, pid]) => pids.get(name) !== pid) && Date.now() < deadline)
+        await Bun.sleep(10)
     },
     close() {
       stopFollowing()

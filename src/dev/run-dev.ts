@@ -3,9 +3,10 @@ import { basename, join, resolve } from 'node:path'
 import { createLogPrinter, useColor } from '../cli/log-printer.ts'
 import { isUserError, WorkspaceError } from '../errors.ts'
 import { connectPm2, type Pm2Client, waitOnline } from '../pm2/client.ts'
-import { type DesiredProcess, reconcile } from '../pm2/reconcile.ts'
+import { reconcile } from '../pm2/reconcile.ts'
 import type { Selection } from '../types.ts'
 import { ENV_FILES } from '../workspace/env.ts'
+import type { Pm2StartOptions } from '../workspace/plan-workers.ts'
 import { type Plan, resolvePlan } from '../workspace/resolve-plan.ts'
 import { startTime } from './processes.ts'
 import { reportEvents } from '../cli/report-events.ts'
@@ -14,6 +15,8 @@ import { devHome, isSameProcess, readSession, SESSION_MARKER, signalSession, spa
 const SIGNAL_CODES: Record<string, number> = { SIGHUP: 129, SIGINT: 130, SIGTERM: 143 }
 /** Signals closer together than this are one Ctrl-C delivered twice. */
 const DUPLICATE_SIGNAL_MS = 150
+/** How long a stop waits for a config being applied to finish. */
+const APPLY_WAIT_MS = 3000
 /** How long `dev` waits for workers to come online before it says so. */
 const ONLINE_TIMEOUT_MS = 10_000
 
@@ -26,6 +29,13 @@ const ONLINE_TIMEOUT_MS = 10_000
 export async function runDev({ cwd, selection }: { cwd?: string, selection: Selection }): Promise<number> {
   const root = resolve(cwd ?? '.')
   const home = devHome(root)
+  // Signals from the first moment: one that comes while the session is being set up is acted on
+  // as soon as there is something to stop.
+  let onSignal: ((signal: NodeJS.Signals) => void) | undefined
+  let early: NodeJS.Signals | undefined
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const)
+    process.on(signal, () => onSignal ? onSignal(signal) : (early ??= signal))
+
   const me = { pid: process.pid, start: startTime(process.pid) ?? '' }
   const previous = readSession(home)
   const reloading = previous?.launcherPid === me.pid && previous.launcherStart === me.start
@@ -33,13 +43,19 @@ export async function runDev({ cwd, selection }: { cwd?: string, selection: Sele
     throw new WorkspaceError(`${root}: another \`dev\` (pid ${previous.launcherPid}) is running this workspace; stop it first (Ctrl-C in its terminal)`)
 
   // A broken config stops a first start with an error; during a session it only pauses it.
-  const first = await loadPlan(root, selection).catch((error: unknown) => {
+  const load = () => resolvePlan({ cwd: root, mode: 'dev', selection })
+  const first = await load().catch((error: unknown) => {
     if (reloading && isUserError(error))
       return error
     throw error
   })
+  if (early && !reloading)
+    return SIGNAL_CODES[early] ?? 1
 
   if (!reloading) {
+    // What a killed session left: its watchdog may still be sweeping; it must not sweep ours.
+    if (previous && isSameProcess(previous.watchdogPid, previous.watchdogStart))
+      process.kill(previous.watchdogPid!, 'SIGKILL')
     if (existsSync(home))
       await sweepSession(home, { graceMs: 2000 })
     const watchdog = spawnWatchdog(home, me.pid, me.start)
@@ -56,9 +72,13 @@ export async function runDev({ cwd, selection }: { cwd?: string, selection: Sele
   if (reloading)
     printer.info('the launcher reloaded: applying the config')
 
+  let stopping = false
   let applying = Promise.resolve()
   const apply = (plan: Plan | Error, startedAt: number) => {
-    applying = applying.then(() => applyPlan(plan, startedAt)).catch(error => printer.info(`could not apply the config: ${(error as Error).message}`))
+    applying = applying.then(() => stopping ? undefined : applyPlan(plan, startedAt)).catch((error) => {
+      if (!stopping)
+        printer.info(`could not apply the config: ${(error as Error).message}`)
+    })
     return applying
   }
   const applyPlan = async (plan: Plan | Error, startedAt: number) => {
@@ -69,16 +89,16 @@ export async function runDev({ cwd, selection }: { cwd?: string, selection: Sele
     }
     reporter.setWorkers(plan.workers)
     const desired = plan.workers.map(w => withSession(w.startOptions, home, color))
-    const running = (await client.list()).map(p => p.name ?? '')
-    reporter.expectExit(running)
-    const result = await reconcile(client, plan.workspace.namespace, desired, () => true)
-    reporter.expectExit([])
+    const result = await reconcile(client, plan.workspace.namespace, desired, { shouldRemove: () => true, beforeDelete: reporter.expectExit })
     const up = await waitOnline(client, plan.workspace.namespace, plan.workers.map(w => w.name), ONLINE_TIMEOUT_MS)
     const took = Math.round(performance.now() - startedAt)
+    // The summary after the "started" lines of what this apply started.
+    const fresh = new Set([...result.started, ...result.replaced])
+    await reporter.reported(new Map([...up].filter(([name]) => fresh.has(name))), 1000)
     const missing = plan.workers.filter(w => !up.has(w.name)).map(w => w.name)
     const changes = [
       result.started.length && `${result.started.length} started`,
-      result.replaced.length && `${result.replaced.length} restarted with the new config`,
+      result.replaced.length && `${result.replaced.length} restarted`,
       result.removed.length && `${result.removed.length} stopped`,
       result.kept.length && `${result.kept.length} unchanged`,
     ].filter(Boolean).join(', ')
@@ -91,13 +111,12 @@ export async function runDev({ cwd, selection }: { cwd?: string, selection: Sele
   const stopWatching = watchConfigFiles(root, !process.execArgv.includes('--watch'), async () => {
     printer.info('config changed, applying it')
     const startedAt = performance.now()
-    await apply(await loadPlan(root, selection).catch((error: Error) => error), startedAt)
+    await apply(await load().catch((error: Error) => error), startedAt)
   })
 
   const done = new Promise<number>((finish) => {
-    let stopping = false
     let firstSignalAt = 0
-    const stop = async (signal: NodeJS.Signals) => {
+    onSignal = async (signal) => {
       // `bun run` and `npm run` pass the terminal's Ctrl-C on to us, which the terminal also sent
       // us: one keypress, two signals a few ms apart. A second Ctrl-C by a person comes later.
       if (stopping && performance.now() - firstSignalAt < DUPLICATE_SIGNAL_MS)
@@ -112,26 +131,24 @@ export async function runDev({ cwd, selection }: { cwd?: string, selection: Sele
       firstSignalAt = performance.now()
       printer.info(`${signal}: stopping the workers (press Ctrl-C again to kill them at once)`)
       stopWatching()
+      // A config being applied finishes first (briefly), so that nothing starts after the stop.
+      await Promise.race([applying, Bun.sleep(APPLY_WAIT_MS)])
       await shutdown(client, home, reporter.expectExit)
       reporter.close()
       killWatchdog(session)
       finish(SIGNAL_CODES[signal] ?? 1)
     }
-    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const)
-      process.on(signal, () => void stop(signal))
   })
+  if (early)
+    void onSignal?.(early)
 
   // performance.now() counts from the launcher's start (or its last reload): the figure users feel.
   await apply(first, 0)
   return done
 }
 
-async function loadPlan(root: string, selection: Selection): Promise<Plan> {
-  return resolvePlan({ cwd: root, mode: 'dev', selection })
-}
-
 /** The session's marker (so a sweep finds the worker and its children) and the terminal's colors. */
-function withSession(options: DesiredProcess, home: string, color: boolean): DesiredProcess {
+function withSession(options: Pm2StartOptions, home: string, color: boolean): Pm2StartOptions {
   const env: Record<string, string> = { ...options.env, [SESSION_MARKER]: home }
   if (color && !env.NO_COLOR && !env.FORCE_COLOR)
     env.FORCE_COLOR = '1'

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto'
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir, userInfo } from 'node:os'
 import { join, resolve } from 'node:path'
+import { readDaemonPid } from '../pm2/client.ts'
 import { isAlive, signalGroup, startTime, waitForExit } from './processes.ts'
 
 /**
@@ -91,7 +92,7 @@ export function sessionPids(home: string, exclude: number[] = []): number[] {
 /** The daemon first (so it cannot restart anything), then every other process of the session. */
 export function signalSession(home: string, signal: NodeJS.Signals, exclude: number[] = []): number[] {
   const pids = sessionPids(home, exclude)
-  const daemon = daemonPid(home)
+  const daemon = readDaemonPid(home)
   if (daemon !== undefined && pids.includes(daemon))
     signalGroup(daemon, 'SIGKILL')
   const others = pids.filter(pid => pid !== daemon)
@@ -114,11 +115,3 @@ export async function sweepSession(home: string, { graceMs, exclude = [] }: { gr
     rmSync(home, { recursive: true, force: true })
 }
 
-function daemonPid(home: string): number | undefined {
-  try {
-    return Number.parseInt(readFileSync(join(home, 'pm2.pid'), 'utf8'), 10) || undefined
-  }
-  catch {
-    return undefined
-  }
-}

@@ -23,16 +23,36 @@ export function userPm2Home(): string {
   return process.env.PM2_HOME || join(homedir(), '.pm2')
 }
 
-/** True when a daemon answers for `home` (its pid file names a live process). */
-export function daemonRunning(home: string): boolean {
+/** The pid in `home`'s pm2.pid, if any. */
+export function readDaemonPid(home: string): number | undefined {
   try {
-    const pid = Number.parseInt(readFileSync(join(home, 'pm2.pid'), 'utf8'), 10)
-    process.kill(pid, 0)
-    return true
+    return Number.parseInt(readFileSync(join(home, 'pm2.pid'), 'utf8'), 10) || undefined
+  }
+  catch {
+    return undefined
+  }
+}
+
+/**
+ * True when `home`'s daemon runs: the pid in pm2.pid is alive and is a PM2 daemon (after a reboot
+ * or a SIGKILL the file can name a pid that now belongs to anything else).
+ */
+export function daemonRunning(home: string): boolean {
+  const pid = readDaemonPid(home)
+  if (pid === undefined)
+    return false
+  try {
+    const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'latin1')
+    return /Daemon\.js|God Daemon/.test(cmdline)
   }
   catch {
     return false
   }
+}
+
+/** The PM2 namespace of a listed process. */
+export function namespaceOf(proc: ProcessDescription): string | undefined {
+  return (proc.pm2_env as { namespace?: string } | undefined)?.namespace
 }
 
 /** PM2's event bus: `log:out`, `log:err`, `process:event`, `process:msg`. */
@@ -105,7 +125,7 @@ export async function waitOnline(client: Pm2Client, namespace: string, names: st
   for (;;) {
     const online = new Map<string, number>()
     for (const proc of await client.list()) {
-      if ((proc.pm2_env as { namespace?: string } | undefined)?.namespace === namespace && proc.pm2_env?.status === 'online' && proc.name && proc.pid)
+      if (namespaceOf(proc) === namespace && proc.pm2_env?.status === 'online' && proc.name && proc.pid)
         online.set(proc.name, proc.pid)
     }
     if (names.every(name => online.has(name)) || Date.now() >= deadline)

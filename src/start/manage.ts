@@ -2,11 +2,12 @@ import type { ProcessDescription } from 'pm2'
 import { createLogPrinter, useColor } from '../cli/log-printer.ts'
 import { formatTable, toStatusRows } from '../cli/status-table.ts'
 import { WorkspaceError } from '../errors.ts'
-import { connectPm2, daemonRunning, type Pm2Client, userPm2Home } from '../pm2/client.ts'
+import { connectPm2, daemonRunning, namespaceOf, type Pm2Client, userPm2Home } from '../pm2/client.ts'
 import type { Selection } from '../types.ts'
 import { type LoadedWorker, type LoadedWorkspace, loadWorkspace } from '../workspace/load-workspace.ts'
 import { planWorkers } from '../workspace/plan-workers.ts'
 import { selectTargets } from '../workspace/select-workers.ts'
+import { reconcile } from '../pm2/reconcile.ts'
 import { printFailures, STABLE_MS } from './run-start.ts'
 import { tail, waitHealthy } from './wait-healthy.ts'
 
@@ -33,7 +34,7 @@ async function connectExisting(home: string): Promise<Pm2Client> {
 
 /** The namespace's processes that the target covers. */
 function targetProcs(procs: ProcessDescription[], { workspace, workers, everything }: Target): ProcessDescription[] {
-  return procs.filter(p => (p.pm2_env as { namespace?: string } | undefined)?.namespace === workspace.namespace
+  return procs.filter(p => namespaceOf(p) === workspace.namespace
     && (everything || workers.some(w => w.name === p.name)))
 }
 
@@ -78,8 +79,7 @@ export async function runRestart({ cwd, selection, json, timeoutMs }: { cwd?: st
   const procs = targetProcs(await client.list(), target)
   const known = target.workers.filter(w => w.activated && procs.some(p => p.name === w.name))
   const planned = planWorkers(target.workspace, known)
-  await Promise.all(procs.filter(p => known.some(w => w.name === p.name)).map(p => client.delete(p.pm_id!)))
-  await Promise.all(planned.map(w => client.start(w.startOptions)))
+  await reconcile(client, target.workspace.namespace, planned.map(w => w.startOptions), { replace: new Set(planned.map(w => w.name)) })
   const failures = await waitHealthy(client, target.workspace.namespace, planned.map(w => w.name), { timeoutMs, stableMs: STABLE_MS })
   printStatus(targetProcs(await client.list(), target), target, json)
   if (!json)

@@ -1,6 +1,6 @@
 import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs'
 import type { ProcessDescription } from 'pm2'
-import type { Pm2Client } from '../pm2/client.ts'
+import { namespaceOf, type Pm2Client } from '../pm2/client.ts'
 
 export interface Failure {
   name: string
@@ -9,7 +9,6 @@ export interface Failure {
 }
 
 interface Pm2Env {
-  namespace?: string
   status?: string
   restart_time?: number
   pm_uptime?: number
@@ -27,7 +26,7 @@ export async function waitHealthy(client: Pm2Client, namespace: string, names: s
   const firstRestarts = new Map<string, number>()
   let procs: ProcessDescription[] = []
   for (;;) {
-    procs = (await client.list()).filter(p => env(p).namespace === namespace)
+    procs = (await client.list()).filter(p => namespaceOf(p) === namespace)
     const done = names.every((name) => {
       const proc = procs.find(p => p.name === name)
       if (!proc)

@@ -19,7 +19,14 @@ const LAUNCH_TOOL_VARIABLE = /^(npm_.*|INIT_CWD|_)$/
 
 const NODE_ENV_BY_MODE: Record<Mode, string> = { dev: 'development', start: 'production' }
 
-/** Keys this module put into `process.env`, so that a second load does not mistake them for the shell's. */
+/**
+ * The launcher's environment as it started. The launcher itself later sets variables (PM2_HOME
+ * and the daemon's settings, .env values for the config to read); those must not reach workers as
+ * if the shell had set them, or every later load would differ from the first.
+ */
+const SHELL_ENV: Readonly<Record<string, string | undefined>> = { ...process.env }
+
+/** Keys this module put into `process.env`, so that the next load can take back the ones that are gone. */
 const injected = new Map<string, string>()
 
 /**
@@ -37,7 +44,7 @@ export function loadBaseEnv(root: string, mode: Mode): LayeredEnv {
     for (const [key, value] of Object.entries(readEnvFile(join(root, file))))
       env[key] = { value, source: file }
   }
-  for (const [key, value] of Object.entries(process.env)) {
+  for (const [key, value] of Object.entries(SHELL_ENV)) {
     if (value !== undefined && !LAUNCH_TOOL_VARIABLE.test(key))
       env[key] = { value, source: 'shell' }
   }
