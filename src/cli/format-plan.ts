@@ -18,9 +18,8 @@ export function planToJson({ workspace, workers }: Plan) {
     configFile: workspace.configFile,
     namespace: workspace.namespace,
     mode: workspace.mode,
-    workers: workers.map(({ name, group, heartbeat, interpreter, interpreterPath, script, startOptions }) => {
+    workers: workers.map(({ name, group, heartbeat, interpreter, interpreterPath, script, startOptions, env: sources }) => {
       const { env, ...options } = startOptions
-      const sources = workers.find(w => w.name === name)!.env
       return {
         name,
         group,

@@ -3,7 +3,7 @@ import { formatPlan, planToJson } from '../cli/format-plan.ts'
 import { rejectUnknownFlags } from '../cli/reject-unknown-flags.ts'
 import type { Mode } from '../types.ts'
 import { resolvePlan } from '../workspace/resolve-plan.ts'
-import { selectionArgs, toSelection } from './_shared.ts'
+import { jsonArg, selectionArgs, toSelection } from './_shared.ts'
 
 export default defineCommand({
   meta: {
@@ -18,7 +18,7 @@ export default defineCommand({
       default: 'dev',
       description: 'Which rules apply: dev (default selection: every activated worker) or start (group primary)',
     },
-    json: { type: 'boolean', description: 'Print the plan as JSON' },
+    ...jsonArg,
   },
   plugins: [rejectUnknownFlags('explain')],
   async run({ args }) {
