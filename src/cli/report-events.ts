@@ -42,7 +42,7 @@ export function reportEvents({ bus, client, namespace, printer, daemonLog, names
   const ids = new Map<string, number>()
   const ours = (packet: Pm2Packet) => (namespace === undefined || packet.process.namespace === namespace) && (!names || names.includes(packet.process.name))
   const stopFollowing = followDaemonLog(daemonLog, ({ pmId, name, reason }) => {
-    const target = name ?? [...workers.keys()].find(n => ids.get(n) === pmId)
+    const target = name ?? [...ids].find(([, id]) => id === pmId)?.[0]
     if (target)
       reasons.set(target, reason)
   })

@@ -58,7 +58,6 @@ export function namespaceOf(proc: ProcessDescription): string | undefined {
 /** PM2's event bus: `log:out`, `log:err`, `process:event`, `process:msg`. */
 export interface Pm2Bus {
   on: (event: string, listener: (packet: Pm2Packet) => void) => void
-  close?: () => void
 }
 
 export interface Pm2Packet {
