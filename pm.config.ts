@@ -21,6 +21,8 @@ export default defineWorkspace({
       name: 'primary-background',
       group: 'primary',
       heartbeat: '30s',
+      // Starts once the webserver answers its heartbeat; stops before it.
+      dependsOn: ['primary-webserver'],
       bun: 'workers/background.ts',
       node: 'dist/workers/background.js',
     },

@@ -1,6 +1,6 @@
 // dev figures: save-to-new-code against `bun --watch` alone, and Ctrl-C until the last child is gone.
 import { join } from 'node:path'
-import { isAlive } from '../src/dev/processes.ts'
+import { isAlive } from '../src/os/processes.ts'
 import { devHome, sessionPids } from '../src/dev/session.ts'
 import { ENTRY, freePort, median, serverSource, tempDir, waitForBody, write } from './lib.ts'
 

@@ -2,7 +2,7 @@
 // N one-line Bun HTTP servers, time from the command until every one answers.
 import { readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
-import { isAlive } from '../src/dev/processes.ts'
+import { isAlive } from '../src/os/processes.ts'
 import { median, REPO, serverSource, tempDir, waitForBody, write } from './lib.ts'
 
 const BUN_LINK = join(REPO, 'node_modules/.bin/bun')

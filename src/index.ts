@@ -1,7 +1,8 @@
 import type { Workspace } from './types.ts'
 
-export type { EnvSource, Interpreter, Mode, Selection, Worker, WorkerOptions, Workspace } from './types.ts'
+export type { Duration, EnvSource, HealthOptions, Interpreter, Mode, Selection, Worker, WorkerOptions, Workspace } from './types.ts'
 export { BUILTIN_DEFAULTS } from './workspace/defaults.ts'
+export { heartbeat } from './worker/heartbeat.ts'
 
 /**
  * Declares the workspace in `pm.config.ts`. It returns its argument unchanged: it exists so that

@@ -11,6 +11,45 @@ export type Interpreter = 'bun' | 'node' | 'tsx'
 /** Which rules apply: `dev` (the foreground loop) or `start` (production on the PM2 daemon). */
 export type Mode = 'dev' | 'start'
 
+/** A length of time: milliseconds as a number, or a string such as `'500ms'`, `'10s'`, `'2m'`, `'1h'`. */
+export type Duration = number | `${number}${'ms' | 's' | 'm' | 'h'}`
+
+/**
+ * How bun-pm checks a worker's `heartbeat`, and how long it waits before it acts. Set it in
+ * `defaults` for every worker, and in a worker's `options` for that one (merged key by key).
+ * @example { interval: '2s', failures: 5, grace: '1m' }
+ */
+export interface HealthOptions {
+  /**
+   * Between two checks of an `http://` or `tcp://` heartbeat once the worker is ready. (A
+   * duration heartbeat is judged once per its own period.)
+   * @default '5s'
+   */
+  interval?: Duration
+  /**
+   * One `http://` or `tcp://` check that has no answer by then has failed.
+   * @default '2s'
+   */
+  timeout?: Duration
+  /**
+   * Failed checks in a row (for a duration heartbeat: periods without a `heartbeat()` call) after
+   * which bun-pm restarts the worker.
+   * @default 3
+   */
+  failures?: number
+  /**
+   * After each start, how long the worker has to pass its first check; failures before that do
+   * not count. A worker still not ready then is treated as failing.
+   * @default '30s'
+   */
+  grace?: Duration
+  /**
+   * For a worker without a heartbeat: how long it must stay up, without a crash, to count as ready.
+   * @default '1s'
+   */
+  readyAfter?: Duration
+}
+
 /**
  * PM2 start options, minus `name` and `script`: the launcher sets those from the worker.
  * See https://pm2.keymetrics.io/docs/usage/application-declaration/ for every field.
@@ -34,6 +73,13 @@ export interface WorkerOptions extends Omit<StartOptions, 'name' | 'script' | 'i
    * @default false
    */
   pmx?: boolean
+  /**
+   * How the worker's `heartbeat` is checked: interval, timeout, failures before a restart, start
+   * grace and, without a heartbeat, how long it must stay up to be ready. bun-pm's own: PM2 never
+   * sees it.
+   * @default { interval: '5s', timeout: '2s', failures: 3, grace: '30s', readyAfter: '1s' }
+   */
+  health?: HealthOptions
 }
 
 /** One process the workspace can run. */
@@ -57,25 +103,37 @@ export interface Worker {
    */
   activated?: boolean
   /**
-   * How the worker's health will be checked (reserved: checks are not enforced yet).
-   * Either an `http://` or `https://` URL that must answer 2xx, or a duration (`'500ms'`, `'30s'`,
-   * `'5m'`) within which the worker must report in.
+   * How bun-pm knows the worker is alive, and ready:
+   * - `''` or absent: no check; the worker is ready once it has stayed up `options.health.readyAfter` (1 s);
+   * - `'http://…'` / `'https://…'`: a GET that must answer 2xx within the timeout;
+   * - `'tcp://host:port'`: a TCP connection that must open;
+   * - a duration (`'500ms'`, `'10s'`, `'2m'`): the worker calls `heartbeat()` (from `bun-pm`) at least that often.
+   *
+   * The first success makes the worker ready (`start` returns, dependents start); after
+   * `options.health.failures` (3) failures in a row it is restarted, and the output says why.
    * @example 'http://127.0.0.1:3000/health'
+   * @example 'tcp://127.0.0.1:5432'
    * @example '30s'
    */
   heartbeat?: string
   /**
-   * Script run when the interpreter is `bun`, relative to the workspace root.
+   * Workers that must be ready before this one starts. Selecting this worker selects them too
+   * (`--no-deps` turns that off); stopping goes in the reverse order.
+   * @example ['primary-db']
+   */
+  dependsOn?: string[]
+  /**
+   * Script run when the interpreter is `bun`, relative to the workspace root; `''` means none.
    * @example 'workers/webserver.ts'
    */
   bun?: string
   /**
-   * Script run when the interpreter is `node`, relative to the workspace root.
+   * Script run when the interpreter is `node`, relative to the workspace root; `''` means none.
    * @example 'dist/workers/webserver.js'
    */
   node?: string
   /**
-   * Script run when the interpreter is `tsx`, relative to the workspace root.
+   * Script run when the interpreter is `tsx`, relative to the workspace root; `''` means none.
    * @example 'workers/webserver.ts'
    */
   tsx?: string
@@ -112,4 +170,6 @@ export type EnvSource = '.env' | '.env.local' | 'shell' | 'mode' | 'defaults.env
 export interface Selection {
   workers?: string[]
   groups?: string[]
+  /** Do not bring in what the selected workers depend on (`--no-deps`). */
+  noDeps?: boolean
 }

@@ -1,7 +1,7 @@
 import { afterAll, afterEach, describe, expect, test } from 'bun:test'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { isAlive } from '../src/dev/processes.ts'
+import { isAlive } from '../src/os/processes.ts'
 import { fetchText, fetchUntil, fixture, freePort, sessionWorkers, startDev, stopDev, stopLeftoverRuns, workerPids } from './helpers/dev-session.ts'
 import { IMPORT_DEFINE, makeWorkspace, type TempWorkspace } from './helpers/workspace.ts'
 

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, describe, expect, test } from 'bun:test'
-import { isAlive } from '../src/dev/processes.ts'
+import { isAlive } from '../src/os/processes.ts'
 import { expectNothingLeft, fetchText, fetchUntil, fixture, freePort, startDev, stopDev, stopLeftoverRuns, workerPids } from './helpers/dev-session.ts'
 import { makeWorkspace, type TempWorkspace } from './helpers/workspace.ts'
 

@@ -31,7 +31,9 @@ describe('explain on the example workspace', () => {
     expect(names(await explain('--group=jobs'))).toEqual(['jobs-mailer'])
     expect(names(await explain('--workers=jobs-mailer', '--group=primary'))).toEqual(['primary-webserver', 'primary-background', 'jobs-mailer'])
     expect(names(await explain('--mode=start', '--group=jobs,primary'))).toEqual(['primary-webserver', 'primary-background', 'jobs-mailer'])
-    expect(names(await explain('--workers', 'primary-background,jobs-mailer'))).toEqual(['primary-background', 'jobs-mailer'])
+    // primary-background depends on primary-webserver: selecting it brings that in, unless --no-deps.
+    expect(names(await explain('--workers', 'primary-background,jobs-mailer'))).toEqual(['primary-webserver', 'primary-background', 'jobs-mailer'])
+    expect(names(await explain('--workers', 'primary-background,jobs-mailer', '--no-deps'))).toEqual(['primary-background', 'jobs-mailer'])
   })
 
   test('each worker carries what PM2 needs: absolute bun named `bun`, absolute script, root cwd, namespace, fork', async () => {

@@ -8,7 +8,6 @@ const timer = setInterval(() => {
 }, 7000)
 
 console.log(`mailer up, batches of ${batch}`)
-process.send?.('ready')
 
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   process.on(signal, () => {

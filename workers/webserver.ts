@@ -32,7 +32,6 @@ else {
   stop = () => server.close()
 }
 console.log(`listening on http://127.0.0.1:${port} (${process.env.NODE_ENV})`)
-process.send?.('ready')
 
 // PM2 stops workers with SIGINT unless its daemon was started with PM2_KILL_SIGNAL (bun-pm's is SIGTERM).
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {

@@ -1,27 +1,31 @@
 import { watch } from 'node:fs'
 import { dirname } from 'node:path'
 import type { LogPrinter } from './log-printer.ts'
+import { isAgentName } from '../health/agent-spec.ts'
+import type { Note } from '../health/monitor.ts'
+import type { HealthWatch } from '../health/watch-health.ts'
 import type { Pm2Bus, Pm2Client, Pm2Packet } from '../pm2/client.ts'
 import type { PlannedWorker } from '../workspace/plan-workers.ts'
 import { followDaemonLog } from '../pm2/daemon-log.ts'
 
 export interface EventReporter {
-  /** The workers of the plan now applied, for restart limits and what to watch once errored. */
+  /** The workers of the plan now applied, for what to watch once errored. */
   setWorkers: (workers: PlannedWorker[]) => void
   /** Mark names whose next exit is ours (a stop or a replacement), not a crash. */
   expectExit: (names: string[]) => void
-  /** Resolves once the start of each of these processes has been reported (or after `timeoutMs`). */
-  reported: (pids: Map<string, number>, timeoutMs: number) => Promise<void>
   close: () => void
 }
 
 /**
- * Turns PM2's bus into what a developer reads: each worker's output through `printer`, and a
- * launcher line for each lifecycle event — started, exited, restarted (and why), errored.
+ * Turns PM2's bus and the health agent's notes into what a developer reads: each worker's output
+ * through `printer`, and a launcher line for each lifecycle event — started, exited, restarted
+ * (and why), ready, unhealthy, crash-looping, errored.
  */
-export function reportEvents({ bus, client, namespace, printer, daemonLog, names, restartErroredOnEdit = false }: {
+export function reportEvents({ bus, client, health, namespace, printer, daemonLog, names, restartErroredOnEdit = false }: {
   bus: Pm2Bus
   client: Pm2Client
+  /** The health agent's word: its notes are printed in order with PM2's events. */
+  health: HealthWatch
   /** Report only this namespace's processes (default: every process of the daemon). */
   namespace?: string
   printer: LogPrinter
@@ -40,7 +44,8 @@ export function reportEvents({ bus, client, namespace, printer, daemonLog, names
   const erroredWatchers = new Map<string, () => void>()
 
   const ids = new Map<string, number>()
-  const ours = (packet: Pm2Packet) => (namespace === undefined || packet.process.namespace === namespace) && (!names || names.includes(packet.process.name))
+  const isOurs = (name: string, ns?: string) => (namespace === undefined || ns === namespace) && !isAgentName(name) && (!names || names.includes(name))
+  const ours = (packet: Pm2Packet) => isOurs(packet.process.name, packet.process.namespace)
   const stopFollowing = followDaemonLog(daemonLog, ({ pmId, name, reason }) => {
     const target = name ?? [...ids].find(([, id]) => id === pmId)?.[0]
     if (target)
@@ -66,24 +71,29 @@ export function reportEvents({ bus, client, namespace, printer, daemonLog, names
     loads.set(name, Number(data.pid))
   })
 
-  // One event at a time, in the order PM2 sent them: an `online` waits for the pid, and an `exit`
-  // right behind it must not overtake it.
+  // One event at a time, in the order they came: an `online` waits for the pid, and an `exit` or
+  // a note of the agent right behind it must not overtake it.
   let queue = Promise.resolve()
+  const enqueue = (work: () => void | Promise<void>) => {
+    queue = queue.then(work).catch(error => printer.info(`bun-pm could not report an event: ${(error as Error).stack ?? error}`))
+  }
   bus.on('process:event', (packet) => {
     if (ours(packet))
-      queue = queue.then(() => onEvent(packet)).catch(() => {})
+      enqueue(() => onEvent(packet))
   })
+  health.onNotes(notes => enqueue(() => notes.filter(note => isOurs(note.name)).forEach(onNote)))
+
   const onEvent = async (packet: Pm2Packet) => {
     const { name, pm_id } = packet.process
     ids.set(name, pm_id)
     if (packet.event === 'online') {
-      const pid = (await client.list().catch(() => [])).find(proc => proc.pm_id === pm_id)?.pid
+      const pid = (await client.list().catch(() => [])).find(proc => proc.pmId === pm_id)?.pid
       const previous = pids.get(name)
       stopped.delete(name)
       const reason = reasons.get(name)
       reasons.delete(name)
       const withPid = pid ? ` (pid ${pid})` : ''
-      printer.info(previous && !expected.has(name)
+      printer.info(previous && (!expected.has(name) || reason)
         ? `${name} restarted${withPid}: ${reason ?? 'after it exited'}`
         : `${name} started${withPid}`)
       if (pid)
@@ -98,20 +108,38 @@ export function reportEvents({ bus, client, namespace, printer, daemonLog, names
       if (stopped.has(name))
         return
       stopped.add(name)
+      if (reasons.has(name) && expected.has(name))
+        return
       printer.info(expected.has(name) ? `${name} stopped` : `${name} exited (code ${packet.process.exit_code ?? 0})`)
     }
-    else if (packet.event === 'restart overlimit') {
-      const worker = workers.get(name)
-      const last = printer.lastLines(name)
-      const hint = restartErroredOnEdit && worker?.options.watch !== false ? '; edit its files to start it again' : ''
-      printer.info(`${name} errored: it crashed ${worker?.options.max_restarts ?? ''} times in a row, so PM2 gave up. The other workers keep running${hint}.${last.length ? ' Its last lines:' : ''}`)
-      for (const line of last)
-        printer.info(`  ${line}`)
-      if (worker && restartErroredOnEdit && worker.options.watch !== false)
-        erroredWatchers.set(name, restartOnEdit(worker, () => {
-          printer.info(`${name} restarting: its files changed`)
-          void client.restart(pm_id).catch(error => printer.info(`${name} could not be restarted: ${(error as Error).message}`))
-        }))
+  }
+
+  const onNote = (note: Note) => {
+    const { name, kind, text } = note
+    if (kind === 'restart') {
+      // The agent restarts it through PM2: the exit is asked for, and the restart line says why.
+      reasons.set(name, note.reason ?? text)
+      expected.add(name)
+      return
+    }
+    if (kind !== 'errored' && kind !== 'failed') {
+      printer.info(text)
+      return
+    }
+    const worker = workers.get(name)
+    const retries = restartErroredOnEdit && worker?.options.watch !== false
+    const hint = kind === 'failed' ? '' : retries ? '; edit its files to start it again' : ''
+    const last = printer.lastLines(name)
+    printer.info(`${text}. The other workers keep running${hint}.${last.length ? ' Its last lines:' : ''}`)
+    for (const line of last)
+      printer.info(`  ${line}`)
+    const pmId = ids.get(name)
+    if (kind === 'errored' && worker && retries && pmId !== undefined && !erroredWatchers.has(name)) {
+      erroredWatchers.set(name, restartOnEdit(worker, () => {
+        erroredWatchers.delete(name)
+        printer.info(`${name} restarting: its files changed`)
+        void client.restart(pmId).catch(error => printer.info(`${name} could not be restarted: ${(error as Error).message}`))
+      }))
     }
   }
 
@@ -123,11 +151,6 @@ export function reportEvents({ bus, client, namespace, printer, daemonLog, names
     },
     expectExit(names) {
       names.forEach(name => expected.add(name))
-    },
-    async reported(wanted, timeoutMs) {
-      const deadline = Date.now() + timeoutMs
-      while ([...wanted].some(([name, pid]) => pids.get(name) !== pid) && Date.now() < deadline)
-        await Bun.sleep(10)
     },
     close() {
       stopFollowing()

@@ -1,12 +1,21 @@
-import type { ProcessDescription } from 'pm2'
+import { isAgentName } from '../health/agent-spec.ts'
+import { formatMs } from '../health/heartbeat.ts'
+import type { Health } from '../health/reducer.ts'
+import type { HealthSnapshot } from '../health/state-file.ts'
+import type { ProcView } from '../pm2/client.ts'
 
 export interface StatusRow {
   name: string
   group: string
   pid: number | null
+  /** PM2's word: online, stopped, errored, waiting restart, ... or `not running`. */
   status: string
-  /** ok, starting, restarting, errored, stopped, not running */
-  health: string
+  /** bun-pm's word; `unknown` when no health agent is there to judge. */
+  health: Health | 'unknown'
+  /** Why it last restarted, stopped or failed; or why its health is what it is. */
+  reason: string | null
+  /** How long ago its last check passed. */
+  lastOkAgoMs: number | null
   memoryMb: number | null
   cpu: number | null
   restarts: number
@@ -14,48 +23,73 @@ export interface StatusRow {
   interpreter: string
 }
 
-/** One row per worker: from PM2 where it runs, `not running` where it does not. */
-export function toStatusRows(procs: ProcessDescription[], workers: { name: string, group: string, interpreter: string }[]): StatusRow[] {
+export interface HealthFacts {
+  /** The agent's state file. */
+  snapshot?: HealthSnapshot
+  /** Whether the agent that wrote it still runs (default: trust the snapshot). */
+  agentRunning?: boolean
+  /** Whether a pid is a live process (default: trust PM2). */
+  isAlive?: (pid: number) => boolean
+  now?: number
+}
+
+type WorkerInfo = { name: string, group: string, interpreter: string, activated?: boolean }
+
+/** One row per worker: from PM2 and the health agent where it runs, `not running` where it does not. Pure. */
+export function toStatusRows(procs: ProcView[], workers: WorkerInfo[], facts: HealthFacts = {}): StatusRow[] {
   const rows = workers.map((worker) => {
     const proc = procs.find(p => p.name === worker.name)
-    return proc ? toRow(proc, worker.group, worker.interpreter) : notRunning(worker)
+    return proc ? toRow(proc, worker.group, worker.interpreter, facts) : notRunning(worker)
   })
   // Processes of the namespace that the config no longer has are shown too: they still run.
   for (const proc of procs) {
-    if (proc.name && !workers.some(w => w.name === proc.name))
-      rows.push(toRow(proc, '(not in config)', ''))
+    if (!isAgentName(proc.name) && !workers.some(w => w.name === proc.name))
+      rows.push(toRow(proc, '(not in config)', '', facts))
   }
   return rows
 }
 
-function toRow(proc: ProcessDescription, group: string, interpreter: string): StatusRow {
-  const env = proc.pm2_env as { status?: string, restart_time?: number, pm_uptime?: number, unstable_restarts?: number } | undefined
-  const status = env?.status ?? 'unknown'
-  const online = status === 'online'
+function toRow(proc: ProcView, group: string, interpreter: string, facts: HealthFacts): StatusRow {
+  const now = facts.now ?? Date.now()
+  const online = proc.status === 'online'
+  const { health, reason, lastOkAt } = judge(proc, facts)
   return {
-    name: proc.name ?? '',
+    name: proc.name,
     group,
-    pid: online ? proc.pid ?? null : null,
-    status,
-    health: healthOf(status, env?.unstable_restarts ?? 0),
-    memoryMb: online && proc.monit?.memory !== undefined ? Math.round(proc.monit.memory / 1024 / 1024) : null,
-    cpu: online ? proc.monit?.cpu ?? null : null,
-    restarts: env?.restart_time ?? 0,
-    uptimeMs: online && env?.pm_uptime ? Date.now() - env.pm_uptime : null,
+    pid: online ? proc.pid : null,
+    status: proc.status,
+    health,
+    reason,
+    lastOkAgoMs: lastOkAt === null ? null : Math.max(0, now - lastOkAt),
+    memoryMb: online && proc.memory !== null ? Math.round(proc.memory / 1024 / 1024) : null,
+    cpu: online ? proc.cpu : null,
+    restarts: proc.restarts,
+    uptimeMs: online && proc.upSince ? now - proc.upSince : null,
     interpreter,
   }
 }
 
-function notRunning(worker: { name: string, group: string, interpreter: string }): StatusRow {
-  return { name: worker.name, group: worker.group, pid: null, status: 'not running', health: 'not running', memoryMb: null, cpu: null, restarts: 0, uptimeMs: null, interpreter: worker.interpreter }
+/** A worker's health from PM2's listing and the agent's state; PM2's `online` alone never makes it ready. */
+export function judge(proc: ProcView, { snapshot, agentRunning = true, isAlive = () => true }: HealthFacts): { health: StatusRow['health'], reason: string | null, lastOkAt: number | null } {
+  const state = snapshot?.workers[proc.name]
+  if (proc.status === 'online' && (proc.pid === null || !isAlive(proc.pid)))
+    return { health: 'unhealthy', reason: `PM2 lists it online, but ${proc.pid === null ? 'it has no process' : `pid ${proc.pid} is gone`}`, lastOkAt: state?.lastOkAt ?? null }
+  if (state?.halted && proc.status !== 'online')
+    return { health: 'errored', reason: state.reason, lastOkAt: state.lastOkAt }
+  if (proc.status === 'errored')
+    return { health: 'errored', reason: state?.reason ?? 'PM2 gave up on it after it crashed again and again', lastOkAt: state?.lastOkAt ?? null }
+  if (proc.status === 'stopped' || proc.status === 'stopping')
+    return { health: 'none', reason: state?.reason ?? 'stopped', lastOkAt: state?.lastOkAt ?? null }
+  if (!state || !agentRunning)
+    return { health: 'unknown', reason: 'no health agent runs for this workspace; `start` starts one', lastOkAt: state?.lastOkAt ?? null }
+  if (proc.status === 'waiting restart' || proc.status === 'launching' || state.pid !== proc.pid)
+    return { health: state.streak >= 2 ? 'crash-looping' : 'starting', reason: state.reason, lastOkAt: state.lastOkAt }
+  return { health: state.health, reason: state.health === 'ready' ? state.reason : (state.lastCheck ?? state.reason), lastOkAt: state.lastOkAt }
 }
 
-function healthOf(status: string, unstableRestarts: number): string {
-  if (status === 'online')
-    return unstableRestarts > 0 ? 'restarting' : 'ok'
-  if (status === 'launching' || status === 'waiting restart')
-    return 'starting'
-  return status
+function notRunning(worker: WorkerInfo): StatusRow {
+  const reason = worker.activated === false ? 'deactivated (activated: false)' : 'not running'
+  return { name: worker.name, group: worker.group, pid: null, status: 'not running', health: 'none', reason, lastOkAgoMs: null, memoryMb: null, cpu: null, restarts: 0, uptimeMs: null, interpreter: worker.interpreter }
 }
 
 const COLUMNS = {
@@ -64,10 +98,12 @@ const COLUMNS = {
   pid: (r: StatusRow) => r.pid?.toString() ?? '-',
   status: (r: StatusRow) => r.status,
   health: (r: StatusRow) => r.health,
+  'last ok': (r: StatusRow) => r.lastOkAgoMs === null ? '-' : `${formatDuration(r.lastOkAgoMs)} ago`,
   memory: (r: StatusRow) => r.memoryMb === null ? '-' : `${r.memoryMb} MB`,
   restarts: (r: StatusRow) => String(r.restarts),
   uptime: (r: StatusRow) => r.uptimeMs === null ? '-' : formatDuration(r.uptimeMs),
   interpreter: (r: StatusRow) => r.interpreter,
+  reason: (r: StatusRow) => r.reason ?? '',
 } as const
 
 export type Column = keyof typeof COLUMNS
@@ -80,6 +116,8 @@ export function formatTable(rows: StatusRow[], columns: Column[]): string {
 }
 
 function formatDuration(ms: number): string {
+  if (ms < 10_000)
+    return formatMs(ms).replace(' ', '')
   const s = Math.floor(ms / 1000)
   if (s < 60)
     return `${s}s`

@@ -21,12 +21,21 @@ export const selectionArgs = {
   },
 } as const satisfies ArgsDef
 
+/** `--no-deps`, for the commands that start workers. */
+export const depsArg = {
+  deps: {
+    type: 'boolean',
+    default: true,
+    description: 'Also run what the selected workers depend on (dependsOn); --no-deps runs only what was named',
+  },
+} as const satisfies ArgsDef
+
 /** `--json`, for every command whose output a script may parse. */
 export const jsonArg = {
   json: { type: 'boolean', description: 'Print the result as JSON' },
 } as const satisfies ArgsDef
 
 /** The parsed selection flags as a `Selection`. */
-export function toSelection(args: { workers?: string, group?: string }): Selection {
-  return { workers: parseList('workers', args.workers), groups: parseList('group', args.group) }
+export function toSelection(args: { workers?: string, group?: string, deps?: boolean }): Selection {
+  return { workers: parseList('workers', args.workers), groups: parseList('group', args.group), ...(args.deps === false && { noDeps: true }) }
 }

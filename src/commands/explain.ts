@@ -3,7 +3,7 @@ import { formatPlan, planToJson } from '../cli/format-plan.ts'
 import { rejectUnknownFlags } from '../cli/reject-unknown-flags.ts'
 import type { Mode } from '../types.ts'
 import { resolvePlan } from '../workspace/resolve-plan.ts'
-import { jsonArg, selectionArgs, toSelection } from './_shared.ts'
+import { depsArg, jsonArg, selectionArgs, toSelection } from './_shared.ts'
 
 export default defineCommand({
   meta: {
@@ -12,6 +12,7 @@ export default defineCommand({
   },
   args: {
     ...selectionArgs,
+    ...depsArg,
     mode: {
       type: 'enum',
       options: ['dev', 'start'],

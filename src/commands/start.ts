@@ -2,7 +2,7 @@ import { defineCommand } from 'citty'
 import { rejectUnknownFlags } from '../cli/reject-unknown-flags.ts'
 import { WorkspaceError } from '../errors.ts'
 import { runStart } from '../start/run-start.ts'
-import { selectionArgs, toSelection } from './_shared.ts'
+import { depsArg, selectionArgs, toSelection } from './_shared.ts'
 
 export default defineCommand({
   meta: {
@@ -11,6 +11,7 @@ export default defineCommand({
   },
   args: {
     ...selectionArgs,
+    ...depsArg,
     attach: { type: 'boolean', description: 'Stay in the foreground with the logs; SIGTERM/Ctrl-C stops the workers (for containers and systemd)' },
     json: { type: 'boolean', description: 'Print the result as JSON' },
     timeout: { type: 'string', description: 'Seconds to wait for the workers to be up', default: '30', valueHint: 'seconds' },

@@ -2,23 +2,25 @@ import { existsSync, watch } from 'node:fs'
 import { basename, join, resolve } from 'node:path'
 import { createLogPrinter, useColor } from '../cli/log-printer.ts'
 import { isUserError, WorkspaceError } from '../errors.ts'
-import { connectPm2, type Pm2Client, waitOnline } from '../pm2/client.ts'
-import { reconcile } from '../pm2/reconcile.ts'
+import { reportEvents } from '../cli/report-events.ts'
+import { isAgentName } from '../health/agent-spec.ts'
+import { readSnapshot, stateFilePath } from '../health/state-file.ts'
+import { watchHealth } from '../health/watch-health.ts'
+import { startTime } from '../os/processes.ts'
+import { stopInOrder } from '../pm2/apply.ts'
+import { connectPm2, type Pm2Client } from '../pm2/client.ts'
 import type { Selection } from '../types.ts'
 import { ENV_FILES } from '../workspace/env.ts'
-import type { Pm2StartOptions } from '../workspace/plan-workers.ts'
-import { type Plan, resolvePlan } from '../workspace/resolve-plan.ts'
-import { startTime } from './processes.ts'
-import { reportEvents } from '../cli/report-events.ts'
-import { devHome, isSameProcess, readSession, SESSION_MARKER, signalSession, spawnWatchdog, sweepSession, writeSession } from './session.ts'
+import type { Dependencies } from '../workspace/order.ts'
+import { resolvePlan } from '../workspace/resolve-plan.ts'
+import { createConfigApplier } from './apply-config.ts'
+import { devHome, isSameProcess, readSession, signalSession, spawnWatchdog, sweepSession, writeSession } from './session.ts'
 
 const SIGNAL_CODES: Record<string, number> = { SIGHUP: 129, SIGINT: 130, SIGTERM: 143 }
 /** Signals closer together than this are one Ctrl-C delivered twice. */
 const DUPLICATE_SIGNAL_MS = 150
 /** How long a stop waits for a config being applied to finish. */
 const APPLY_WAIT_MS = 3000
-/** How long `dev` waits for workers to come online before it says so. */
-const ONLINE_TIMEOUT_MS = 10_000
 
 /**
  * The foreground loop. Design, from what PM2 does under bun (see the README, "How dev works"):
@@ -64,54 +66,29 @@ export async function runDev({ cwd, selection }: { cwd?: string, selection: Sele
   const session = readSession(home)!
   const client = await connectPm2(home, { PM2_KILL_SIGNAL: 'SIGTERM', PM2_WORKER_INTERVAL: '2000' })
   const color = useColor()
-  const names = first instanceof Error ? (await client.list()).map(p => p.name ?? '') : first.workers.map(w => w.name)
+  const running = first instanceof Error ? await client.list() : []
+  const names = first instanceof Error ? running.map(p => p.name).filter(name => !isAgentName(name)) : first.workers.map(w => w.name)
+  const namespace = first instanceof Error ? running.find(p => isAgentName(p.name))?.namespace ?? '' : first.workspace.namespace
   const printer = createLogPrinter({ names, color })
+  const bus = await client.launchBus()
+  const health = watchHealth(bus, namespace, readSnapshot(stateFilePath(home, namespace)))
   // The daemon is the session's own: every process in it is one of ours, whatever the namespace.
-  const reporter = reportEvents({ bus: await client.launchBus(), client, printer, daemonLog: join(home, 'pm2.log'), restartErroredOnEdit: true })
+  const reporter = reportEvents({ bus, client, health, printer, daemonLog: join(home, 'pm2.log'), restartErroredOnEdit: true })
+  const applier = createConfigApplier({ client, health, reporter, printer, home, color })
 
   if (reloading)
     printer.info('the launcher reloaded: applying the config')
 
   let stopping = false
-  let applying = Promise.resolve()
-  const apply = (plan: Plan | Error, startedAt: number) => {
-    applying = applying.then(() => stopping ? undefined : applyPlan(plan, startedAt)).catch((error) => {
-      if (!stopping)
-        printer.info(`could not apply the config: ${(error as Error).message}`)
-    })
-    return applying
-  }
-  const applyPlan = async (plan: Plan | Error, startedAt: number) => {
-    if (plan instanceof Error) {
-      printer.info(`${plan.message}`)
-      printer.info('the running workers keep running; fix the config to apply it')
-      return
-    }
-    reporter.setWorkers(plan.workers)
-    const desired = plan.workers.map(w => withSession(w.startOptions, home, color))
-    const result = await reconcile(client, plan.workspace.namespace, desired, { shouldRemove: () => true, beforeDelete: reporter.expectExit })
-    const up = await waitOnline(client, plan.workspace.namespace, plan.workers.map(w => w.name), ONLINE_TIMEOUT_MS)
-    const took = Math.round(performance.now() - startedAt)
-    // The summary after the "started" lines of what this apply started.
-    const fresh = new Set([...result.started, ...result.replaced])
-    await reporter.reported(new Map([...up].filter(([name]) => fresh.has(name))), 1000)
-    const missing = plan.workers.filter(w => !up.has(w.name)).map(w => w.name)
-    const changes = [
-      result.started.length && `${result.started.length} started`,
-      result.replaced.length && `${result.replaced.length} restarted`,
-      result.removed.length && `${result.removed.length} stopped`,
-      result.kept.length && `${result.kept.length} unchanged`,
-    ].filter(Boolean).join(', ')
-    const ready = plan.workers.filter(w => up.has(w.name)).map(w => w.name)
-    printer.info(missing.length
-      ? `not online after ${took} ms: ${missing.join(', ')}`
-      : `${ready.length} worker${ready.length === 1 ? '' : 's'} up in ${took} ms (${changes}): ${ready.join(', ')}`)
-  }
+  let deps: Dependencies = first instanceof Error ? {} : first.deps
 
   const stopWatching = watchConfigFiles(root, !process.execArgv.includes('--watch'), async () => {
     printer.info('config changed, applying it')
     const startedAt = performance.now()
-    await apply(await load().catch((error: Error) => error), startedAt)
+    const plan = await load().catch((error: Error) => error)
+    if (!(plan instanceof Error))
+      deps = plan.deps
+    await applier.apply(plan, startedAt)
   })
 
   const done = new Promise<number>((finish) => {
@@ -132,8 +109,8 @@ export async function runDev({ cwd, selection }: { cwd?: string, selection: Sele
       printer.info(`${signal}: stopping the workers (press Ctrl-C again to kill them at once)`)
       stopWatching()
       // A config being applied finishes first (briefly), so that nothing starts after the stop.
-      await Promise.race([applying, Bun.sleep(APPLY_WAIT_MS)])
-      await shutdown(client, home, reporter.expectExit)
+      await Promise.race([applier.stop(), Bun.sleep(APPLY_WAIT_MS)])
+      await shutdown(client, home, deps, reporter.expectExit)
       reporter.close()
       killWatchdog(session)
       finish(SIGNAL_CODES[signal] ?? 1)
@@ -143,28 +120,22 @@ export async function runDev({ cwd, selection }: { cwd?: string, selection: Sele
     void onSignal?.(early)
 
   // performance.now() counts from the launcher's start (or its last reload): the figure users feel.
-  await apply(first, 0)
+  await applier.apply(first, 0)
   return done
 }
 
-/** The session's marker (so a sweep finds the worker and its children) and the terminal's colors. */
-function withSession(options: Pm2StartOptions, home: string, color: boolean): Pm2StartOptions {
-  const env: Record<string, string> = { ...options.env, [SESSION_MARKER]: home }
-  if (color && !env.NO_COLOR && !env.FORCE_COLOR)
-    env.FORCE_COLOR = '1'
-  return { ...options, env }
-}
-
 /**
- * Stops every worker (PM2 sends SIGTERM to each process tree, SIGKILL after kill_timeout), then the
- * daemon, then sweeps whatever is left and removes the session's PM2 home.
+ * Stops every worker in reverse start order (PM2 sends SIGTERM to each process tree, SIGKILL after
+ * kill_timeout), then the daemon, then sweeps whatever is left and removes the session's PM2 home.
  */
-async function shutdown(client: Pm2Client, home: string, expectExit: (names: string[]) => void): Promise<void> {
+async function shutdown(client: Pm2Client, home: string, deps: Dependencies, expectExit: (names: string[]) => void): Promise<void> {
   const procs = await client.list().catch(() => [])
-  expectExit(procs.map(p => p.name ?? ''))
-  const longest = Math.max(1600, ...procs.map(p => Number((p.pm2_env as { kill_timeout?: number } | undefined)?.kill_timeout ?? 0)))
+  expectExit(procs.map(p => p.name))
+  const longest = Math.max(1600, ...procs.map(p => p.killTimeout ?? 0))
   const graceful = (async () => {
-    await Promise.all(procs.map(p => client.delete(p.pm_id!).catch(() => {})))
+    // Dependents first; the health agent last, so that it never sees a half-stopped workspace as a crash.
+    await stopInOrder(procs.filter(p => !isAgentName(p.name)), deps, proc => client.delete(proc.pmId))
+    await Promise.all(procs.filter(p => isAgentName(p.name)).map(p => client.delete(p.pmId).catch(() => {})))
     await client.killDaemon().catch(() => {})
   })()
   await Promise.race([graceful, Bun.sleep(longest + 2000)])

@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import { tmpdir, userInfo } from 'node:os'
 import { join, resolve } from 'node:path'
 import { readDaemonPid } from '../pm2/client.ts'
-import { isAlive, signalGroup, startTime, waitForExit } from './processes.ts'
+import { isAlive, signalGroup, startTime, waitForExit } from '../os/processes.ts'
 
 /**
  * Every process a dev session starts carries this variable (value: the session's PM2 home), and

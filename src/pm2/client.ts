@@ -11,7 +11,8 @@ export interface Pm2Client {
   restart: (id: string | number) => Promise<void>
   stop: (id: string | number) => Promise<void>
   delete: (id: string | number) => Promise<void>
-  list: () => Promise<ProcessDescription[]>
+  /** Every process of the daemon, whatever its namespace, as typed views. */
+  list: () => Promise<ProcView[]>
   launchBus: () => Promise<Pm2Bus>
   /** Stops every process of this daemon and the daemon itself. */
   killDaemon: () => Promise<void>
@@ -50,9 +51,67 @@ export function daemonRunning(home: string): boolean {
   }
 }
 
-/** The PM2 namespace of a listed process. */
-export function namespaceOf(proc: ProcessDescription): string | undefined {
-  return (proc.pm2_env as { namespace?: string } | undefined)?.namespace
+/** PM2's process states, as its `pm2_env.status` says them. */
+export type Pm2Status = 'online' | 'launching' | 'stopping' | 'stopped' | 'errored' | 'waiting restart' | 'one-launch-status'
+
+/** A process as the rest of bun-pm sees it: only what it reads, typed, PM2's shapes left here. */
+export interface ProcView {
+  name: string
+  pmId: number
+  namespace: string
+  /** The OS pid; null when PM2 has none (stopped, or a spawn that failed). */
+  pid: number | null
+  status: Pm2Status
+  restarts: number
+  unstableRestarts: number
+  /** When the current run started (PM2's pm_uptime), ms since the epoch. */
+  upSince: number | null
+  memory: number | null
+  cpu: number | null
+  outLog?: string
+  errLog?: string
+  killTimeout?: number
+  /** The variables PM2 passes the process (its explicit env). */
+  env: Record<string, string>
+  /** Interpreter arguments (bun's `--preload`, `--watch`, ...). */
+  interpreterArgs: string[]
+  pmx?: boolean
+}
+
+interface RawPm2Env {
+  namespace?: string
+  status?: Pm2Status
+  restart_time?: number
+  unstable_restarts?: number
+  pm_uptime?: number
+  pm_out_log_path?: string
+  pm_err_log_path?: string
+  kill_timeout?: number
+  env?: Record<string, string>
+  node_args?: string[]
+  pmx?: boolean
+}
+
+export function toProcView(proc: ProcessDescription): ProcView {
+  const env = (proc.pm2_env ?? {}) as RawPm2Env
+  return {
+    name: proc.name ?? '',
+    pmId: proc.pm_id ?? -1,
+    namespace: env.namespace ?? 'default',
+    pid: proc.pid || null,
+    status: env.status ?? 'stopped',
+    restarts: env.restart_time ?? 0,
+    unstableRestarts: env.unstable_restarts ?? 0,
+    upSince: env.pm_uptime ?? null,
+    memory: proc.monit?.memory ?? null,
+    cpu: proc.monit?.cpu ?? null,
+    outLog: env.pm_out_log_path,
+    errLog: env.pm_err_log_path,
+    killTimeout: env.kill_timeout,
+    env: env.env ?? {},
+    interpreterArgs: env.node_args ?? [],
+    pmx: env.pmx,
+  }
 }
 
 /** PM2's event bus: `log:out`, `log:err`, `process:event`, `process:msg`. */
@@ -61,7 +120,7 @@ export interface Pm2Bus {
 }
 
 export interface Pm2Packet {
-  process: { name: string, pm_id: number, namespace?: string, pid?: number, pm_pid?: number, exit_code?: number, status?: string, restart_time?: number }
+  process: { name: string, pm_id: number, namespace?: string, pid?: number, pm_pid?: number, exit_code?: number, status?: Pm2Status, restart_time?: number, pm_uptime?: number }
   data?: unknown
   raw?: unknown
   event?: string
@@ -109,27 +168,12 @@ export async function connectPm2(home: string, env: Record<string, string> = {})
     delete: async (id) => {
       await call<unknown>(`delete ${id}`, done => pm2.delete(id, done))
     },
-    list: () => call('list', done => pm2.list(done)),
+    list: async () => (await call<ProcessDescription[]>('list', done => pm2.list(done))).map(toProcView),
     launchBus: () => call('launchBus', done => pm2.launchBus(done)),
     killDaemon: async () => {
       await call<unknown>('kill', done => pm2.killDaemon(done))
     },
     disconnect: () => pm2.disconnect(),
-  }
-}
-
-/** Polls the daemon until every one of `names` is online in `namespace`, or `timeoutMs` passes; returns their pids. */
-export async function waitOnline(client: Pm2Client, namespace: string, names: string[], timeoutMs: number): Promise<Map<string, number>> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const online = new Map<string, number>()
-    for (const proc of await client.list()) {
-      if (namespaceOf(proc) === namespace && proc.pm2_env?.status === 'online' && proc.name && proc.pid)
-        online.set(proc.name, proc.pid)
-    }
-    if (names.every(name => online.has(name)) || Date.now() >= deadline)
-      return online
-    await Bun.sleep(25)
   }
 }
 

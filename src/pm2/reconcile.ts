@@ -1,12 +1,10 @@
 import { createHash } from 'node:crypto'
-import type { ProcessDescription } from 'pm2'
-import type { Pm2StartOptions } from '../workspace/plan-workers.ts'
 import { WorkspaceError } from '../errors.ts'
-import { namespaceOf, type Pm2Client } from './client.ts'
+import type { Pm2StartOptions } from '../workspace/plan-workers.ts'
+import type { ProcView } from './client.ts'
 
 /** The env variable that carries a hash of the options a process was started with. */
 export const PLAN_HASH_KEY = 'BUN_PM_PLAN_HASH'
-
 
 export interface ReconcileResult {
   started: string[]
@@ -17,57 +15,54 @@ export interface ReconcileResult {
   removed: string[]
 }
 
-/**
- * Makes the daemon run `desired` in `namespace`: starts what is missing, replaces what runs with
- * other options (a changed config or `.env`) or is not up, keeps what is identical, and deletes
- * the namespace's other processes that `shouldRemove` accepts. Deletions come first, so a port is free before its
- * next owner starts; PM2's delete returns only once the process is gone.
- */
 export interface ReconcileOptions {
   /** Processes of the namespace that are not desired and may go (default: none). */
   shouldRemove?: (name: string) => boolean
   /** Names to start anew even when they run with the wanted options (`restart`). */
   replace?: ReadonlySet<string>
-  /** Told the names about to be deleted, before they are: their exits are ours, not crashes. */
-  beforeDelete?: (names: string[]) => void
 }
 
-export async function reconcile(client: Pm2Client, namespace: string, desired: Pm2StartOptions[], { shouldRemove = () => false, replace, beforeDelete }: ReconcileOptions = {}): Promise<ReconcileResult> {
-  const all = await client.list()
-  const ours = all.filter(proc => namespaceOf(proc) === namespace)
-  // PM2 finds processes by name across namespaces: starting ours would take theirs over.
-  const wantedNames = new Set(desired.map(d => d.name))
-  const clash = all.find(proc => proc.name && wantedNames.has(proc.name) && namespaceOf(proc) !== namespace)
-  if (clash)
-    throw new WorkspaceError(`PM2 (${client.home}) already runs a process named "${clash.name}" in namespace "${namespaceOf(clash) ?? 'default'}", which is not this workspace's ("${namespace}"); rename the worker, or stop that process first`)
-  const result: ReconcileResult = { started: [], replaced: [], kept: [], removed: [] }
-  const toDelete: ProcessDescription[] = []
-  const toStart: Pm2StartOptions[] = []
+/** What to do to make a daemon run `desired` in a namespace: the result to report, and the work. */
+export interface ReconcileDiff extends ReconcileResult {
+  /** Processes to delete before anything starts (replaced ones and removed ones). */
+  toDelete: ProcView[]
+  /** Start options to hand PM2, each with its plan hash in its env. */
+  toStart: Pm2StartOptions[]
+}
 
+/**
+ * Decides, from what the daemon lists, how to make it run `desired` in `namespace`: start what is
+ * missing, replace what runs with other options (a changed config or `.env`) or is not up, keep
+ * what is identical, and delete the namespace's other processes that `shouldRemove` accepts.
+ * A desired name that another namespace uses is an error: PM2 finds processes by name across
+ * namespaces, so starting ours would take theirs over. Pure: `daemonLabel` only names the daemon.
+ */
+export function diffProcesses(procs: ProcView[], namespace: string, desired: Pm2StartOptions[], { shouldRemove = () => false, replace }: ReconcileOptions, daemonLabel: string): ReconcileDiff {
+  const ours = procs.filter(proc => proc.namespace === namespace)
+  const wantedNames = new Set(desired.map(d => d.name))
+  const clash = procs.find(proc => wantedNames.has(proc.name) && proc.namespace !== namespace)
+  if (clash)
+    throw new WorkspaceError(`PM2 (${daemonLabel}) already runs a process named "${clash.name}" in namespace "${clash.namespace}", which is not this workspace's ("${namespace}"); rename the worker, or stop that process first`)
+  const diff: ReconcileDiff = { started: [], replaced: [], kept: [], removed: [], toDelete: [], toStart: [] }
   for (const wanted of desired) {
     const hash = hashOptions(wanted)
-    const options = { ...wanted, env: { ...wanted.env, [PLAN_HASH_KEY]: hash } }
     const running = ours.filter(proc => proc.name === wanted.name)
     const [only] = running
-    if (running.length === 1 && only && planHash(only) === hash && isUp(only) && !replace?.has(wanted.name)) {
-      result.kept.push(wanted.name)
+    if (running.length === 1 && only && only.env[PLAN_HASH_KEY] === hash && isUp(only) && !replace?.has(wanted.name)) {
+      diff.kept.push(wanted.name)
       continue
     }
-    toDelete.push(...running)
-    toStart.push(options)
-    result[running.length > 0 ? 'replaced' : 'started'].push(wanted.name)
+    diff.toDelete.push(...running)
+    diff.toStart.push({ ...wanted, env: { ...wanted.env, [PLAN_HASH_KEY]: hash } })
+    diff[running.length > 0 ? 'replaced' : 'started'].push(wanted.name)
   }
   for (const proc of ours) {
-    if (proc.name && !wantedNames.has(proc.name) && shouldRemove(proc.name)) {
-      toDelete.push(proc)
-      result.removed.push(proc.name)
+    if (!wantedNames.has(proc.name) && shouldRemove(proc.name)) {
+      diff.toDelete.push(proc)
+      diff.removed.push(proc.name)
     }
   }
-
-  beforeDelete?.(toDelete.map(proc => proc.name ?? ''))
-  await Promise.all(toDelete.map(proc => client.delete(proc.pm_id!)))
-  await Promise.all(toStart.map(options => client.start(options)))
-  return result
+  return diff
 }
 
 /** A stable digest of everything PM2 is told about a process. */
@@ -75,11 +70,6 @@ export function hashOptions(options: Pm2StartOptions): string {
   return createHash('sha256').update(JSON.stringify(options)).digest('hex').slice(0, 16)
 }
 
-function planHash(proc: ProcessDescription): string | undefined {
-  const env = proc.pm2_env as { env?: Record<string, string> } & Record<string, unknown> | undefined
-  return env?.env?.[PLAN_HASH_KEY] ?? (env?.[PLAN_HASH_KEY] as string | undefined)
-}
-
-function isUp(proc: ProcessDescription): boolean {
-  return ['online', 'launching'].includes(proc.pm2_env?.status ?? '')
+function isUp(proc: ProcView): boolean {
+  return proc.status === 'online' || proc.status === 'launching'
 }

@@ -1,15 +1,18 @@
-import type { ProcessDescription } from 'pm2'
 import { createLogPrinter, useColor } from '../cli/log-printer.ts'
 import { formatTable, toStatusRows } from '../cli/status-table.ts'
 import { WorkspaceError } from '../errors.ts'
-import { connectPm2, daemonRunning, namespaceOf, type Pm2Client, userPm2Home } from '../pm2/client.ts'
+import { agentName } from '../health/agent-spec.ts'
+import { readSnapshot, stateFilePath } from '../health/state-file.ts'
+import { watchHealth } from '../health/watch-health.ts'
+import { isAlive } from '../os/processes.ts'
+import { applyPlan, stopInOrder } from '../pm2/apply.ts'
+import { connectPm2, daemonRunning, type Pm2Client, type ProcView, userPm2Home } from '../pm2/client.ts'
 import type { Selection } from '../types.ts'
 import { type LoadedWorker, type LoadedWorkspace, loadWorkspace } from '../workspace/load-workspace.ts'
 import { planWorkers } from '../workspace/plan-workers.ts'
+import { dependenciesOf, planAgent } from '../workspace/resolve-plan.ts'
 import { selectTargets } from '../workspace/select-workers.ts'
-import { reconcile } from '../pm2/reconcile.ts'
-import { printFailures, STABLE_MS } from './run-start.ts'
-import { tail, waitHealthy } from './wait-healthy.ts'
+import { notReadyReason, printFailures, tail, toFailure } from './failures.ts'
 
 interface Target {
   workspace: LoadedWorkspace
@@ -32,17 +35,34 @@ async function connectExisting(home: string): Promise<Pm2Client> {
   return connectPm2(home)
 }
 
-/** The namespace's processes that the target covers. */
-function targetProcs(procs: ProcessDescription[], { workspace, workers, everything }: Target): ProcessDescription[] {
-  return procs.filter(p => namespaceOf(p) === workspace.namespace
+/** The namespace's worker processes that the target covers (never its health agent). */
+function targetProcs(procs: ProcView[], { workspace, workers, everything }: Target): ProcView[] {
+  return procs.filter(p => p.namespace === workspace.namespace && p.name !== agentName(workspace.namespace)
     && (everything || workers.some(w => w.name === p.name)))
 }
 
-function printStatus(procs: ProcessDescription[], target: Target, json: boolean): void {
-  const rows = toStatusRows(procs, target.workers)
-  console.log(json
-    ? JSON.stringify({ namespace: target.workspace.namespace, pm2Home: target.home, workers: rows }, null, 2)
-    : formatTable(rows, ['name', 'group', 'pid', 'status', 'health', 'memory', 'restarts', 'uptime', 'interpreter']))
+/** The namespace's health agent as `status --json` shows it. */
+function agentView(procs: ProcView[], namespace: string) {
+  const proc = procs.find(p => p.namespace === namespace && p.name === agentName(namespace))
+  const running = proc?.status === 'online' && proc.pid !== null && isAlive(proc.pid)
+  return { name: agentName(namespace), running, pid: running ? proc!.pid : null, memoryMb: running && proc!.memory !== null ? Math.round(proc!.memory / 1024 / 1024) : null }
+}
+
+function printStatus(all: ProcView[], target: Target, json: boolean): void {
+  const { namespace } = target.workspace
+  const agent = agentView(all, namespace)
+  const rows = toStatusRows(targetProcs(all, target), target.workers, {
+    snapshot: readSnapshot(stateFilePath(target.home, namespace)),
+    agentRunning: agent.running,
+    isAlive,
+  })
+  if (json) {
+    console.log(JSON.stringify({ namespace, pm2Home: target.home, agent, workers: rows }, null, 2))
+    return
+  }
+  console.log(formatTable(rows, ['name', 'group', 'pid', 'status', 'health', 'last ok', 'memory', 'restarts', 'uptime', 'interpreter', 'reason']))
+  if (all.some(p => p.namespace === namespace))
+    console.log(agent.running ? `health checks: ${agent.name} (pid ${agent.pid}, ${agent.memoryMb ?? '?'} MB)` : `health checks: ${agent.name} is not running; \`bun start\` starts it again`)
 }
 
 /** `status`: the table, from a running daemon; every worker `not running` when there is none. */
@@ -53,35 +73,57 @@ export async function runStatus({ cwd, selection, json }: { cwd?: string, select
     return 0
   }
   const client = await connectPm2(target.home)
-  printStatus(targetProcs(await client.list(), target), target, json)
+  printStatus(await client.list(), target, json)
   client.disconnect()
   return 0
 }
 
-/** `stop`: PM2 stops the processes (they stay listed as stopped; `start` or `restart` runs them again). */
+/**
+ * `stop`: PM2 stops the processes, dependents before what they depend on (they stay listed as
+ * stopped; `start` or `restart` runs them again). With nothing selected the health agent stops too.
+ */
 export async function runStop({ cwd, selection, json }: { cwd?: string, selection: Selection, json: boolean }): Promise<number> {
   const target = await resolveTarget(cwd, selection)
   const client = await connectExisting(target.home)
-  await Promise.all(targetProcs(await client.list(), target).map(p => client.stop(p.pm_id!)))
-  printStatus(targetProcs(await client.list(), target), target, json)
+  await stopInOrder(targetProcs(await client.list(), target), dependenciesOf(target.workspace), proc => client.stop(proc.pmId))
+  if (target.everything) {
+    const agent = (await client.list()).find(p => p.namespace === target.workspace.namespace && p.name === agentName(target.workspace.namespace))
+    if (agent)
+      await client.stop(agent.pmId)
+  }
+  printStatus(await client.list(), target, json)
   client.disconnect()
   return 0
 }
 
 /**
  * `restart`: each selected worker that PM2 knows (running or stopped) is started anew with the
- * current config and `.env` — PM2's own restart would keep the options and inherited values it
- * started with.
+ * current config and `.env`, in `dependsOn` order — PM2's own restart would keep the options and
+ * inherited values it started with — and the command waits until they are ready again.
  */
 export async function runRestart({ cwd, selection, json, timeoutMs }: { cwd?: string, selection: Selection, json: boolean, timeoutMs: number }): Promise<number> {
   const target = await resolveTarget(cwd, selection)
-  const client = await connectExisting(target.home)
+  const { workspace, home } = target
+  const client = await connectExisting(home)
   const procs = targetProcs(await client.list(), target)
   const known = target.workers.filter(w => w.activated && procs.some(p => p.name === w.name))
-  const planned = planWorkers(target.workspace, known)
-  await reconcile(client, target.workspace.namespace, planned.map(w => w.startOptions), { replace: new Set(planned.map(w => w.name)) })
-  const failures = await waitHealthy(client, target.workspace.namespace, planned.map(w => w.name), { timeoutMs, stableMs: STABLE_MS })
-  printStatus(targetProcs(await client.list(), target), target, json)
+  const planned = planWorkers(workspace, known)
+  const health = watchHealth(await client.launchBus(), workspace.namespace, readSnapshot(stateFilePath(home, workspace.namespace)))
+  const result = await applyPlan({
+    client,
+    health,
+    namespace: workspace.namespace,
+    desired: planned.map(w => w.startOptions),
+    deps: dependenciesOf(workspace),
+    agent: planAgent(workspace),
+    replace: new Set(planned.map(w => w.name)),
+    deadline: Date.now() + timeoutMs,
+  })
+  const waits = await Promise.all(planned.map(async w => [w.name, await result.readiness(w.name)] as const))
+  const all = await client.list()
+  const failures = waits.filter(([, readiness]) => !readiness.ready).map(([name, readiness]) =>
+    toFailure(name, notReadyReason(readiness, timeoutMs), all.find(p => p.namespace === workspace.namespace && p.name === name)))
+  printStatus(all, target, json)
   if (!json)
     printFailures(failures)
   client.disconnect()
@@ -93,16 +135,15 @@ export async function runLogs({ cwd, selection, lines }: { cwd?: string, selecti
   const target = await resolveTarget(cwd, selection)
   const client = await connectExisting(target.home)
   const procs = targetProcs(await client.list(), target)
-  const names = procs.map(p => p.name ?? '')
+  const names = procs.map(p => p.name)
   const printer = createLogPrinter({ names, color: useColor() })
   for (const proc of procs) {
-    const env = proc.pm2_env as { pm_out_log_path?: string, pm_err_log_path?: string }
-    const out = tail(env.pm_out_log_path, lines)
-    const err = tail(env.pm_err_log_path, lines)
+    const out = tail(proc.outLog, lines)
+    const err = tail(proc.errLog, lines)
     if (out.length)
-      printer.chunk(proc.name!, 'out', `${out.join('\n')}\n`)
+      printer.chunk(proc.name, 'out', `${out.join('\n')}\n`)
     if (err.length)
-      printer.chunk(proc.name!, 'err', `${err.join('\n')}\n`)
+      printer.chunk(proc.name, 'err', `${err.join('\n')}\n`)
   }
   const bus = await client.launchBus()
   for (const stream of ['out', 'err'] as const) {

@@ -3,14 +3,14 @@ import { join } from 'node:path'
 import { createLogPrinter, useColor } from '../cli/log-printer.ts'
 import { reportEvents } from '../cli/report-events.ts'
 import { formatTable, toStatusRows } from '../cli/status-table.ts'
-import { connectPm2, daemonRunning, namespaceOf, type Pm2Client, readDaemonPid, userPm2Home } from '../pm2/client.ts'
-import { reconcile, type ReconcileResult } from '../pm2/reconcile.ts'
+import { readSnapshot, stateFilePath } from '../health/state-file.ts'
+import { type HealthWatch, watchHealth } from '../health/watch-health.ts'
+import { applyPlan, stopInOrder } from '../pm2/apply.ts'
+import { connectPm2, daemonRunning, type Pm2Client, readDaemonPid, userPm2Home } from '../pm2/client.ts'
+import type { ReconcileResult } from '../pm2/reconcile.ts'
 import type { Selection } from '../types.ts'
 import { type Plan, resolvePlan } from '../workspace/resolve-plan.ts'
-import { type Failure, waitHealthy } from './wait-healthy.ts'
-
-/** A worker must stay online this long, without a restart, to count as started (PM2's min_uptime is 1 s). */
-export const STABLE_MS = 1500
+import { blockedReason, type Failure, notReadyReason, printFailures, toFailure } from './failures.ts'
 
 export interface StartCommandOptions {
   cwd?: string
@@ -22,9 +22,10 @@ export interface StartCommandOptions {
 
 /**
  * `start`: hands the selection to the user's PM2 daemon (spawning it if none runs), makes the
- * workspace's namespace match the config, and returns once every selected worker is up — or,
- * with `--attach`, stays in the foreground until a signal, then stops them (exit 0; exit 1 at
- * once when a worker did not start).
+ * workspace's namespace match the config — workers in `dependsOn` order, and the health agent
+ * that keeps checking them — and returns as soon as every selected worker is ready, or says which
+ * is not and why (exit 1). With `--attach` it stays in the foreground until a signal, then stops
+ * them in reverse order (exit 0; exit 1 at once when a worker did not become ready).
  */
 export async function runStart({ cwd, selection, attach, json, timeoutMs }: StartCommandOptions): Promise<number> {
   // Attached, a SIGTERM can come at any moment, even while the workers start: it is kept and
@@ -37,23 +38,38 @@ export async function runStart({ cwd, selection, attach, json, timeoutMs }: Star
   // Read by the daemon when it starts: memory limits checked every 2 s instead of 30 s, and
   // workers stopped with SIGTERM, the signal containers and `dev` use.
   const client = await connectPm2(home, spawnedDaemon ? { PM2_WORKER_INTERVAL: '2000', PM2_KILL_SIGNAL: 'SIGTERM' } : {})
+  const bus = await client.launchBus()
+  const health = watchHealth(bus, workspace.namespace, readSnapshot(stateFilePath(home, workspace.namespace)))
   // Attached, the logs are followed from before the workers start, so no first line is missed.
-  const attached = signals ? await followWorkers(client, plan, home, spawnedDaemon) : undefined
+  const attached = signals ? followWorkers(client, plan, home, spawnedDaemon, health, bus) : undefined
   const startedAt = performance.now()
   const activated = new Set(workspace.workers.filter(w => w.activated).map(w => w.name))
-  const result = await reconcile(client, workspace.namespace, plan.workers.map(w => w.startOptions), { shouldRemove: name => !activated.has(name), beforeDelete: attached?.expectExit })
-  const names = plan.workers.map(w => w.name)
-  const failures = await waitHealthy(client, workspace.namespace, names, { timeoutMs, stableMs: STABLE_MS })
+  const result = await applyPlan({
+    client,
+    health,
+    namespace: workspace.namespace,
+    desired: plan.workers.map(w => w.startOptions),
+    deps: plan.deps,
+    agent: plan.agent,
+    shouldRemove: name => !activated.has(name),
+    beforeDelete: attached?.expectExit,
+    deadline: Date.now() + timeoutMs,
+  })
+  const failures = await readinessFailures(client, plan, result, timeoutMs)
   const took = Math.round(performance.now() - startedAt)
-  const procs = (await client.list()).filter(p => namespaceOf(p) === workspace.namespace && names.includes(p.name ?? ''))
-  const rows = toStatusRows(procs, plan.workers)
+  const names = plan.workers.map(w => w.name)
+  const procs = (await client.list()).filter(p => p.namespace === workspace.namespace && names.includes(p.name))
+  const rows = toStatusRows(procs, plan.workers, { snapshot: readSnapshot(stateFilePath(home, workspace.namespace)) })
+  const { blocked, readiness, ...changes } = result
 
   if (json) {
-    console.log(JSON.stringify({ namespace: workspace.namespace, pm2Home: home, ...result, workers: rows, failures }, null, 2))
+    console.log(JSON.stringify({ namespace: workspace.namespace, pm2Home: home, ...changes, added: plan.added, readyInMs: failures.length ? null : took, workers: rows, failures }, null, 2))
   }
   else {
-    console.log(`${summary(result)} in ${took} ms (PM2 home ${home}, namespace ${workspace.namespace})`)
-    console.log(formatTable(rows, ['name', 'group', 'pid', 'status', 'memory', 'restarts', 'interpreter']))
+    for (const { name, neededBy } of plan.added)
+      console.log(`added ${name}: ${neededBy.join(', ')} depend${neededBy.length === 1 ? 's' : ''} on it (--no-deps to leave it out)`)
+    console.log(`${summary(changes)}; ${failures.length ? `${names.length - failures.length} of ${names.length} ready` : `ready`} in ${took} ms (PM2 home ${home}, namespace ${workspace.namespace})`)
+    console.log(formatTable(rows, ['name', 'group', 'pid', 'status', 'health', 'memory', 'restarts', 'interpreter']))
     printFailures(failures)
     if (!spawnedDaemon && !daemonChecksMemoryOften(home))
       console.error('note: this PM2 daemon was started without PM2_WORKER_INTERVAL, so it checks max_memory_restart only every 30 s; a daemon that bun-pm starts checks every 2 s')
@@ -66,6 +82,22 @@ export async function runStart({ cwd, selection, attach, json, timeoutMs }: Star
   const signal = failures.length > 0 ? undefined : await signals.next()
   await attached.stop(signal ?? 'failed start')
   return failures.length > 0 ? 1 : 0
+}
+
+/** Waits for every selected worker's readiness; the ones that did not make it, with why and their last lines. */
+async function readinessFailures(client: Pm2Client, plan: Plan, result: Awaited<ReturnType<typeof applyPlan>>, timeoutMs: number): Promise<Failure[]> {
+  const outcomes = await Promise.all(plan.workers.map(async ({ name }) => {
+    const blocked = result.blocked.get(name)
+    if (blocked)
+      return { name, reason: blockedReason(blocked.dependency, blocked.readiness, timeoutMs) }
+    const readiness = await result.readiness(name)
+    return readiness.ready ? undefined : { name, reason: notReadyReason(readiness, timeoutMs) }
+  }))
+  const notReady = outcomes.filter(outcome => outcome !== undefined)
+  if (notReady.length === 0)
+    return []
+  const procs = await client.list()
+  return notReady.map(({ name, reason }) => toFailure(name, reason, procs.find(p => p.namespace === plan.workspace.namespace && p.name === name)))
 }
 
 /** Records SIGINT, SIGTERM and SIGHUP from now on; `next` resolves with the first one. */
@@ -82,23 +114,23 @@ function latchSignals(): { next: () => Promise<NodeJS.Signals> } {
 }
 
 /**
- * `start --attach`, for containers and systemd: streams the workers' output like `dev`; `stop`
- * deletes its workers (SIGTERM, then SIGKILL after kill_timeout), and the daemon too if it
- * started it.
+ * `start --attach`, for containers and systemd: streams the workers' output and the health
+ * agent's word like `dev`; `stop` deletes its workers in reverse start order (SIGTERM, then
+ * SIGKILL after kill_timeout), and the daemon too if it started it.
  */
-async function followWorkers(client: Pm2Client, plan: Plan, home: string, spawnedDaemon: boolean) {
+function followWorkers(client: Pm2Client, plan: Plan, home: string, spawnedDaemon: boolean, health: HealthWatch, bus: Awaited<ReturnType<Pm2Client['launchBus']>>) {
   const names = plan.workers.map(w => w.name)
   const printer = createLogPrinter({ names, color: useColor() })
-  const reporter = reportEvents({ bus: await client.launchBus(), client, namespace: plan.workspace.namespace, names, printer, daemonLog: join(home, 'pm2.log') })
+  const reporter = reportEvents({ bus, client, health, namespace: plan.workspace.namespace, names, printer, daemonLog: join(home, 'pm2.log') })
   reporter.setWorkers(plan.workers)
   printer.info(`attached to ${names.length} worker${names.length === 1 ? '' : 's'}; SIGTERM or Ctrl-C stops them${spawnedDaemon ? ' and the PM2 daemon' : ''}`)
   return {
     expectExit: reporter.expectExit,
     async stop(why: string) {
-      printer.info(`${why}: stopping ${names.join(', ')}`)
+      printer.info(`${why}: stopping ${[...names].reverse().join(', ')}`)
       reporter.expectExit(names)
-      const procs = (await client.list()).filter(p => namespaceOf(p) === plan.workspace.namespace && names.includes(p.name ?? ''))
-      await Promise.all(procs.map(p => client.delete(p.pm_id!).catch(() => {})))
+      const procs = (await client.list()).filter(p => p.namespace === plan.workspace.namespace && names.includes(p.name))
+      await stopInOrder(procs, plan.deps, proc => client.delete(proc.pmId))
       reporter.close()
       if (spawnedDaemon)
         await client.killDaemon().catch(() => {})
@@ -116,14 +148,6 @@ export function summary(result: ReconcileResult): string {
     result.kept.length && `unchanged ${result.kept.join(', ')}`,
   ].filter(Boolean)
   return parts.length > 0 ? `${parts.join('; ')}` : 'nothing to do'
-}
-
-export function printFailures(failures: Failure[]): void {
-  for (const { name, reason, lastLines } of failures) {
-    console.error(`error: worker "${name}" did not start: ${reason}`)
-    for (const line of lastLines)
-      console.error(`  ${name} | ${line}`)
-  }
 }
 
 function daemonChecksMemoryOften(home: string): boolean {

@@ -2,6 +2,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs'
 import { basename, isAbsolute, relative, resolve } from 'node:path'
 import { type LoadConfigOptions, loadConfig } from 'c12'
 import { WorkspaceError } from '../errors.ts'
+import { type HealthPolicy, toHealthPolicy } from '../health/policy.ts'
 import type { Interpreter, Mode, WorkerOptions, Workspace } from '../types.ts'
 import { CONFIG_NAME, DEFAULT_GROUP, mergeOptions } from './defaults.ts'
 import { type LayeredEnv, layerEnv, loadBaseEnv } from './env.ts'
@@ -13,11 +14,15 @@ export interface LoadedWorker {
   group: string
   activated: boolean
   heartbeat?: string
+  /** How its health is judged, from `heartbeat`, `options.health` and the crash-loop options. */
+  health: HealthPolicy
+  /** Workers that must be ready before this one starts. */
+  dependsOn: string[]
   interpreter: Interpreter
   /** The worker's script fields as written (relative to the root); `interpreter` picks one. */
   scripts: Partial<Record<Interpreter, string>>
-  /** Merged options (worker over defaults over built-ins), without `env`. */
-  options: Omit<WorkerOptions, 'env'>
+  /** Merged options (worker over defaults over built-ins), without `env` and bun-pm's own `health`. */
+  options: Omit<WorkerOptions, 'env' | 'health'>
   /** The full environment, each value with where it came from. */
   env: LayeredEnv
 }
@@ -57,15 +62,18 @@ export async function loadWorkspace({ cwd = process.cwd(), mode }: LoadWorkspace
     namespace: workspace.name ?? defaultNamespace(root),
     mode,
     workers: workspace.workers.map(worker => {
-      const { env, ...options } = mergeOptions(worker.options, workspace.defaults)
+      const merged = mergeOptions(worker.options, workspace.defaults)
+      const { env, health, ...options } = merged
       const interpreter = options.interpreter ?? 'bun'
       return {
         name: worker.name,
         group: worker.group ?? DEFAULT_GROUP,
         activated: worker.activated ?? true,
-        heartbeat: worker.heartbeat,
+        heartbeat: worker.heartbeat?.trim() || undefined,
+        health: toHealthPolicy(worker.heartbeat, merged),
+        dependsOn: worker.dependsOn ?? [],
         interpreter,
-        scripts: { bun: worker.bun, node: worker.node, tsx: worker.tsx },
+        scripts: { bun: worker.bun || undefined, node: worker.node || undefined, tsx: worker.tsx || undefined },
         options,
         env: layerEnv(layerEnv(baseEnv, workspace.defaults?.env, 'defaults.env'), worker.options?.env, 'options.env'),
       }

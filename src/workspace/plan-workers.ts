@@ -2,6 +2,7 @@ import { existsSync, statSync } from 'node:fs'
 import { resolve } from 'node:path'
 import type { StartOptions } from 'pm2'
 import { WorkspaceError } from '../errors.ts'
+import { CRASH_LOOP_DEFAULTS } from '../health/policy.ts'
 import { modeOptions } from './mode-options.ts'
 import { INTERPRETERS, requireInterpreter } from './interpreter.ts'
 import type { LoadedWorker, LoadedWorkspace } from './load-workspace.ts'
@@ -49,6 +50,11 @@ function planWorker(workspace: LoadedWorkspace, worker: LoadedWorker): PlannedWo
     args.unshift('--no-env-file')
   const env = Object.fromEntries(Object.entries(worker.env).map(([key, { value }]) => [key, value]))
   const byMode = modeOptions(workspace.mode, worker, script, root, args)
+  // A crashing worker waits longer before each restart (PM2: x1.5 each time, at most 15 s, reset
+  // after 30 s up) instead of hammering what it depends on, unless the config chose a delay.
+  const backoff = options.restart_delay === undefined && options.exp_backoff_restart_delay === undefined
+    ? { exp_backoff_restart_delay: CRASH_LOOP_DEFAULTS.backoffMs }
+    : {}
   if (byMode.interpreter_args.length === 0)
     delete (byMode as Partial<typeof byMode>).interpreter_args
   return {
@@ -56,6 +62,7 @@ function planWorker(workspace: LoadedWorkspace, worker: LoadedWorker): PlannedWo
     interpreterPath,
     script,
     startOptions: {
+      ...backoff,
       ...options,
       name,
       script,

@@ -2,14 +2,22 @@ import { WorkspaceError } from '../errors.ts'
 import type { Mode, Selection } from '../types.ts'
 import { DEFAULT_GROUP } from './defaults.ts'
 import type { LoadedWorker, LoadedWorkspace } from './load-workspace.ts'
+import { withDependencies } from './order.ts'
 import { didYouMean } from './suggest.ts'
+
+export interface SelectedWorkers {
+  workers: LoadedWorker[]
+  /** Workers that were not asked for but that an asked-for one depends on, with who needs them. */
+  added: { name: string, neededBy: string[] }[]
+}
 
 /**
  * The workers a command runs, in config order. `--workers` and `--group` select the union of both;
  * with neither, `start` runs group `primary` and `dev` every activated worker. Deactivated workers
- * are never selected by a group, and naming one is an error.
+ * are never selected by a group, and naming one is an error. What the selection depends on
+ * (`dependsOn`, transitively) is selected too, unless `selection.noDeps`.
  */
-export function selectWorkers(workspace: LoadedWorkspace, selection: Selection, mode: Mode): LoadedWorker[] {
+export function selectWorkers(workspace: LoadedWorkspace, selection: Selection, mode: Mode): SelectedWorkers {
   const { workers, configLabel } = workspace
   const fail = (problem: string): never => {
     throw new WorkspaceError(`${configLabel}: ${problem}`)
@@ -29,7 +37,21 @@ export function selectWorkers(workspace: LoadedWorkspace, selection: Selection, 
     const what = everything ? 'the workspace' : `${describeSelection({ workers: names, groups })}`
     fail(`${what} has no activated worker to run; set \`activated: true\` on one, or select others`)
   }
-  return selected
+  if (selection.noDeps)
+    return { workers: selected, added: [] }
+  const deps = Object.fromEntries(workers.map(w => [w.name, w.dependsOn]))
+  const closure = withDependencies(selected.map(w => w.name), deps, workers.map(w => w.name))
+  for (const name of closure.names) {
+    const worker = workers.find(w => w.name === name)!
+    if (!worker.activated) {
+      const by = workers.filter(w => w.dependsOn.includes(name) && closure.names.includes(w.name)).map(w => w.name)
+      fail(`worker "${by[0]}" depends on "${name}", which is deactivated (activated: false); set \`activated: true\` on "${name}", remove it from "${by[0]}"'s dependsOn, or pass --no-deps`)
+    }
+  }
+  return {
+    workers: workers.filter(w => closure.names.includes(w.name)),
+    added: [...closure.added].map(([name, neededBy]) => ({ name, neededBy })),
+  }
 }
 
 /** `--workers=a,b` as a list; an empty value is an error rather than "select nothing". */

@@ -1,10 +1,14 @@
 import { WorkspaceError } from '../errors.ts'
 import type { Worker, WorkerOptions, Workspace } from '../types.ts'
+import { parseDuration, parseHeartbeat } from '../health/heartbeat.ts'
 import { INTERPRETERS, isInterpreter } from './interpreter.ts'
+import { findCycle } from './order.ts'
 import { didYouMean } from './suggest.ts'
 
 const WORKSPACE_KEYS = ['name', 'defaults', 'workers']
-const WORKER_KEYS = ['name', 'group', 'activated', 'heartbeat', 'bun', 'node', 'tsx', 'options']
+const WORKER_KEYS = ['name', 'group', 'activated', 'heartbeat', 'dependsOn', 'bun', 'node', 'tsx', 'options']
+const HEALTH_KEYS = ['interval', 'timeout', 'failures', 'grace', 'readyAfter']
+const HEARTBEAT_FORMS = `'http://127.0.0.1:3000/health', 'tcp://127.0.0.1:5432', a duration such as '30s', or '' for none`
 
 /** Worker, group and workspace names: what PM2 and the `--workers`/`--group` flags read back intact. */
 export const NAME_RULE = 'letters, digits, ".", "_" and "-", starting with a letter or digit, not only digits, and not "all"'
@@ -13,7 +17,6 @@ const NAME_PATTERN = /^[A-Za-z0-9][\w.-]*$/
 type Fail = (problem: string) => never
 
 const MEMORY_PATTERN = /^\d+[KMG]?$/
-const DURATION_PATTERN = /^\d+(ms|s|m)$/
 
 /**
  * Checks the shape of a loaded `pm.config.ts` and returns it typed. Every mistake throws a
@@ -47,6 +50,16 @@ export function validateWorkspace(raw: unknown, file: string): Workspace {
       fail(`worker "${name}": the name is used by two workers; rename one of them (names must be unique)`)
     seen.add(name)
   })
+  const workers = workspace.workers as Worker[]
+  for (const worker of workers) {
+    for (const dep of worker.dependsOn ?? []) {
+      if (!seen.has(dep))
+        fail(`worker "${worker.name}": \`dependsOn\` names "${dep}", which is no worker${didYouMean(dep, seen)}; the workers are ${[...seen].join(', ')}`)
+    }
+  }
+  const cycle = findCycle(Object.fromEntries(workers.map(w => [w.name, w.dependsOn ?? []])))
+  if (cycle)
+    fail(`\`dependsOn\` has a cycle: ${cycle.join(' -> ')}; remove one of these dependencies`)
   return workspace as unknown as Workspace
 }
 
@@ -63,11 +76,23 @@ function checkWorker(raw: unknown, index: number, fail: Fail): void {
     checkName(worker.group, `${at}: \`group\``, fail)
   if (worker.activated !== undefined && typeof worker.activated !== 'boolean')
     fail(`${at}: \`activated\` must be true or false, not ${describe(worker.activated)}`)
-  if (worker.heartbeat !== undefined && !isHeartbeat(worker.heartbeat))
-    fail(`${at}: \`heartbeat\` ${describe(worker.heartbeat)} is neither an http(s) URL nor a duration; write e.g. 'http://127.0.0.1:3000/health' or '30s'`)
+  if (worker.heartbeat !== undefined) {
+    if (typeof worker.heartbeat !== 'string')
+      fail(`${at}: \`heartbeat\` must be a string, not ${describe(worker.heartbeat)}; write ${HEARTBEAT_FORMS}`)
+    const parsed = parseHeartbeat(worker.heartbeat)
+    if ('error' in parsed)
+      fail(`${at}: \`heartbeat\` ${describe(worker.heartbeat)} ${parsed.error}; write ${HEARTBEAT_FORMS}`)
+  }
+  if (worker.dependsOn !== undefined) {
+    if (!Array.isArray(worker.dependsOn) || worker.dependsOn.some(dep => typeof dep !== 'string'))
+      fail(`${at}: \`dependsOn\` must be an array of worker names, not ${describe(worker.dependsOn)}; write e.g. dependsOn: ['primary-db']`)
+    if ((worker.dependsOn as string[]).includes(worker.name as string))
+      fail(`\`dependsOn\` has a cycle: ${worker.name as string} -> ${worker.name as string}; a worker cannot depend on itself`)
+  }
+  // '' is how a config with every script field written out says "none" (the seed's worker shape).
   for (const field of INTERPRETERS) {
-    if (worker[field] !== undefined && (typeof worker[field] !== 'string' || worker[field] === ''))
-      fail(`${at}: \`${field}\` must be a script path relative to the workspace root, not ${describe(worker[field])}`)
+    if (worker[field] !== undefined && typeof worker[field] !== 'string')
+      fail(`${at}: \`${field}\` must be a script path relative to the workspace root (or '' for none), not ${describe(worker[field])}`)
   }
   if (worker.options !== undefined)
     checkOptions(worker.options, `${at}: \`options\``, fail)
@@ -88,6 +113,8 @@ function checkOptions(raw: unknown, at: string, fail: Fail): void {
   const memory = options.max_memory_restart
   if (memory !== undefined && !(typeof memory === 'number' ? Number.isInteger(memory) && memory > 0 : MEMORY_PATTERN.test(String(memory))))
     fail(`${at}: max_memory_restart ${describe(memory)} is not a size PM2 reads; write a number of bytes or a string such as '100M', '1G' or '512K'`)
+  if (options.health !== undefined)
+    checkHealth(options.health, at, fail)
   if (options.env !== undefined) {
     if (!isRecord(options.env))
       fail(`${at}: \`env\` must be an object of variables, not ${describe(options.env)}`)
@@ -96,6 +123,21 @@ function checkOptions(raw: unknown, at: string, fail: Fail): void {
         fail(`${at}: env.${key} is ${describe(value)}; environment values must be strings (or numbers, booleans)`)
     }
   }
+}
+
+function checkHealth(raw: unknown, at: string, fail: Fail): void {
+  if (!isRecord(raw))
+    fail(`${at}: \`health\` must be an object such as { interval: '5s', failures: 3 }, not ${describe(raw)}`)
+  const health = raw as Record<string, unknown>
+  checkKeys(health, HEALTH_KEYS, `${at}: \`health\``, fail)
+  for (const key of ['interval', 'timeout', 'grace', 'readyAfter']) {
+    const value = health[key]
+    const ms = parseDuration(value)
+    if (value !== undefined && (ms === undefined || (key !== 'readyAfter' && key !== 'grace' && ms <= 0)))
+      fail(`${at}: health.${key} ${describe(value)} is not a duration; write milliseconds or a string such as '500ms', '5s' or '1m'`)
+  }
+  if (health.failures !== undefined && !(Number.isInteger(health.failures) && (health.failures as number) >= 1))
+    fail(`${at}: health.failures ${describe(health.failures)} must be a whole number of 1 or more`)
 }
 
 function checkName(value: unknown, what: string, fail: Fail): void {
@@ -107,19 +149,6 @@ function checkKeys(record: Record<string, unknown>, known: string[], at: string,
   for (const key of Object.keys(record)) {
     if (!known.includes(key))
       fail(`${at} has an unknown field \`${key}\`${didYouMean(key, known)}; the fields are ${known.join(', ')}`)
-  }
-}
-
-function isHeartbeat(value: unknown): boolean {
-  if (typeof value !== 'string')
-    return false
-  if (DURATION_PATTERN.test(value))
-    return true
-  try {
-    return ['http:', 'https:'].includes(new URL(value).protocol)
-  }
-  catch {
-    return false
   }
 }
 

@@ -2,7 +2,7 @@ import { expect } from 'bun:test'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { devHome, sessionPids } from '../../src/dev/session.ts'
-import { isAlive } from '../../src/dev/processes.ts'
+import { isAlive } from '../../src/os/processes.ts'
 import { BUN, childEnv, ENTRY, REPO } from './cli.ts'
 
 export const FIXTURES = join(REPO, 'test/fixtures')
@@ -72,10 +72,11 @@ export function startDev(root: string, args: string[] = [], { watch = false, env
   return run
 }
 
-/** Pids of the workers (and their children) a dev session in `root` runs now. */
+/** Pids of the workers (and their children) a dev session in `root` runs now; not its health agent. */
 export function sessionWorkers(root: string): number[] {
   const home = devHome(root)
-  return sessionPids(home).filter(pid => readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0').includes(`BUN_PM_DEV_HOME=${home}`))
+  return sessionPids(home).filter(pid => readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0').includes(`BUN_PM_DEV_HOME=${home}`)
+    && !readFileSync(`/proc/${pid}/cmdline`, 'latin1').includes('health/agent'))
 }
 
 /** Every process left by a dev session in `root`: marked workers and daemon, the watchdog, the launcher. */

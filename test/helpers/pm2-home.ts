@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { expect } from 'bun:test'
-import { isAlive } from '../../src/dev/processes.ts'
+import { isAlive } from '../../src/os/processes.ts'
 import { BUN, childEnv, ENTRY, REPO } from './cli.ts'
 
 const PM2_CLI = join(REPO, 'node_modules/pm2/bin/pm2')

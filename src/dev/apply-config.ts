@@ -1,0 +1,100 @@
+import type { EventReporter } from '../cli/report-events.ts'
+import type { LogPrinter } from '../cli/log-printer.ts'
+import type { HealthWatch } from '../health/watch-health.ts'
+import { applyPlan } from '../pm2/apply.ts'
+import type { Pm2Client } from '../pm2/client.ts'
+import { notReadyReason } from '../start/failures.ts'
+import type { Pm2StartOptions } from '../workspace/plan-workers.ts'
+import type { Plan } from '../workspace/resolve-plan.ts'
+import { SESSION_MARKER } from './session.ts'
+
+/** How long `dev` waits for a worker (and so its dependents) to be ready before it says it is not. */
+const READY_TIMEOUT_MS = 30_000
+
+/**
+ * dev's way of applying a config: the plan goes to the session's daemon in `dependsOn` order,
+ * and once every worker is ready (or known not to be) one summary line says so. Applies run one
+ * after the other; the summary of one that a newer apply overtook is dropped.
+ */
+export function createConfigApplier({ client, health, reporter, printer, home, color }: {
+  client: Pm2Client
+  health: HealthWatch
+  reporter: EventReporter
+  printer: LogPrinter
+  home: string
+  color: boolean
+}) {
+  let generation = 0
+  let applying = Promise.resolve()
+  let stopped = false
+
+  const applyOne = async (plan: Plan | Error, startedAt: number) => {
+    if (plan instanceof Error) {
+      printer.info(`${plan.message}`)
+      printer.info('the running workers keep running; fix the config to apply it')
+      return
+    }
+    const mine = ++generation
+    reporter.setWorkers(plan.workers)
+    for (const { name, neededBy } of plan.added)
+      printer.info(`added ${name}: ${neededBy.join(', ')} depend${neededBy.length === 1 ? 's' : ''} on it`)
+    const result = await applyPlan({
+      client,
+      health,
+      namespace: plan.workspace.namespace,
+      desired: plan.workers.map(w => withSession(w.startOptions, home, color)),
+      deps: plan.deps,
+      agent: withSession(plan.agent, home, false),
+      shouldRemove: () => true,
+      beforeDelete: reporter.expectExit,
+      deadline: Date.now() + READY_TIMEOUT_MS,
+    })
+    const changes = [
+      result.started.length && `${result.started.length} started`,
+      result.replaced.length && `${result.replaced.length} restarted`,
+      result.removed.length && `${result.removed.length} stopped`,
+      result.kept.length && `${result.kept.length} unchanged`,
+    ].filter(Boolean).join(', ')
+    // The summary waits for readiness, but the next config need not wait for the summary.
+    void Promise.all(plan.workers.map(async ({ name }) => {
+      const blocked = result.blocked.get(name)
+      if (blocked)
+        return { name, ready: false, why: `waits for ${blocked.dependency}` }
+      const readiness = await result.readiness(name)
+      return { name, ready: readiness.ready, why: readiness.ready ? '' : notReadyReason(readiness, READY_TIMEOUT_MS) }
+    })).then((outcomes) => {
+      if (mine !== generation || stopped)
+        return
+      const took = Math.round(performance.now() - startedAt)
+      const ready = outcomes.filter(o => o.ready).map(o => o.name)
+      const notReady = outcomes.filter(o => !o.ready)
+      printer.info(notReady.length === 0
+        ? `${ready.length} worker${ready.length === 1 ? '' : 's'} up in ${took} ms (${changes}): ${ready.join(', ')}`
+        : `${ready.length} of ${outcomes.length} workers up in ${took} ms (${changes}); not ready: ${notReady.map(o => `${o.name} (${o.why})`).join(', ')}`)
+    })
+  }
+
+  return {
+    /** Queues `plan` (or the config error that replaced it) after any apply under way. */
+    apply(plan: Plan | Error, startedAt: number): Promise<void> {
+      applying = applying.then(() => stopped ? undefined : applyOne(plan, startedAt)).catch((error) => {
+        if (!stopped)
+          printer.info(`could not apply the config: ${(error as Error).message}`)
+      })
+      return applying
+    },
+    /** No apply starts after this; resolves once the one under way is done. */
+    stop(): Promise<void> {
+      stopped = true
+      return applying
+    },
+  }
+}
+
+/** The session's marker (so a sweep finds the process and its children) and the terminal's colors. */
+function withSession(options: Pm2StartOptions, home: string, color: boolean): Pm2StartOptions {
+  const env: Record<string, string> = { ...options.env, [SESSION_MARKER]: home }
+  if (color && !env.NO_COLOR && !env.FORCE_COLOR)
+    env.FORCE_COLOR = '1'
+  return { ...options, env }
+}

@@ -1,0 +1,56 @@
+// The health agent: run by PM2 in a workspace's namespace (`bun agent.ts`, its spec in
+// BUN_PM_AGENT), it checks the namespace's workers after `start` has returned, restarts or stops
+// them as the lifecycle decides, keeps its state in the PM2 home for `status`, and tells any
+// listener on PM2's bus (dev, `start`, `start --attach`) what changed.
+import { connectPm2 } from '../pm2/client.ts'
+import { AGENT_SPEC_KEY, type AgentSpec } from './agent-spec.ts'
+import { startMonitor } from './monitor.ts'
+import { checkOf, healthOf } from './reducer.ts'
+import { type HealthSnapshot, readSnapshot, stateFilePath, writeSnapshot } from './state-file.ts'
+
+const spec = JSON.parse(process.env[AGENT_SPEC_KEY] ?? 'null') as AgentSpec | null
+const home = process.env.PM2_HOME
+if (!spec || !home) {
+  console.error(`health agent: ${AGENT_SPEC_KEY} and PM2_HOME must be set; bun-pm starts this agent itself`)
+  process.exit(2)
+}
+
+// PM2's bun container require()s this file: no top-level await.
+void main(spec, home)
+
+async function main(spec: AgentSpec, home: string): Promise<void> {
+  const path = stateFilePath(home, spec.namespace)
+  const client = await connectPm2(home)
+  const bus = await client.launchBus()
+  const monitor = await startMonitor({
+    client,
+    bus,
+    namespace: spec.namespace,
+    policies: spec.workers,
+    restored: readSnapshot(path)?.workers,
+    onChange(states, notes) {
+      const snapshot: HealthSnapshot = {
+        namespace: spec.namespace,
+        agentPid: process.pid,
+        writtenAt: Date.now(),
+        workers: Object.fromEntries([...states].map(([name, state]) => [name, { ...state, health: healthOf(state), check: checkOf(spec.workers[name]!) }])),
+      }
+      writeSnapshot(path, snapshot)
+      process.send?.({ type: 'process:msg', data: { 'bun-pm': 'health', workers: snapshot.workers, notes } })
+      for (const note of notes)
+        console.log(note.text)
+    },
+  })
+  console.log(`watching ${Object.keys(spec.workers).length} worker(s) of namespace ${spec.namespace}`)
+
+  // Its parent is the PM2 daemon: without it there is nothing to watch.
+  process.once('disconnect', () => process.exit(0))
+
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.on(signal, () => {
+      monitor.close()
+      client.disconnect()
+      process.exit(0)
+    })
+  }
+}

@@ -1,0 +1,266 @@
+import type { Pm2Bus, Pm2Client, Pm2Packet, ProcView } from '../pm2/client.ts'
+import { isAlive } from '../os/processes.ts'
+import { formatMs } from './heartbeat.ts'
+import type { HealthPolicy } from './policy.ts'
+import { probe } from './probe.ts'
+import { type Effect, initialState, type LifecycleEvent, type NoteKind, step, type WorkerState } from './reducer.ts'
+
+/** Something the monitor said about a worker, for a terminal (dev, `start --attach`). */
+export interface Note {
+  name: string
+  kind: NoteKind
+  text: string
+  /** For a restart: why, so the "restarted" line can say it. */
+  reason?: string
+}
+
+export interface MonitorOptions {
+  client: Pick<Pm2Client, 'list' | 'restart' | 'stop'>
+  bus: Pm2Bus
+  namespace: string
+  policies: Record<string, HealthPolicy>
+  /** States from an earlier monitor (the state file): kept for workers still in the same process. */
+  restored?: Record<string, WorkerState>
+  /** Called after every change, with what was said in it. */
+  onChange: (states: ReadonlyMap<string, WorkerState>, notes: Note[]) => void
+}
+
+/** While a worker has not passed its first check, it is checked this often, to be seen ready soon. */
+const STARTING_PROBE_MS = 50
+/** ... for its first seconds; then this often, until it passes or its grace ends. */
+const STARTING_PROBE_SLOW_MS = 250
+const STARTING_FAST_FOR_MS = 3000
+/** How often the loop runs while a worker is starting, and otherwise. */
+const FAST_TICK_MS = 25
+const IDLE_TICK_MS = 250
+/** PM2's list is asked this often, to catch what the bus did not say (a spawn that failed). */
+const LIST_EVERY_MS = 5000
+/** A pid that died without an exit event for this long is a process PM2 lost. */
+const GONE_AFTER_MS = 1500
+
+interface Tracked {
+  policy: HealthPolicy
+  state: WorkerState
+  pmId?: number
+  nextProbeAt: number
+  probing: boolean
+  lastBeatAt: number | null
+  /** When the last push period was judged (a missed period counts once). */
+  pushJudgedAt: number | null
+  deadSince: number | null
+  /** The pid whose preload said "loaded": a second "loaded" from it is a reload in place. */
+  loadedPid: number | null
+  /** A startup failure the worker reported before its run was known here. */
+  early?: { failed?: { at: number, detail: string } }
+}
+
+/**
+ * Runs the health checks of a namespace's workers and applies the lifecycle's decisions through
+ * PM2. Everything it decides comes from `step` (pure); this only gathers events — PM2's bus, the
+ * workers' messages, probes, the clock — and carries out the effects.
+ */
+export async function startMonitor({ client, bus, namespace, policies, restored = {}, onChange }: MonitorOptions): Promise<{ close: () => void, states: () => ReadonlyMap<string, WorkerState> }> {
+  const tracked = new Map<string, Tracked>()
+  const now = () => Date.now()
+  for (const [name, policy] of Object.entries(policies))
+    tracked.set(name, { policy, state: initialState(now()), nextProbeAt: 0, probing: false, lastBeatAt: null, pushJudgedAt: null, deadSince: null, loadedPid: null })
+
+  const states = () => new Map([...tracked].map(([name, t]) => [name, t.state]))
+  const dispatch = (name: string, event: LifecycleEvent) => {
+    const t = tracked.get(name)
+    if (!t)
+      return
+    const { state, effects } = step(t.state, event, t.policy, name)
+    const changed = state !== t.state
+    t.state = state
+    const notes = effects.flatMap(effect => toNotes(name, effect))
+    // Said before it is done: a listener learns why a worker restarts before PM2 reports the exit.
+    if (changed || notes.length > 0)
+      onChange(states(), notes)
+    for (const effect of effects)
+      act(name, t, effect)
+    if (event.type === 'online' && state.running) {
+      t.nextProbeAt = 0
+      t.pushJudgedAt = null
+      t.deadSince = null
+      // What the worker said before PM2's `online` reached us belongs to this run.
+      if (t.early?.failed && t.early.failed.at >= event.at)
+        dispatch(name, { type: 'failed', at: t.early.failed.at, detail: t.early.failed.detail })
+      else if (t.lastBeatAt !== null && t.lastBeatAt >= event.at)
+        dispatch(name, { type: 'check', at: t.lastBeatAt, ok: true, detail: 'heartbeat() called' })
+      t.early = undefined
+    }
+  }
+  const toNotes = (name: string, effect: Effect): Note[] => {
+    if (effect.type === 'note')
+      return [{ name, kind: effect.kind, text: effect.text }]
+    return effect.type === 'restart' ? [{ name, kind: 'restart', text: `${name} restarting: ${effect.reason}`, reason: effect.reason }] : []
+  }
+  const act = (name: string, t: Tracked, effect: Effect) => {
+    if (effect.type === 'note' || t.pmId === undefined)
+      return
+    const action = effect.type === 'restart' ? client.restart(t.pmId) : client.stop(t.pmId)
+    action.catch(error => onChange(states(), [{ name, kind: 'unhealthy', text: `${name} could not be ${effect.type === 'restart' ? 'restarted' : 'stopped'}: ${(error as Error).message}` }]))
+  }
+
+  // What runs now: a worker still in the process the saved state describes keeps that state.
+  const adopt = (procs: ProcView[]) => {
+    for (const proc of procs) {
+      const t = tracked.get(proc.name)
+      if (!t || proc.namespace !== namespace)
+        continue
+      t.pmId = proc.pmId
+      const saved = restored[proc.name]
+      if (saved && t.state.pid === null && saved.pid === proc.pid && proc.pid !== null) {
+        t.state = { ...saved }
+        continue
+      }
+      if (proc.status === 'online' && proc.pid !== null && proc.pid !== t.state.pid)
+        dispatch(proc.name, { type: 'online', pid: proc.pid, at: proc.upSince ?? now() })
+      else if (proc.status === 'errored' && saved?.halted)
+        t.state = { ...saved, running: false, pid: null }
+    }
+  }
+  adopt(await client.list())
+
+  const ours = (packet: Pm2Packet) => packet.process.namespace === namespace && tracked.has(packet.process.name)
+  // PM2's events in the order it sent them: an `online` waits for its pid, and the `exit` behind it must not overtake it.
+  let queue = Promise.resolve()
+  bus.on('process:event', (packet) => {
+    if (!ours(packet))
+      return
+    queue = queue.then(() => onEvent(packet)).catch(() => {})
+  })
+  const onEvent = async (packet: Pm2Packet) => {
+    const { name, pm_id: pmId } = packet.process
+    const t = tracked.get(name)!
+    t.pmId = pmId
+    if (packet.event === 'online') {
+      const proc = (await client.list().catch(() => [])).find(p => p.pmId === pmId)
+      if (proc?.pid)
+        dispatch(name, { type: 'online', pid: proc.pid, at: proc.upSince ?? now() })
+    }
+    else if (packet.event === 'exit') {
+      const status = packet.process.status
+      const code = packet.process.exit_code ?? null
+      dispatch(name, {
+        type: 'exit',
+        at: now(),
+        code,
+        manual: status === 'stopping',
+        willRestart: status !== 'errored' && t.policy.autorestart && !t.policy.stopExitCodes.includes(code ?? 0),
+      })
+    }
+    else if (packet.event === 'restart overlimit') {
+      dispatch(name, { type: 'overlimit', at: now() })
+    }
+  }
+
+  // What workers say: `heartbeat()`, and the preload's "loaded" / "failed".
+  bus.on('process:msg', (packet) => {
+    if (!ours(packet))
+      return
+    const data = packet.data as { 'bun-pm'?: string, 'pid'?: number, 'detail'?: string } | undefined
+    const name = packet.process.name
+    const t = tracked.get(name)!
+    const at = now()
+    switch (data?.['bun-pm']) {
+      case 'beat':
+        t.lastBeatAt = at
+        if (t.policy.heartbeat.kind === 'push' && (!t.state.passed || t.state.failures > 0 || at - (t.state.lastOkAt ?? 0) >= Math.min(1000, t.policy.heartbeat.everyMs)))
+          dispatch(name, { type: 'check', at, ok: true, detail: 'heartbeat() called' })
+        break
+      case 'loaded':
+        if (data.pid !== undefined && t.loadedPid === data.pid)
+          dispatch(name, { type: 'reloaded', at })
+        t.loadedPid = data.pid ?? null
+        break
+      case 'failed': {
+        const detail = String(data.detail ?? 'an uncaught error')
+        if (t.state.running)
+          dispatch(name, { type: 'failed', at, detail })
+        else
+          t.early = { failed: { at, detail } }
+        break
+      }
+    }
+  })
+
+  let closed = false
+  let lastListAt = now()
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const loop = () => {
+    if (closed)
+      return
+    const at = now()
+    for (const [name, t] of tracked)
+      check(name, t, at)
+    if (at - lastListAt >= LIST_EVERY_MS) {
+      lastListAt = at
+      void client.list().then(findLost).catch(() => {})
+    }
+    const starting = [...tracked.values()].some(t => t.state.running && !t.state.passed && !t.state.halted)
+    timer = setTimeout(loop, starting ? FAST_TICK_MS : IDLE_TICK_MS)
+  }
+  const check = (name: string, t: Tracked, at: number) => {
+    const { state, policy } = t
+    if (!state.running || state.halted || state.pending)
+      return
+    dispatch(name, { type: 'tick', at })
+    if (!(state.pid !== null && state.pid > 0 && isAlive(state.pid))) {
+      t.deadSince ??= at
+      if (at - t.deadSince >= GONE_AFTER_MS)
+        dispatch(name, { type: 'gone', at })
+      return
+    }
+    const { heartbeat } = policy
+    if (heartbeat.kind === 'push') {
+      const since = Math.max(t.lastBeatAt ?? 0, t.pushJudgedAt ?? 0, t.state.since ?? at)
+      if (at - since >= heartbeat.everyMs) {
+        t.pushJudgedAt = at
+        dispatch(name, { type: 'check', at, ok: false, detail: `no heartbeat() for ${formatMs(at - Math.max(t.lastBeatAt ?? 0, t.state.since ?? at))}` })
+      }
+    }
+    else if (heartbeat.kind !== 'none' && !t.probing && at >= t.nextProbeAt) {
+      t.probing = true
+      const pid = state.pid
+      void probe(heartbeat, policy.timeoutMs).then((result) => {
+        t.probing = false
+        // The answer of a process that is gone since says nothing about the new one.
+        if (t.state.pid !== pid || closed)
+          return
+        const done = now()
+        const ranMs = done - (t.state.since ?? done)
+        t.nextProbeAt = done + (t.state.passed ? policy.intervalMs : ranMs < STARTING_FAST_FOR_MS ? STARTING_PROBE_MS : STARTING_PROBE_SLOW_MS)
+        dispatch(name, { type: 'check', at: done, ok: result.ok, detail: result.detail })
+      })
+    }
+  }
+  /** A worker PM2 lists online with no process (its interpreter is gone, say) sends no event. */
+  const findLost = (procs: ProcView[]) => {
+    for (const proc of procs) {
+      const t = tracked.get(proc.name)
+      if (!t || proc.namespace !== namespace)
+        continue
+      t.pmId = proc.pmId
+      if (proc.status === 'online' && proc.pid === null && !t.state.halted && !t.state.pending) {
+        if (!t.state.running)
+          dispatch(proc.name, { type: 'online', pid: 0, at: proc.upSince ?? now() })
+        t.deadSince ??= now()
+      }
+      else if (proc.status === 'online' && proc.pid !== null && proc.pid !== t.state.pid && !t.state.pending) {
+        dispatch(proc.name, { type: 'online', pid: proc.pid, at: proc.upSince ?? now() })
+      }
+    }
+  }
+  loop()
+  onChange(states(), [])
+
+  return {
+    close() {
+      closed = true
+      clearTimeout(timer)
+    },
+    states,
+  }
+}

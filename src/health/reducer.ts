@@ -1,0 +1,199 @@
+import { describeHeartbeat, formatMs } from './heartbeat.ts'
+import type { HealthPolicy } from './policy.ts'
+
+/**
+ * What bun-pm says of a worker:
+ * - `none`: not running (stopped, exited, never started);
+ * - `starting`: running, no check passed yet in this run;
+ * - `ready`: its last check passed (or, without a heartbeat, it has stayed up long enough);
+ * - `unhealthy`: ready before, but its last check failed;
+ * - `crash-looping`: crashed twice or more in a row, each run shorter than `min_uptime`;
+ * - `errored`: stopped for crashing `max_restarts` times in a row, or failed at startup and waits for an edit.
+ */
+export type Health = 'none' | 'starting' | 'ready' | 'unhealthy' | 'crash-looping' | 'errored'
+
+/** One worker as the lifecycle sees it. Plain data: it goes to the state file and back. */
+export interface WorkerState {
+  running: boolean
+  pid: number | null
+  /** When the current (or last) run started, ms since the epoch. */
+  since: number | null
+  /** A check passed in this run. */
+  passed: boolean
+  /** Failed checks in a row in this run. */
+  failures: number
+  lastOkAt: number | null
+  /** What the last check found, passed or not. */
+  lastCheck: string | null
+  /** Crashes in a row, each ending a run shorter than min_uptime. */
+  streak: number
+  /** Why it last restarted, stopped or failed. */
+  reason: string | null
+  /** `errored`: stopped for a crash loop; `failed`: threw at startup and waits for an edit (dev). */
+  halted: 'errored' | 'failed' | null
+  /** bun-pm asked PM2 to restart or stop it; checks wait for the next run. */
+  pending: boolean
+  /** When any of the above last changed. */
+  changedAt: number
+}
+
+export type LifecycleEvent =
+  | { type: 'online', pid: number, at: number }
+  /** `manual`: someone asked for it (stop, restart, delete); `willRestart`: PM2 will start it again. */
+  | { type: 'exit', at: number, code: number | null, signal?: string | null, manual: boolean, willRestart: boolean }
+  /** PM2 itself gave up (its own `restart overlimit`). */
+  | { type: 'overlimit', at: number }
+  | { type: 'check', at: number, ok: boolean, detail: string }
+  | { type: 'tick', at: number }
+  /** The worker reported that its code threw at startup (dev: `bun --watch` keeps such a process waiting). */
+  | { type: 'failed', at: number, detail: string }
+  /** `bun --watch` ran new code in the same process. */
+  | { type: 'reloaded', at: number }
+  /** PM2 lists the worker online, but it has no live process. */
+  | { type: 'gone', at: number }
+
+export type NoteKind = 'ready' | 'unhealthy' | 'recovered' | 'restart' | 'crash-loop' | 'stable' | 'errored' | 'failed'
+
+export type Effect =
+  | { type: 'restart', reason: string }
+  | { type: 'stop', reason: string }
+  | { type: 'note', kind: NoteKind, text: string }
+
+export function initialState(at: number): WorkerState {
+  return { running: false, pid: null, since: null, passed: false, failures: 0, lastOkAt: null, lastCheck: null, streak: 0, reason: null, halted: null, pending: false, changedAt: at }
+}
+
+/** The one word status and `--json` show. */
+export function healthOf(state: WorkerState): Health {
+  if (state.halted)
+    return 'errored'
+  if (!state.running)
+    return 'none'
+  if (state.streak >= 2)
+    return 'crash-looping'
+  if (!state.passed)
+    return 'starting'
+  return state.failures > 0 ? 'unhealthy' : 'ready'
+}
+
+/**
+ * The worker lifecycle: a state and an event in, the next state and what to do out (restart or
+ * stop it through PM2, say something). Pure, so every rule is tested without a process.
+ */
+export function step(state: WorkerState, event: LifecycleEvent, policy: HealthPolicy, name: string): { state: WorkerState, effects: Effect[] } {
+  const effects: Effect[] = []
+  const next = reduce(state, event, policy, name, effects)
+  return { state: next === state ? state : { ...next, changedAt: event.at }, effects }
+}
+
+function reduce(s: WorkerState, e: LifecycleEvent, policy: HealthPolicy, name: string, effects: Effect[]): WorkerState {
+  const note = (kind: NoteKind, text: string) => effects.push({ type: 'note', kind, text })
+  switch (e.type) {
+    case 'online': {
+      if (s.running && s.pid === e.pid)
+        return s
+      // A run after a halt was asked for (an edit, `restart`, `start`): the loop count starts over.
+      const streak = s.halted ? 0 : s.streak
+      return { ...s, running: true, pid: e.pid, since: e.at, passed: false, failures: 0, lastCheck: null, halted: null, pending: false, streak }
+    }
+    case 'exit': {
+      if (!s.running && !s.pending)
+        return s
+      const stopped = { ...s, running: false, pid: null, pending: false, passed: false, failures: 0 }
+      if (e.manual || s.halted)
+        return stopped
+      const how = e.signal ? `killed by ${e.signal}` : `exit code ${e.code ?? 0}`
+      if (!e.willRestart)
+        return { ...stopped, reason: `exited (${how}); PM2 does not restart it` }
+      return crashed(stopped, e.at - (s.since ?? e.at), how, policy, name, effects, false)
+    }
+    case 'overlimit': {
+      if (s.halted)
+        return s
+      const reason = `it crashed ${policy.maxRestarts} times in a row, each soon after its start, and PM2 gave up`
+      note('errored', `${name} errored: ${reason}`)
+      return { ...s, running: false, pid: null, halted: 'errored', reason }
+    }
+    case 'check': {
+      if (!s.running || s.halted || s.pending)
+        return s
+      if (e.ok) {
+        const passed = { ...s, passed: true, failures: 0, lastOkAt: e.at, lastCheck: e.detail }
+        if (!s.passed)
+          note('ready', `${name} ready: ${e.detail}${s.since !== null ? ` (${formatMs(e.at - s.since)} after its start)` : ''}`)
+        else if (s.failures > 0)
+          note('recovered', `${name} healthy again: ${e.detail}`)
+        return passed
+      }
+      const inGrace = !s.passed && s.since !== null && e.at - s.since < policy.graceMs
+      if (inGrace)
+        return { ...s, lastCheck: e.detail }
+      const failures = s.failures + 1
+      const failing = { ...s, failures, lastCheck: e.detail }
+      if (failures < policy.failures) {
+        if (failures === 1)
+          note('unhealthy', `${name} ${s.passed ? 'unhealthy' : 'still not ready'}: ${e.detail} (${policy.failures} failures in a row restart it)`)
+        return failing
+      }
+      const why = s.passed
+        ? `${e.detail}, ${failures} times`
+        : `not ready within ${formatMs(policy.graceMs)}: ${e.detail}`
+      return crashed(failing, e.at - (s.since ?? e.at), why, policy, name, effects, true)
+    }
+    case 'gone': {
+      if (!s.running || s.halted || s.pending)
+        return s
+      return crashed(s, e.at - (s.since ?? e.at), 'no live process, though PM2 lists it online', policy, name, effects, true)
+    }
+    case 'tick': {
+      if (!s.running || s.halted || s.pending || s.since === null)
+        return s
+      let next = s
+      if (policy.heartbeat.kind === 'none' && !s.passed && e.at - s.since >= policy.readyAfterMs) {
+        next = { ...next, passed: true, lastOkAt: e.at, lastCheck: `up ${formatMs(policy.readyAfterMs)}` }
+        note('ready', `${name} ready: up ${formatMs(policy.readyAfterMs)} without a crash`)
+      }
+      if (s.streak > 0 && e.at - s.since >= policy.minUptimeMs) {
+        if (s.streak >= 2)
+          note('stable', `${name} is stable again: up ${formatMs(policy.minUptimeMs)} after ${s.streak} crashes in a row`)
+        next = { ...next, streak: 0 }
+      }
+      return next
+    }
+    case 'failed': {
+      if (!s.running || s.halted)
+        return s
+      note('failed', `${name} failed at startup: ${e.detail}; it waits for an edit of its files`)
+      return { ...s, halted: 'failed', reason: `failed at startup: ${e.detail}` }
+    }
+    case 'reloaded': {
+      if (s.halted !== 'failed')
+        return s
+      return { ...s, halted: null, since: e.at, passed: false, failures: 0, lastCheck: null }
+    }
+  }
+}
+
+/**
+ * A crash: an exit nobody asked for, or a failed heartbeat (`restart`: bun-pm must restart it
+ * itself). Counted toward the loop when the run was shorter than `min_uptime`.
+ */
+function crashed(s: WorkerState, ranMs: number, why: string, policy: HealthPolicy, name: string, effects: Effect[], restart: boolean): WorkerState {
+  const streak = ranMs < policy.minUptimeMs ? s.streak + 1 : 1
+  if (streak >= policy.maxRestarts) {
+    const reason = `it crashed ${streak} times in a row, each within ${formatMs(policy.minUptimeMs)} of its start (last: ${why})`
+    effects.push({ type: 'stop', reason })
+    effects.push({ type: 'note', kind: 'errored', text: `${name} errored: ${reason}; bun-pm stopped it` })
+    return { ...s, streak, halted: 'errored', reason, pending: s.running }
+  }
+  if (restart)
+    effects.push({ type: 'restart', reason: why })
+  if (streak >= 2)
+    effects.push({ type: 'note', kind: 'crash-loop', text: `${name} is crash-looping: ${streak} crashes in a row (${why}); at ${policy.maxRestarts} bun-pm stops it` })
+  return { ...s, streak, reason: why, pending: restart || s.pending }
+}
+
+/** A short description of a worker's check, for status and messages. */
+export function checkOf(policy: HealthPolicy): string {
+  return policy.heartbeat.kind === 'none' ? `up ${formatMs(policy.readyAfterMs)}` : describeHeartbeat(policy.heartbeat)
+}

@@ -1,0 +1,37 @@
+import { chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import type { Health, WorkerState } from './reducer.ts'
+
+/** What the health agent knows, as it writes it after every change; `status` and `start` read it. */
+export interface HealthSnapshot {
+  namespace: string
+  /** The agent that wrote it. */
+  agentPid: number
+  writtenAt: number
+  workers: Record<string, WorkerState & { health: Health, check: string }>
+}
+
+/** Where the agent of `namespace` keeps its snapshot: in the PM2 home, in a folder only the user can open. */
+export function stateFilePath(pm2Home: string, namespace: string): string {
+  return join(pm2Home, 'bun-pm', `${namespace}.health.json`)
+}
+
+export function writeSnapshot(path: string, snapshot: HealthSnapshot): void {
+  const dir = join(path, '..')
+  mkdirSync(dir, { recursive: true, mode: 0o700 })
+  chmodSync(dir, 0o700)
+  const temp = `${path}.${process.pid}.tmp`
+  writeFileSync(temp, JSON.stringify(snapshot), { mode: 0o600 })
+  renameSync(temp, path)
+}
+
+/** The snapshot at `path`, or undefined when there is none or it is not one. */
+export function readSnapshot(path: string): HealthSnapshot | undefined {
+  try {
+    const value = JSON.parse(readFileSync(path, 'utf8')) as HealthSnapshot
+    return typeof value === 'object' && value !== null && typeof value.workers === 'object' && value.workers !== null ? value : undefined
+  }
+  catch {
+    return undefined
+  }
+}

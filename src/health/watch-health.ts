@@ -1,0 +1,80 @@
+import type { Pm2Bus } from '../pm2/client.ts'
+import { agentName } from './agent-spec.ts'
+import type { Note } from './monitor.ts'
+import type { HealthSnapshot } from './state-file.ts'
+
+export type WorkerHealth = HealthSnapshot['workers'][string]
+
+/** How a wait for one worker ended. */
+export type Readiness =
+  | { ready: true, state: WorkerHealth }
+  | { ready: false, state?: WorkerHealth, why: 'errored' | 'timeout' | 'agent' }
+
+export interface HealthWatch {
+  /** The latest word of the agent on `name`. */
+  get: (name: string) => WorkerHealth | undefined
+  /**
+   * Resolves once `name` is ready in a run that started at `after` or later, once it is errored
+   * after `after`, or when `deadline` (ms since the epoch) passes.
+   */
+  until: (name: string, after: number, deadline: number) => Promise<Readiness>
+  /** Every note the agent sends from now on. */
+  onNotes: (listener: (notes: Note[]) => void) => void
+}
+
+/**
+ * Follows a namespace's health agent on PM2's bus, starting from its state file: readiness for
+ * `start` and `dev`, and its notes for a terminal.
+ */
+export function watchHealth(bus: Pm2Bus, namespace: string, initial?: HealthSnapshot): HealthWatch {
+  let workers: Record<string, WorkerHealth> = { ...initial?.workers }
+  let agentFailure: string | undefined
+  const waiters = new Set<() => void>()
+  const listeners: ((notes: Note[]) => void)[] = []
+  const wake = () => waiters.forEach(waiter => waiter())
+  const agent = agentName(namespace)
+  bus.on('process:msg', (packet) => {
+    const data = packet.data as { 'bun-pm'?: string, 'workers'?: Record<string, WorkerHealth>, 'notes'?: Note[] } | undefined
+    if (packet.process.name !== agent || packet.process.namespace !== namespace || data?.['bun-pm'] !== 'health')
+      return
+    workers = data.workers ?? workers
+    agentFailure = undefined
+    for (const listener of listeners)
+      listener(data.notes ?? [])
+    wake()
+  })
+  bus.on('process:event', (packet) => {
+    if (packet.process.name === agent && packet.process.namespace === namespace && packet.event === 'restart overlimit') {
+      agentFailure = 'the health agent crashed and PM2 gave up on it'
+      wake()
+    }
+  })
+
+  return {
+    get: name => workers[name],
+    until(name, after, deadline) {
+      return new Promise((resolve) => {
+        const judge = () => {
+          const state = workers[name]
+          if (state?.health === 'ready' && (state.since ?? 0) >= after)
+            return finish({ ready: true, state })
+          if (state?.health === 'errored' && state.changedAt >= after)
+            return finish({ ready: false, state, why: 'errored' })
+          if (agentFailure)
+            return finish({ ready: false, state, why: 'agent' })
+          if (Date.now() >= deadline)
+            return finish({ ready: false, state, why: 'timeout' })
+        }
+        const timer = setTimeout(judge, Math.max(0, deadline - Date.now()) + 5)
+        const finish = (result: Readiness) => {
+          clearTimeout(timer)
+          waiters.delete(judge)
+          resolve(result)
+        }
+        waiters.add(judge)
+        judge()
+      })
+    },
+    onNotes: listener => void listeners.push(listener),
+  }
+}

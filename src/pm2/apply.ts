@@ -1,0 +1,96 @@
+import { isAgent } from '../health/agent-spec.ts'
+import type { HealthWatch, Readiness } from '../health/watch-health.ts'
+import { type Dependencies, dependents, runInOrder } from '../workspace/order.ts'
+import type { Pm2StartOptions } from '../workspace/plan-workers.ts'
+import type { Pm2Client, ProcView } from './client.ts'
+import { diffProcesses, type ReconcileOptions, type ReconcileResult } from './reconcile.ts'
+
+export interface ApplyOptions extends ReconcileOptions {
+  client: Pm2Client
+  health: HealthWatch
+  namespace: string
+  /** The workers to run, in config order. */
+  desired: Pm2StartOptions[]
+  /** Each worker's `dependsOn`; only dependencies among `desired` are waited for. */
+  deps: Dependencies
+  /** The namespace's health agent, reconciled beside the workers. */
+  agent?: Pm2StartOptions
+  /** Told the names about to be deleted, before they are: their exits are ours, not crashes. */
+  beforeDelete?: (names: string[]) => void
+  /** Until when a dependent waits for its dependencies to be ready (ms since the epoch). */
+  deadline: number
+}
+
+export interface ApplyResult extends ReconcileResult {
+  /** Workers not started because a dependency did not become ready: which one, and how it ended. */
+  blocked: Map<string, { dependency: string, readiness: Readiness }>
+  /** Waits until a desired worker is ready in the run this apply gave it (memoised per name). */
+  readiness: (name: string) => Promise<Readiness>
+}
+
+/**
+ * Makes the daemon run `desired`: deletes what must go (dependents before what they depend on),
+ * then starts each worker as soon as everything it depends on is ready, independent ones in
+ * parallel. The agent starts with the first of them.
+ */
+export async function applyPlan({ client, health, namespace, desired, deps, agent, beforeDelete, deadline, shouldRemove = () => false, replace }: ApplyOptions): Promise<ApplyResult> {
+  const procs = await client.list()
+  const diff = diffProcesses(procs, namespace, desired, { shouldRemove: name => !isAgent(name, namespace) && shouldRemove(name), replace }, client.home)
+  const agentDiff = agent ? diffProcesses(procs, namespace, [agent], {}, client.home) : undefined
+  beforeDelete?.(diff.toDelete.map(proc => proc.name))
+  await stopInOrder(diff.toDelete, deps, proc => client.delete(proc.pmId))
+
+  const startedAt = Date.now()
+  const toStart = new Map(diff.toStart.map(options => [options.name, options]))
+  const waits = new Map<string, Promise<Readiness>>()
+  const readiness = (name: string) => {
+    let wait = waits.get(name)
+    if (!wait) {
+      wait = health.until(name, toStart.has(name) ? startedAt : 0, deadline)
+      waits.set(name, wait)
+    }
+    return wait
+  }
+  const agentReady = agentDiff
+    ? Promise.all(agentDiff.toDelete.map(proc => client.delete(proc.pmId))).then(() => Promise.all(agentDiff.toStart.map(options => client.start(options))))
+    : Promise.resolve()
+  const blocked = new Map<string, { dependency: string, readiness: Readiness }>()
+  const names = desired.map(options => options.name)
+  const outcomes = await runInOrder(names, deps, async (name) => {
+    const options = toStart.get(name)
+    if (!options)
+      return true
+    for (const dependency of (deps[name] ?? []).filter(dep => names.includes(dep))) {
+      const ready = await readiness(dependency)
+      if (!ready.ready) {
+        blocked.set(name, { dependency, readiness: ready })
+        return false
+      }
+    }
+    await client.start(options)
+    return true
+  })
+  // A worker whose dependency was itself blocked waits on the same one.
+  for (const [name, outcome] of outcomes) {
+    const first = outcome.ok ? undefined : outcome.blockedBy && blocked.get(outcome.blockedBy)
+    if (first)
+      blocked.set(name, first)
+    else if (!outcome.ok && outcome.error)
+      throw outcome.error
+  }
+  await agentReady
+  const { started, replaced, kept, removed } = diff
+  return { started, replaced, kept, removed, blocked, readiness }
+}
+
+/**
+ * Stops or deletes processes so that a worker goes before whatever it depends on (reverse start
+ * order); unrelated ones in parallel.
+ */
+export async function stopInOrder(procs: ProcView[], deps: Dependencies, stop: (proc: ProcView) => Promise<void>): Promise<void> {
+  const names = [...new Set(procs.map(proc => proc.name))]
+  await runInOrder(names, dependents(deps), async (name) => {
+    await Promise.all(procs.filter(proc => proc.name === name).map(proc => stop(proc).catch(() => {})))
+    return true
+  })
+}

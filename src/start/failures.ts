@@ -1,0 +1,74 @@
+import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs'
+import { formatMs } from '../health/heartbeat.ts'
+import type { Readiness, WorkerHealth } from '../health/watch-health.ts'
+import type { ProcView } from '../pm2/client.ts'
+
+/** A selected worker that did not become ready, said for a person. */
+export interface Failure {
+  name: string
+  reason: string
+  lastLines: string[]
+}
+
+/** Why a worker is not ready, from how its wait ended. */
+export function notReadyReason(readiness: Readiness, timeoutMs: number): string {
+  const state = readiness.ready ? undefined : readiness.state
+  if (!readiness.ready && readiness.why === 'agent')
+    return 'the health agent that judges it is not running (see its lines in `bun-pm logs`)'
+  if (!state)
+    return `no word on it from the health agent within ${formatMs(timeoutMs)}`
+  return describeState(state, timeoutMs)
+}
+
+function describeState(state: WorkerHealth, timeoutMs: number): string {
+  switch (state.health) {
+    case 'errored': return `errored: ${state.reason ?? 'PM2 gave up on it'}`
+    case 'crash-looping': return `crash-looping: ${state.streak} crashes in a row (last: ${state.reason ?? 'an exit'})`
+    case 'starting': return `not ready within ${formatMs(timeoutMs)}: ${state.lastCheck ?? `no ${state.check} yet`}`
+    case 'unhealthy': return `unhealthy: ${state.lastCheck ?? 'its check fails'}`
+    case 'none': return `not running${state.reason ? ` (${state.reason})` : ''}`
+    case 'ready': return 'ready'
+  }
+}
+
+/** A worker that was not started because what it depends on did not become ready. */
+export function blockedReason(dependency: string, readiness: Readiness, timeoutMs: number): string {
+  return `not started: it depends on "${dependency}", which is ${readiness.ready ? 'ready' : notReadyReason(readiness, timeoutMs)}`
+}
+
+/** The failure of `name` with its last lines of output and, where they show it, the usual cause. */
+export function toFailure(name: string, reason: string, proc: ProcView | undefined): Failure {
+  const lastLines = proc ? [...tail(proc.outLog, 5), ...tail(proc.errLog, 10)] : []
+  return { name, reason: `${reason}${diagnose(lastLines)}`, lastLines }
+}
+
+/** The usual causes, named when the output shows them. */
+function diagnose(lines: string[]): string {
+  const text = lines.join('\n')
+  if (/EADDRINUSE|address already in use|port \d+ in use/i.test(text))
+    return ' (port in use)'
+  if (/Cannot find module|Module not found|ENOENT/i.test(text))
+    return ' (missing file)'
+  return ''
+}
+
+export function printFailures(failures: Failure[]): void {
+  for (const { name, reason, lastLines } of failures) {
+    console.error(`error: worker "${name}" is not ready: ${reason}`)
+    for (const line of lastLines)
+      console.error(`  ${name} | ${line}`)
+  }
+}
+
+/** The last `count` lines of a log file (reading at most its last 64 KB). */
+export function tail(path: string | undefined, count: number): string[] {
+  if (!path || !existsSync(path))
+    return []
+  const size = statSync(path).size
+  const length = Math.min(size, 64 * 1024)
+  const buffer = Buffer.alloc(length)
+  const fd = openSync(path, 'r')
+  readSync(fd, buffer, 0, length, size - length)
+  closeSync(fd)
+  return buffer.toString('utf8').split('\n').filter(Boolean).slice(-count)
+}

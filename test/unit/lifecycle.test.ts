@@ -1,0 +1,155 @@
+import { describe, expect, test } from 'bun:test'
+import { parseHeartbeat } from '../../src/health/heartbeat.ts'
+import { toHealthPolicy } from '../../src/health/policy.ts'
+import { type Effect, healthOf, initialState, type LifecycleEvent, step, type WorkerState } from '../../src/health/reducer.ts'
+
+/** Runs events through the lifecycle; returns the last state and every effect on the way. */
+function run(heartbeat: string, events: LifecycleEvent[], options: Parameters<typeof toHealthPolicy>[1] = {}) {
+  const policy = toHealthPolicy(heartbeat, options)
+  let state: WorkerState = initialState(0)
+  const effects: Effect[] = []
+  for (const event of events) {
+    const next = step(state, event, policy, 'web')
+    state = next.state
+    effects.push(...next.effects)
+  }
+  return { state, health: healthOf(state), effects, notes: effects.filter(e => e.type === 'note').map(e => (e as { text: string }).text) }
+}
+
+const online = (at: number, pid = 100): LifecycleEvent => ({ type: 'online', pid, at })
+const ok = (at: number): LifecycleEvent => ({ type: 'check', at, ok: true, detail: 'GET /health -> 200' })
+const fail = (at: number, detail = 'GET /health -> 500'): LifecycleEvent => ({ type: 'check', at, ok: false, detail })
+const crash = (at: number, code = 1): LifecycleEvent => ({ type: 'exit', at, code, manual: false, willRestart: true })
+
+describe('heartbeat grammar', () => {
+  test('the four forms, and what is none of them', () => {
+    expect(parseHeartbeat(undefined)).toEqual({ kind: 'none' })
+    expect(parseHeartbeat('')).toEqual({ kind: 'none' })
+    expect(parseHeartbeat('http://127.0.0.1:3000/health')).toEqual({ kind: 'http', url: 'http://127.0.0.1:3000/health' })
+    expect(parseHeartbeat('https://example.test/ok')).toEqual({ kind: 'http', url: 'https://example.test/ok' })
+    expect(parseHeartbeat('tcp://127.0.0.1:5432')).toEqual({ kind: 'tcp', host: '127.0.0.1', port: 5432 })
+    expect(parseHeartbeat('500ms')).toEqual({ kind: 'push', everyMs: 500 })
+    expect(parseHeartbeat('10s')).toEqual({ kind: 'push', everyMs: 10_000 })
+    expect(parseHeartbeat('2m')).toEqual({ kind: 'push', everyMs: 120_000 })
+    for (const bad of ['10', '10 sec', 'ftp://x', 'tcp://127.0.0.1', 'health', '0s'])
+      expect(parseHeartbeat(bad)).toHaveProperty('error')
+  })
+})
+
+describe('readiness', () => {
+  test('with a heartbeat: starting until the first passed check, then ready', () => {
+    expect(run('http://x/health', [online(0)]).health).toBe('starting')
+    const { health, notes } = run('http://x/health', [online(0), fail(100, 'GET /health: connection refused'), ok(300)])
+    expect(health).toBe('ready')
+    expect(notes).toEqual(['web ready: GET /health -> 200 (300 ms after its start)'])
+  })
+
+  test('without a heartbeat: ready once it has stayed up readyAfter, not before', () => {
+    expect(run('', [online(0), { type: 'tick', at: 999 }]).health).toBe('starting')
+    expect(run('', [online(0), { type: 'tick', at: 1000 }]).health).toBe('ready')
+    expect(run('', [online(0), { type: 'tick', at: 400 }], { health: { readyAfter: '300ms' } }).health).toBe('ready')
+  })
+
+  test('a worker that threw at startup under bun --watch is errored until its code reloads', () => {
+    const failed = run('', [online(0), { type: 'failed', at: 50, detail: 'Failed to start server (EADDRINUSE)' }, { type: 'tick', at: 5000 }])
+    expect(failed.health).toBe('errored')
+    expect(failed.state.reason).toBe('failed at startup: Failed to start server (EADDRINUSE)')
+    expect(failed.effects.filter(e => e.type !== 'note')).toEqual([])
+    const reloaded = run('', [online(0), { type: 'failed', at: 50, detail: 'boom' }, { type: 'reloaded', at: 6000 }, { type: 'tick', at: 7000 }])
+    expect(reloaded.health).toBe('ready')
+  })
+})
+
+describe('liveness', () => {
+  test('failures before the grace period ends do not count; after it, not ready is a failure', () => {
+    const early = run('http://x/health', [online(0), fail(100), fail(200), fail(300), fail(400)])
+    expect(early.effects.filter(e => e.type === 'restart')).toEqual([])
+    const late = run('http://x/health', [online(0), fail(30_000), fail(35_000), fail(40_000)])
+    expect(late.effects.filter(e => e.type === 'restart')).toEqual([{ type: 'restart', reason: 'not ready within 30 s: GET /health -> 500' }])
+  })
+
+  test('ready, then `failures` failed checks in a row restart it, saying why', () => {
+    const { effects, health, notes } = run('http://x/health', [online(0), ok(100), fail(5000), fail(10_000), fail(15_000)])
+    expect(effects.filter(e => e.type === 'restart')).toEqual([{ type: 'restart', reason: 'GET /health -> 500, 3 times' }])
+    expect(notes).toContain('web unhealthy: GET /health -> 500 (3 failures in a row restart it)')
+    expect(health).toBe('unhealthy')
+  })
+
+  test('a passed check in between starts the count again', () => {
+    const { effects, health } = run('http://x/health', [online(0), ok(100), fail(5000), fail(10_000), ok(15_000), fail(20_000), fail(25_000)])
+    expect(effects.filter(e => e.type === 'restart')).toEqual([])
+    expect(health).toBe('unhealthy')
+  })
+
+  test('the count follows options.health.failures', () => {
+    const { effects } = run('http://x/health', [online(0), ok(100), fail(5000)], { health: { failures: 1 } })
+    expect(effects.filter(e => e.type === 'restart')).toHaveLength(1)
+  })
+
+  test('while bun-pm restarts it, checks wait for the next run; the next run starts fresh', () => {
+    const events = [online(0), ok(100), fail(5000), fail(10_000), fail(15_000), fail(16_000), fail(17_000)]
+    const restarting = run('http://x/health', events)
+    expect(restarting.effects.filter(e => e.type === 'restart')).toHaveLength(1)
+    const after = run('http://x/health', [...events, { type: 'exit', at: 17_100, code: 0, manual: true, willRestart: false }, online(17_200, 101), ok(17_400)])
+    expect(after.health).toBe('ready')
+    expect(after.state.reason).toBe('GET /health -> 500, 3 times')
+  })
+
+  test('PM2 online with no live process is a crash bun-pm restarts', () => {
+    const { effects } = run('', [online(0), { type: 'tick', at: 2000 }, { type: 'gone', at: 3000 }])
+    expect(effects.filter(e => e.type === 'restart')).toEqual([{ type: 'restart', reason: 'no live process, though PM2 lists it online' }])
+  })
+})
+
+describe('crash loops end', () => {
+  test('a worker that crashes after 3 s every time: crash-looping, then stopped as errored at max_restarts', () => {
+    const events: LifecycleEvent[] = []
+    for (let i = 0; i < 5; i++)
+      events.push(online(i * 4000, 100 + i), { type: 'tick', at: i * 4000 + 1500 }, crash(i * 4000 + 3000))
+    const fourth = run('', events.slice(0, 12))
+    expect(fourth.health).toBe('none')
+    expect(fourth.state.streak).toBe(4)
+    const looping = run('', [...events.slice(0, 12), online(16_000, 200)])
+    expect(looping.health).toBe('crash-looping')
+    const { health, effects, state } = run('', events)
+    expect(health).toBe('errored')
+    expect(effects.filter(e => e.type === 'stop')).toEqual([{ type: 'stop', reason: 'it crashed 5 times in a row, each within 30 s of its start (last: exit code 1)' }])
+    expect(state.reason).toContain('crashed 5 times in a row')
+  })
+
+  test('a run longer than min_uptime ends the streak; max_restarts and min_uptime are the user\'s to set', () => {
+    const spaced = run('', [online(0), crash(3000), online(3100), { type: 'tick', at: 40_000 }, crash(41_000), online(41_100)])
+    expect(spaced.state.streak).toBe(1)
+    const strict = run('', [online(0), crash(3000), online(3100), crash(6000)], { max_restarts: 2 })
+    expect(strict.health).toBe('errored')
+    const lenient = run('', [online(0), crash(3000), online(3100), crash(6000), online(6100), crash(9000)], { min_uptime: 2000 })
+    expect(lenient.state.streak).toBe(1)
+  })
+
+  test('PM2 giving up is errored too; a later start begins a new count', () => {
+    const gaveUp = run('', [online(0), { type: 'overlimit', at: 500 }])
+    expect(gaveUp.health).toBe('errored')
+    const again = run('', [online(0), crash(100), online(200, 101), crash(300), { type: 'overlimit', at: 310 }, online(5000, 102)])
+    expect(again.health).toBe('starting')
+    expect(again.state.streak).toBe(0)
+  })
+
+  test('exits someone asked for are no crashes; an exit PM2 will not restart is not a loop', () => {
+    const stopped = run('', [online(0), { type: 'exit', at: 100, code: 0, manual: true, willRestart: false }])
+    expect(stopped.health).toBe('none')
+    expect(stopped.state.streak).toBe(0)
+    const done = run('', [online(0), { type: 'exit', at: 100, code: 0, manual: false, willRestart: false }])
+    expect(done.health).toBe('none')
+    expect(done.state.reason).toBe('exited (exit code 0); PM2 does not restart it')
+  })
+})
+
+describe('push heartbeats', () => {
+  test('the policy takes the period from the heartbeat, the rest from options.health', () => {
+    const policy = toHealthPolicy('2s', { health: { failures: 2, grace: '1m' } })
+    expect(policy.heartbeat).toEqual({ kind: 'push', everyMs: 2000 })
+    expect(policy.failures).toBe(2)
+    expect(policy.graceMs).toBe(60_000)
+    expect(policy.intervalMs).toBe(5000)
+  })
+})
