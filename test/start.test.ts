@@ -161,7 +161,7 @@ describe('start', () => {
     const deadline = Date.now() + 15_000
     let restarts = 0
     while (restarts === 0 && Date.now() < deadline) {
-      restarts = jlist(h)[0]?.pm2_env.restart_time ?? 0
+      restarts = jlist(h).find(p => p.name === 'leak')?.pm2_env.restart_time ?? 0
       await Bun.sleep(250)
     }
     expect(restarts).toBeGreaterThan(0)
@@ -240,7 +240,7 @@ describe('the build', () => {
     const result = JSON.parse(await new Response(proc.stdout).text())
     expect(result.workers.map((w: { name: string, status: string }) => [w.name, w.status])).toEqual([['primary-webserver', 'online'], ['primary-background', 'online']])
     expect(await fetchUntil(port, '{')).toContain('primary-webserver')
-    expect(jlist(h)[0].pm2_env.node_args).toContain(`${REPO}/dist/dev/worker-preload.js`)
+    expect(jlist(h).find(p => p.name === 'primary-webserver').pm2_env.node_args).toContain(`${REPO}/dist/dev/worker-preload.js`)
   }, 30_000)
 })
 
@@ -249,15 +249,17 @@ describe('what pmx: false costs', () => {
     const h = home()
     const ws = workspace(`{ workers: [{ name: 'tick', bun: 'tick.ts' }] }`)
     expect((await h.cli(['start'], { cwd: ws.root })).code).toBe(0)
-    const [proc] = jlist(h)
+    const proc = jlist(h).find(p => p.name === 'tick')
+    const agent = jlist(h).find(p => p.name.endsWith(':health'))
     expect(proc.pm2_env.pmx).toBe(false)
     expect(proc.monit.memory).toBeGreaterThan(1024 * 1024)
     expect(typeof proc.monit.cpu).toBe('number')
     // Without @pm2/io a worker would be orphaned forever here (see the shared notes).
     process.kill(Number(await Bun.file(`${h.path}/pm2.pid`).text()), 'SIGKILL')
     const deadline = Date.now() + 5000
-    while (isAlive(proc.pid) && Date.now() < deadline)
+    while ((isAlive(proc.pid) || isAlive(agent.pid)) && Date.now() < deadline)
       await Bun.sleep(50)
-    expect(isAlive(proc.pid)).toBe(false)
+    // The health agent goes with its daemon too.
+    expect([isAlive(proc.pid), isAlive(agent.pid)]).toEqual([false, false])
   }, 30_000)
 })

@@ -70,6 +70,14 @@ export function formatPlan(plan: Plan): string {
   return lines.join('\n').trimEnd()
 }
 
+/** `added b, a (c depends on them)`: the workers a selection brought in through dependsOn, one line per who needed them. */
+export function describeAdded(added: Plan['added']): string[] {
+  const byNeed = new Map<string, string[]>()
+  for (const { name, neededBy } of added)
+    byNeed.set(neededBy.join(', '), [...byNeed.get(neededBy.join(', ')) ?? [], name])
+  return [...byNeed].map(([by, names]) => `added ${names.join(', ')} (${by} depend${by.includes(',') ? '' : 's'} on ${names.length === 1 ? 'it' : 'them'}; --no-deps leaves ${names.length === 1 ? 'it' : 'them'} out)`)
+}
+
 function describeSource(source: EnvSource): string {
   return source === 'mode' ? 'set by the mode' : `from ${source}`
 }

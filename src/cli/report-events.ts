@@ -129,7 +129,8 @@ export function reportEvents({ bus, client, health, namespace, printer, daemonLo
     const worker = workers.get(name)
     const retries = restartErroredOnEdit && worker?.options.watch !== false
     const hint = kind === 'failed' ? '' : retries ? '; edit its files to start it again' : ''
-    const last = printer.lastLines(name)
+    // A startup error was printed a moment ago, just above: once is enough.
+    const last = kind === 'failed' ? [] : printer.lastLines(name)
     printer.info(`${text}. The other workers keep running${hint}.${last.length ? ' Its last lines:' : ''}`)
     for (const line of last)
       printer.info(`  ${line}`)

@@ -1,3 +1,4 @@
+import { describeAdded } from '../cli/format-plan.ts'
 import type { EventReporter } from '../cli/report-events.ts'
 import type { LogPrinter } from '../cli/log-printer.ts'
 import type { HealthWatch } from '../health/watch-health.ts'
@@ -36,8 +37,8 @@ export function createConfigApplier({ client, health, reporter, printer, home, c
     }
     const mine = ++generation
     reporter.setWorkers(plan.workers)
-    for (const { name, neededBy } of plan.added)
-      printer.info(`added ${name}: ${neededBy.join(', ')} depend${neededBy.length === 1 ? 's' : ''} on it`)
+    for (const line of describeAdded(plan.added))
+      printer.info(line)
     const result = await applyPlan({
       client,
       health,

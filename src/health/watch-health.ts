@@ -20,6 +20,8 @@ export interface HealthWatch {
   until: (name: string, after: number, deadline: number) => Promise<Readiness>
   /** Every note the agent sends from now on. */
   onNotes: (listener: (notes: Note[]) => void) => void
+  /** Resolves true at the agent's first word after `since` (it listens from then on), false at `deadline`. */
+  agentListening: (since: number, deadline: number) => Promise<boolean>
 }
 
 /**
@@ -29,6 +31,7 @@ export interface HealthWatch {
 export function watchHealth(bus: Pm2Bus, namespace: string, initial?: HealthSnapshot): HealthWatch {
   let workers: Record<string, WorkerHealth> = { ...initial?.workers }
   let agentFailure: string | undefined
+  let heardAt = 0
   const waiters = new Set<() => void>()
   const listeners: ((notes: Note[]) => void)[] = []
   const wake = () => waiters.forEach(waiter => waiter())
@@ -39,6 +42,7 @@ export function watchHealth(bus: Pm2Bus, namespace: string, initial?: HealthSnap
       return
     workers = data.workers ?? workers
     agentFailure = undefined
+    heardAt = Date.now()
     for (const listener of listeners)
       listener(data.notes ?? [])
     wake()
@@ -76,5 +80,19 @@ export function watchHealth(bus: Pm2Bus, namespace: string, initial?: HealthSnap
       })
     },
     onNotes: listener => void listeners.push(listener),
+    agentListening(since, deadline) {
+      return new Promise((resolve) => {
+        const judge = () => {
+          if (heardAt >= since || agentFailure || Date.now() >= deadline) {
+            clearTimeout(timer)
+            waiters.delete(judge)
+            resolve(heardAt >= since)
+          }
+        }
+        const timer = setTimeout(judge, Math.max(0, deadline - Date.now()) + 5)
+        waiters.add(judge)
+        judge()
+      })
+    },
   }
 }

@@ -5,6 +5,9 @@ import type { Pm2StartOptions } from '../workspace/plan-workers.ts'
 import type { Pm2Client, ProcView } from './client.ts'
 import { diffProcesses, type ReconcileOptions, type ReconcileResult } from './reconcile.ts'
 
+/** How long workers wait for a new health agent to listen before they start anyway. */
+const AGENT_BOOT_TIMEOUT_MS = 10_000
+
 export interface ApplyOptions extends ReconcileOptions {
   client: Pm2Client
   health: HealthWatch
@@ -31,7 +34,7 @@ export interface ApplyResult extends ReconcileResult {
 /**
  * Makes the daemon run `desired`: deletes what must go (dependents before what they depend on),
  * then starts each worker as soon as everything it depends on is ready, independent ones in
- * parallel. The agent starts with the first of them.
+ * parallel. A new health agent starts first.
  */
 export async function applyPlan({ client, health, namespace, desired, deps, agent, beforeDelete, deadline, shouldRemove = () => false, replace }: ApplyOptions): Promise<ApplyResult> {
   const procs = await client.list()
@@ -40,6 +43,14 @@ export async function applyPlan({ client, health, namespace, desired, deps, agen
   beforeDelete?.(diff.toDelete.map(proc => proc.name))
   await stopInOrder(diff.toDelete, deps, proc => client.delete(proc.pmId))
 
+  // A new agent listens before any worker starts: what a worker says at once (a first
+  // heartbeat(), a startup error) would otherwise reach nobody.
+  if (agentDiff && agentDiff.toStart.length > 0) {
+    const since = Date.now()
+    await Promise.all(agentDiff.toDelete.map(proc => client.delete(proc.pmId)))
+    await Promise.all(agentDiff.toStart.map(options => client.start(options)))
+    await health.agentListening(since, Math.min(deadline, since + AGENT_BOOT_TIMEOUT_MS))
+  }
   const startedAt = Date.now()
   const toStart = new Map(diff.toStart.map(options => [options.name, options]))
   const waits = new Map<string, Promise<Readiness>>()
@@ -51,9 +62,6 @@ export async function applyPlan({ client, health, namespace, desired, deps, agen
     }
     return wait
   }
-  const agentReady = agentDiff
-    ? Promise.all(agentDiff.toDelete.map(proc => client.delete(proc.pmId))).then(() => Promise.all(agentDiff.toStart.map(options => client.start(options))))
-    : Promise.resolve()
   const blocked = new Map<string, { dependency: string, readiness: Readiness }>()
   const names = desired.map(options => options.name)
   const outcomes = await runInOrder(names, deps, async (name) => {
@@ -78,7 +86,6 @@ export async function applyPlan({ client, health, namespace, desired, deps, agen
     else if (!outcome.ok && outcome.error)
       throw outcome.error
   }
-  await agentReady
   const { started, replaced, kept, removed } = diff
   return { started, replaced, kept, removed, blocked, readiness }
 }

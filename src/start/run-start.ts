@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { describeAdded } from '../cli/format-plan.ts'
 import { createLogPrinter, useColor } from '../cli/log-printer.ts'
 import { reportEvents } from '../cli/report-events.ts'
 import { formatTable, toStatusRows } from '../cli/status-table.ts'
@@ -66,8 +67,8 @@ export async function runStart({ cwd, selection, attach, json, timeoutMs }: Star
     console.log(JSON.stringify({ namespace: workspace.namespace, pm2Home: home, ...changes, added: plan.added, readyInMs: failures.length ? null : took, workers: rows, failures }, null, 2))
   }
   else {
-    for (const { name, neededBy } of plan.added)
-      console.log(`added ${name}: ${neededBy.join(', ')} depend${neededBy.length === 1 ? 's' : ''} on it (--no-deps to leave it out)`)
+    for (const line of describeAdded(plan.added))
+      console.log(line)
     console.log(`${summary(changes)}; ${failures.length ? `${names.length - failures.length} of ${names.length} ready` : `ready`} in ${took} ms (PM2 home ${home}, namespace ${workspace.namespace})`)
     console.log(formatTable(rows, ['name', 'group', 'pid', 'status', 'health', 'memory', 'restarts', 'interpreter']))
     printFailures(failures)

@@ -75,8 +75,10 @@ export function startDev(root: string, args: string[] = [], { watch = false, env
 /** Pids of the workers (and their children) a dev session in `root` runs now; not its health agent. */
 export function sessionWorkers(root: string): number[] {
   const home = devHome(root)
-  return sessionPids(home).filter(pid => readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0').includes(`BUN_PM_DEV_HOME=${home}`)
-    && !readFileSync(`/proc/${pid}/cmdline`, 'latin1').includes('health/agent'))
+  return sessionPids(home).filter((pid) => {
+    const environ = readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0')
+    return environ.includes(`BUN_PM_DEV_HOME=${home}`) && !environ.some(entry => entry.startsWith('BUN_PM_AGENT='))
+  })
 }
 
 /** Every process left by a dev session in `root`: marked workers and daemon, the watchdog, the launcher. */

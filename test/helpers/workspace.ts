@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { REPO } from './cli.ts'
@@ -26,5 +26,8 @@ export function makeWorkspace(files: Record<string, string>, { config }: { confi
     write('pm.config.ts', `${IMPORT_DEFINE}export default defineWorkspace(${config})\n`)
   for (const [path, text] of Object.entries(files))
     write(path, text)
+  // `import { heartbeat } from 'bun-pm'` in a worker finds this repo, as an installed package would.
+  mkdirSync(join(root, 'node_modules'))
+  symlinkSync(REPO, join(root, 'node_modules/bun-pm'))
   return { root, write, remove: () => rmSync(root, { recursive: true, force: true }) }
 }
