@@ -1,7 +1,8 @@
 import { afterAll, describe, expect, test } from 'bun:test'
-import { readFileSync } from 'node:fs'
+import { mkdirSync, readFileSync, symlinkSync, unlinkSync } from 'node:fs'
 import { join } from 'node:path'
-import { fetchUntil, fixture, freePort } from './helpers/dev-session.ts'
+import { REPO } from './helpers/cli.ts'
+import { fixture, freePort } from './helpers/dev-session.ts'
 import { makePm2Home, type TestHome } from './helpers/pm2-home.ts'
 import { makeWorkspace, type TempWorkspace } from './helpers/workspace.ts'
 
@@ -135,6 +136,23 @@ describe('readiness and crash loops in start', () => {
     const errored = await waitUntil(async () => (await status(h, ws))[0]!, w => w.health === 'errored' && w.status === 'stopped', 15_000)
     expect(errored.reason).toBe('it crashed 3 times in a row, each within 30 s of its start (last: exit code 3)')
   }), 40_000)
+})
+
+describe('a worker whose interpreter was removed', () => {
+  test.concurrent('not ready in status while PM2 lists it online, then errored with the likely cause', () => withHome(async (h) => {
+    const ws = workspace(`{ workers: [{ name: 'tick', bun: 'tick.ts' }] }`, { 'tick.ts': fixture('forever.ts') })
+    // The workspace's own bun, as npm installs it: bun-pm prefers it to any other.
+    mkdirSync(join(ws.root, 'node_modules/.bin'))
+    symlinkSync(Bun.which('bun', { PATH: join(REPO, 'node_modules/.bin') })!, join(ws.root, 'node_modules/.bin/bun'))
+    expect((await h.cli(['start'], { cwd: ws.root })).code).toBe(0)
+    const [before] = await status(h, ws)
+    unlinkSync(join(ws.root, 'node_modules/.bin/bun'))
+    process.kill(before!.pid!, 'SIGKILL')
+    const lost = await waitUntil(async () => (await status(h, ws))[0]!, w => w.health === 'unhealthy', 10_000)
+    expect(lost).toMatchObject({ pid: null, status: 'online', reason: 'PM2 lists it online, but it has no live process' })
+    const errored = await waitUntil(async () => (await status(h, ws))[0]!, w => w.health === 'errored', 30_000)
+    expect(errored.reason).toContain('PM2 could not start its process (is its interpreter or script still there?)')
+  }), 45_000)
 })
 
 describe('start order', () => {

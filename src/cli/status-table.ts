@@ -28,8 +28,6 @@ export interface HealthFacts {
   snapshot?: HealthSnapshot
   /** Whether the agent that wrote it still runs (default: trust the snapshot). */
   agentRunning?: boolean
-  /** Whether a pid is a live process (default: trust PM2). */
-  isAlive?: (pid: number) => boolean
   now?: number
 }
 
@@ -70,10 +68,10 @@ function toRow(proc: ProcView, group: string, interpreter: string, facts: Health
 }
 
 /** A worker's health from PM2's listing and the agent's state; PM2's `online` alone never makes it ready. */
-export function judge(proc: ProcView, { snapshot, agentRunning = true, isAlive = () => true }: HealthFacts): { health: StatusRow['health'], reason: string | null, lastOkAt: number | null } {
+export function judge(proc: ProcView, { snapshot, agentRunning = true }: HealthFacts): { health: StatusRow['health'], reason: string | null, lastOkAt: number | null } {
   const state = snapshot?.workers[proc.name]
-  if (proc.status === 'online' && (proc.pid === null || !isAlive(proc.pid)))
-    return { health: 'unhealthy', reason: `PM2 lists it online, but ${proc.pid === null ? 'it has no process' : `pid ${proc.pid} is gone`}`, lastOkAt: state?.lastOkAt ?? null }
+  if (proc.status === 'online' && proc.pid === null)
+    return { health: 'unhealthy', reason: 'PM2 lists it online, but it has no live process', lastOkAt: state?.lastOkAt ?? null }
   if (state?.halted && proc.status !== 'online')
     return { health: 'errored', reason: state.reason, lastOkAt: state.lastOkAt }
   if (proc.status === 'errored')

@@ -34,7 +34,7 @@ const STARTING_FAST_FOR_MS = 3000
 const FAST_TICK_MS = 25
 const IDLE_TICK_MS = 250
 /** PM2's list is asked this often, to catch what the bus did not say (a spawn that failed). */
-const LIST_EVERY_MS = 5000
+const LIST_EVERY_MS = 2000
 /** A pid that died without an exit event for this long is a process PM2 lost. */
 const GONE_AFTER_MS = 1500
 
@@ -206,13 +206,14 @@ export async function startMonitor({ client, bus, namespace, policies, restored 
     const { state, policy } = t
     if (!state.running || state.halted || state.pending)
       return
-    dispatch(name, { type: 'tick', at })
+    // A run whose process is gone proves nothing by its age: no tick, no probe.
     if (!(state.pid !== null && state.pid > 0 && isAlive(state.pid))) {
       t.deadSince ??= at
       if (at - t.deadSince >= GONE_AFTER_MS)
-        dispatch(name, { type: 'gone', at })
+        dispatch(name, { type: 'gone', at, detail: state.pid === 0 ? 'PM2 could not start its process (is its interpreter or script still there?)' : `its process (pid ${state.pid}) is gone, though PM2 lists it online` })
       return
     }
+    dispatch(name, { type: 'tick', at })
     const { heartbeat } = policy
     if (heartbeat.kind === 'push') {
       const since = Math.max(t.lastBeatAt ?? 0, t.pushJudgedAt ?? 0, t.state.since ?? at)
@@ -236,21 +237,22 @@ export async function startMonitor({ client, bus, namespace, policies, restored 
       })
     }
   }
-  /** A worker PM2 lists online with no process (its interpreter is gone, say) sends no event. */
+  /**
+   * Runs the bus did not announce with a pid: PM2 lists a worker online with no live process when
+   * its respawn failed (its interpreter is gone, say), and says nothing more.
+   */
   const findLost = (procs: ProcView[]) => {
     for (const proc of procs) {
       const t = tracked.get(proc.name)
       if (!t || proc.namespace !== namespace)
         continue
       t.pmId = proc.pmId
-      if (proc.status === 'online' && proc.pid === null && !t.state.halted && !t.state.pending) {
-        if (!t.state.running)
-          dispatch(proc.name, { type: 'online', pid: 0, at: proc.upSince ?? now() })
-        t.deadSince ??= now()
-      }
-      else if (proc.status === 'online' && proc.pid !== null && proc.pid !== t.state.pid && !t.state.pending) {
-        dispatch(proc.name, { type: 'online', pid: proc.pid, at: proc.upSince ?? now() })
-      }
+      if (proc.status !== 'online' || t.state.halted)
+        continue
+      // A live process is known by its pid; one that never ran (pid 0 here) by when PM2 tried.
+      const known = proc.pid !== null ? proc.pid === t.state.pid : t.state.pid === 0 && proc.upSince === t.state.since
+      if (proc.upSince !== null && !known)
+        dispatch(proc.name, { type: 'online', pid: proc.pid ?? 0, at: proc.upSince })
     }
   }
   loop()

@@ -49,8 +49,8 @@ export type LifecycleEvent =
   | { type: 'failed', at: number, detail: string }
   /** `bun --watch` ran new code in the same process. */
   | { type: 'reloaded', at: number }
-  /** PM2 lists the worker online, but it has no live process. */
-  | { type: 'gone', at: number }
+  /** PM2 lists the worker online, but it has no live process; `detail` says what is known. */
+  | { type: 'gone', at: number, detail: string }
 
 export type NoteKind = 'ready' | 'unhealthy' | 'recovered' | 'restart' | 'crash-loop' | 'stable' | 'errored' | 'failed'
 
@@ -90,7 +90,8 @@ function reduce(s: WorkerState, e: LifecycleEvent, policy: HealthPolicy, name: s
   const note = (kind: NoteKind, text: string) => effects.push({ type: 'note', kind, text })
   switch (e.type) {
     case 'online': {
-      if (s.running && s.pid === e.pid)
+      // The same run again (PM2's event and its listing both say it); pid 0 is a spawn that failed, each a run of its own.
+      if (s.running && s.pid === e.pid && (e.pid !== 0 || s.since === e.at))
         return s
       // A run after a halt was asked for (an edit, `restart`, `start`): the loop count starts over.
       const streak = s.halted ? 0 : s.streak
@@ -143,7 +144,7 @@ function reduce(s: WorkerState, e: LifecycleEvent, policy: HealthPolicy, name: s
     case 'gone': {
       if (!s.running || s.halted || s.pending)
         return s
-      return crashed(s, e.at - (s.since ?? e.at), 'no live process, though PM2 lists it online', policy, name, effects, true)
+      return crashed(s, e.at - (s.since ?? e.at), e.detail, policy, name, effects, true)
     }
     case 'tick': {
       if (!s.running || s.halted || s.pending || s.since === null)

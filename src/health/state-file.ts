@@ -1,5 +1,6 @@
 import { chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { isAlive } from '../os/processes.ts'
 import type { Health, WorkerState } from './reducer.ts'
 
 /** What the health agent knows, as it writes it after every change; `status` and `start` read it. */
@@ -34,4 +35,10 @@ export function readSnapshot(path: string): HealthSnapshot | undefined {
   catch {
     return undefined
   }
+}
+
+/** The snapshot of `namespace`'s agent, only while that agent still runs: a dead agent's word is stale. */
+export function readLiveSnapshot(pm2Home: string, namespace: string): HealthSnapshot | undefined {
+  const snapshot = readSnapshot(stateFilePath(pm2Home, namespace))
+  return snapshot && isAlive(snapshot.agentPid) ? snapshot : undefined
 }

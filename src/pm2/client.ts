@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
 import type { ProcessDescription, StartOptions } from 'pm2'
+import { isAlive } from '../os/processes.ts'
 
 /** The PM2 operations the launcher uses, as promises with timeouts. Nothing else imports pm2. */
 export interface Pm2Client {
@@ -59,7 +60,7 @@ export interface ProcView {
   name: string
   pmId: number
   namespace: string
-  /** The OS pid; null when PM2 has none (stopped, or a spawn that failed). */
+  /** The OS pid of a live process; null when PM2 has none (stopped, a spawn that failed) or it is gone. */
   pid: number | null
   status: Pm2Status
   restarts: number
@@ -98,7 +99,8 @@ export function toProcView(proc: ProcessDescription): ProcView {
     name: proc.name ?? '',
     pmId: proc.pm_id ?? -1,
     namespace: env.namespace ?? 'default',
-    pid: proc.pid || null,
+    // PM2 keeps listing a pid after its process died (a SIGKILL, or a respawn that failed).
+    pid: proc.pid && isAlive(proc.pid) ? proc.pid : null,
     status: env.status ?? 'stopped',
     restarts: env.restart_time ?? 0,
     unstableRestarts: env.unstable_restarts ?? 0,

@@ -70,6 +70,7 @@ export function hashOptions(options: Pm2StartOptions): string {
   return createHash('sha256').update(JSON.stringify(options)).digest('hex').slice(0, 16)
 }
 
+/** Running, or about to: PM2's `online` with no live process is neither. */
 function isUp(proc: ProcView): boolean {
-  return proc.status === 'online' || proc.status === 'launching'
+  return (proc.status === 'online' && proc.pid !== null) || proc.status === 'launching'
 }

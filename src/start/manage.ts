@@ -2,9 +2,8 @@ import { createLogPrinter, useColor } from '../cli/log-printer.ts'
 import { formatTable, toStatusRows } from '../cli/status-table.ts'
 import { WorkspaceError } from '../errors.ts'
 import { agentName } from '../health/agent-spec.ts'
-import { readSnapshot, stateFilePath } from '../health/state-file.ts'
+import { readLiveSnapshot, readSnapshot, stateFilePath } from '../health/state-file.ts'
 import { watchHealth } from '../health/watch-health.ts'
-import { isAlive } from '../os/processes.ts'
 import { applyPlan, stopInOrder } from '../pm2/apply.ts'
 import { connectPm2, daemonRunning, type Pm2Client, type ProcView, userPm2Home } from '../pm2/client.ts'
 import type { Selection } from '../types.ts'
@@ -44,7 +43,7 @@ function targetProcs(procs: ProcView[], { workspace, workers, everything }: Targ
 /** The namespace's health agent as `status --json` shows it. */
 function agentView(procs: ProcView[], namespace: string) {
   const proc = procs.find(p => p.namespace === namespace && p.name === agentName(namespace))
-  const running = proc?.status === 'online' && proc.pid !== null && isAlive(proc.pid)
+  const running = proc?.status === 'online' && proc.pid !== null
   return { name: agentName(namespace), running, pid: running ? proc!.pid : null, memoryMb: running && proc!.memory !== null ? Math.round(proc!.memory / 1024 / 1024) : null }
 }
 
@@ -54,7 +53,6 @@ function printStatus(all: ProcView[], target: Target, json: boolean): void {
   const rows = toStatusRows(targetProcs(all, target), target.workers, {
     snapshot: readSnapshot(stateFilePath(target.home, namespace)),
     agentRunning: agent.running,
-    isAlive,
   })
   if (json) {
     console.log(JSON.stringify({ namespace, pm2Home: target.home, agent, workers: rows }, null, 2))
@@ -108,7 +106,7 @@ export async function runRestart({ cwd, selection, json, timeoutMs }: { cwd?: st
   const procs = targetProcs(await client.list(), target)
   const known = target.workers.filter(w => w.activated && procs.some(p => p.name === w.name))
   const planned = planWorkers(workspace, known)
-  const health = watchHealth(await client.launchBus(), workspace.namespace, readSnapshot(stateFilePath(home, workspace.namespace)))
+  const health = watchHealth(await client.launchBus(), workspace.namespace, readLiveSnapshot(home, workspace.namespace))
   const result = await applyPlan({
     client,
     health,

@@ -4,7 +4,7 @@ import { describeAdded } from '../cli/format-plan.ts'
 import { createLogPrinter, useColor } from '../cli/log-printer.ts'
 import { reportEvents } from '../cli/report-events.ts'
 import { formatTable, toStatusRows } from '../cli/status-table.ts'
-import { readSnapshot, stateFilePath } from '../health/state-file.ts'
+import { readLiveSnapshot, readSnapshot, stateFilePath } from '../health/state-file.ts'
 import { type HealthWatch, watchHealth } from '../health/watch-health.ts'
 import { applyPlan, stopInOrder } from '../pm2/apply.ts'
 import { connectPm2, daemonRunning, type Pm2Client, readDaemonPid, userPm2Home } from '../pm2/client.ts'
@@ -40,7 +40,7 @@ export async function runStart({ cwd, selection, attach, json, timeoutMs }: Star
   // workers stopped with SIGTERM, the signal containers and `dev` use.
   const client = await connectPm2(home, spawnedDaemon ? { PM2_WORKER_INTERVAL: '2000', PM2_KILL_SIGNAL: 'SIGTERM' } : {})
   const bus = await client.launchBus()
-  const health = watchHealth(bus, workspace.namespace, readSnapshot(stateFilePath(home, workspace.namespace)))
+  const health = watchHealth(bus, workspace.namespace, readLiveSnapshot(home, workspace.namespace))
   // Attached, the logs are followed from before the workers start, so no first line is missed.
   const attached = signals ? followWorkers(client, plan, home, spawnedDaemon, health, bus) : undefined
   const startedAt = performance.now()

@@ -96,8 +96,8 @@ describe('liveness', () => {
   })
 
   test('PM2 online with no live process is a crash bun-pm restarts', () => {
-    const { effects } = run('', [online(0), { type: 'tick', at: 2000 }, { type: 'gone', at: 3000 }])
-    expect(effects.filter(e => e.type === 'restart')).toEqual([{ type: 'restart', reason: 'no live process, though PM2 lists it online' }])
+    const { effects } = run('', [online(0), { type: 'tick', at: 2000 }, { type: 'gone', at: 3000, detail: 'its process (pid 100) is gone' }])
+    expect(effects.filter(e => e.type === 'restart')).toEqual([{ type: 'restart', reason: 'its process (pid 100) is gone' }])
   })
 })
 

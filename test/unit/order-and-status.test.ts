@@ -86,6 +86,8 @@ describe('reconcile, decided without a daemon', () => {
     expect(diff.toStart.map(o => [o.name, o.env[PLAN_HASH_KEY]])).toEqual([['tick', hashOptions({ name: 'tick', script: '/t.ts', env: {} })], ['new', hashOptions({ name: 'new', script: '/n.ts', env: {} })]])
     const errored = diffProcesses([proc({ status: 'errored', env: hashed })], 'shop', [web], {}, 'test')
     expect(errored.replaced).toEqual(['web'])
+    // PM2 says online, but the process is gone (killed, or its respawn failed): not kept.
+    expect(diffProcesses([proc({ pid: null, env: hashed })], 'shop', [web], {}, 'test').replaced).toEqual(['web'])
   })
 
   test('a name another namespace uses is an error, and nothing is decided', () => {
@@ -109,8 +111,7 @@ describe('status: health from PM2 and the agent', () => {
   })
 
   test('online with no live process is unhealthy, whatever the agent said', () => {
-    expect(judge(proc({ pid: null }), { snapshot: snapshot({}) })).toMatchObject({ health: 'unhealthy', reason: 'PM2 lists it online, but it has no process' })
-    expect(judge(proc({}), { snapshot: snapshot({}), isAlive: () => false })).toMatchObject({ health: 'unhealthy', reason: 'PM2 lists it online, but pid 100 is gone' })
+    expect(judge(proc({ pid: null }), { snapshot: snapshot({}) })).toMatchObject({ health: 'unhealthy', reason: 'PM2 lists it online, but it has no live process' })
   })
 
   test('errored and stopped, with the reason; rows carry the age of the last passed check', () => {
