@@ -181,9 +181,11 @@ describe('start', () => {
           output += new TextDecoder().decode(chunk)
       })()
       const deadline = Date.now() + 15_000
-      while (!(/web +\| serving on/.test(output) && /tick +\| forever/.test(output)) && Date.now() < deadline)
+      while (!(/web +\| serving on/.test(output) && /tick +\| forever/.test(output) && /tick ready/.test(output)) && Date.now() < deadline)
         await Bun.sleep(50)
       expect(output).toContain('attached to 2 workers')
+      // The health agent's word reaches the attached terminal too.
+      expect(output).toMatch(/bun-pm +\| web ready: up 1 s without a crash/)
       // Attached before the workers start: their first lines are there.
       expect(output).toMatch(/web +\| serving on \d+/)
       expect(output).toMatch(/tick +\| forever \d+/)

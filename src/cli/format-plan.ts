@@ -1,3 +1,6 @@
+import { formatMs } from '../health/heartbeat.ts'
+import type { HealthPolicy } from '../health/policy.ts'
+import { checkOf } from '../health/reducer.ts'
 import type { EnvSource } from '../types.ts'
 import { displayPath } from '../workspace/load-workspace.ts'
 import type { Plan } from '../workspace/resolve-plan.ts'
@@ -11,19 +14,23 @@ export function maskValue(key: string, value: string): string {
 }
 
 /** The plan as data for `explain --json`: everything PM2 gets, with environment values masked. */
-export function planToJson({ workspace, workers }: Plan) {
+export function planToJson(plan: Plan) {
+  const { workspace, workers } = plan
   const selected = new Set(workers.map(w => w.name))
   return {
     root: workspace.root,
     configFile: workspace.configFile,
     namespace: workspace.namespace,
     mode: workspace.mode,
-    workers: workers.map(({ name, group, heartbeat, interpreter, interpreterPath, script, startOptions, env: sources }) => {
+    added: plan.added,
+    workers: workers.map(({ name, group, heartbeat, health, dependsOn, interpreter, interpreterPath, script, startOptions, env: sources }) => {
       const { env, ...options } = startOptions
       return {
         name,
         group,
         heartbeat,
+        dependsOn,
+        health: { check: checkOf(health), ...health },
         interpreter,
         interpreterPath,
         script,
@@ -48,7 +55,8 @@ export function formatPlan(plan: Plan): string {
     '',
   ]
   for (const worker of data.workers) {
-    lines.push(`${worker.name}  group ${worker.group}${worker.heartbeat ? `  heartbeat ${worker.heartbeat}` : ''}`)
+    lines.push(`${worker.name}  group ${worker.group}${worker.dependsOn.length ? `  after ${worker.dependsOn.join(', ')}` : ''}`)
+    lines.push(`  health       ${describeHealth(worker.health)}`)
     lines.push(`  interpreter  ${worker.interpreter} (${worker.interpreterPath})`)
     lines.push(`  script       ${displayPath(worker.script)}`)
     lines.push('  options')
@@ -65,6 +73,7 @@ export function formatPlan(plan: Plan): string {
     }
     lines.push('')
   }
+  lines.push(...describeAdded(plan.added))
   if (data.notSelected.length > 0)
     lines.push(`not selected: ${data.notSelected.map(w => `${w.name} (${w.reason})`).join(', ')}`)
   return lines.join('\n').trimEnd()
@@ -76,6 +85,13 @@ export function describeAdded(added: Plan['added']): string[] {
   for (const { name, neededBy } of added)
     byNeed.set(neededBy.join(', '), [...byNeed.get(neededBy.join(', ')) ?? [], name])
   return [...byNeed].map(([by, names]) => `added ${names.join(', ')} (${by} depend${by.includes(',') ? '' : 's'} on ${names.length === 1 ? 'it' : 'them'}; --no-deps leaves ${names.length === 1 ? 'it' : 'them'} out)`)
+}
+
+function describeHealth(health: HealthPolicy & { check: string }): string {
+  const ready = health.heartbeat.kind === 'none'
+    ? `ready after ${formatMs(health.readyAfterMs)} up`
+    : `${health.check}${health.heartbeat.kind === 'push' ? '' : ` every ${formatMs(health.intervalMs)}, timeout ${formatMs(health.timeoutMs)}`}; restart after ${health.failures} failures, ${formatMs(health.graceMs)} grace`
+  return `${ready}; errored after ${health.maxRestarts} crashes each within ${formatMs(health.minUptimeMs)}`
 }
 
 function describeSource(source: EnvSource): string {

@@ -81,7 +81,8 @@ export function reportEvents({ bus, client, health, namespace, printer, daemonLo
     if (ours(packet))
       enqueue(() => onEvent(packet))
   })
-  health.onNotes(notes => enqueue(() => notes.filter(note => isOurs(note.name)).forEach(onNote)))
+  // The watch hears only this namespace's agent (dev: the session's).
+  health.onNotes(notes => enqueue(() => notes.filter(note => isOurs(note.name, namespace)).forEach(onNote)))
 
   const onEvent = async (packet: Pm2Packet) => {
     const { name, pm_id } = packet.process

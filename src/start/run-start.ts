@@ -133,6 +133,10 @@ function followWorkers(client: Pm2Client, plan: Plan, home: string, spawnedDaemo
       const procs = (await client.list()).filter(p => p.namespace === plan.workspace.namespace && names.includes(p.name))
       await stopInOrder(procs, plan.deps, proc => client.delete(proc.pmId))
       reporter.close()
+      // The workspace's agent goes when nothing of the workspace is left for it to watch.
+      const left = (await client.list().catch(() => [])).filter(p => p.namespace === plan.workspace.namespace)
+      if (!spawnedDaemon && left.every(p => p.name === plan.agent.name))
+        await Promise.all(left.map(p => client.delete(p.pmId).catch(() => {})))
       if (spawnedDaemon)
         await client.killDaemon().catch(() => {})
       else
