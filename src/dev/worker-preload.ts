@@ -6,14 +6,18 @@
 const say = (data: Record<string, unknown>) => process.send?.({ type: 'process:msg', data: { 'bun-pm': data.event, ...data } })
 
 // After the worker's own top-level code: the message must not delay the code it announces.
-setTimeout(() => say({ event: 'loaded', pid: process.pid }), 0)
+let loaded = false
+setTimeout(() => {
+  loaded = true
+  say({ event: 'loaded', pid: process.pid })
+}, 0)
 
 if (process.execArgv.includes('--watch')) {
   const failed = (error: unknown) => {
     // What bun would have printed; then bun --watch waits for an edit, as it would have.
     console.error(error)
     const text = error instanceof Error ? `${error.message}${(error as { code?: string }).code ? ` (${(error as { code?: string }).code})` : ''}` : String(error)
-    say({ event: 'failed', detail: text.split('\n')[0] })
+    say({ event: 'failed', detail: `${loaded ? 'threw' : 'failed at startup'}: ${text.split('\n')[0]}` })
   }
   process.on('uncaughtException', failed)
   process.on('unhandledRejection', failed)

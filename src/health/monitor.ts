@@ -176,7 +176,7 @@ export async function startMonitor({ client, bus, namespace, policies, restored 
         t.loadedPid = data.pid ?? null
         break
       case 'failed': {
-        const detail = String(data.detail ?? 'an uncaught error')
+        const detail = String(data.detail ?? 'threw an uncaught error')
         if (t.state.running)
           dispatch(name, { type: 'failed', at, detail })
         else

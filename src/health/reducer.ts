@@ -45,7 +45,10 @@ export type LifecycleEvent =
   | { type: 'overlimit', at: number }
   | { type: 'check', at: number, ok: boolean, detail: string }
   | { type: 'tick', at: number }
-  /** The worker reported that its code threw at startup (dev: `bun --watch` keeps such a process waiting). */
+  /**
+   * The worker's code threw (dev: `bun --watch` keeps such a process waiting for an edit);
+   * `detail` is `failed at startup: …` or `threw: …`.
+   */
   | { type: 'failed', at: number, detail: string }
   /** `bun --watch` ran new code in the same process. */
   | { type: 'reloaded', at: number }
@@ -164,8 +167,8 @@ function reduce(s: WorkerState, e: LifecycleEvent, policy: HealthPolicy, name: s
     case 'failed': {
       if (!s.running || s.halted)
         return s
-      note('failed', `${name} failed at startup: ${e.detail}; it waits for an edit of its files`)
-      return { ...s, halted: 'failed', reason: `failed at startup: ${e.detail}` }
+      note('failed', `${name} ${e.detail}; it waits for an edit of its files`)
+      return { ...s, halted: 'failed', reason: e.detail }
     }
     case 'reloaded': {
       if (s.halted !== 'failed')

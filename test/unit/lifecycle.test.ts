@@ -51,11 +51,11 @@ describe('readiness', () => {
   })
 
   test('a worker that threw at startup under bun --watch is errored until its code reloads', () => {
-    const failed = run('', [online(0), { type: 'failed', at: 50, detail: 'Failed to start server (EADDRINUSE)' }, { type: 'tick', at: 5000 }])
+    const failed = run('', [online(0), { type: 'failed', at: 50, detail: 'failed at startup: Failed to start server (EADDRINUSE)' }, { type: 'tick', at: 5000 }])
     expect(failed.health).toBe('errored')
     expect(failed.state.reason).toBe('failed at startup: Failed to start server (EADDRINUSE)')
     expect(failed.effects.filter(e => e.type !== 'note')).toEqual([])
-    const reloaded = run('', [online(0), { type: 'failed', at: 50, detail: 'boom' }, { type: 'reloaded', at: 6000 }, { type: 'tick', at: 7000 }])
+    const reloaded = run('', [online(0), { type: 'failed', at: 50, detail: 'threw: boom' }, { type: 'reloaded', at: 6000 }, { type: 'tick', at: 7000 }])
     expect(reloaded.health).toBe('ready')
   })
 })
