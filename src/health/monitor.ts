@@ -65,6 +65,15 @@ export async function startMonitor({ client, bus, namespace, policies, restored 
   for (const [name, policy] of Object.entries(policies))
     tracked.set(name, { policy, state: initialState(now()), nextProbeAt: 0, probing: false, lastBeatAt: null, pushJudgedAt: null, deadSince: null, loadedPid: null })
 
+  let closed = false
+  let lastListAt = now()
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const runSoon = () => {
+    if (closed)
+      return
+    clearTimeout(timer)
+    timer = setTimeout(() => loop(), 0)
+  }
   const states = () => new Map([...tracked].map(([name, t]) => [name, t.state]))
   const dispatch = (name: string, event: LifecycleEvent) => {
     const t = tracked.get(name)
@@ -81,6 +90,9 @@ export async function startMonitor({ client, bus, namespace, policies, restored 
       act(name, t, effect)
     if (event.type === 'online' && state.running) {
       t.nextProbeAt = 0
+      // A new run is checked now, not at the next idle tick (up to 250 ms away): readiness is
+      // what `start` waits for.
+      runSoon()
       t.pushJudgedAt = null
       t.deadSince = null
       // What the worker said before PM2's `online` reached us belongs to this run.
@@ -186,10 +198,9 @@ export async function startMonitor({ client, bus, namespace, policies, restored 
     }
   })
 
-  let closed = false
-  let lastListAt = now()
-  let timer: ReturnType<typeof setTimeout> | undefined
+  // One chain of ticks: whoever runs the loop replaces the pending tick.
   const loop = () => {
+    clearTimeout(timer)
     if (closed)
       return
     const at = now()
