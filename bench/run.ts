@@ -2,6 +2,7 @@
 import { cpus, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { benchDevUpAndDown, benchReload } from './dev.ts'
+import { benchHealth } from './health.ts'
 import { benchStart, METHODS, once, type StartFigures } from './start.ts'
 import { median, ms, REPO, write } from './lib.ts'
 
@@ -71,5 +72,9 @@ const devLines = [
 ]
 console.log(devLines.join('\n'))
 lines.push(...devLines)
+
+const healthLines = await benchHealth()
+console.log(healthLines.join('\n'))
+lines.push(...healthLines)
 
 write(join(REPO, 'bench/RESULTS.md'), `${lines.join('\n')}\n`)

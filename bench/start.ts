@@ -13,7 +13,7 @@ export type Method = 'floor' | 'pm2 CLI' | 'bun-pm start'
 export const METHODS: Method[] = ['floor', 'pm2 CLI', 'bun-pm start']
 
 /** N ports below 32768 (outside the kernel's ephemeral range) that are free right now. */
-function freeLowPorts(count: number): number[] {
+export function freeLowPorts(count: number): number[] {
   const ports: number[] = []
   let port = 20000 + Math.floor(Math.random() * 10000)
   while (ports.length < count) {
@@ -31,7 +31,7 @@ function run(cmd: string[], env: Record<string, string>, cwd: string) {
   return Bun.spawn(cmd, { cwd, env: { ...process.env, ...env }, stdout: 'ignore', stderr: 'ignore' })
 }
 
-async function stopDaemon(home: string): Promise<void> {
+export async function stopDaemon(home: string): Promise<void> {
   let pid = 0
   try {
     pid = Number(readFileSync(join(home, 'pm2.pid'), 'utf8'))
