@@ -129,13 +129,31 @@ describe('readiness and crash loops in start', () => {
   }), 40_000)
 
   test.concurrent('the same worker with the default readiness: start returns 0, status shows crash-looping, then errored', () => withHome(async (h) => {
-    const ws = workspace(`{ workers: [{ name: 'flaky', bun: 'flaky.ts', options: { max_restarts: 3, env: { AFTER_MS: '2000' } } }] }`, { 'flaky.ts': fixture('exit-later.ts') })
+    // max_restarts 4: crash-looping from the 2nd crash to the 4th, ~4 s for status to see it.
+    const ws = workspace(`{ workers: [{ name: 'flaky', bun: 'flaky.ts', options: { max_restarts: 4, env: { AFTER_MS: '2000' } } }] }`, { 'flaky.ts': fixture('exit-later.ts') })
     expect((await h.cli(['start'], { cwd: ws.root })).code).toBe(0)
     const looping = await waitUntil(async () => (await status(h, ws))[0]!, w => w.health === 'crash-looping', 15_000)
     expect(looping.reason).toBe('exit code 3')
     const errored = await waitUntil(async () => (await status(h, ws))[0]!, w => w.health === 'errored' && w.status === 'stopped', 15_000)
-    expect(errored.reason).toBe('it crashed 3 times in a row, each within 30 s of its start (last: exit code 3)')
+    expect(errored.reason).toBe('it crashed 4 times in a row, each within 30 s of its start (last: exit code 3)')
   }), 40_000)
+})
+
+describe('workers that are meant to exit', () => {
+  test.concurrent('autorestart: false: exit 0 is done (its dependents start), exit 1 fails start at once', () => withHome(async (h) => {
+    const ws = workspace(`{ workers: [
+      { name: 'migrate', bun: 'job.ts', options: { autorestart: false, env: { CODE: '0' } } },
+      { name: 'api', bun: 'tick.ts', dependsOn: ['migrate'] },
+      { name: 'broken', bun: 'job.ts', options: { autorestart: false, env: { CODE: '1' } } },
+    ] }`, { 'job.ts': `console.log('job ran')\nprocess.exit(Number(process.env.CODE))\n`, 'tick.ts': fixture('forever.ts') })
+    const before = Date.now()
+    const result = await h.cli(['start', '--group=primary', '--timeout=20'], { cwd: ws.root })
+    expect(Date.now() - before).toBeLessThan(10_000)
+    expect(result.code).toBe(1)
+    expect(result.stderr).toStartWith('error: worker "broken" is not ready: it exited and PM2 does not restart it (exited (exit code 1); PM2 does not restart it)')
+    expect(result.stderr).not.toContain('"migrate"')
+    expect((await status(h, ws)).map(w => [w.name, w.health])).toEqual([['migrate', 'none'], ['api', 'ready'], ['broken', 'none']])
+  }), 30_000)
 })
 
 describe('a worker whose interpreter was removed', () => {

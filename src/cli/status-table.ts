@@ -76,7 +76,9 @@ export function judge(proc: ProcView, { snapshot, agentRunning = true }: HealthF
     return { health: 'errored', reason: state.reason, lastOkAt: state.lastOkAt }
   if (proc.status === 'errored')
     return { health: 'errored', reason: state?.reason ?? 'PM2 gave up on it after it crashed again and again', lastOkAt: state?.lastOkAt ?? null }
-  if (proc.status === 'stopped' || proc.status === 'stopping')
+  // An exit PM2 does not restart after (a stop_exit_code): over, whatever PM2's back-off left as its status.
+  const over = state !== undefined && !state.running && state.exitCode !== null
+  if (proc.status === 'stopped' || proc.status === 'stopping' || (over && proc.status !== 'online'))
     return { health: 'none', reason: state?.reason ?? 'stopped', lastOkAt: state?.lastOkAt ?? null }
   if (!state || !agentRunning)
     return { health: 'unknown', reason: 'no health agent runs for this workspace; `start` starts one', lastOkAt: state?.lastOkAt ?? null }

@@ -15,7 +15,8 @@ const READY_TIMEOUT_MS = 30_000
 /**
  * dev's way of applying a config: the plan goes to the session's daemon in `dependsOn` order,
  * and once every worker is ready (or known not to be) one summary line says so. Applies run one
- * after the other; the summary of one that a newer apply overtook is dropped.
+ * after the other: a newer one ends the wait of the one before (its dependents still waiting do
+ * not start), and the summary of one that a newer apply overtook is dropped.
  */
 export function createConfigApplier({ client, health, reporter, printer, home, color }: {
   client: Pm2Client
@@ -28,8 +29,10 @@ export function createConfigApplier({ client, health, reporter, printer, home, c
   let generation = 0
   let applying = Promise.resolve()
   let stopped = false
+  /** Aborts the apply under way: its dependents still waiting on readiness need not start. */
+  let current: AbortController | undefined
 
-  const applyOne = async (plan: Plan | Error, startedAt: number) => {
+  const applyOne = async (plan: Plan | Error, startedAt: number, signal: AbortSignal) => {
     if (plan instanceof Error) {
       printer.info(`${plan.message}`)
       printer.info('the running workers keep running; fix the config to apply it')
@@ -49,6 +52,7 @@ export function createConfigApplier({ client, health, reporter, printer, home, c
       shouldRemove: () => true,
       beforeDelete: reporter.expectExit,
       deadline: Date.now() + READY_TIMEOUT_MS,
+      signal,
     })
     const changes = [
       result.started.length && `${result.started.length} started`,
@@ -78,7 +82,10 @@ export function createConfigApplier({ client, health, reporter, printer, home, c
   return {
     /** Queues `plan` (or the config error that replaced it) after any apply under way. */
     apply(plan: Plan | Error, startedAt: number): Promise<void> {
-      applying = applying.then(() => stopped ? undefined : applyOne(plan, startedAt)).catch((error) => {
+      current?.abort()
+      const mine = new AbortController()
+      current = mine
+      applying = applying.then(() => stopped ? undefined : applyOne(plan, startedAt, mine.signal)).catch((error) => {
         if (!stopped)
           printer.info(`could not apply the config: ${(error as Error).message}`)
       })
@@ -87,6 +94,7 @@ export function createConfigApplier({ client, health, reporter, printer, home, c
     /** No apply starts after this; resolves once the one under way is done. */
     stop(): Promise<void> {
       stopped = true
+      current?.abort()
       return applying
     },
   }

@@ -71,7 +71,7 @@ export async function runDev({ cwd, selection }: { cwd?: string, selection: Sele
   const namespace = first instanceof Error ? running.find(p => isAgentName(p.name))?.namespace ?? '' : first.workspace.namespace
   const printer = createLogPrinter({ names, color })
   const bus = await client.launchBus()
-  const health = watchHealth(bus, namespace, readLiveSnapshot(home, namespace))
+  const health = watchHealth(bus, undefined, readLiveSnapshot(home, namespace))
   // The daemon is the session's own: every process in it is one of ours, whatever the namespace.
   const reporter = reportEvents({ bus, client, health, printer, daemonLog: join(home, 'pm2.log'), restartErroredOnEdit: true })
   const applier = createConfigApplier({ client, health, reporter, printer, home, color })

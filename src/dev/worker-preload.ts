@@ -1,6 +1,6 @@
 // Loaded into every bun worker (bun --preload), and again on each `bun --watch` reload. Three jobs,
 // with no dependency: tell bun-pm that new code is running; under `bun --watch` (dev), tell it when
-// that code threw, since bun then keeps the process waiting for an edit and PM2 sees it online; and
+// that code threw, since bun then keeps the process halted until an edit and PM2 sees it online; and
 // make the worker's whole process group stop if the PM2 daemon, its parent, goes away (PM2's own
 // library, @pm2/io, did that; bun-pm turns it off because it triples the reload time).
 const say = (data: Record<string, unknown>) => process.send?.({ type: 'process:msg', data: { 'bun-pm': data.event, ...data } })
@@ -13,11 +13,22 @@ setTimeout(() => {
 }, 0)
 
 if (process.execArgv.includes('--watch')) {
+  // bun --watch prints an uncaught error and then runs none of the code until an edit reloads it.
+  // These handlers keep that, and say so to bun-pm first: PM2 sees the process online throughout.
+  const halt = () => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0)
   const failed = (error: unknown) => {
-    // What bun would have printed; then bun --watch waits for an edit, as it would have.
     console.error(error)
-    const text = error instanceof Error ? `${error.message}${(error as { code?: string }).code ? ` (${(error as { code?: string }).code})` : ''}` : String(error)
-    say({ event: 'failed', detail: `${loaded ? 'threw' : 'failed at startup'}: ${text.split('\n')[0]}` })
+    const code = (error as { code?: string } | undefined)?.code
+    const text = error instanceof Error ? `${error.message}${code ? ` (${code})` : ''}` : String(error)
+    const data = { 'bun-pm': 'failed', 'detail': `${loaded ? 'threw' : 'failed at startup'}: ${text.split('\n')[0]}` }
+    if (!process.send)
+      return halt()
+    // Halt once the message is out (or soon in any case), not before.
+    const timer = setTimeout(halt, 200)
+    process.send({ type: 'process:msg', data }, undefined, {}, () => {
+      clearTimeout(timer)
+      halt()
+    })
   }
   process.on('uncaughtException', failed)
   process.on('unhandledRejection', failed)

@@ -4,8 +4,8 @@
 // listener on PM2's bus (dev, `start`, `start --attach`) what changed.
 import { connectPm2 } from '../pm2/client.ts'
 import { AGENT_SPEC_KEY, type AgentSpec } from './agent-spec.ts'
-import { startMonitor } from './monitor.ts'
-import { checkOf, healthOf } from './reducer.ts'
+import { type Note, startMonitor } from './monitor.ts'
+import { checkOf, healthOf, type WorkerState } from './reducer.ts'
 import { type HealthSnapshot, readSnapshot, stateFilePath, writeSnapshot } from './state-file.ts'
 
 const spec = JSON.parse(process.env[AGENT_SPEC_KEY] ?? 'null') as AgentSpec | null
@@ -22,25 +22,29 @@ async function main(spec: AgentSpec, home: string): Promise<void> {
   const path = stateFilePath(home, spec.namespace)
   const client = await connectPm2(home)
   const bus = await client.launchBus()
+  /** The state file for `status`, and the word on the bus for dev, start and --attach. */
+  const publish = (states: ReadonlyMap<string, WorkerState>, notes: Note[], hello = false) => {
+    const snapshot: HealthSnapshot = {
+      namespace: spec.namespace,
+      agentPid: process.pid,
+      writtenAt: Date.now(),
+      workers: Object.fromEntries([...states].map(([name, state]) => [name, { ...state, health: healthOf(state), check: checkOf(spec.workers[name]!) }])),
+    }
+    writeSnapshot(path, snapshot)
+    process.send?.({ type: 'process:msg', data: { 'bun-pm': 'health', 'workers': snapshot.workers, notes, hello } })
+    for (const note of notes)
+      console.log(note.text)
+  }
   const monitor = await startMonitor({
     client,
     bus,
     namespace: spec.namespace,
     policies: spec.workers,
     restored: readSnapshot(path)?.workers,
-    onChange(states, notes) {
-      const snapshot: HealthSnapshot = {
-        namespace: spec.namespace,
-        agentPid: process.pid,
-        writtenAt: Date.now(),
-        workers: Object.fromEntries([...states].map(([name, state]) => [name, { ...state, health: healthOf(state), check: checkOf(spec.workers[name]!) }])),
-      }
-      writeSnapshot(path, snapshot)
-      process.send?.({ type: 'process:msg', data: { 'bun-pm': 'health', workers: snapshot.workers, notes } })
-      for (const note of notes)
-        console.log(note.text)
-    },
+    onChange: publish,
   })
+  // Listening from here on: whoever started this agent may start workers now.
+  publish(monitor.states(), [], true)
   console.log(`watching ${Object.keys(spec.workers).length} worker(s) of namespace ${spec.namespace}`)
 
   // Its parent is the PM2 daemon: without it there is nothing to watch.

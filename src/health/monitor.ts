@@ -35,7 +35,7 @@ const FAST_TICK_MS = 25
 const IDLE_TICK_MS = 250
 /** PM2's list is asked this often, to catch what the bus did not say (a spawn that failed). */
 const LIST_EVERY_MS = 2000
-/** A pid that died without an exit event for this long is a process PM2 lost. */
+/** A run listed online with no process, and no exit event, for this long is one PM2 lost. */
 const GONE_AFTER_MS = 1500
 
 interface Tracked {
@@ -98,7 +98,7 @@ export async function startMonitor({ client, bus, namespace, policies, restored 
       // What the worker said before PM2's `online` reached us belongs to this run.
       if (t.early?.failed && t.early.failed.at >= event.at)
         dispatch(name, { type: 'failed', at: t.early.failed.at, detail: t.early.failed.detail })
-      else if (t.lastBeatAt !== null && t.lastBeatAt >= event.at)
+      else if (t.policy.heartbeat.kind === 'push' && t.lastBeatAt !== null && t.lastBeatAt >= event.at)
         dispatch(name, { type: 'check', at: t.lastBeatAt, ok: true, detail: 'heartbeat() called' })
       t.early = undefined
     }
@@ -112,7 +112,7 @@ export async function startMonitor({ client, bus, namespace, policies, restored 
     if (effect.type === 'note' || t.pmId === undefined)
       return
     const action = effect.type === 'restart' ? client.restart(t.pmId) : client.stop(t.pmId)
-    action.catch(error => onChange(states(), [{ name, kind: 'unhealthy', text: `${name} could not be ${effect.type === 'restart' ? 'restarted' : 'stopped'}: ${(error as Error).message}` }]))
+    action.catch(error => dispatch(name, { type: 'action-failed', at: now(), detail: `could not be ${effect.type === 'restart' ? 'restarted' : 'stopped'}: ${(error as Error).message}` }))
   }
 
   // What runs now: a worker still in the process the saved state describes keeps that state.
@@ -123,14 +123,15 @@ export async function startMonitor({ client, bus, namespace, policies, restored 
         continue
       t.pmId = proc.pmId
       const saved = restored[proc.name]
+      // What the last agent asked PM2 for is not under way any more.
       if (saved && t.state.pid === null && saved.pid === proc.pid && proc.pid !== null) {
-        t.state = { ...saved }
+        t.state = { ...saved, pending: false }
         continue
       }
       if (proc.status === 'online' && proc.pid !== null && proc.pid !== t.state.pid)
         dispatch(proc.name, { type: 'online', pid: proc.pid, at: proc.upSince ?? now() })
-      else if (proc.status === 'errored' && saved?.halted)
-        t.state = { ...saved, running: false, pid: null }
+      else if ((proc.status === 'errored' || proc.status === 'stopped') && saved?.halted === 'errored')
+        t.state = { ...saved, running: false, pid: null, pending: false }
     }
   }
   adopt(await client.list())
@@ -147,12 +148,18 @@ export async function startMonitor({ client, bus, namespace, policies, restored 
     const { name, pm_id: pmId } = packet.process
     const t = tracked.get(name)!
     t.pmId = pmId
+    // A run is known by when PM2 started it (pm_uptime), which its online and exit events both carry.
+    const runAt = packet.process.pm_uptime ?? now()
     if (packet.event === 'online') {
       const proc = (await client.list().catch(() => [])).find(p => p.pmId === pmId)
-      if (proc?.pid)
-        dispatch(name, { type: 'online', pid: proc.pid, at: proc.upSince ?? now() })
+      // A process already gone (or already replaced) by the time it is listed is a run all the same.
+      const pid = proc?.upSince === runAt ? proc.pid ?? 0 : 0
+      dispatch(name, { type: 'online', pid, at: runAt })
     }
     else if (packet.event === 'exit') {
+      // The exit of an older run than the one known here (its event came late) says nothing new.
+      if (t.state.running && t.state.since !== null && packet.process.pm_uptime !== undefined && packet.process.pm_uptime !== t.state.since)
+        return
       const status = packet.process.status
       const code = packet.process.exit_code ?? null
       dispatch(name, {
@@ -183,7 +190,8 @@ export async function startMonitor({ client, bus, namespace, policies, restored 
           dispatch(name, { type: 'check', at, ok: true, detail: 'heartbeat() called' })
         break
       case 'loaded':
-        if (data.pid !== undefined && t.loadedPid === data.pid)
+        // New code in the same process (a failed start halts before its first "loaded").
+        if (data.pid !== undefined && (t.loadedPid === data.pid || t.state.halted === 'failed'))
           dispatch(name, { type: 'reloaded', at })
         t.loadedPid = data.pid ?? null
         break
@@ -217,13 +225,10 @@ export async function startMonitor({ client, bus, namespace, policies, restored 
     const { state, policy } = t
     if (!state.running || state.halted || state.pending)
       return
-    // A run whose process is gone proves nothing by its age: no tick, no probe.
-    if (!(state.pid !== null && state.pid > 0 && isAlive(state.pid))) {
-      t.deadSince ??= at
-      if (at - t.deadSince >= GONE_AFTER_MS)
-        dispatch(name, { type: 'gone', at, detail: state.pid === 0 ? 'PM2 could not start its process (is its interpreter or script still there?)' : `its process (pid ${state.pid}) is gone, though PM2 lists it online` })
+    // A run whose process is gone proves nothing by its age: no tick, no probe. (Its exit event,
+    // or PM2's listing when there is none, says what happened.)
+    if (!(state.pid !== null && state.pid > 0 && isAlive(state.pid)))
       return
-    }
     dispatch(name, { type: 'tick', at })
     const { heartbeat } = policy
     if (heartbeat.kind === 'push') {
@@ -260,14 +265,24 @@ export async function startMonitor({ client, bus, namespace, policies, restored 
       t.pmId = proc.pmId
       if (proc.status !== 'online' || t.state.halted)
         continue
-      // A live process is known by its pid; one that never ran (pid 0 here) by when PM2 tried.
-      const known = proc.pid !== null ? proc.pid === t.state.pid : t.state.pid === 0 && proc.upSince === t.state.since
-      if (proc.upSince !== null && !known)
+      if (proc.upSince === null)
+        continue
+      if (proc.upSince !== t.state.since || (proc.pid !== null && proc.pid !== t.state.pid)) {
         dispatch(proc.name, { type: 'online', pid: proc.pid ?? 0, at: proc.upSince })
+        continue
+      }
+      // This run, listed online with no live process, and no exit came: PM2 lost it.
+      if (proc.pid === null && t.state.running && !t.state.pending) {
+        t.deadSince ??= now()
+        if (now() - t.deadSince >= GONE_AFTER_MS) {
+          dispatch(proc.name, { type: 'gone', at: now(), detail: t.state.pid === 0
+            ? 'PM2 could not start its process (is its interpreter or script still there?)'
+            : `its process (pid ${t.state.pid}) is gone, though PM2 lists it online` })
+        }
+      }
     }
   }
   loop()
-  onChange(states(), [])
 
   return {
     close() {

@@ -33,6 +33,8 @@ export interface WorkerState {
   halted: 'errored' | 'failed' | null
   /** bun-pm asked PM2 to restart or stop it; checks wait for the next run. */
   pending: boolean
+  /** The code of an exit PM2 does not restart after (autorestart off, a stop_exit_code): the run is over. */
+  exitCode: number | null
   /** When any of the above last changed. */
   changedAt: number
 }
@@ -54,6 +56,8 @@ export type LifecycleEvent =
   | { type: 'reloaded', at: number }
   /** PM2 lists the worker online, but it has no live process; `detail` says what is known. */
   | { type: 'gone', at: number, detail: string }
+  /** bun-pm's restart or stop through PM2 failed: nothing is pending any more. */
+  | { type: 'action-failed', at: number, detail: string }
 
 export type NoteKind = 'ready' | 'unhealthy' | 'recovered' | 'restart' | 'crash-loop' | 'stable' | 'errored' | 'failed'
 
@@ -63,7 +67,7 @@ export type Effect =
   | { type: 'note', kind: NoteKind, text: string }
 
 export function initialState(at: number): WorkerState {
-  return { running: false, pid: null, since: null, passed: false, failures: 0, lastOkAt: null, lastCheck: null, streak: 0, reason: null, halted: null, pending: false, changedAt: at }
+  return { running: false, pid: null, since: null, passed: false, failures: 0, lastOkAt: null, lastCheck: null, streak: 0, reason: null, halted: null, pending: false, exitCode: null, changedAt: at }
 }
 
 /** The one word status and `--json` show. */
@@ -98,17 +102,19 @@ function reduce(s: WorkerState, e: LifecycleEvent, policy: HealthPolicy, name: s
         return s
       // A run after a halt was asked for (an edit, `restart`, `start`): the loop count starts over.
       const streak = s.halted ? 0 : s.streak
-      return { ...s, running: true, pid: e.pid, since: e.at, passed: false, failures: 0, lastCheck: null, halted: null, pending: false, streak }
+      return { ...s, running: true, pid: e.pid, since: e.at, passed: false, failures: 0, lastCheck: null, halted: null, pending: false, exitCode: null, streak }
     }
     case 'exit': {
       if (!s.running && !s.pending)
         return s
-      const stopped = { ...s, running: false, pid: null, pending: false, passed: false, failures: 0 }
-      if (e.manual || s.halted)
+      // A startup failure belongs to its process: once that is gone, so is the failure.
+      const stopped = { ...s, running: false, pid: null, pending: false, passed: false, failures: 0, halted: s.halted === 'failed' ? null : s.halted }
+      // An exit while bun-pm's own restart or stop is under way is that restart or stop.
+      if (e.manual || s.pending || s.halted)
         return stopped
       const how = e.signal ? `killed by ${e.signal}` : `exit code ${e.code ?? 0}`
       if (!e.willRestart)
-        return { ...stopped, reason: `exited (${how}); PM2 does not restart it` }
+        return { ...stopped, exitCode: e.code ?? 0, reason: `exited (${how}); PM2 does not restart it` }
       return crashed(stopped, e.at - (s.since ?? e.at), how, policy, name, effects, false)
     }
     case 'overlimit': {
@@ -139,10 +145,10 @@ function reduce(s: WorkerState, e: LifecycleEvent, policy: HealthPolicy, name: s
           note('unhealthy', `${name} ${s.passed ? 'unhealthy' : 'still not ready'}: ${e.detail} (${policy.failures} failures in a row restart it)`)
         return failing
       }
-      const why = s.passed
-        ? `${e.detail}, ${failures} times`
-        : `not ready within ${formatMs(policy.graceMs)}: ${e.detail}`
-      return crashed(failing, e.at - (s.since ?? e.at), why, policy, name, effects, true)
+      if (s.passed)
+        return crashed(failing, e.at - (s.since ?? e.at), `${e.detail}, ${failures} times`, policy, name, effects, true)
+      // Never ready is a loop whatever the run's length: the grace can be as long as min_uptime.
+      return crashed(failing, 0, `not ready within ${formatMs(policy.graceMs)}: ${e.detail}`, policy, name, effects, true)
     }
     case 'gone': {
       if (!s.running || s.halted || s.pending)
@@ -157,7 +163,7 @@ function reduce(s: WorkerState, e: LifecycleEvent, policy: HealthPolicy, name: s
         next = { ...next, passed: true, lastOkAt: e.at, lastCheck: `up ${formatMs(policy.readyAfterMs)}` }
         note('ready', `${name} ready: up ${formatMs(policy.readyAfterMs)} without a crash`)
       }
-      if (s.streak > 0 && e.at - s.since >= policy.minUptimeMs) {
+      if (s.streak > 0 && next.passed && e.at - s.since >= policy.minUptimeMs) {
         if (s.streak >= 2)
           note('stable', `${name} is stable again: up ${formatMs(policy.minUptimeMs)} after ${s.streak} crashes in a row`)
         next = { ...next, streak: 0 }
@@ -169,6 +175,12 @@ function reduce(s: WorkerState, e: LifecycleEvent, policy: HealthPolicy, name: s
         return s
       note('failed', `${name} ${e.detail}; it waits for an edit of its files`)
       return { ...s, halted: 'failed', reason: e.detail }
+    }
+    case 'action-failed': {
+      if (!s.pending)
+        return s
+      note('unhealthy', `${name}: ${e.detail}`)
+      return { ...s, pending: false }
     }
     case 'reloaded': {
       if (s.halted !== 'failed')
@@ -183,7 +195,8 @@ function reduce(s: WorkerState, e: LifecycleEvent, policy: HealthPolicy, name: s
  * itself). Counted toward the loop when the run was shorter than `min_uptime`.
  */
 function crashed(s: WorkerState, ranMs: number, why: string, policy: HealthPolicy, name: string, effects: Effect[], restart: boolean): WorkerState {
-  const streak = ranMs < policy.minUptimeMs ? s.streak + 1 : 1
+  // A crash after a run of min_uptime or longer is no loop: the count starts over.
+  const streak = ranMs < policy.minUptimeMs ? s.streak + 1 : 0
   if (streak >= policy.maxRestarts) {
     const reason = `it crashed ${streak} times in a row, each within ${formatMs(policy.minUptimeMs)} of its start (last: ${why})`
     effects.push({ type: 'stop', reason })

@@ -1,5 +1,5 @@
 import type { Pm2Bus } from '../pm2/client.ts'
-import { agentName } from './agent-spec.ts'
+import { agentName, isAgentName } from './agent-spec.ts'
 import type { Note } from './monitor.ts'
 import type { HealthSnapshot } from './state-file.ts'
 
@@ -8,19 +8,20 @@ export type WorkerHealth = HealthSnapshot['workers'][string]
 /** How a wait for one worker ended. */
 export type Readiness =
   | { ready: true, state: WorkerHealth }
-  | { ready: false, state?: WorkerHealth, why: 'errored' | 'timeout' | 'agent' }
+  | { ready: false, state?: WorkerHealth, why: 'errored' | 'exited' | 'timeout' | 'agent' }
 
 export interface HealthWatch {
   /** The latest word of the agent on `name`. */
   get: (name: string) => WorkerHealth | undefined
   /**
-   * Resolves once `name` is ready in a run that started at `after` or later, once it is errored
-   * after `after`, or when `deadline` (ms since the epoch) passes.
+   * Resolves once `name` is ready in a run that started at `after` or later, once such a run is
+   * errored or has exited for good (exit code 0 counts as ready: a one-shot job that finished),
+   * or when `deadline` (ms since the epoch) passes.
    */
   until: (name: string, after: number, deadline: number) => Promise<Readiness>
   /** Every note the agent sends from now on. */
   onNotes: (listener: (notes: Note[]) => void) => void
-  /** Resolves true at the agent's first word after `since` (it listens from then on), false at `deadline`. */
+  /** Resolves true once an agent that started after `since` has said it listens; false at `deadline`. */
   agentListening: (since: number, deadline: number) => Promise<boolean>
 }
 
@@ -28,27 +29,30 @@ export interface HealthWatch {
  * Follows a namespace's health agent on PM2's bus, starting from its state file: readiness for
  * `start` and `dev`, and its notes for a terminal.
  */
-export function watchHealth(bus: Pm2Bus, namespace: string, initial?: HealthSnapshot): HealthWatch {
+export function watchHealth(bus: Pm2Bus, namespace: string | undefined, initial?: HealthSnapshot): HealthWatch {
   let workers: Record<string, WorkerHealth> = { ...initial?.workers }
   let agentFailure: string | undefined
-  let heardAt = 0
+  /** When an agent last said it had just started listening. */
+  let helloAt = 0
   const waiters = new Set<() => void>()
   const listeners: ((notes: Note[]) => void)[] = []
   const wake = () => waiters.forEach(waiter => waiter())
-  const agent = agentName(namespace)
+  // dev's daemon is the session's own: any agent in it is ours, whatever the namespace became.
+  const isOurAgent = (name: string, ns?: string) => namespace === undefined ? isAgentName(name) : name === agentName(namespace) && ns === namespace
   bus.on('process:msg', (packet) => {
-    const data = packet.data as { 'bun-pm'?: string, 'workers'?: Record<string, WorkerHealth>, 'notes'?: Note[] } | undefined
-    if (packet.process.name !== agent || packet.process.namespace !== namespace || data?.['bun-pm'] !== 'health')
+    const data = packet.data as { 'bun-pm'?: string, 'workers'?: Record<string, WorkerHealth>, 'notes'?: Note[], 'hello'?: boolean } | undefined
+    if (!isOurAgent(packet.process.name, packet.process.namespace) || data?.['bun-pm'] !== 'health')
       return
     workers = data.workers ?? workers
     agentFailure = undefined
-    heardAt = Date.now()
+    if (data.hello)
+      helloAt = Date.now()
     for (const listener of listeners)
       listener(data.notes ?? [])
     wake()
   })
   bus.on('process:event', (packet) => {
-    if (packet.process.name === agent && packet.process.namespace === namespace && packet.event === 'restart overlimit') {
+    if (isOurAgent(packet.process.name, packet.process.namespace) && packet.event === 'restart overlimit') {
       agentFailure = 'the health agent crashed and PM2 gave up on it'
       wake()
     }
@@ -62,8 +66,11 @@ export function watchHealth(bus: Pm2Bus, namespace: string, initial?: HealthSnap
           const state = workers[name]
           if (state?.health === 'ready' && (state.since ?? 0) >= after)
             return finish({ ready: true, state })
-          if (state?.health === 'errored' && state.changedAt >= after)
+          const thisRun = (state?.since ?? 0) >= after
+          if (state?.health === 'errored' && thisRun)
             return finish({ ready: false, state, why: 'errored' })
+          if (state?.health === 'none' && thisRun && state.exitCode !== null)
+            return finish(state.exitCode === 0 ? { ready: true, state } : { ready: false, state, why: 'exited' })
           if (agentFailure)
             return finish({ ready: false, state, why: 'agent' })
           if (Date.now() >= deadline)
@@ -83,10 +90,10 @@ export function watchHealth(bus: Pm2Bus, namespace: string, initial?: HealthSnap
     agentListening(since, deadline) {
       return new Promise((resolve) => {
         const judge = () => {
-          if (heardAt >= since || agentFailure || Date.now() >= deadline) {
+          if (helloAt >= since || agentFailure || Date.now() >= deadline) {
             clearTimeout(timer)
             waiters.delete(judge)
-            resolve(heardAt >= since)
+            resolve(helloAt >= since)
           }
         }
         const timer = setTimeout(judge, Math.max(0, deadline - Date.now()) + 5)

@@ -22,6 +22,8 @@ export interface ApplyOptions extends ReconcileOptions {
   beforeDelete?: (names: string[]) => void
   /** Until when a dependent waits for its dependencies to be ready (ms since the epoch). */
   deadline: number
+  /** Aborted: dependents still waiting are not started (dev: a newer config replaces this one). */
+  signal?: AbortSignal
 }
 
 export interface ApplyResult extends ReconcileResult {
@@ -36,7 +38,7 @@ export interface ApplyResult extends ReconcileResult {
  * then starts each worker as soon as everything it depends on is ready, independent ones in
  * parallel. A new health agent starts first.
  */
-export async function applyPlan({ client, health, namespace, desired, deps, agent, beforeDelete, deadline, shouldRemove = () => false, replace }: ApplyOptions): Promise<ApplyResult> {
+export async function applyPlan({ client, health, namespace, desired, deps, agent, beforeDelete, deadline, signal, shouldRemove = () => false, replace }: ApplyOptions): Promise<ApplyResult> {
   const procs = await client.list()
   const diff = diffProcesses(procs, namespace, desired, { shouldRemove: name => !isAgent(name, namespace) && shouldRemove(name), replace }, client.home)
   const agentDiff = agent ? diffProcesses(procs, namespace, [agent], {}, client.home) : undefined
@@ -69,7 +71,7 @@ export async function applyPlan({ client, health, namespace, desired, deps, agen
     if (!options)
       return true
     for (const dependency of (deps[name] ?? []).filter(dep => names.includes(dep))) {
-      const ready = await readiness(dependency)
+      const ready = await untilAborted(readiness(dependency), signal)
       if (!ready.ready) {
         blocked.set(name, { dependency, readiness: ready })
         return false
@@ -100,4 +102,13 @@ export async function stopInOrder(procs: ProcView[], deps: Dependencies, stop: (
     await Promise.all(procs.filter(proc => proc.name === name).map(proc => stop(proc).catch(() => {})))
     return true
   })
+}
+
+/** `wait`, or a timeout-like answer as soon as `signal` aborts. */
+function untilAborted(wait: Promise<Readiness>, signal: AbortSignal | undefined): Promise<Readiness> {
+  if (!signal)
+    return wait
+  if (signal.aborted)
+    return Promise.resolve({ ready: false, why: 'timeout' })
+  return Promise.race([wait, new Promise<Readiness>(resolve => signal.addEventListener('abort', () => resolve({ ready: false, why: 'timeout' }), { once: true }))])
 }

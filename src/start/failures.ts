@@ -13,6 +13,8 @@ export interface Failure {
 /** Why a worker is not ready, from how its wait ended. */
 export function notReadyReason(readiness: Readiness, timeoutMs: number): string {
   const state = readiness.ready ? undefined : readiness.state
+  if (!readiness.ready && readiness.why === 'exited')
+    return `it exited and PM2 does not restart it (${readiness.state?.reason ?? 'exit'})`
   if (!readiness.ready && readiness.why === 'agent')
     return 'the health agent that judges it is not running (see its lines in `bun-pm logs`)'
   if (!state)

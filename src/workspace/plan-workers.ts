@@ -52,7 +52,8 @@ function planWorker(workspace: LoadedWorkspace, worker: LoadedWorker): PlannedWo
   const byMode = modeOptions(workspace.mode, worker, script, root, args)
   // A crashing worker waits longer before each restart (PM2: x1.5 each time, at most 15 s, reset
   // after 30 s up) instead of hammering what it depends on, unless the config chose a delay.
-  const backoff = options.restart_delay === undefined && options.exp_backoff_restart_delay === undefined
+  // (PM2 leaves a process that it will not restart in 'waiting restart' when a back-off is set.)
+  const backoff = options.restart_delay === undefined && options.exp_backoff_restart_delay === undefined && options.autorestart !== false
     ? { exp_backoff_restart_delay: CRASH_LOOP_DEFAULTS.backoffMs }
     : {}
   if (byMode.interpreter_args.length === 0)

@@ -119,11 +119,11 @@ describe('crash loops end', () => {
 
   test('a run longer than min_uptime ends the streak; max_restarts and min_uptime are the user\'s to set', () => {
     const spaced = run('', [online(0), crash(3000), online(3100), { type: 'tick', at: 40_000 }, crash(41_000), online(41_100)])
-    expect(spaced.state.streak).toBe(1)
+    expect(spaced.state.streak).toBe(0)
     const strict = run('', [online(0), crash(3000), online(3100), crash(6000)], { max_restarts: 2 })
     expect(strict.health).toBe('errored')
     const lenient = run('', [online(0), crash(3000), online(3100), crash(6000), online(6100), crash(9000)], { min_uptime: 2000 })
-    expect(lenient.state.streak).toBe(1)
+    expect(lenient.state.streak).toBe(0)
   })
 
   test('PM2 giving up is errored too; a later start begins a new count', () => {
@@ -141,6 +141,39 @@ describe('crash loops end', () => {
     const done = run('', [online(0), { type: 'exit', at: 100, code: 0, manual: false, willRestart: false }])
     expect(done.health).toBe('none')
     expect(done.state.reason).toBe('exited (exit code 0); PM2 does not restart it')
+  })
+})
+
+describe('what the review found', () => {
+  test('a worker that never becomes ready loops toward errored, though each run outlasts min_uptime', () => {
+    const events: LifecycleEvent[] = []
+    for (let i = 0; i < 5; i++) {
+      const t0 = i * 40_000
+      events.push(online(t0, 100 + i), { type: 'tick', at: t0 + 30_500 }, fail(t0 + 30_000), fail(t0 + 35_000), fail(t0 + 39_000))
+      events.push({ type: 'exit', at: t0 + 39_500, code: 0, manual: true, willRestart: true })
+    }
+    const { health, effects } = run('http://x/health', events)
+    expect(effects.filter(e => e.type === 'restart')).toHaveLength(4)
+    expect(effects.filter(e => e.type === 'stop')).toHaveLength(1)
+    expect(health).toBe('errored')
+  })
+
+  test('an exit while bun-pm restarts or stops the worker is that restart, not a crash', () => {
+    const { state } = run('', [online(0), { type: 'tick', at: 2000 }, { type: 'gone', at: 3000, detail: 'gone' }, { type: 'exit', at: 3100, code: 1, manual: false, willRestart: true }])
+    expect(state.streak).toBe(1)
+  })
+
+  test('a failed restart leaves nothing pending: the worker is checked again', () => {
+    const { state } = run('http://x/health', [online(0), ok(100), fail(5000), fail(10_000), fail(15_000), { type: 'action-failed', at: 15_100, detail: 'could not be restarted: timeout' }])
+    expect(state.pending).toBe(false)
+  })
+
+  test('a startup failure goes with its process; an exit PM2 will not restart keeps its code', () => {
+    const failed = run('', [online(0), { type: 'failed', at: 50, detail: 'failed at startup: boom' }, { type: 'exit', at: 900, code: 0, manual: true, willRestart: false }])
+    expect(failed.health).toBe('none')
+    const done = run('', [online(0), { type: 'exit', at: 100, code: 2, manual: false, willRestart: false }])
+    expect(done.state.exitCode).toBe(2)
+    expect(run('', [online(0), { type: 'exit', at: 100, code: 2, manual: false, willRestart: false }, online(200, 101)]).state.exitCode).toBeNull()
   })
 })
 
