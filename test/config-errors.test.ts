@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, test } from 'bun:test'
 import { existsSync } from 'node:fs'
-import { devHome, sessionPids } from '../src/dev/session.ts'
+import { devHome } from '../src/dev/session.ts'
+import { allPids, environOf } from '../src/os/processes.ts'
 import { processesMentioning, runCli } from './helpers/cli.ts'
 import { IMPORT_DEFINE, makeWorkspace, type TempWorkspace } from './helpers/workspace.ts'
 
@@ -79,7 +80,7 @@ describe('bad input: one clear line, exit 1, nothing started', () => {
         expect(result.pm2HomeTouched).toBe(false)
         // dev would use a PM2 home of its own, and a watchdog that names it.
         expect(existsSync(devHome(ws.root))).toBe(false)
-        expect(sessionPids(devHome(ws.root))).toEqual([])
+        expect(allPids().filter(pid => environOf(pid).includes(`PM2_HOME=${devHome(ws.root)}`))).toEqual([])
         expect(processesMentioning(ws.root)).toEqual([])
         expect(processesMentioning(devHome(ws.root))).toEqual([])
       }

@@ -7,7 +7,7 @@ import type { Pm2Client } from '../pm2/client.ts'
 import { notReadyReason } from '../start/failures.ts'
 import type { Pm2StartOptions } from '../workspace/plan-workers.ts'
 import type { Plan } from '../workspace/resolve-plan.ts'
-import { SESSION_MARKER } from './session.ts'
+import { SESSION_TOKEN_KEY } from './session.ts'
 
 /** How long `dev` waits for a worker (and so its dependents) to be ready before it says it is not. */
 const READY_TIMEOUT_MS = 30_000
@@ -18,12 +18,13 @@ const READY_TIMEOUT_MS = 30_000
  * after the other: a newer one ends the wait of the one before (its dependents still waiting do
  * not start), and the summary of one that a newer apply overtook is dropped.
  */
-export function createConfigApplier({ client, health, reporter, printer, home, color }: {
+export function createConfigApplier({ client, health, reporter, printer, token, color }: {
   client: Pm2Client
   health: HealthWatch
   reporter: EventReporter
   printer: LogPrinter
-  home: string
+  /** The session's secret: every process it starts carries it, so a sweep finds them. */
+  token: string
   color: boolean
 }) {
   let generation = 0
@@ -46,9 +47,9 @@ export function createConfigApplier({ client, health, reporter, printer, home, c
       client,
       health,
       namespace: plan.workspace.namespace,
-      desired: plan.workers.map(w => withSession(w.startOptions, home, color)),
+      desired: plan.workers.map(w => withSession(w.startOptions, token, color)),
       deps: plan.deps,
-      agent: withSession(plan.agent, home, false),
+      agent: withSession(plan.agent, token, false),
       shouldRemove: () => true,
       beforeDelete: reporter.expectExit,
       deadline: Date.now() + READY_TIMEOUT_MS,
@@ -101,8 +102,8 @@ export function createConfigApplier({ client, health, reporter, printer, home, c
 }
 
 /** The session's marker (so a sweep finds the process and its children) and the terminal's colors. */
-function withSession(options: Pm2StartOptions, home: string, color: boolean): Pm2StartOptions {
-  const env: Record<string, string> = { ...options.env, [SESSION_MARKER]: home }
+function withSession(options: Pm2StartOptions, token: string, color: boolean): Pm2StartOptions {
+  const env: Record<string, string> = { ...options.env, [SESSION_TOKEN_KEY]: token }
   if (color && !env.NO_COLOR && !env.FORCE_COLOR)
     env.FORCE_COLOR = '1'
   return { ...options, env }

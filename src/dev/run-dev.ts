@@ -1,12 +1,12 @@
-import { existsSync, watch } from 'node:fs'
-import { basename, join, resolve } from 'node:path'
+import { watch } from 'node:fs'
+import { basename, dirname, join, resolve } from 'node:path'
 import { createLogPrinter, useColor } from '../cli/log-printer.ts'
 import { isUserError, WorkspaceError } from '../errors.ts'
 import { reportEvents } from '../cli/report-events.ts'
 import { isAgentName } from '../health/agent-spec.ts'
 import { readLiveSnapshot } from '../health/state-file.ts'
 import { watchHealth } from '../health/watch-health.ts'
-import { startTime } from '../os/processes.ts'
+import { becomeSubreaper, childrenOf, platformSupported, startTime } from '../os/processes.ts'
 import { stopInOrder } from '../pm2/apply.ts'
 import { connectPm2, type Pm2Client } from '../pm2/client.ts'
 import type { Selection } from '../types.ts'
@@ -14,7 +14,8 @@ import { ENV_FILES } from '../workspace/env.ts'
 import type { Dependencies } from '../workspace/order.ts'
 import { resolvePlan } from '../workspace/resolve-plan.ts'
 import { createConfigApplier } from './apply-config.ts'
-import { devHome, isSameProcess, readSession, signalSession, spawnWatchdog, sweepSession, writeSession } from './session.ts'
+import { guardSession } from './guard.ts'
+import { devHome, ensurePrivateDir, isLauncher, isSessionWatchdog, type KnownProcess, newToken, readSession, SESSION_TOKEN_KEY, type SessionFile, signalSession, spawnWatchdog, sweepSession, writeSession } from './session.ts'
 
 const SIGNAL_CODES: Record<string, number> = { SIGHUP: 129, SIGINT: 130, SIGTERM: 143 }
 /** Signals closer together than this are one Ctrl-C delivered twice. */
@@ -29,8 +30,12 @@ const APPLY_WAIT_MS = 3000
  * a shutdown that stops every worker with SIGTERM, then SIGKILL after its kill_timeout.
  */
 export async function runDev({ cwd, selection }: { cwd?: string, selection: Selection }): Promise<number> {
+  if (!platformSupported())
+    throw new WorkspaceError(`dev needs Linux (it finds, times and sweeps processes through /proc); this is ${process.platform}. Run it in a Linux container or VM`)
   const root = resolve(cwd ?? '.')
   const home = devHome(root)
+  // The folder of all sessions is the user's alone, so no one else can have made this one's.
+  ensurePrivateDir(dirname(home))
   // Signals from the first moment: one that comes while the session is being set up is acted on
   // as soon as there is something to stop.
   let onSignal: ((signal: NodeJS.Signals) => void) | undefined
@@ -41,7 +46,7 @@ export async function runDev({ cwd, selection }: { cwd?: string, selection: Sele
   const me = { pid: process.pid, start: startTime(process.pid) ?? '' }
   const previous = readSession(home)
   const reloading = previous?.launcherPid === me.pid && previous.launcherStart === me.start
-  if (!reloading && previous && isSameProcess(previous.launcherPid, previous.launcherStart))
+  if (!reloading && previous && isLauncher(previous.launcherPid, previous.launcherStart))
     throw new WorkspaceError(`${root}: another \`dev\` (pid ${previous.launcherPid}) is running this workspace; stop it first (Ctrl-C in its terminal)`)
 
   // A broken config stops a first start with an error; during a session it only pauses it.
@@ -56,15 +61,19 @@ export async function runDev({ cwd, selection }: { cwd?: string, selection: Sele
 
   if (!reloading) {
     // What a killed session left: its watchdog may still be sweeping; it must not sweep ours.
-    if (previous && isSameProcess(previous.watchdogPid, previous.watchdogStart))
+    if (previous && isSessionWatchdog(previous))
       process.kill(previous.watchdogPid!, 'SIGKILL')
-    if (existsSync(home))
-      await sweepSession(home, { graceMs: 2000 })
-    const watchdog = spawnWatchdog(home, me.pid, me.start)
-    writeSession(home, { root, launcherPid: me.pid, launcherStart: me.start, watchdogPid: watchdog.pid, watchdogStart: watchdog.start })
+    await sweepSession(home, previous?.token, { graceMs: 2000 })
+    ensurePrivateDir(home)
+    // Orphans of the session (a worker's child that cleared its environment and left its group)
+    // come to the launcher rather than to init: its shutdown and its watchdog end them too.
+    becomeSubreaper()
+    const token = newToken()
+    const watchdog = spawnWatchdog(home, token, me.pid, me.start)
+    writeSession(home, { root, token, launcherPid: me.pid, launcherStart: me.start, watchdogPid: watchdog.pid, watchdogStart: watchdog.start })
   }
-  const session = readSession(home)!
-  const client = await connectPm2(home, { PM2_KILL_SIGNAL: 'SIGTERM', PM2_WORKER_INTERVAL: '2000' })
+  let session = readSession(home)!
+  const client = await connectPm2(home, { PM2_KILL_SIGNAL: 'SIGTERM', PM2_WORKER_INTERVAL: '2000', [SESSION_TOKEN_KEY]: session.token })
   const color = useColor()
   const running = first instanceof Error ? await client.list() : []
   const names = first instanceof Error ? running.map(p => p.name).filter(name => !isAgentName(name)) : first.workers.map(w => w.name)
@@ -74,7 +83,7 @@ export async function runDev({ cwd, selection }: { cwd?: string, selection: Sele
   const health = watchHealth(bus, undefined, readLiveSnapshot(home, namespace))
   // The daemon is the session's own: every process in it is one of ours, whatever the namespace.
   const reporter = reportEvents({ bus, client, health, printer, daemonLog: join(home, 'pm2.log'), restartErroredOnEdit: true })
-  const applier = createConfigApplier({ client, health, reporter, printer, home, color })
+  const applier = createConfigApplier({ client, health, reporter, printer, token: session.token, color })
 
   if (reloading)
     printer.info('the launcher reloaded: applying the config')
@@ -92,6 +101,26 @@ export async function runDev({ cwd, selection }: { cwd?: string, selection: Sele
   })
 
   const done = new Promise<number>((finish) => {
+    const guard = guardSession(home, session, {
+      onWatchdogReplaced: (pid) => {
+        session = readSession(home) ?? session
+        printer.info(`the watchdog had died; a new one watches this session (pid ${pid})`)
+      },
+      // Its workers have lost their supervisor: end the session rather than leave them unwatched.
+      onDaemonLost: (pid) => {
+        if (stopping)
+          return
+        stopping = true
+        printer.info(`the PM2 daemon of this session (pid ${pid}) died; stopping every worker it had and exiting`)
+        stopWatching()
+        void applier.stop()
+        reporter.close()
+        void sweepSession(home, session.token, { graceMs: 1000, exclude: [session.watchdogPid ?? 0], adopted: adoptedOrphans(session) }).then(() => {
+          killWatchdog(session)
+          finish(1)
+        })
+      },
+    })
     let firstSignalAt = 0
     onSignal = async (signal) => {
       // `bun run` and `npm run` pass the terminal's Ctrl-C on to us, which the terminal also sent
@@ -100,7 +129,7 @@ export async function runDev({ cwd, selection }: { cwd?: string, selection: Sele
         return
       if (stopping) {
         printer.info('forced: killing every process of the session now')
-        signalSession(home, 'SIGKILL')
+        signalSession(home, session.token, 'SIGKILL', { exclude: [session.watchdogPid ?? 0], adopted: adoptedOrphans(session) })
         finish(SIGNAL_CODES[signal] ?? 1)
         return
       }
@@ -110,7 +139,8 @@ export async function runDev({ cwd, selection }: { cwd?: string, selection: Sele
       stopWatching()
       // A config being applied finishes first (briefly), so that nothing starts after the stop.
       await Promise.race([applier.stop(), Bun.sleep(APPLY_WAIT_MS)])
-      await shutdown(client, home, deps, reporter.expectExit)
+      guard.stop()
+      await shutdown(client, home, session, deps, reporter.expectExit, guard.daemonAlive())
       reporter.close()
       killWatchdog(session)
       finish(SIGNAL_CODES[signal] ?? 1)
@@ -128,8 +158,9 @@ export async function runDev({ cwd, selection }: { cwd?: string, selection: Sele
  * Stops every worker in reverse start order (PM2 sends SIGTERM to each process tree, SIGKILL after
  * kill_timeout), then the daemon, then sweeps whatever is left and removes the session's PM2 home.
  */
-async function shutdown(client: Pm2Client, home: string, deps: Dependencies, expectExit: (names: string[]) => void): Promise<void> {
-  const procs = await client.list().catch(() => [])
+async function shutdown(client: Pm2Client, home: string, session: SessionFile, deps: Dependencies, expectExit: (names: string[]) => void, daemonAlive: boolean): Promise<void> {
+  // A dead daemon answers nothing: asking it would wait out PM2's 30 s timeout.
+  const procs = daemonAlive ? await client.list().catch(() => []) : []
   expectExit(procs.map(p => p.name))
   const longest = Math.max(1600, ...procs.map(p => p.killTimeout ?? 0))
   const graceful = (async () => {
@@ -138,12 +169,18 @@ async function shutdown(client: Pm2Client, home: string, deps: Dependencies, exp
     await Promise.all(procs.filter(p => isAgentName(p.name)).map(p => client.delete(p.pmId).catch(() => {})))
     await client.killDaemon().catch(() => {})
   })()
-  await Promise.race([graceful, Bun.sleep(longest + 2000)])
-  await sweepSession(home, { graceMs: 500 })
+  if (daemonAlive)
+    await Promise.race([graceful, Bun.sleep(longest + 2000)])
+  await sweepSession(home, session.token, { graceMs: 500, exclude: [session.watchdogPid ?? 0], adopted: adoptedOrphans(session) })
 }
 
-function killWatchdog(session: { watchdogPid?: number, watchdogStart?: string }): void {
-  if (isSameProcess(session.watchdogPid, session.watchdogStart))
+/** The launcher's children other than its watchdog: the daemon, and orphans it adopted as their subreaper. */
+function adoptedOrphans(session: SessionFile): KnownProcess[] {
+  return childrenOf(process.pid).filter(pid => pid !== session.watchdogPid).map(pid => ({ pid, start: startTime(pid) ?? '' })).filter(p => p.start)
+}
+
+function killWatchdog(session: SessionFile): void {
+  if (isSessionWatchdog(session))
     process.kill(session.watchdogPid!, 'SIGKILL')
 }
 

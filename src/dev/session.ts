@@ -1,20 +1,26 @@
 import { spawn } from 'node:child_process'
-import { createHash } from 'node:crypto'
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir, userInfo } from 'node:os'
+import { createHash, randomBytes } from 'node:crypto'
+import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { homedir } from 'node:os'
 import { join, resolve } from 'node:path'
+import { WorkspaceError } from '../errors.ts'
+import { allPids, cmdlineOf, environOf, isAlive, signalGroup, startTime, uidOf, waitForExit } from '../os/processes.ts'
 import { readDaemonPid } from '../pm2/client.ts'
-import { isAlive, signalGroup, startTime, waitForExit } from '../os/processes.ts'
 
 /**
- * Every process a dev session starts carries this variable (value: the session's PM2 home), and
- * the daemon carries PM2_HOME with the same value: that is how a sweep finds all of them, children
- * of workers included, and never anything else.
+ * Every process a dev session starts carries this variable, its value a secret made for the
+ * session (in its 0600 session.json and in those processes' environments, which only the user
+ * can read): that is how a sweep finds all of them, children of workers included, and never
+ * anything else — a guessable value would let another process be swept with them.
  */
-export const SESSION_MARKER = 'BUN_PM_DEV_HOME'
+export const SESSION_TOKEN_KEY = 'BUN_PM_DEV_SESSION'
+
+/** The watchdog learns the token under another name, so that a sweep never takes it for a worker. */
+export const WATCHDOG_TOKEN_KEY = 'BUN_PM_WATCHDOG_SESSION'
 
 export interface SessionFile {
   root: string
+  token: string
   launcherPid: number
   launcherStart: string
   watchdogPid?: number
@@ -22,27 +28,76 @@ export interface SessionFile {
 }
 
 /**
+ * Where dev sessions live: `$XDG_RUNTIME_DIR/bun-pm` (the user's private runtime folder) or else
+ * `~/.cache/bun-pm/dev`: never a path in a shared folder such as /tmp, which another user could
+ * create first. Short, because PM2's socket paths must stay under the OS limit (108 bytes).
+ */
+export function devBase(): string {
+  const runtime = process.env.XDG_RUNTIME_DIR
+  if (runtime && isPrivateDir(runtime))
+    return join(runtime, 'bun-pm')
+  return join(homedir(), '.cache', 'bun-pm', 'dev')
+}
+
+/**
  * The private PM2 home of `dev` for a workspace: never the user's own PM2 home, so `dev` cannot
- * disturb a daemon that runs `start`. In the temp folder, because PM2's socket paths must stay
- * short; one per workspace and user, so a new session finds what a killed one left.
+ * disturb a daemon that runs `start`; one per workspace, so a new session finds what a killed one left.
  */
 export function devHome(root: string): string {
   const hash = createHash('sha256').update(resolve(root)).digest('hex').slice(0, 12)
-  return join(tmpdir(), `bun-pm-dev-${userInfo().uid}-${hash}`)
+  return join(devBase(), hash)
 }
 
-export function readSession(home: string): SessionFile | undefined {
+/**
+ * Creates `dir` (and the folders above it that are missing) only the user can use, and refuses
+ * one that exists but is not theirs alone — a link, another owner, or open to others — in one line.
+ */
+export function ensurePrivateDir(dir: string): void {
+  mkdirSync(dir, { recursive: true, mode: 0o700 })
+  const stat = lstatSync(dir)
+  const uid = process.getuid?.()
+  if (!stat.isDirectory() || stat.isSymbolicLink() || (uid !== undefined && stat.uid !== uid))
+    throw new WorkspaceError(`${dir}: bun-pm keeps its dev session here, but this is ${stat.isSymbolicLink() ? 'a link' : !stat.isDirectory() ? 'not a folder' : `owned by uid ${stat.uid}, not you (uid ${uid})`}; remove it (another user may have created it) and run dev again`)
+  if ((stat.mode & 0o077) !== 0)
+    chmodSync(dir, 0o700)
+}
+
+function isPrivateDir(dir: string): boolean {
   try {
-    return JSON.parse(readFileSync(join(home, 'session.json'), 'utf8'))
+    const stat = lstatSync(dir)
+    return stat.isDirectory() && stat.uid === process.getuid?.() && (stat.mode & 0o077) === 0
+  }
+  catch {
+    return false
+  }
+}
+
+/** A fresh secret for a session. */
+export function newToken(): string {
+  return randomBytes(16).toString('hex')
+}
+
+/** The session file, if there is one of the right shape. */
+export function readSession(home: string): SessionFile | undefined {
+  let value: unknown
+  try {
+    value = JSON.parse(readFileSync(join(home, 'session.json'), 'utf8'))
   }
   catch {
     return undefined
   }
+  const s = value as Partial<SessionFile> | null
+  const ok = typeof s === 'object' && s !== null && typeof s.root === 'string' && typeof s.token === 'string' && /^[0-9a-f]{32}$/.test(s.token)
+    && Number.isInteger(s.launcherPid) && typeof s.launcherStart === 'string'
+    && (s.watchdogPid === undefined || Number.isInteger(s.watchdogPid)) && (s.watchdogStart === undefined || typeof s.watchdogStart === 'string')
+  return ok ? s as SessionFile : undefined
 }
 
 export function writeSession(home: string, session: SessionFile): void {
-  mkdirSync(home, { recursive: true })
-  writeFileSync(join(home, 'session.json'), `${JSON.stringify(session)}\n`)
+  ensurePrivateDir(home)
+  const temp = join(home, `session.json.${process.pid}`)
+  writeFileSync(temp, `${JSON.stringify(session)}\n`, { mode: 0o600 })
+  renameSync(temp, join(home, 'session.json'))
 }
 
 /** True when `pid` is still the very process that had `start` as its start time. */
@@ -51,13 +106,28 @@ export function isSameProcess(pid: number | undefined, start: string | undefined
 }
 
 /**
- * The watchdog: a small detached process that sweeps the session when the launcher dies, however
- * it dies (SIGKILL included). Detached, so the terminal's Ctrl-C does not reach it.
+ * True when `pid` (with its start time) is a `dev` launcher of this user: what session.json says
+ * is only believed of a process that is verifiably one.
  */
-export function spawnWatchdog(home: string, launcherPid: number, launcherStart: string): { pid: number, start: string } {
-  const script = resolve(import.meta.dirname, `watchdog${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`)
-  const env = { ...process.env }
-  delete env[SESSION_MARKER]
+export function isLauncher(pid: number, start: string): boolean {
+  return isSameProcess(pid, start) && uidOf(pid) === process.getuid?.() && /exec-process|bun-pm/.test(cmdlineOf(pid))
+}
+
+/** True when `pid` is this session's watchdog: same process, this user, and it holds the session's token. */
+export function isSessionWatchdog(session: SessionFile): boolean {
+  const { watchdogPid: pid, watchdogStart: start, token } = session
+  return pid !== undefined && isSameProcess(pid, start) && uidOf(pid) === process.getuid?.() && environOf(pid).includes(`${WATCHDOG_TOKEN_KEY}=${token}`)
+}
+
+/**
+ * The watchdog: a small detached process that sweeps the session when the launcher dies, however
+ * it dies (SIGKILL included). Detached, so the terminal's Ctrl-C does not reach it. It gets the
+ * token in its environment (an argument would show in `ps` to every user).
+ */
+export function spawnWatchdog(home: string, token: string, launcherPid: number, launcherStart: string): { pid: number, start: string } {
+  const script = resolve(import.meta.dirname, `../dev/watchdog${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`)
+  const env: Record<string, string | undefined> = { ...process.env, [WATCHDOG_TOKEN_KEY]: token }
+  delete env[SESSION_TOKEN_KEY]
   delete env.PM2_HOME
   const child = spawn(process.execPath, ['--no-env-file', script, home, String(launcherPid), launcherStart], {
     detached: true,
@@ -68,34 +138,29 @@ export function spawnWatchdog(home: string, launcherPid: number, launcherStart: 
   return { pid: child.pid!, start: startTime(child.pid!) ?? '' }
 }
 
-/** Pids of the session's processes: its PM2 daemon, workers and their children. */
-export function sessionPids(home: string, exclude: number[] = []): number[] {
-  const markers = [`${SESSION_MARKER}=${home}`, `PM2_HOME=${home}`]
-  const pids: number[] = []
-  for (const entry of readdirSync('/proc')) {
-    const pid = Number(entry)
-    if (!Number.isInteger(pid) || pid === process.pid || exclude.includes(pid))
-      continue
-    let environ: string
-    try {
-      environ = readFileSync(`/proc/${pid}/environ`, 'latin1')
-    }
-    catch {
-      continue
-    }
-    if (environ.split('\0').some(entry => markers.includes(entry)))
-      pids.push(pid)
-  }
-  return pids
+/** Pids of the session's processes: its PM2 daemon, workers and their children, found by the token. */
+export function sessionPids(token: string, exclude: number[] = []): number[] {
+  const marker = `${SESSION_TOKEN_KEY}=${token}`
+  return allPids().filter(pid => pid !== process.pid && !exclude.includes(pid) && environOf(pid).includes(marker))
 }
 
-/** The daemon first (so it cannot restart anything), then every other process of the session. */
-export function signalSession(home: string, signal: NodeJS.Signals, exclude: number[] = []): number[] {
-  const pids = sessionPids(home, exclude)
+/** A process known by pid and start time, so that a recycled pid is never signalled. */
+export interface KnownProcess {
+  pid: number
+  start: string
+}
+
+/**
+ * The daemon first (so it cannot restart anything), then every other process of the session:
+ * those that carry the token, and `adopted` ones (orphans handed to the launcher, found by it
+ * or its watchdog) that are still the same processes.
+ */
+export function signalSession(home: string, token: string, signal: NodeJS.Signals, { exclude = [], adopted = [] }: { exclude?: number[], adopted?: KnownProcess[] } = {}): number[] {
+  const pids = sessionPids(token, exclude)
   const daemon = readDaemonPid(home)
   if (daemon !== undefined && pids.includes(daemon))
     signalGroup(daemon, 'SIGKILL')
-  const others = pids.filter(pid => pid !== daemon)
+  const others = [...new Set([...pids.filter(pid => pid !== daemon), ...adopted.filter(p => !exclude.includes(p.pid) && isSameProcess(p.pid, p.start)).map(p => p.pid)])]
   for (const pid of others)
     signalGroup(pid, signal)
   return others
@@ -105,13 +170,20 @@ export function signalSession(home: string, signal: NodeJS.Signals, exclude: num
  * Ends whatever a session left: SIGKILL to its daemon, SIGTERM to the rest, SIGKILL after
  * `graceMs`; then removes its PM2 home.
  */
-export async function sweepSession(home: string, { graceMs, exclude = [] }: { graceMs: number, exclude?: number[] }): Promise<void> {
-  const pids = signalSession(home, 'SIGTERM', exclude)
-  const survivors = await waitForExit(pids, graceMs)
-  for (const pid of survivors)
-    signalGroup(pid, 'SIGKILL')
-  await waitForExit(survivors, 1000)
+export async function sweepSession(home: string, token: string | undefined, { graceMs, exclude = [], adopted = [] }: { graceMs: number, exclude?: number[], adopted?: KnownProcess[] }): Promise<void> {
+  if (token) {
+    const pids = signalSession(home, token, 'SIGTERM', { exclude, adopted })
+    const survivors = await waitForExit(pids, graceMs)
+    for (const pid of survivors)
+      signalGroup(pid, 'SIGKILL')
+    await waitForExit(survivors, 1000)
+  }
+  else {
+    // No session file to go by: only the daemon, if it is verifiably this home's and this user's.
+    const daemon = readDaemonPid(home)
+    if (daemon !== undefined && uidOf(daemon) === process.getuid?.() && environOf(daemon).includes(`PM2_HOME=${home}`))
+      signalGroup(daemon, 'SIGKILL')
+  }
   if (existsSync(home))
     rmSync(home, { recursive: true, force: true })
 }
-

@@ -1,22 +1,38 @@
-// Run by `dev` as a detached process: `bun watchdog.ts <pm2-home> <launcher-pid> <launcher-start>`.
-// When the launcher is gone (exited, crashed, SIGKILLed), it ends every process of the session and
-// removes the session's PM2 home, so that nothing outlives `dev`.
-import { isSameProcess, sweepSession } from './session.ts'
+// Run by `dev` as a detached process: `bun watchdog.ts <pm2-home> <launcher-pid> <launcher-start>`,
+// the session's token in its environment. When the launcher is gone (exited, crashed, SIGKILLed),
+// it ends every process of the session and removes the session's PM2 home, so that nothing
+// outlives `dev`: the processes that carry the token, and the orphans the launcher had adopted as
+// their subreaper (a worker's child that cleared its environment), which it notes while it waits.
+import { childrenOf, startTime } from '../os/processes.ts'
+import { isSameProcess, type KnownProcess, sweepSession, WATCHDOG_TOKEN_KEY } from './session.ts'
 
 const [home, pid, start] = process.argv.slice(2)
+const token = process.env[WATCHDOG_TOKEN_KEY]
 const launcherPid = Number(pid)
 const POLL_MS = 100
+const ADOPTED_EVERY_MS = 500
 const GRACE_MS = 3000
 
-if (!home || !launcherPid || !start) {
-  console.error('usage: watchdog.ts <pm2-home> <launcher-pid> <launcher-start>')
+if (!home || !launcherPid || !start || !token) {
+  console.error(`usage: ${WATCHDOG_TOKEN_KEY}=<token> watchdog.ts <pm2-home> <launcher-pid> <launcher-start>`)
   process.exit(2)
 }
 
+const adopted = new Map<number, KnownProcess>()
+let lastLook = 0
 const timer = setInterval(async () => {
-  if (isSameProcess(launcherPid, start))
+  if (isSameProcess(launcherPid, start)) {
+    if (Date.now() - lastLook >= ADOPTED_EVERY_MS) {
+      lastLook = Date.now()
+      for (const child of childrenOf(launcherPid)) {
+        const childStart = startTime(child)
+        if (child !== process.pid && childStart && !adopted.has(child))
+          adopted.set(child, { pid: child, start: childStart })
+      }
+    }
     return
+  }
   clearInterval(timer)
-  await sweepSession(home, { graceMs: GRACE_MS, exclude: [launcherPid] })
+  await sweepSession(home, token, { graceMs: GRACE_MS, exclude: [launcherPid], adopted: [...adopted.values()] })
   process.exit(0)
 }, POLL_MS)

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
 
 /** True while `pid` exists (a zombie counts as gone). */
 export function isAlive(pid: number): boolean {
@@ -60,4 +60,76 @@ function statFields(pid: number): string[] | undefined {
   catch {
     return undefined
   }
+}
+
+/** Every pid on the machine. */
+export function allPids(): number[] {
+  return readdirSync('/proc').map(Number).filter(pid => Number.isInteger(pid) && pid > 0)
+}
+
+/** The `KEY=value` entries of a process's environment (empty when it cannot be read: gone, or another user's). */
+export function environOf(pid: number): string[] {
+  try {
+    return readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0').filter(Boolean)
+  }
+  catch {
+    return []
+  }
+}
+
+/** A process's command line, its arguments joined by spaces ('' when it cannot be read). */
+export function cmdlineOf(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'latin1').split('\0').join(' ').trim()
+  }
+  catch {
+    return ''
+  }
+}
+
+/** The real uid a process runs as, if it can be read. */
+export function uidOf(pid: number): number | undefined {
+  try {
+    const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find(l => l.startsWith('Uid:'))
+    return line ? Number(line.split(/\s+/)[1]) : undefined
+  }
+  catch {
+    return undefined
+  }
+}
+
+/** The parent pid of `pid`. */
+export function parentOf(pid: number): number | undefined {
+  const ppid = statFields(pid)?.[1]
+  return ppid === undefined ? undefined : Number(ppid)
+}
+
+/** Pids whose parent is `pid`. */
+export function childrenOf(pid: number): number[] {
+  return allPids().filter(child => parentOf(child) === pid)
+}
+
+/**
+ * Makes this process the "subreaper" of its descendants (Linux prctl PR_SET_CHILD_SUBREAPER):
+ * a process whose parent dies is handed to us instead of to init, so a worker's child that cleared
+ * its environment and left its group is still found (as our child). False where it cannot be set.
+ */
+export function becomeSubreaper(): boolean {
+  if (process.platform !== 'linux' || !process.versions.bun)
+    return false
+  try {
+    // eslint-disable-next-line ts/no-require-imports
+    const { dlopen, FFIType } = require('bun:ffi') as typeof import('bun:ffi')
+    const libc = dlopen('libc.so.6', { prctl: { args: [FFIType.i32, FFIType.u64, FFIType.u64, FFIType.u64, FFIType.u64], returns: FFIType.i32 } })
+    const PR_SET_CHILD_SUBREAPER = 36
+    return libc.symbols.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) === 0
+  }
+  catch {
+    return false
+  }
+}
+
+/** Platforms whose process table bun-pm can read (it finds, times and sweeps processes through /proc). */
+export function platformSupported(): boolean {
+  return process.platform === 'linux'
 }

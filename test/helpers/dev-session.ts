@@ -1,7 +1,8 @@
 import { expect } from 'bun:test'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { devHome, sessionPids } from '../../src/dev/session.ts'
+import { devHome } from '../../src/dev/session.ts'
+import { allPids, cmdlineOf, environOf } from '../../src/os/processes.ts'
 import { isAlive } from '../../src/os/processes.ts'
 import { BUN, childEnv, ENTRY, REPO } from './cli.ts'
 
@@ -72,21 +73,27 @@ export function startDev(root: string, args: string[] = [], { watch = false, env
   return run
 }
 
-/** Pids of the workers (and their children) a dev session in `root` runs now; not its health agent. */
+/** Processes of a dev session's PM2 home: the daemon and what it runs inherit PM2_HOME; the watchdog names it. */
+function sessionProcesses(home: string): number[] {
+  return allPids().filter(pid => pid !== process.pid && (environOf(pid).includes(`PM2_HOME=${home}`) || cmdlineOf(pid).includes(home)))
+}
+
+/** Pids of the workers (and their children) a dev session in `root` runs now; not its daemon, agent or watchdog. */
 export function sessionWorkers(root: string): number[] {
   const home = devHome(root)
-  return sessionPids(home).filter((pid) => {
-    const environ = readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0')
-    return environ.includes(`BUN_PM_DEV_HOME=${home}`) && !environ.some(entry => entry.startsWith('BUN_PM_AGENT='))
+  return sessionProcesses(home).filter((pid) => {
+    const environ = environOf(pid)
+    return environ.some(entry => entry.startsWith('BUN_PM_DEV_SESSION=')) && !environ.some(entry => entry.startsWith('BUN_PM_AGENT='))
+      && !/God Daemon|Daemon\.js/.test(cmdlineOf(pid))
   })
 }
 
-/** Every process left by a dev session in `root`: marked workers and daemon, the watchdog, the launcher. */
+/** Every process left by a dev session in `root`: its daemon, workers, agent, watchdog, the launcher. */
 export function leftovers(root: string, launcherPid?: number): number[] {
   const home = devHome(root)
   const ps = Bun.spawnSync(['ps', '-eo', 'pid=,args=']).stdout.toString().split('\n')
   const byArgs = ps.filter(line => line.includes(home) || line.includes(root)).map(line => Number.parseInt(line, 10))
-  const pids = new Set([...sessionPids(home), ...byArgs])
+  const pids = new Set([...sessionProcesses(home), ...byArgs])
   if (launcherPid && isAlive(launcherPid))
     pids.add(launcherPid)
   pids.delete(process.pid)
