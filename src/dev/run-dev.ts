@@ -6,7 +6,7 @@ import { reportEvents } from '../cli/report-events.ts'
 import { isAgentName } from '../health/agent-spec.ts'
 import { readLiveSnapshot } from '../health/state-file.ts'
 import { watchHealth } from '../health/watch-health.ts'
-import { becomeSubreaper, childrenOf, platformSupported, startTime } from '../os/processes.ts'
+import { becomeSubreaper, childrenOf, type KnownProcess, platformSupported, startTime } from '../os/processes.ts'
 import { stopInOrder } from '../pm2/apply.ts'
 import { connectPm2, type Pm2Client } from '../pm2/client.ts'
 import type { Selection } from '../types.ts'
@@ -15,7 +15,7 @@ import type { Dependencies } from '../workspace/order.ts'
 import { resolvePlan } from '../workspace/resolve-plan.ts'
 import { createConfigApplier } from './apply-config.ts'
 import { guardSession } from './guard.ts'
-import { devHome, ensurePrivateDir, isLauncher, isSessionWatchdog, type KnownProcess, newToken, readSession, SESSION_TOKEN_KEY, type SessionFile, signalSession, spawnWatchdog, sweepSession, writeSession } from './session.ts'
+import { devHome, ensurePrivateDir, isLauncher, isSessionWatchdog, newToken, readSession, SESSION_TOKEN_KEY, type SessionFile, signalSession, spawnWatchdog, sweepSession, writeSession } from './session.ts'
 
 const SIGNAL_CODES: Record<string, number> = { SIGHUP: 129, SIGINT: 130, SIGTERM: 143 }
 /** Signals closer together than this are one Ctrl-C delivered twice. */

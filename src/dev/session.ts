@@ -4,7 +4,7 @@ import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, renameSync, 
 import { homedir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { WorkspaceError } from '../errors.ts'
-import { allPids, cmdlineOf, environOf, isAlive, signalGroup, startTime, uidOf, waitForExit } from '../os/processes.ts'
+import { allPids, cmdlineOf, environOf, isAlive, type KnownProcess, signalGroup, startTime, uidOf, waitForExit } from '../os/processes.ts'
 import { readDaemonPid } from '../pm2/client.ts'
 
 /**
@@ -144,11 +144,6 @@ export function sessionPids(token: string, exclude: number[] = []): number[] {
   return allPids().filter(pid => pid !== process.pid && !exclude.includes(pid) && environOf(pid).includes(marker))
 }
 
-/** A process known by pid and start time, so that a recycled pid is never signalled. */
-export interface KnownProcess {
-  pid: number
-  start: string
-}
 
 /**
  * The daemon first (so it cannot restart anything), then every other process of the session:

@@ -3,8 +3,8 @@
 // it ends every process of the session and removes the session's PM2 home, so that nothing
 // outlives `dev`: the processes that carry the token, and the orphans the launcher had adopted as
 // their subreaper (a worker's child that cleared its environment), which it notes while it waits.
-import { childrenOf, startTime } from '../os/processes.ts'
-import { isSameProcess, type KnownProcess, sweepSession, WATCHDOG_TOKEN_KEY } from './session.ts'
+import { childrenOf, type KnownProcess, startTime } from '../os/processes.ts'
+import { isSameProcess, sweepSession, WATCHDOG_TOKEN_KEY } from './session.ts'
 
 const [home, pid, start] = process.argv.slice(2)
 const token = process.env[WATCHDOG_TOKEN_KEY]

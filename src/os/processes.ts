@@ -1,5 +1,11 @@
 import { readdirSync, readFileSync } from 'node:fs'
 
+/** A process known by pid and start time, so that a recycled pid is never signalled. */
+export interface KnownProcess {
+  pid: number
+  start: string
+}
+
 /** True while `pid` exists (a zombie counts as gone). */
 export function isAlive(pid: number): boolean {
   try {

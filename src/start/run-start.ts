@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs'
+import { chmodSync, mkdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describeAdded } from '../cli/format-plan.ts'
 import { createLogPrinter, useColor } from '../cli/log-printer.ts'
@@ -9,6 +9,7 @@ import { type HealthWatch, watchHealth } from '../health/watch-health.ts'
 import { applyPlan, stopInOrder } from '../pm2/apply.ts'
 import { connectPm2, daemonRunning, type Pm2Client, readDaemonPid, userPm2Home } from '../pm2/client.ts'
 import type { ReconcileResult } from '../pm2/reconcile.ts'
+import { isAlive, type KnownProcess, signalGroup, startTime } from '../os/processes.ts'
 import type { Selection } from '../types.ts'
 import { type Plan, resolvePlan } from '../workspace/resolve-plan.ts'
 import { blockedReason, type Failure, notReadyReason, printFailures, toFailure } from './failures.ts'
@@ -36,6 +37,10 @@ export async function runStart({ cwd, selection, attach, json, timeoutMs }: Star
   const { workspace } = plan
   const home = userPm2Home()
   const spawnedDaemon = !daemonRunning(home)
+  // What PM2 writes there (logs, dump.pm2 after `pm2 save`) holds the workers' output and
+  // environments: a daemon bun-pm starts gets a home only the user can open.
+  if (spawnedDaemon)
+    makePrivate(home)
   // Read by the daemon when it starts: memory limits checked every 2 s instead of 30 s, and
   // workers stopped with SIGTERM, the signal containers and `dev` use.
   const client = await connectPm2(home, spawnedDaemon ? { PM2_WORKER_INTERVAL: '2000', PM2_KILL_SIGNAL: 'SIGTERM' } : {})
@@ -79,9 +84,15 @@ export async function runStart({ cwd, selection, attach, json, timeoutMs }: Star
     client.disconnect()
     return failures.length > 0 ? 1 : 0
   }
-  // A container whose workers cannot start should fail, so that its orchestrator sees it.
-  const signal = failures.length > 0 ? undefined : await signals.next()
-  await attached.stop(signal ?? 'failed start')
+  // A container whose workers cannot start should fail, so that its orchestrator sees it; one
+  // whose daemon died should too, at once, rather than run on with nothing under it.
+  const ended = failures.length > 0 ? 'failed start' : await Promise.race([signals.next(), daemonLost(home)])
+  if (ended === 'daemon lost') {
+    console.error(`error: the PM2 daemon (${home}) died; stopping its workers and exiting 1 so that whatever runs this restarts it`)
+    attached.killOrphans()
+    return 1
+  }
+  await attached.stop(ended)
   return failures.length > 0 ? 1 : 0
 }
 
@@ -125,8 +136,23 @@ function followWorkers(client: Pm2Client, plan: Plan, home: string, spawnedDaemo
   const reporter = reportEvents({ bus, client, health, namespace: plan.workspace.namespace, names, printer, daemonLog: join(home, 'pm2.log') })
   reporter.setWorkers(plan.workers)
   printer.info(`attached to ${names.length} worker${names.length === 1 ? '' : 's'}; SIGTERM or Ctrl-C stops them${spawnedDaemon ? ' and the PM2 daemon' : ''}`)
+  // Each worker's process as last seen, so that they can be ended without the daemon.
+  let lastKnown: KnownProcess[] = []
+  const noteProcesses = setInterval(() => {
+    void client.list().then((procs) => {
+      lastKnown = procs.filter(p => p.namespace === plan.workspace.namespace && p.pid !== null).map(p => ({ pid: p.pid!, start: startTime(p.pid!) ?? '' }))
+    }).catch(() => {})
+  }, 1000)
+  noteProcesses.unref()
   return {
     expectExit: reporter.expectExit,
+    /** Without a daemon: its workers' processes, still the same ones, SIGTERM then SIGKILL. */
+    killOrphans() {
+      reporter.close()
+      const known = lastKnown.filter(p => isAlive(p.pid) && startTime(p.pid) === p.start)
+      for (const { pid } of known)
+        signalGroup(pid, 'SIGKILL')
+    },
     async stop(why: string) {
       printer.info(`${why}: stopping ${[...names].reverse().join(', ')}`)
       reporter.expectExit(names)
@@ -153,6 +179,26 @@ export function summary(result: ReconcileResult): string {
     result.kept.length && `unchanged ${result.kept.join(', ')}`,
   ].filter(Boolean)
   return parts.length > 0 ? `${parts.join('; ')}` : 'nothing to do'
+}
+
+/** Resolves when the daemon of `home` is gone (checked twice a second). */
+function daemonLost(home: string): Promise<'daemon lost'> {
+  const pid = readDaemonPid(home)
+  const start = pid === undefined ? undefined : startTime(pid)
+  return new Promise((resolve) => {
+    const timer = setInterval(() => {
+      if (pid === undefined || !isAlive(pid) || startTime(pid) !== start) {
+        clearInterval(timer)
+        resolve('daemon lost')
+      }
+    }, 500)
+  })
+}
+
+/** Creates `dir` 0700, or makes it so. */
+function makePrivate(dir: string): void {
+  mkdirSync(dir, { recursive: true, mode: 0o700 })
+  chmodSync(dir, 0o700)
 }
 
 function daemonChecksMemoryOften(home: string): boolean {

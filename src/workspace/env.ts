@@ -35,7 +35,7 @@ const injected = new Map<string, string>()
  * nobody set it.
  *
  * File values are also put into `process.env` where it has none, as dotenv does, so that
- * `pm.config.ts` can read them.
+ * `pm.config.ts` can read them while it is evaluated; `forgetInjected` takes them back.
  */
 export function loadBaseEnv(root: string, mode: Mode): LayeredEnv {
   forgetInjected()
@@ -58,8 +58,12 @@ export function loadBaseEnv(root: string, mode: Mode): LayeredEnv {
   return env
 }
 
-/** Takes back what an earlier load injected, unless something changed it since. */
-function forgetInjected(): void {
+/**
+ * Takes back what the last load injected, unless something changed it since: once the config is
+ * evaluated, `.env` values must not linger in the launcher's environment, or a PM2 daemon it
+ * spawns would keep them (and hand them to every later app of every workspace).
+ */
+export function forgetInjected(): void {
   for (const [key, value] of injected) {
     if (process.env[key] === value)
       delete process.env[key]

@@ -5,7 +5,7 @@ import { WorkspaceError } from '../errors.ts'
 import { type HealthPolicy, toHealthPolicy } from '../health/policy.ts'
 import type { Interpreter, Mode, WorkerOptions, Workspace } from '../types.ts'
 import { CONFIG_NAME, DEFAULT_GROUP, mergeOptions } from './defaults.ts'
-import { type LayeredEnv, layerEnv, loadBaseEnv } from './env.ts'
+import { forgetInjected, type LayeredEnv, layerEnv, loadBaseEnv } from './env.ts'
 import { validateWorkspace } from './validate-workspace.ts'
 
 /** A worker as configured: validated, options merged, environment layered. Nothing checked on disk yet. */
@@ -52,7 +52,7 @@ export async function loadWorkspace({ cwd = process.cwd(), mode }: LoadWorkspace
   if (!existsSync(root) || !statSync(root).isDirectory())
     throw new WorkspaceError(`${root}: no such folder; pass --cwd a folder that holds ${CONFIG_NAME}.config.ts`)
   const baseEnv = loadBaseEnv(root, mode)
-  const { raw, configFile } = await importConfig(root)
+  const { raw, configFile } = await importConfig(root).finally(forgetInjected)
   const configLabel = displayPath(configFile)
   const workspace = validateWorkspace(raw, configLabel)
   return {
