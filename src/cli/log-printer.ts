@@ -30,10 +30,13 @@ export function useColor(stream: { isTTY?: boolean } = process.stdout): boolean 
  * marked with `!` instead of `|`. Lines are written whole, so two workers never interleave within
  * a line.
  */
-export function createLogPrinter({ names, color, write = text => process.stdout.write(text) }: {
+export function createLogPrinter({ names, color, write = boundedStdout(), logDir }: {
   names: string[]
   color: boolean
-  write?: (text: string) => void
+  /** Writes a chunk of text; false when it was dropped because the terminal is too far behind. `force`: never drop it. */
+  write?: (text: string, force?: boolean) => boolean | void
+  /** Where PM2 keeps each worker's full output (`<name>-out.log`), for the dropped-lines notice. */
+  logDir?: string
 }): LogPrinter {
   const width = Math.max(LAUNCHER.length, ...names.map(n => n.length))
   const colors = new Map(names.map((name, i) => [name, PALETTE[i % PALETTE.length]!]))
@@ -45,10 +48,18 @@ export function createLogPrinter({ names, color, write = text => process.stdout.
     const label = paint(colors.get(name) ?? 37, name.padEnd(width))
     return `${label} ${stream === 'err' ? paint(31, '!') : paint(2, '|')} `
   }
+  const dropped = new Map<string, number>()
   const emit = (name: string, stream: Stream, lines: string[]) => {
     if (lines.length === 0)
       return
-    write(lines.map(line => `${prefix(name, stream)}${line}\n`).join(''))
+    // Once the terminal keeps up again, say what it missed and where all of it is.
+    if (dropped.size > 0 && write('') !== false) {
+      const counts = [...dropped].map(([worker, count]) => `${count} of ${worker}`).join(', ')
+      dropped.clear()
+      write(`${paint(1, LAUNCHER.padEnd(width))} ${paint(2, '|')} the terminal fell behind: dropped ${counts} lines${logDir ? `; every line is in ${logDir}` : ''}\n`, true)
+    }
+    if (write(lines.map(line => `${prefix(name, stream)}${line}\n`).join('')) === false)
+      dropped.set(name, (dropped.get(name) ?? 0) + lines.length)
     const kept = recent.get(name) ?? []
     kept.push(...lines)
     recent.set(name, kept.slice(-KEPT_LINES))
@@ -82,9 +93,38 @@ export function createLogPrinter({ names, color, write = text => process.stdout.
       flushKey(`err:${name}`)
     },
     info(message) {
-      write(`${paint(1, LAUNCHER.padEnd(width))} ${paint(2, '|')} ${message}\n`)
+      write(`${paint(1, LAUNCHER.padEnd(width))} ${paint(2, '|')} ${message}\n`, true)
     },
     lastLines: name => recent.get(name) ?? [],
+  }
+}
+
+/** How much output may wait for a slow terminal before lines are dropped (memory stays bounded). */
+const MAX_BACKLOG_BYTES = 4 * 1024 * 1024
+
+/**
+ * process.stdout, bounded: writes it could not pass on at once are counted until the stream says
+ * they drained; past MAX_BACKLOG_BYTES a write is dropped (returns false) instead of buffered.
+ * `write('')` asks whether there is room again.
+ */
+export function boundedStdout(stream: NodeJS.WriteStream = process.stdout, limit = MAX_BACKLOG_BYTES): (text: string, force?: boolean) => boolean {
+  const waiting: number[] = []
+  let backlog = 0
+  stream.on('drain', () => {
+    backlog -= waiting.shift() ?? backlog
+    if (waiting.length === 0)
+      backlog = 0
+  })
+  return (text, force = false) => {
+    if (backlog > limit && !force)
+      return false
+    if (text === '')
+      return true
+    if (!stream.write(text)) {
+      waiting.push(text.length)
+      backlog += text.length
+    }
+    return true
   }
 }
 

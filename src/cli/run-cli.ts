@@ -1,3 +1,6 @@
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { homedir } from 'node:os'
+import { join } from 'node:path'
 import { stripVTControlCharacters } from 'node:util'
 import { type CommandDef, runCommand, showUsage } from 'citty'
 import { isUserError } from '../errors.ts'
@@ -20,8 +23,28 @@ export async function runCli(main: CommandDef<any>, rawArgs = process.argv.slice
     if (isUserError(error) || isCittyError(error))
       console.error(`error: ${stripVTControlCharacters((error as Error).message)}${await commandHint(main, error)}`)
     else
-      console.error(error)
+      console.error(describeBug(error, rawArgs))
     process.exit(1)
+  }
+}
+
+/**
+ * Anything else is a fault of bun-pm's, or of what it runs on (PM2 not answering, say): one line
+ * that says so and where the details are — the stack goes to a file only the user can read.
+ */
+function describeBug(error: unknown, rawArgs: string[]): string {
+  const message = error instanceof Error ? error.message : String(error)
+  const first = stripVTControlCharacters(message.split('\n')[0] ?? '')
+  try {
+    const dir = join(homedir(), '.cache', 'bun-pm', 'errors')
+    mkdirSync(dir, { recursive: true, mode: 0o700 })
+    const file = join(dir, `${new Date().toISOString().replace(/[:.]/g, '-')}-${process.pid}.log`)
+    const details = error instanceof Error ? `${error.stack ?? message}${error.cause ? `\ncause: ${(error.cause as Error).stack ?? String(error.cause)}` : ''}` : message
+    writeFileSync(file, `bun-pm ${rawArgs.join(' ')}\n${details}\n`, { mode: 0o600 })
+    return `error: ${first} (not a mistake in your config: bun-pm or PM2 failed; the details are in ${file})`
+  }
+  catch {
+    return `error: ${first} (not a mistake in your config: bun-pm or PM2 failed)`
   }
 }
 

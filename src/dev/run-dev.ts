@@ -6,7 +6,7 @@ import { reportEvents } from '../cli/report-events.ts'
 import { isAgentName } from '../health/agent-spec.ts'
 import { readLiveSnapshot } from '../health/state-file.ts'
 import { watchHealth } from '../health/watch-health.ts'
-import { becomeSubreaper, childrenOf, type KnownProcess, platformSupported, startTime } from '../os/processes.ts'
+import { becomeSubreaper, childrenOf, inotifyInUse, inotifyLimit, type KnownProcess, requireSupportedPlatform, startTime } from '../os/processes.ts'
 import { stopInOrder } from '../pm2/apply.ts'
 import { connectPm2, type Pm2Client } from '../pm2/client.ts'
 import type { Selection } from '../types.ts'
@@ -15,6 +15,7 @@ import type { Dependencies } from '../workspace/order.ts'
 import { resolvePlan } from '../workspace/resolve-plan.ts'
 import { createConfigApplier } from './apply-config.ts'
 import { guardSession } from './guard.ts'
+import { checkWatchBudget } from './watch-budget.ts'
 import { devHome, ensurePrivateDir, isLauncher, isSessionWatchdog, newToken, readSession, SESSION_TOKEN_KEY, type SessionFile, signalSession, spawnWatchdog, sweepSession, writeSession } from './session.ts'
 
 const SIGNAL_CODES: Record<string, number> = { SIGHUP: 129, SIGINT: 130, SIGTERM: 143 }
@@ -30,8 +31,7 @@ const APPLY_WAIT_MS = 3000
  * a shutdown that stops every worker with SIGTERM, then SIGKILL after its kill_timeout.
  */
 export async function runDev({ cwd, selection }: { cwd?: string, selection: Selection }): Promise<number> {
-  if (!platformSupported())
-    throw new WorkspaceError(`dev needs Linux (it finds, times and sweeps processes through /proc); this is ${process.platform}. Run it in a Linux container or VM`)
+  requireSupportedPlatform('dev')
   const root = resolve(cwd ?? '.')
   const home = devHome(root)
   // The folder of all sessions is the user's alone, so no one else can have made this one's.
@@ -40,8 +40,16 @@ export async function runDev({ cwd, selection }: { cwd?: string, selection: Sele
   // as soon as there is something to stop.
   let onSignal: ((signal: NodeJS.Signals) => void) | undefined
   let early: NodeJS.Signals | undefined
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const)
-    process.on(signal, () => onSignal ? onSignal(signal) : (early ??= signal))
+  let interrupt: (signal: NodeJS.Signals) => void = () => {}
+  const interrupted = new Promise<NodeJS.Signals>(resolve => (interrupt = resolve))
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.on(signal, () => {
+      if (onSignal)
+        return onSignal(signal)
+      early ??= signal
+      interrupt(signal)
+    })
+  }
 
   const me = { pid: process.pid, start: startTime(process.pid) ?? '' }
   const previous = readSession(home)
@@ -51,13 +59,20 @@ export async function runDev({ cwd, selection }: { cwd?: string, selection: Sele
 
   // A broken config stops a first start with an error; during a session it only pauses it.
   const load = () => resolvePlan({ cwd: root, mode: 'dev', selection })
-  const first = await load().catch((error: unknown) => {
-    if (reloading && isUserError(error))
-      return error
-    throw error
-  })
+  // A config that takes long to load (up to its timeout) does not hold up a Ctrl-C.
+  const first = await Promise.race([
+    load().catch((error: unknown) => {
+      if (reloading && isUserError(error))
+        return error
+      throw error
+    }),
+    interrupted.then(signal => new WorkspaceError(`${signal} while the config was loading`)),
+  ])
   if (early && !reloading)
     return SIGNAL_CODES[early] ?? 1
+  // Before anything starts: more bun --watch workers than inotify allows is an error, not 300 EMFILEs.
+  if (!reloading && !(first instanceof Error))
+    checkWatchBudget(first, { limit: inotifyLimit(), inUse: inotifyInUse() })
 
   if (!reloading) {
     // What a killed session left: its watchdog may still be sweeping; it must not sweep ours.
@@ -78,7 +93,7 @@ export async function runDev({ cwd, selection }: { cwd?: string, selection: Sele
   const running = first instanceof Error ? await client.list() : []
   const names = first instanceof Error ? running.map(p => p.name).filter(name => !isAgentName(name)) : first.workers.map(w => w.name)
   const namespace = first instanceof Error ? running.find(p => isAgentName(p.name))?.namespace ?? '' : first.workspace.namespace
-  const printer = createLogPrinter({ names, color })
+  const printer = createLogPrinter({ names, color, logDir: join(home, 'logs') })
   const bus = await client.launchBus()
   const health = watchHealth(bus, undefined, readLiveSnapshot(home, namespace))
   // The daemon is the session's own: every process in it is one of ours, whatever the namespace.
@@ -171,7 +186,7 @@ async function shutdown(client: Pm2Client, home: string, session: SessionFile, d
   })()
   if (daemonAlive)
     await Promise.race([graceful, Bun.sleep(longest + 2000)])
-  await sweepSession(home, session.token, { graceMs: 500, exclude: [session.watchdogPid ?? 0], adopted: adoptedOrphans(session) })
+  await sweepSession(home, session.token, { graceMs: 500, exclude: [session.watchdogPid ?? 0], adopted: adoptedOrphans(session), keepLogs: true })
 }
 
 /** The launcher's children other than its watchdog: the daemon, and orphans it adopted as their subreaper. */

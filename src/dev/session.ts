@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process'
 import { createHash, randomBytes } from 'node:crypto'
-import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { WorkspaceError } from '../errors.ts'
@@ -163,9 +163,9 @@ export function signalSession(home: string, token: string, signal: NodeJS.Signal
 
 /**
  * Ends whatever a session left: SIGKILL to its daemon, SIGTERM to the rest, SIGKILL after
- * `graceMs`; then removes its PM2 home.
+ * `graceMs`; then removes its PM2 home (but its `logs` with `keepLogs`).
  */
-export async function sweepSession(home: string, token: string | undefined, { graceMs, exclude = [], adopted = [] }: { graceMs: number, exclude?: number[], adopted?: KnownProcess[] }): Promise<void> {
+export async function sweepSession(home: string, token: string | undefined, { graceMs, exclude = [], adopted = [], keepLogs = false }: { graceMs: number, exclude?: number[], adopted?: KnownProcess[], keepLogs?: boolean }): Promise<void> {
   if (token) {
     const pids = signalSession(home, token, 'SIGTERM', { exclude, adopted })
     const survivors = await waitForExit(pids, graceMs)
@@ -179,6 +179,13 @@ export async function sweepSession(home: string, token: string | undefined, { gr
     if (daemon !== undefined && uidOf(daemon) === process.getuid?.() && environOf(daemon).includes(`PM2_HOME=${home}`))
       signalGroup(daemon, 'SIGKILL')
   }
-  if (existsSync(home))
+  if (!existsSync(home))
+    return
+  // The workers' full output outlives the session (what a slow terminal dropped is there), until the next one.
+  for (const entry of readdirSync(home)) {
+    if (!(keepLogs && entry === 'logs'))
+      rmSync(join(home, entry), { recursive: true, force: true })
+  }
+  if (!keepLogs)
     rmSync(home, { recursive: true, force: true })
 }

@@ -33,6 +33,6 @@ const timer = setInterval(async () => {
     return
   }
   clearInterval(timer)
-  await sweepSession(home, token, { graceMs: GRACE_MS, exclude: [launcherPid], adopted: [...adopted.values()] })
+  await sweepSession(home, token, { graceMs: GRACE_MS, exclude: [launcherPid], adopted: [...adopted.values()], keepLogs: true })
   process.exit(0)
 }, POLL_MS)

@@ -1,4 +1,5 @@
-import { readdirSync, readFileSync } from 'node:fs'
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs'
+import { WorkspaceError } from '../errors.ts'
 
 /** A process known by pid and start time, so that a recycled pid is never signalled. */
 export interface KnownProcess {
@@ -138,4 +139,49 @@ export function becomeSubreaper(): boolean {
 /** Platforms whose process table bun-pm can read (it finds, times and sweeps processes through /proc). */
 export function platformSupported(): boolean {
   return process.platform === 'linux'
+}
+
+/**
+ * Refuses, in one line and before anything is done, a command that would read processes on a
+ * platform without /proc: there pids, start times and daemons cannot be told apart, and a wrong
+ * guess would stop a daemon bun-pm did not start.
+ */
+export function requireSupportedPlatform(command: string): void {
+  if (!platformSupported())
+    throw new WorkspaceError(`\`${command}\` needs Linux (bun-pm finds, times and stops processes through /proc); this is ${process.platform}: run it in a Linux container or VM (\`explain\` works anywhere)`)
+}
+
+/** The inotify instances one user may hold (fs.inotify.max_user_instances), if it can be read. */
+export function inotifyLimit(): number | undefined {
+  try {
+    return Number(readFileSync('/proc/sys/fs/inotify/max_user_instances', 'utf8').trim()) || undefined
+  }
+  catch {
+    return undefined
+  }
+}
+
+/** The inotify instances this user's processes hold now (editors, watchers, bun --watch). */
+export function inotifyInUse(): number {
+  const uid = process.getuid?.()
+  let count = 0
+  for (const pid of allPids()) {
+    if (uidOf(pid) !== uid)
+      continue
+    let fds: string[]
+    try {
+      fds = readdirSync(`/proc/${pid}/fd`)
+    }
+    catch {
+      continue
+    }
+    for (const fd of fds) {
+      try {
+        if (readlinkSync(`/proc/${pid}/fd/${fd}`) === 'anon_inode:inotify')
+          count++
+      }
+      catch {}
+    }
+  }
+  return count
 }

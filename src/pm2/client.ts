@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
 import type { ProcessDescription, StartOptions } from 'pm2'
-import { isAlive } from '../os/processes.ts'
+import { cmdlineOf, isAlive } from '../os/processes.ts'
 
 /** The PM2 operations the launcher uses, as promises with timeouts. Nothing else imports pm2. */
 export interface Pm2Client {
@@ -43,13 +43,7 @@ export function daemonRunning(home: string): boolean {
   const pid = readDaemonPid(home)
   if (pid === undefined)
     return false
-  try {
-    const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'latin1')
-    return /Daemon\.js|God Daemon/.test(cmdline)
-  }
-  catch {
-    return false
-  }
+  return /Daemon\.js|God Daemon/.test(cmdlineOf(pid))
 }
 
 /** PM2's process states, as its `pm2_env.status` says them. */

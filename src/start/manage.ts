@@ -5,6 +5,7 @@ import { agentName } from '../health/agent-spec.ts'
 import { readLiveSnapshot, readSnapshot, stateFilePath } from '../health/state-file.ts'
 import { watchHealth } from '../health/watch-health.ts'
 import { applyPlan, stopInOrder } from '../pm2/apply.ts'
+import { requireSupportedPlatform } from '../os/processes.ts'
 import { connectPm2, daemonRunning, type Pm2Client, type ProcView, userPm2Home } from '../pm2/client.ts'
 import type { Selection } from '../types.ts'
 import { type LoadedWorker, type LoadedWorkspace, loadWorkspace } from '../workspace/load-workspace.ts'
@@ -21,7 +22,8 @@ interface Target {
   home: string
 }
 
-async function resolveTarget(cwd: string | undefined, selection: Selection): Promise<Target> {
+async function resolveTarget(command: string, cwd: string | undefined, selection: Selection): Promise<Target> {
+  requireSupportedPlatform(command)
   const workspace = await loadWorkspace({ cwd, mode: 'start' })
   const workers = selectTargets(workspace, selection)
   return { workspace, workers, everything: !selection.workers && !selection.groups, home: userPm2Home() }
@@ -65,7 +67,7 @@ function printStatus(all: ProcView[], target: Target, json: boolean): void {
 
 /** `status`: the table, from a running daemon; every worker `not running` when there is none. */
 export async function runStatus({ cwd, selection, json }: { cwd?: string, selection: Selection, json: boolean }): Promise<number> {
-  const target = await resolveTarget(cwd, selection)
+  const target = await resolveTarget('status', cwd, selection)
   if (!daemonRunning(target.home)) {
     printStatus([], target, json)
     return 0
@@ -81,7 +83,7 @@ export async function runStatus({ cwd, selection, json }: { cwd?: string, select
  * stopped; `start` or `restart` runs them again). With nothing selected the health agent stops too.
  */
 export async function runStop({ cwd, selection, json }: { cwd?: string, selection: Selection, json: boolean }): Promise<number> {
-  const target = await resolveTarget(cwd, selection)
+  const target = await resolveTarget('stop', cwd, selection)
   const client = await connectExisting(target.home)
   await stopInOrder(targetProcs(await client.list(), target), dependenciesOf(target.workspace), proc => client.stop(proc.pmId))
   if (target.everything) {
@@ -100,7 +102,7 @@ export async function runStop({ cwd, selection, json }: { cwd?: string, selectio
  * inherited values it started with — and the command waits until they are ready again.
  */
 export async function runRestart({ cwd, selection, json, timeoutMs }: { cwd?: string, selection: Selection, json: boolean, timeoutMs: number }): Promise<number> {
-  const target = await resolveTarget(cwd, selection)
+  const target = await resolveTarget('restart', cwd, selection)
   const { workspace, home } = target
   const client = await connectExisting(home)
   const procs = targetProcs(await client.list(), target)
@@ -130,7 +132,7 @@ export async function runRestart({ cwd, selection, json, timeoutMs }: { cwd?: st
 
 /** `logs`: the last `lines` lines of each selected worker from PM2's log files, then new lines as they come. */
 export async function runLogs({ cwd, selection, lines }: { cwd?: string, selection: Selection, lines: number }): Promise<number> {
-  const target = await resolveTarget(cwd, selection)
+  const target = await resolveTarget('logs', cwd, selection)
   const client = await connectExisting(target.home)
   const procs = targetProcs(await client.list(), target)
   const names = procs.map(p => p.name)

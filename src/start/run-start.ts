@@ -1,4 +1,3 @@
-import { chmodSync, mkdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describeAdded } from '../cli/format-plan.ts'
 import { createLogPrinter, useColor } from '../cli/log-printer.ts'
@@ -7,9 +6,11 @@ import { formatTable, toStatusRows } from '../cli/status-table.ts'
 import { readLiveSnapshot, readSnapshot, stateFilePath } from '../health/state-file.ts'
 import { type HealthWatch, watchHealth } from '../health/watch-health.ts'
 import { applyPlan, stopInOrder } from '../pm2/apply.ts'
-import { connectPm2, daemonRunning, type Pm2Client, readDaemonPid, userPm2Home } from '../pm2/client.ts'
+import { type Pm2Client, readDaemonPid, userPm2Home } from '../pm2/client.ts'
+import { connectOrSpawn, watchDaemon } from '../pm2/daemon.ts'
+import { WorkspaceError } from '../errors.ts'
 import type { ReconcileResult } from '../pm2/reconcile.ts'
-import { isAlive, type KnownProcess, signalGroup, startTime } from '../os/processes.ts'
+import { environOf, isAlive, type KnownProcess, requireSupportedPlatform, signalGroup, startTime } from '../os/processes.ts'
 import type { Selection } from '../types.ts'
 import { type Plan, resolvePlan } from '../workspace/resolve-plan.ts'
 import { blockedReason, type Failure, notReadyReason, printFailures, toFailure } from './failures.ts'
@@ -30,20 +31,46 @@ export interface StartCommandOptions {
  * them in reverse order (exit 0; exit 1 at once when a worker did not become ready).
  */
 export async function runStart({ cwd, selection, attach, json, timeoutMs }: StartCommandOptions): Promise<number> {
+  requireSupportedPlatform('start')
   // Attached, a SIGTERM can come at any moment, even while the workers start: it is kept and
   // acted on once there is something to stop.
   const signals = attach ? latchSignals() : undefined
   const plan = await resolvePlan({ cwd, mode: 'start', selection })
   const { workspace } = plan
   const home = userPm2Home()
-  const spawnedDaemon = !daemonRunning(home)
-  // What PM2 writes there (logs, dump.pm2 after `pm2 save`) holds the workers' output and
-  // environments: a daemon bun-pm starts gets a home only the user can open.
-  if (spawnedDaemon)
-    makePrivate(home)
   // Read by the daemon when it starts: memory limits checked every 2 s instead of 30 s, and
   // workers stopped with SIGTERM, the signal containers and `dev` use.
-  const client = await connectPm2(home, spawnedDaemon ? { PM2_WORKER_INTERVAL: '2000', PM2_KILL_SIGNAL: 'SIGTERM' } : {})
+  const { client, spawned: spawnedDaemon } = await connectOrSpawn(home, { PM2_WORKER_INTERVAL: '2000', PM2_KILL_SIGNAL: 'SIGTERM' })
+  // A daemon that dies under start (`pm2 kill` at the same moment) ends it at once, never with a
+  // table of processes that no longer run.
+  // (Attached and started, the loss is --attach's to report: see `startWith`.)
+  const daemon = watchDaemon(home)
+  const phase = { attached: false }
+  const daemonGone = daemon.lost.then(() => {
+    if (phase.attached)
+      return new Promise<never>(() => {})
+    throw new WorkspaceError(`the PM2 daemon (${home}) stopped while start was running (was it killed?); run start again`)
+  })
+  try {
+    return await Promise.race([daemonGone, startWith({ client, plan, home, spawnedDaemon, signals, json, timeoutMs, lost: daemon.lost, phase })])
+  }
+  finally {
+    daemon.stop()
+  }
+}
+
+async function startWith({ client, plan, home, spawnedDaemon, signals, json, timeoutMs, lost, phase }: {
+  client: Pm2Client
+  plan: Plan
+  home: string
+  spawnedDaemon: boolean
+  signals: ReturnType<typeof latchSignals> | undefined
+  json: boolean
+  timeoutMs: number
+  lost: Promise<void>
+  phase: { attached: boolean }
+}): Promise<number> {
+  const { workspace } = plan
   const bus = await client.launchBus()
   const health = watchHealth(bus, workspace.namespace, readLiveSnapshot(home, workspace.namespace))
   // Attached, the logs are followed from before the workers start, so no first line is missed.
@@ -84,9 +111,10 @@ export async function runStart({ cwd, selection, attach, json, timeoutMs }: Star
     client.disconnect()
     return failures.length > 0 ? 1 : 0
   }
+  phase.attached = true
   // A container whose workers cannot start should fail, so that its orchestrator sees it; one
   // whose daemon died should too, at once, rather than run on with nothing under it.
-  const ended = failures.length > 0 ? 'failed start' : await Promise.race([signals.next(), daemonLost(home)])
+  const ended = failures.length > 0 ? 'failed start' : await Promise.race([signals.next(), lost.then(() => 'daemon lost' as const)])
   if (ended === 'daemon lost') {
     console.error(`error: the PM2 daemon (${home}) died; stopping its workers and exiting 1 so that whatever runs this restarts it`)
     attached.killOrphans()
@@ -181,31 +209,9 @@ export function summary(result: ReconcileResult): string {
   return parts.length > 0 ? `${parts.join('; ')}` : 'nothing to do'
 }
 
-/** Resolves when the daemon of `home` is gone (checked twice a second). */
-function daemonLost(home: string): Promise<'daemon lost'> {
-  const pid = readDaemonPid(home)
-  const start = pid === undefined ? undefined : startTime(pid)
-  return new Promise((resolve) => {
-    const timer = setInterval(() => {
-      if (pid === undefined || !isAlive(pid) || startTime(pid) !== start) {
-        clearInterval(timer)
-        resolve('daemon lost')
-      }
-    }, 500)
-  })
-}
-
-/** Creates `dir` 0700, or makes it so. */
-function makePrivate(dir: string): void {
-  mkdirSync(dir, { recursive: true, mode: 0o700 })
-  chmodSync(dir, 0o700)
-}
-
 function daemonChecksMemoryOften(home: string): boolean {
-  try {
-    return readFileSync(`/proc/${readDaemonPid(home)}/environ`, 'latin1').split('\0').some(entry => entry.startsWith('PM2_WORKER_INTERVAL='))
-  }
-  catch {
-    return true
-  }
+  const pid = readDaemonPid(home)
+  // Another user's daemon (unreadable) is given the benefit of the doubt.
+  const environ = pid === undefined ? [] : environOf(pid)
+  return environ.length === 0 || environ.some(entry => entry.startsWith('PM2_WORKER_INTERVAL='))
 }

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs'
 import { basename, isAbsolute, relative, resolve } from 'node:path'
 import { type LoadConfigOptions, loadConfig } from 'c12'
-import { WorkspaceError } from '../errors.ts'
+import { isUserError, WorkspaceError } from '../errors.ts'
 import { type HealthPolicy, toHealthPolicy } from '../health/policy.ts'
 import type { Interpreter, Mode, WorkerOptions, Workspace } from '../types.ts'
 import { CONFIG_NAME, DEFAULT_GROUP, mergeOptions } from './defaults.ts'
@@ -94,10 +94,27 @@ const bunImporter = {
   },
 } as unknown as NonNullable<LoadConfigOptions['jiti']>
 
+/** A config that has not finished evaluating by then (a top-level await that never settles) is an error. */
+export const CONFIG_LOAD_TIMEOUT_MS = 10_000
+
 async function importConfig(root: string): Promise<{ raw: unknown, configFile: string }> {
   let result
+  const configPath = displayPath(resolve(root, `${CONFIG_NAME}.config.ts`))
+  // A config that exits would end bun-pm with its code and no word (a deploy script sees success).
+  // Only a call from the config itself is refused: a load given up on (a signal in dev) may never
+  // settle, and bun-pm's own exit must still work then.
+  const exit = process.exit
+  process.exit = ((code?: number) => {
+    if (!new Error('exit').stack?.includes(`${root}/${CONFIG_NAME}.config.`))
+      return exit(code)
+    throw new WorkspaceError(`${configPath}: the config called process.exit(${code ?? ''}) while loading; a config describes workers and must not exit: remove the call`)
+  }) as typeof process.exit
+  let timer: ReturnType<typeof setTimeout> | undefined
   try {
-    result = await loadConfig<Workspace & Record<string, unknown>>({
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new WorkspaceError(`${configPath}: the config did not finish loading within ${CONFIG_LOAD_TIMEOUT_MS / 1000} s (a top-level await that never settles?); fix the config and run the command again`)), CONFIG_LOAD_TIMEOUT_MS)
+    })
+    result = await Promise.race([timeout, loadConfig<Workspace & Record<string, unknown>>({
       ...(process.versions.bun && { jiti: bunImporter }),
       name: CONFIG_NAME,
       cwd: root,
@@ -108,10 +125,14 @@ async function importConfig(root: string): Promise<{ raw: unknown, configFile: s
       envName: false,
       extend: false,
       giget: false,
-    })
+    })])
   }
   catch (error) {
-    throw new WorkspaceError(describeLoadError(error, root), { cause: error })
+    throw isUserError(error) ? error : new WorkspaceError(describeLoadError(error, root), { cause: error })
+  }
+  finally {
+    clearTimeout(timer)
+    process.exit = exit
   }
   if (!result._configFile)
     throw new WorkspaceError(`${displayPath(root)}: no ${CONFIG_NAME}.config.ts here; create one (see the README's config reference) or pass --cwd the folder that has it`)

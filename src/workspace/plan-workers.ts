@@ -48,6 +48,7 @@ function planWorker(workspace: LoadedWorkspace, worker: LoadedWorker): PlannedWo
   // bring back values the config overrode or the user deleted.
   if (interpreter === 'bun')
     args.unshift('--no-env-file')
+  checkEnvSize(worker, at)
   const env = Object.fromEntries(Object.entries(worker.env).map(([key, { value }]) => [key, value]))
   const byMode = modeOptions(workspace.mode, worker, script, root, args)
   // A crashing worker waits longer before each restart (PM2: x1.5 each time, at most 15 s, reset
@@ -74,6 +75,28 @@ function planWorker(workspace: LoadedWorkspace, worker: LoadedWorker): PlannedWo
       ...byMode,
       env,
     },
+  }
+}
+
+/** Linux refuses to start a process (E2BIG) with one environment string over this... */
+const MAX_ENV_STRING = 128 * 1024
+/** ...or with arguments and environment over ARG_MAX (2 MiB here), less room for the arguments. */
+const MAX_ENV_TOTAL = 2 * 1024 * 1024 - 64 * 1024
+
+/** An environment the OS would refuse is an error now, not a spawn failure that only pm2.log mentions. */
+function checkEnvSize(worker: LoadedWorker, at: string): void {
+  let total = 0
+  const bySource = new Map<string, number>()
+  for (const [key, { value, source }] of Object.entries(worker.env)) {
+    const size = Buffer.byteLength(`${key}=${value}`) + 1
+    if (size > MAX_ENV_STRING)
+      throw new WorkspaceError(`${at}: variable ${key} (from ${source}) is ${Math.round(size / 1024)} KB; Linux starts no process with a variable over 128 KB: put the value in a file and pass its path`)
+    total += size
+    bySource.set(source, (bySource.get(source) ?? 0) + size)
+  }
+  if (total > MAX_ENV_TOTAL) {
+    const [source, size] = [...bySource].sort((a, b) => b[1] - a[1])[0]!
+    throw new WorkspaceError(`${at}: its environment is ${Math.round(total / 1024)} KB (${Math.round(size / 1024)} KB from ${source}); Linux starts no process with over 2 MB of arguments and environment: trim ${source}`)
   }
 }
 
