@@ -151,6 +151,14 @@ describe('security: start', () => {
       const state = join(h.path, 'bun-pm', `${ws.root.split('/').at(-1)}.health.json`)
       expect([mode(dirname(state)), mode(state)]).toEqual([0o700, 0o600])
       expect(readFileSync(state, 'utf8')).not.toContain('s3cr3t')
+      // `pm2 save` writes every app's environment to dump.pm2: inside the 0700 home, nobody else reads it.
+      expect(h.pm2(['save']).code).toBe(0)
+      expect(readFileSync(join(h.path, 'dump.pm2'), 'utf8')).toContain('s3cr3t-in-dotenv')
+      if (isRoot) {
+        const other = asOtherUser(['cat', join(h.path, 'dump.pm2')])
+        expect(other.code).not.toBe(0)
+        expect(other.out).toContain('Permission denied')
+      }
     }
     finally {
       await h.close()

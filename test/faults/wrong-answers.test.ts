@@ -1,5 +1,5 @@
 import { afterAll, afterEach, describe, expect, test } from 'bun:test'
-import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { devHome } from '../../src/dev/session.ts'
 import { cmdlineOf, inotifyLimit, isAlive } from '../../src/os/processes.ts'
@@ -111,6 +111,31 @@ describe('wrong answers', () => {
     const before = Date.now()
     expect(await stopDev(dev)).toBe(130)
     expect(Date.now() - before).toBeLessThan(8000)
+  }, 30_000)
+
+  test('a config saved with process.exit(0) while dev runs: said in one line, the workers keep running', async () => {
+    const ws = workspace(`{ workers: [{ name: 'tick', bun: 'tick.ts' }] }`)
+    const dev = startDev(ws.root, [], { watch: true })
+    await dev.waitFor(/1 worker up/)
+    const mark = dev.output().length
+    ws.write('pm.config.ts', `${IMPORT_DEFINE}process.exit(0)\nexport default defineWorkspace({ workers: [] })\n`)
+    await dev.waitFor(/bun-pm +\| pm\.config\.ts: the config called process\.exit\(0\) while loading; a config describes workers and must not exit: remove the call/, { from: mark })
+    await dev.waitFor(/the running workers keep running; fix the config to apply it/, { from: mark })
+    expect(isAlive(dev.pid)).toBe(true)
+    expect(await stopDev(dev)).toBe(130)
+  }, 30_000)
+
+  test.concurrent('an error that is not the user\'s: one line that says so and where the details are, no source frame', async () => {
+    const ws = workspace(`{ workers: [{ name: 'tick', bun: 'tick.ts' }] }`)
+    // A PM2 home below a file cannot be made: a fault of the system, not of the config.
+    const result = await runCli(['start'], { cwd: ws.root, env: { PM2_HOME: join(ws.root, 'tick.ts', 'pm2') } })
+    expect(result.code).toBe(1)
+    const match = /^error: .*ENOTDIR.* \(not a mistake in your config: bun-pm or PM2 failed; the details are in (\S+\.log)\)\n$/.exec(result.stderr)
+    expect(match).not.toBeNull()
+    const details = readFileSync(match![1]!, 'utf8')
+    expect(details).toContain('ENOTDIR')
+    expect(details).toMatch(/\n\s+at /)
+    rmSync(match![1]!)
   }, 30_000)
 
   test('a worker flooding a terminal that cannot keep up: the launcher stays bounded, says what it dropped, and the full log is kept', async () => {
