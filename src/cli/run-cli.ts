@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { stripVTControlCharacters } from 'node:util'
 import { type CommandDef, runCommand, showUsage } from 'citty'
 import { isUserError } from '../errors.ts'
+import { exitProcess } from '../os/exit.ts'
 
 /**
  * Runs the CLI and owns the process's exit: a user mistake is one line on stderr and exit 1, a bug
@@ -14,17 +15,17 @@ export async function runCli(main: CommandDef<any>, rawArgs = process.argv.slice
   try {
     if (rawArgs.length === 0 || rawArgs.includes('--help') || rawArgs.includes('-h')) {
       await showUsage(...await findCommand(main, rawArgs))
-      process.exit(rawArgs.length === 0 ? 1 : 0)
+      exitProcess(rawArgs.length === 0 ? 1 : 0)
     }
     await runCommand(main, { rawArgs })
-    process.exit(process.exitCode ?? 0)
+    exitProcess(Number(process.exitCode ?? 0))
   }
   catch (error) {
     if (isUserError(error) || isCittyError(error))
       console.error(`error: ${stripVTControlCharacters((error as Error).message)}${await commandHint(main, error)}`)
     else
       console.error(describeBug(error, rawArgs))
-    process.exit(1)
+    exitProcess(1)
   }
 }
 

@@ -6,7 +6,8 @@ import { reportEvents } from '../cli/report-events.ts'
 import { isAgentName } from '../health/agent-spec.ts'
 import { readLiveSnapshot } from '../health/state-file.ts'
 import { watchHealth } from '../health/watch-health.ts'
-import { becomeSubreaper, childrenOf, inotifyInUse, inotifyLimit, type KnownProcess, requireSupportedPlatform, startTime } from '../os/processes.ts'
+import { ensurePrivateDir } from '../os/files.ts'
+import { becomeSubreaper, descendantsOf, inotifyInUse, inotifyLimit, known, type KnownProcess, requireSupportedPlatform, signalGroup, startTime, waitForExit } from '../os/processes.ts'
 import { stopInOrder } from '../pm2/apply.ts'
 import { connectPm2, type Pm2Client } from '../pm2/client.ts'
 import type { Selection } from '../types.ts'
@@ -16,11 +17,13 @@ import { resolvePlan } from '../workspace/resolve-plan.ts'
 import { createConfigApplier } from './apply-config.ts'
 import { guardSession } from './guard.ts'
 import { checkWatchBudget } from './watch-budget.ts'
-import { devHome, ensurePrivateDir, isLauncher, isSessionWatchdog, newToken, readSession, SESSION_TOKEN_KEY, type SessionFile, signalSession, spawnWatchdog, sweepSession, writeSession } from './session.ts'
+import { devHome, isLauncher, SESSION_DIR_PURPOSE, isSessionWatchdog, newToken, readSession, SESSION_TOKEN_KEY, type SessionFile, signalSession, spawnWatchdog, sweepSession, writeSession } from './session.ts'
 
 const SIGNAL_CODES: Record<string, number> = { SIGHUP: 129, SIGINT: 130, SIGTERM: 143 }
 /** Signals closer together than this are one Ctrl-C delivered twice. */
 const DUPLICATE_SIGNAL_MS = 150
+/** How long a new dev waits for a killed session's watchdog to finish its sweep. */
+const OLD_WATCHDOG_WAIT_MS = 5000
 /** How long a stop waits for a config being applied to finish. */
 const APPLY_WAIT_MS = 3000
 
@@ -35,7 +38,7 @@ export async function runDev({ cwd, selection }: { cwd?: string, selection: Sele
   const root = resolve(cwd ?? '.')
   const home = devHome(root)
   // The folder of all sessions is the user's alone, so no one else can have made this one's.
-  ensurePrivateDir(dirname(home))
+  ensurePrivateDir(dirname(home), SESSION_DIR_PURPOSE)
   // Signals from the first moment: one that comes while the session is being set up is acted on
   // as soon as there is something to stop.
   let onSignal: ((signal: NodeJS.Signals) => void) | undefined
@@ -70,16 +73,19 @@ export async function runDev({ cwd, selection }: { cwd?: string, selection: Sele
   ])
   if (early && !reloading)
     return SIGNAL_CODES[early] ?? 1
-  // Before anything starts: more bun --watch workers than inotify allows is an error, not 300 EMFILEs.
-  if (!reloading && !(first instanceof Error))
-    checkWatchBudget(first, { limit: inotifyLimit(), inUse: inotifyInUse() })
-
   if (!reloading) {
-    // What a killed session left: its watchdog may still be sweeping; it must not sweep ours.
-    if (previous && isSessionWatchdog(previous))
-      process.kill(previous.watchdogPid!, 'SIGKILL')
+    // What a killed session left: its watchdog may still be sweeping (it alone knows the orphans
+    // that went to init); let it finish, briefly, and it must not sweep ours.
+    if (previous && isSessionWatchdog(previous)) {
+      const done = await waitForExit([previous.watchdogPid!], OLD_WATCHDOG_WAIT_MS)
+      if (done.length > 0)
+        process.kill(previous.watchdogPid!, 'SIGKILL')
+    }
     await sweepSession(home, previous?.token, { graceMs: 2000 })
-    ensurePrivateDir(home)
+    // Before anything starts: more bun --watch workers than inotify allows is an error, not 300 EMFILEs.
+    if (!(first instanceof Error))
+      checkWatchBudget(first, { limit: inotifyLimit(), inUse: inotifyInUse() })
+    ensurePrivateDir(home, SESSION_DIR_PURPOSE)
     // Orphans of the session (a worker's child that cleared its environment and left its group)
     // come to the launcher rather than to init: its shutdown and its watchdog end them too.
     becomeSubreaper()
@@ -105,11 +111,16 @@ export async function runDev({ cwd, selection }: { cwd?: string, selection: Sele
 
   let stopping = false
   let deps: Dependencies = first instanceof Error ? {} : first.deps
+  let loads = 0
 
   const stopWatching = watchConfigFiles(root, !process.execArgv.includes('--watch'), async () => {
     printer.info('config changed, applying it')
     const startedAt = performance.now()
+    // Loads can overlap (two saves, a slow config): only the latest one is applied.
+    const mine = ++loads
     const plan = await load().catch((error: Error) => error)
+    if (mine !== loads)
+      return
     if (!(plan instanceof Error))
       deps = plan.deps
     await applier.apply(plan, startedAt)
@@ -130,7 +141,7 @@ export async function runDev({ cwd, selection }: { cwd?: string, selection: Sele
         stopWatching()
         void applier.stop()
         reporter.close()
-        void sweepSession(home, session.token, { graceMs: 1000, exclude: [session.watchdogPid ?? 0], adopted: adoptedOrphans(session) }).then(() => {
+        void sweepAll(home, session, true, 1000).then(() => {
           killWatchdog(session)
           finish(1)
         })
@@ -186,12 +197,28 @@ async function shutdown(client: Pm2Client, home: string, session: SessionFile, d
   })()
   if (daemonAlive)
     await Promise.race([graceful, Bun.sleep(longest + 2000)])
-  await sweepSession(home, session.token, { graceMs: 500, exclude: [session.watchdogPid ?? 0], adopted: adoptedOrphans(session), keepLogs: true })
+  await sweepAll(home, session, true, 500)
 }
 
-/** The launcher's children other than its watchdog: the daemon, and orphans it adopted as their subreaper. */
+/** Everything below the launcher but its watchdog: the daemon, workers, orphans it adopted as their subreaper. */
 function adoptedOrphans(session: SessionFile): KnownProcess[] {
-  return childrenOf(process.pid).filter(pid => pid !== session.watchdogPid).map(pid => ({ pid, start: startTime(pid) ?? '' })).filter(p => p.start)
+  return known(descendantsOf([process.pid]).filter(pid => pid !== session.watchdogPid))
+}
+
+/**
+ * Sweeps the session, then whatever came to the launcher while it did (children of dying workers
+ * are handed to their subreaper after the first look), until nothing new comes.
+ */
+async function sweepAll(home: string, session: SessionFile, keepLogs: boolean, graceMs: number): Promise<void> {
+  await sweepSession(home, session.token, { graceMs, exclude: [session.watchdogPid ?? 0], adopted: adoptedOrphans(session), keepLogs })
+  for (let round = 0; round < 3; round++) {
+    const late = adoptedOrphans(session)
+    if (late.length === 0)
+      return
+    for (const { pid } of late)
+      signalGroup(pid, 'SIGKILL')
+    await waitForExit(late.map(p => p.pid), 1000)
+  }
 }
 
 function killWatchdog(session: SessionFile): void {

@@ -1,10 +1,10 @@
 import { spawn } from 'node:child_process'
 import { createHash, randomBytes } from 'node:crypto'
-import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { WorkspaceError } from '../errors.ts'
-import { allPids, cmdlineOf, environOf, isAlive, type KnownProcess, signalGroup, startTime, uidOf, waitForExit } from '../os/processes.ts'
+import { ensurePrivateDir, isPrivateDir } from '../os/files.ts'
+import { allPids, cmdlineOf, descendantsOf, environOf, isAlive, known, type KnownProcess, signalGroup, startTime, stillRunning, uidOf, waitForExit } from '../os/processes.ts'
 import { readDaemonPid } from '../pm2/client.ts'
 
 /**
@@ -48,30 +48,6 @@ export function devHome(root: string): string {
   return join(devBase(), hash)
 }
 
-/**
- * Creates `dir` (and the folders above it that are missing) only the user can use, and refuses
- * one that exists but is not theirs alone — a link, another owner, or open to others — in one line.
- */
-export function ensurePrivateDir(dir: string): void {
-  mkdirSync(dir, { recursive: true, mode: 0o700 })
-  const stat = lstatSync(dir)
-  const uid = process.getuid?.()
-  if (!stat.isDirectory() || stat.isSymbolicLink() || (uid !== undefined && stat.uid !== uid))
-    throw new WorkspaceError(`${dir}: bun-pm keeps its dev session here, but this is ${stat.isSymbolicLink() ? 'a link' : !stat.isDirectory() ? 'not a folder' : `owned by uid ${stat.uid}, not you (uid ${uid})`}; remove it (another user may have created it) and run dev again`)
-  if ((stat.mode & 0o077) !== 0)
-    chmodSync(dir, 0o700)
-}
-
-function isPrivateDir(dir: string): boolean {
-  try {
-    const stat = lstatSync(dir)
-    return stat.isDirectory() && stat.uid === process.getuid?.() && (stat.mode & 0o077) === 0
-  }
-  catch {
-    return false
-  }
-}
-
 /** A fresh secret for a session. */
 export function newToken(): string {
   return randomBytes(16).toString('hex')
@@ -93,8 +69,11 @@ export function readSession(home: string): SessionFile | undefined {
   return ok ? s as SessionFile : undefined
 }
 
+/** What a refused session folder is for, in its one-line error. */
+export const SESSION_DIR_PURPOSE = 'bun-pm keeps its dev session here'
+
 export function writeSession(home: string, session: SessionFile): void {
-  ensurePrivateDir(home)
+  ensurePrivateDir(home, SESSION_DIR_PURPOSE)
   const temp = join(home, `session.json.${process.pid}`)
   writeFileSync(temp, `${JSON.stringify(session)}\n`, { mode: 0o600 })
   renameSync(temp, join(home, 'session.json'))
@@ -147,31 +126,38 @@ export function sessionPids(token: string, exclude: number[] = []): number[] {
 
 /**
  * The daemon first (so it cannot restart anything), then every other process of the session:
- * those that carry the token, and `adopted` ones (orphans handed to the launcher, found by it
- * or its watchdog) that are still the same processes.
+ * those that carry the token, whatever descends from them (a child that cleared its environment),
+ * and `adopted` ones (orphans that came to the launcher, noted by it or its watchdog). Returns
+ * what it signalled, by pid and start time, so that a later SIGKILL never hits a recycled pid.
  */
-export function signalSession(home: string, token: string, signal: NodeJS.Signals, { exclude = [], adopted = [] }: { exclude?: number[], adopted?: KnownProcess[] } = {}): number[] {
-  const pids = sessionPids(token, exclude)
+export function signalSession(home: string, token: string, signal: NodeJS.Signals, { exclude = [], adopted = [] }: { exclude?: number[], adopted?: KnownProcess[] } = {}): KnownProcess[] {
+  const carriers = sessionPids(token, exclude)
   const daemon = readDaemonPid(home)
-  if (daemon !== undefined && pids.includes(daemon))
+  // Their descendants, noted before anything dies and is handed to init.
+  const targets = known([...carriers, ...descendantsOf(carriers)].filter(pid => pid !== daemon && !exclude.includes(pid)))
+  for (const p of adopted) {
+    if (!exclude.includes(p.pid) && !targets.some(t => t.pid === p.pid) && stillRunning(p))
+      targets.push(p)
+  }
+  if (daemon !== undefined && carriers.includes(daemon))
     signalGroup(daemon, 'SIGKILL')
-  const others = [...new Set([...pids.filter(pid => pid !== daemon), ...adopted.filter(p => !exclude.includes(p.pid) && isSameProcess(p.pid, p.start)).map(p => p.pid)])]
-  for (const pid of others)
+  for (const { pid } of targets)
     signalGroup(pid, signal)
-  return others
+  return targets
 }
 
 /**
  * Ends whatever a session left: SIGKILL to its daemon, SIGTERM to the rest, SIGKILL after
- * `graceMs`; then removes its PM2 home (but its `logs` with `keepLogs`).
+ * `graceMs` to those still the same processes; then removes its PM2 home (but its `logs` with `keepLogs`).
  */
 export async function sweepSession(home: string, token: string | undefined, { graceMs, exclude = [], adopted = [], keepLogs = false }: { graceMs: number, exclude?: number[], adopted?: KnownProcess[], keepLogs?: boolean }): Promise<void> {
   if (token) {
-    const pids = signalSession(home, token, 'SIGTERM', { exclude, adopted })
-    const survivors = await waitForExit(pids, graceMs)
-    for (const pid of survivors)
+    const targets = signalSession(home, token, 'SIGTERM', { exclude, adopted })
+    await waitForExit(targets.map(p => p.pid), graceMs)
+    const survivors = targets.filter(stillRunning)
+    for (const { pid } of survivors)
       signalGroup(pid, 'SIGKILL')
-    await waitForExit(survivors, 1000)
+    await waitForExit(survivors.map(p => p.pid), 1000)
   }
   else {
     // No session file to go by: only the daemon, if it is verifiably this home's and this user's.

@@ -1,9 +1,9 @@
 // Run by `dev` as a detached process: `bun watchdog.ts <pm2-home> <launcher-pid> <launcher-start>`,
 // the session's token in its environment. When the launcher is gone (exited, crashed, SIGKILLed),
 // it ends every process of the session and removes the session's PM2 home, so that nothing
-// outlives `dev`: the processes that carry the token, and the orphans the launcher had adopted as
-// their subreaper (a worker's child that cleared its environment), which it notes while it waits.
-import { childrenOf, type KnownProcess, startTime } from '../os/processes.ts'
+// outlives `dev`: the processes that carry the token and all that descended from the launcher
+// (a worker's child that cleared its environment and left its group), which it notes while it waits.
+import { descendantsOf, known, type KnownProcess } from '../os/processes.ts'
 import { isSameProcess, sweepSession, WATCHDOG_TOKEN_KEY } from './session.ts'
 
 const [home, pid, start] = process.argv.slice(2)
@@ -18,17 +18,15 @@ if (!home || !launcherPid || !start || !token) {
   process.exit(2)
 }
 
-const adopted = new Map<number, KnownProcess>()
+// Everything below the launcher, by pid and start time: once it dies, they are handed to init.
+const adopted = new Map<string, KnownProcess>()
 let lastLook = 0
 const timer = setInterval(async () => {
   if (isSameProcess(launcherPid, start)) {
     if (Date.now() - lastLook >= ADOPTED_EVERY_MS) {
       lastLook = Date.now()
-      for (const child of childrenOf(launcherPid)) {
-        const childStart = startTime(child)
-        if (child !== process.pid && childStart && !adopted.has(child))
-          adopted.set(child, { pid: child, start: childStart })
-      }
+      for (const p of known(descendantsOf([launcherPid]).filter(pid => pid !== process.pid)))
+        adopted.set(`${p.pid}:${p.start}`, p)
     }
     return
   }

@@ -185,3 +185,58 @@ export function inotifyInUse(): number {
   }
   return count
 }
+
+/** Every descendant of `roots` (children, their children, ...), from one look at the process table. */
+export function descendantsOf(roots: number[]): number[] {
+  const children = new Map<number, number[]>()
+  for (const pid of allPids()) {
+    const parent = parentOf(pid)
+    if (parent !== undefined)
+      (children.get(parent) ?? children.set(parent, []).get(parent)!).push(pid)
+  }
+  const found: number[] = []
+  const queue = [...roots]
+  while (queue.length > 0) {
+    for (const child of children.get(queue.shift()!) ?? []) {
+      if (!found.includes(child) && !roots.includes(child)) {
+        found.push(child)
+        queue.push(child)
+      }
+    }
+  }
+  return found
+}
+
+/** `pids` as known processes (pid and start time), leaving out those already gone. */
+export function known(pids: number[]): KnownProcess[] {
+  return pids.flatMap((pid) => {
+    const start = startTime(pid)
+    return start ? [{ pid, start }] : []
+  })
+}
+
+/** True while `p` is still the very process it names (not a recycled pid). */
+export function stillRunning(p: KnownProcess): boolean {
+  return isAlive(p.pid) && startTime(p.pid) === p.start
+}
+
+/**
+ * Takes an exclusive lock on an open file (flock), without waiting; the kernel releases it when
+ * the holder closes the file or dies, so a crashed holder never leaves a stale lock.
+ * Undefined where flock cannot be called.
+ */
+export function tryLock(fd: number): boolean | undefined {
+  if (process.platform !== 'linux' || !process.versions.bun)
+    return undefined
+  try {
+    // eslint-disable-next-line ts/no-require-imports
+    const { dlopen, FFIType } = require('bun:ffi') as typeof import('bun:ffi')
+    const libc = dlopen('libc.so.6', { flock: { args: [FFIType.i32, FFIType.i32], returns: FFIType.i32 } })
+    const LOCK_EX = 2
+    const LOCK_NB = 4
+    return libc.symbols.flock(fd, LOCK_EX | LOCK_NB) === 0
+  }
+  catch {
+    return undefined
+  }
+}

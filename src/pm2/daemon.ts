@@ -1,22 +1,24 @@
-import { chmodSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync, closeSync } from 'node:fs'
+import { closeSync, openSync } from 'node:fs'
 import { join } from 'node:path'
-import { isAlive, startTime } from '../os/processes.ts'
+import { WorkspaceError } from '../errors.ts'
+import { ensurePrivateDir } from '../os/files.ts'
+import { isAlive, startTime, tryLock } from '../os/processes.ts'
 import { connectPm2, daemonRunning, type Pm2Client, readDaemonPid } from './client.ts'
 
-/** How long a second client waits for the one that is spawning the daemon. */
-const SPAWN_WAIT_MS = 15_000
+/** How long a client waits for another that is spawning (or connecting to) the daemon. */
+const LOCK_WAIT_MS = 60_000
 
 /**
  * Connects to the daemon of `home`, spawning it (with `envIfSpawned`) when none runs. Two clients
- * that each find no daemon would each spawn one (PM2 has no lock): this takes a lock file in the
- * home first, so the second waits and connects to the first one's daemon. A home it spawns a
- * daemon in is made 0700: PM2 writes workers' output and environments there.
+ * that each find no daemon would each spawn one (PM2 has no lock), and PM2 writes pm2.pid before
+ * its socket answers: every client takes a lock (flock, released by the kernel if its holder
+ * dies) in the home around finding and connecting, so the second waits and connects to the first
+ * one's daemon. A home it spawns a daemon in must be the user's, and is made 0700: PM2 writes
+ * workers' output and environments there.
  */
 export async function connectOrSpawn(home: string, envIfSpawned: Record<string, string>): Promise<{ client: Pm2Client, spawned: boolean }> {
-  if (daemonRunning(home))
-    return { client: await connectPm2(home), spawned: false }
-  mkdirSync(home, { recursive: true, mode: 0o700 })
-  chmodSync(home, 0o700)
+  if (!daemonRunning(home))
+    ensurePrivateDir(home, 'bun-pm starts a PM2 daemon with this PM2 home')
   const release = await lock(join(home, 'bun-pm-spawn.lock'))
   try {
     const spawned = !daemonRunning(home)
@@ -28,43 +30,18 @@ export async function connectOrSpawn(home: string, envIfSpawned: Record<string, 
 }
 
 async function lock(path: string): Promise<() => void> {
-  const deadline = Date.now() + SPAWN_WAIT_MS
+  const fd = openSync(path, 'a', 0o600)
+  const deadline = Date.now() + LOCK_WAIT_MS
   for (;;) {
-    try {
-      const fd = openSync(path, 'wx', 0o600)
-      writeSync(fd, `${process.pid} ${startTime(process.pid) ?? ''}\n`)
+    const locked = tryLock(fd)
+    // Without flock (not Linux), no lock: the platform check refuses those before this.
+    if (locked !== false)
+      return () => closeSync(fd)
+    if (Date.now() > deadline) {
       closeSync(fd)
-      return () => {
-        try {
-          unlinkSync(path)
-        }
-        catch {}
-      }
-    }
-    catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST')
-        throw error
-    }
-    // A lock whose holder is gone (killed while spawning) is stale.
-    const [pid, start] = readLock(path)
-    if (pid === undefined || !isAlive(pid) || startTime(pid) !== start || Date.now() > deadline) {
-      try {
-        unlinkSync(path)
-      }
-      catch {}
-      continue
+      throw new WorkspaceError(`${path}: another bun-pm has been starting or reaching this PM2 daemon for ${LOCK_WAIT_MS / 1000} s; if none runs, remove the file and try again`)
     }
     await Bun.sleep(25)
-  }
-}
-
-function readLock(path: string): [number | undefined, string | undefined] {
-  try {
-    const [pid, start] = readFileSync(path, 'utf8').trim().split(' ')
-    return [Number(pid) || undefined, start]
-  }
-  catch {
-    return [undefined, undefined]
   }
 }
 

@@ -94,6 +94,27 @@ const bunImporter = {
   },
 } as unknown as NonNullable<LoadConfigOptions['jiti']>
 
+/** The config being evaluated now, if one is. */
+let loading: string | undefined
+let exitGuarded = false
+
+/**
+ * A config that exits would end bun-pm with its code and no word (a deploy script sees success):
+ * while one is evaluated, process.exit() throws instead. bun-pm itself exits through
+ * `exitProcess` (src/os/exit.ts), which was taken before this and is never refused.
+ */
+function refuseExitWhileLoading(): void {
+  if (exitGuarded)
+    return
+  exitGuarded = true
+  const exit = process.exit
+  process.exit = ((code?: number) => {
+    if (loading === undefined)
+      return exit(code)
+    throw new WorkspaceError(`${loading}: the config called process.exit(${code ?? ''}) while loading; a config describes workers and must not exit: remove the call`)
+  }) as typeof process.exit
+}
+
 /** A config that has not finished evaluating by then (a top-level await that never settles) is an error. */
 export const CONFIG_LOAD_TIMEOUT_MS = 10_000
 
@@ -101,14 +122,8 @@ async function importConfig(root: string): Promise<{ raw: unknown, configFile: s
   let result
   const configPath = displayPath(resolve(root, `${CONFIG_NAME}.config.ts`))
   // A config that exits would end bun-pm with its code and no word (a deploy script sees success).
-  // Only a call from the config itself is refused: a load given up on (a signal in dev) may never
-  // settle, and bun-pm's own exit must still work then.
-  const exit = process.exit
-  process.exit = ((code?: number) => {
-    if (!new Error('exit').stack?.includes(`${root}/${CONFIG_NAME}.config.`))
-      return exit(code)
-    throw new WorkspaceError(`${configPath}: the config called process.exit(${code ?? ''}) while loading; a config describes workers and must not exit: remove the call`)
-  }) as typeof process.exit
+  refuseExitWhileLoading()
+  loading = configPath
   let timer: ReturnType<typeof setTimeout> | undefined
   try {
     const timeout = new Promise<never>((_, reject) => {
@@ -132,7 +147,7 @@ async function importConfig(root: string): Promise<{ raw: unknown, configFile: s
   }
   finally {
     clearTimeout(timer)
-    process.exit = exit
+    loading = undefined
   }
   if (!result._configFile)
     throw new WorkspaceError(`${displayPath(root)}: no ${CONFIG_NAME}.config.ts here; create one (see the README's config reference) or pass --cwd the folder that has it`)

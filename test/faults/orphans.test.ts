@@ -54,9 +54,10 @@ describe('orphans', () => {
     await expectNothingLeft(ws.root, dev.pid)
   }, 30_000)
 
-  for (const how of ['Ctrl-C', 'SIGKILL of the launcher'] as const) {
-    test(`a worker's child that cleared its environment and left its group: gone after ${how}`, async () => {
-      const ws = workspace(`{ workers: [{ name: 'escape', bun: 'escape.ts' }] }`, { 'escape.ts': fixture('escape.ts') })
+  const escapes = { 'a grandchild whose parent exited': 'escape.ts', 'a child of the worker': 'escape-child.ts' } as const
+  for (const [who, script] of Object.entries(escapes)) for (const how of ['Ctrl-C', 'SIGKILL of the launcher'] as const) {
+    test(`${who} that cleared its environment and left its group: gone after ${how}`, async () => {
+      const ws = workspace(`{ workers: [{ name: 'escape', bun: 'escape.ts' }] }`, { 'escape.ts': fixture(script) })
       const dev = startDev(ws.root)
       await dev.waitFor(/1 worker up/)
       const escaped = Number((await dev.waitFor(/escaped (\d+)/))[1])

@@ -17,6 +17,8 @@ afterAll(() => {
 })
 
 const isRoot = process.getuid?.() === 0
+if (!isRoot)
+  console.log('test/faults/security: the second-user and planted-owner cases need root (to create a temporary system user and to chown); they are skipped')
 const mode = (path: string) => statSync(path).mode & 0o777
 
 function workspace(): TempWorkspace {
@@ -51,9 +53,12 @@ function asOtherUser(command: string[]): { code: number, out: string } {
 describe('security: the dev session', () => {
   test('its folders are 0700 and the user\'s, its session file 0600; another user can read nothing of it', async () => {
     const ws = workspace()
-    const dev = startDev(ws.root)
+    // A HOME others may enter (as most are), so that only the session's own folders protect it.
+    const user = fakeHome()
+    chmodSync(user, 0o755)
+    const dev = startDev(ws.root, [], { env: { HOME: user, XDG_RUNTIME_DIR: '' } })
     await dev.waitFor(/1 worker up/)
-    const home = devHome(ws.root)
+    const home = sessionDir(user, ws.root)
     expect([mode(dirname(home)), mode(home), mode(join(home, 'session.json'))]).toEqual([0o700, 0o700, 0o600])
     expect(statSync(home).uid).toBe(process.getuid!())
     if (isRoot) {
@@ -61,7 +66,9 @@ describe('security: the dev session', () => {
       expect(other.code).not.toBe(0)
       expect(other.out).toContain('Permission denied')
     }
-    expect(await stopDev(dev)).toBe(130)
+    dev.proc.kill('SIGINT')
+    expect(await dev.exited).toBe(130)
+    expect(allPids().filter(pid => environOf(pid).some(e => e.startsWith(`PM2_HOME=${user}`)))).toEqual([])
   }, 30_000)
 
   test.skipIf(!isRoot)('a session folder someone else created first, or a link, is refused in one line and nothing starts', async () => {

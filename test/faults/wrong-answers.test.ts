@@ -91,8 +91,8 @@ describe('wrong answers', () => {
     expect(many.pm2HomeTouched).toBe(false)
   }, 60_000)
 
-  test('more bun --watch workers than inotify allows: refused before anything starts, naming the limit and the fix', async () => {
-    const limit = inotifyLimit()!
+  const limit = inotifyLimit() ?? 0
+  test.skipIf(limit === 0 || limit > 1024)('more bun --watch workers than inotify allows: refused before anything starts, naming the limit and the fix', async () => {
     const workers = Array.from({ length: limit + 1 }, (_, i) => `{ name: 'w${i}', bun: 'tick.ts' }`).join(', ')
     const ws = workspace(`{ workers: [${workers}] }`)
     const dev = startDev(ws.root)
@@ -158,7 +158,10 @@ describe('wrong answers', () => {
     expect(await proc.exited).toBe(130)
     await reader
     expect(rss).toBeLessThan(150)
-    expect(text).toMatch(/the terminal fell behind: dropped \d+ of flood lines; every line is in .*\/logs/)
+    const notice = text.search(/the terminal fell behind: dropped \d+ of flood lines; every line is in .*\/logs/)
+    expect(notice).toBeGreaterThan(-1)
+    // Once the terminal keeps up, the worker's lines come again.
+    expect(text.slice(notice)).toMatch(/\nflood +\| \d+ y+\n/)
     const logs = join(devHome(ws.root), 'logs')
     expect(readdirSync(logs)).toContain('flood-out.log')
     await expectNothingLeft(ws.root, proc.pid)
