@@ -12,8 +12,10 @@ export interface StatusRow {
   status: string
   /** bun-pm's word; `unknown` when no health agent is there to judge. */
   health: Health | 'unknown'
-  /** Why it last restarted, stopped or failed; or why its health is what it is. */
+  /** Why it last restarted, stopped or failed. */
   reason: string | null
+  /** What its last check found (`GET /health -> 500`), while it runs. */
+  lastCheck: string | null
   /** How long ago its last check passed. */
   lastOkAgoMs: number | null
   memoryMb: number | null
@@ -51,6 +53,7 @@ function toRow(proc: ProcView, group: string, interpreter: string, facts: Health
   const now = facts.now ?? Date.now()
   const online = proc.status === 'online'
   const { health, reason, lastOkAt } = judge(proc, facts)
+  const state = facts.snapshot?.workers[proc.name]
   return {
     name: proc.name,
     group,
@@ -58,6 +61,7 @@ function toRow(proc: ProcView, group: string, interpreter: string, facts: Health
     status: proc.status,
     health,
     reason,
+    lastCheck: online && state?.pid === proc.pid ? state.lastCheck : null,
     lastOkAgoMs: lastOkAt === null ? null : Math.max(0, now - lastOkAt),
     memoryMb: online && proc.memory !== null ? Math.round(proc.memory / 1024 / 1024) : null,
     cpu: online ? proc.cpu : null,
@@ -84,12 +88,12 @@ export function judge(proc: ProcView, { snapshot, agentRunning = true }: HealthF
     return { health: 'unknown', reason: 'no health agent runs for this workspace; `start` starts one', lastOkAt: state?.lastOkAt ?? null }
   if (proc.status === 'waiting restart' || proc.status === 'launching' || state.pid !== proc.pid)
     return { health: state.streak >= 2 ? 'crash-looping' : 'starting', reason: state.reason, lastOkAt: state.lastOkAt }
-  return { health: state.health, reason: state.health === 'ready' ? state.reason : (state.lastCheck ?? state.reason), lastOkAt: state.lastOkAt }
+  return { health: state.health, reason: state.reason, lastOkAt: state.lastOkAt }
 }
 
 function notRunning(worker: WorkerInfo): StatusRow {
   const reason = worker.activated === false ? 'deactivated (activated: false)' : 'not running'
-  return { name: worker.name, group: worker.group, pid: null, status: 'not running', health: 'none', reason, lastOkAgoMs: null, memoryMb: null, cpu: null, restarts: 0, uptimeMs: null, interpreter: worker.interpreter }
+  return { name: worker.name, group: worker.group, pid: null, status: 'not running', health: 'none', reason, lastCheck: null, lastOkAgoMs: null, memoryMb: null, cpu: null, restarts: 0, uptimeMs: null, interpreter: worker.interpreter }
 }
 
 const COLUMNS = {
@@ -103,7 +107,8 @@ const COLUMNS = {
   restarts: (r: StatusRow) => String(r.restarts),
   uptime: (r: StatusRow) => r.uptimeMs === null ? '-' : formatDuration(r.uptimeMs),
   interpreter: (r: StatusRow) => r.interpreter,
-  reason: (r: StatusRow) => r.reason ?? '',
+  // The restart's reason, or while it is starting or unhealthy what its check finds.
+  reason: (r: StatusRow) => (r.health === 'starting' || r.health === 'unhealthy') && r.lastCheck ? r.lastCheck : r.reason ?? '',
 } as const
 
 export type Column = keyof typeof COLUMNS
