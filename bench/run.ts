@@ -42,6 +42,7 @@ const startLines = [
 ]
 console.log(startLines.join('\n'))
 lines.push(...startLines)
+const reloadFrom = lines.length
 
 const reload = await benchReload()
 lines.push(
@@ -54,7 +55,7 @@ lines.push(
   `| ratio (bar: at most 1.5) | ${(reload.dev / reload.bunWatch).toFixed(2)} |`,
   '',
 )
-console.log(lines.join('\n'))
+console.log(lines.slice(reloadFrom).join('\n'))
 
 const devRuns = await benchDevUpAndDown(3, 5)
 const startSame: number[] = []

@@ -13,21 +13,29 @@ export function rejectUnknownFlags(commandName: string): CittyPlugin {
     name: 'reject-unknown-flags',
     async setup({ rawArgs, cmd }) {
       const argsDef = (typeof cmd.args === 'function' ? await cmd.args() : await cmd.args) ?? {}
-      const known = knownFlags(argsDef)
-      for (const [index, arg] of rawArgs.entries()) {
-        if (arg === '--')
-          return
-        if (!arg.startsWith('-')) {
-          if (!takesValue(rawArgs[index - 1], argsDef))
-            throw new WorkspaceError(`\`${commandName}\` takes no argument "${arg}"; to select workers write --workers=${arg}`)
-          continue
-        }
-        const name = arg.replace(/^-{1,2}/, '').split('=')[0]!
-        if (!known.has(name))
-          throw new WorkspaceError(`unknown flag ${arg.split('=')[0]}${didYouMean(name, [...known].filter(f => f.length > 1))} for \`${commandName}\`; run \`${commandName} --help\` for its flags`)
-      }
+      const problem = flagProblem(rawArgs, argsDef, commandName)
+      if (problem)
+        throw new WorkspaceError(problem)
     },
   }
+}
+
+/** What is wrong with a command's arguments (an unknown flag, a stray word), or undefined. Pure. */
+export function flagProblem(rawArgs: string[], argsDef: ArgsDef, commandName: string): string | undefined {
+  const known = knownFlags(argsDef)
+  for (const [index, arg] of rawArgs.entries()) {
+    if (arg === '--')
+      return undefined
+    if (!arg.startsWith('-')) {
+      if (!takesValue(rawArgs[index - 1], argsDef))
+        return `\`${commandName}\` takes no argument "${arg}"; to select workers write --workers=${arg}`
+      continue
+    }
+    const name = arg.replace(/^-{1,2}/, '').split('=')[0]!
+    if (!known.has(name))
+      return `unknown flag ${arg.split('=')[0]}${didYouMean(name, [...known].filter(f => f.length > 1))} for \`${commandName}\`; run \`${commandName} --help\` for its flags`
+  }
+  return undefined
 }
 
 function knownFlags(argsDef: ArgsDef): Set<string> {

@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
 import { stripVTControlCharacters } from 'node:util'
-import { type CommandDef, runCommand, showUsage } from 'citty'
+import { type ArgsDef, type CommandDef, runCommand, showUsage } from 'citty'
 import { isUserError } from '../errors.ts'
 import { exitProcess } from '../os/exit.ts'
 
@@ -11,7 +11,7 @@ import { exitProcess } from '../os/exit.ts'
  * keeps its stack. Commands set `process.exitCode` (citty does not pass a subcommand's result up)
  * instead of exiting themselves.
  */
-export async function runCli(main: CommandDef<any>, rawArgs = process.argv.slice(2)): Promise<never> {
+export async function runCli(main: CommandDef<ArgsDef>, rawArgs = process.argv.slice(2)): Promise<never> {
   try {
     if (rawArgs.length === 0 || rawArgs.includes('--help') || rawArgs.includes('-h')) {
       await showUsage(...await findCommand(main, rawArgs))
@@ -50,18 +50,23 @@ function describeBug(error: unknown, rawArgs: string[]): string {
 }
 
 /** The subcommand `rawArgs` names, with its parent, for `--help`. */
-async function findCommand(main: CommandDef<any>, rawArgs: string[]): Promise<[CommandDef<any>, CommandDef<any>?]> {
+async function findCommand(main: CommandDef<ArgsDef>, rawArgs: string[]): Promise<[CommandDef<ArgsDef>, CommandDef<ArgsDef>?]> {
   const name = rawArgs.find(arg => !arg.startsWith('-'))
   const subCommands = typeof main.subCommands === 'function' ? await main.subCommands() : await main.subCommands
-  const entry = name ? subCommands?.[name] : undefined
-  if (!entry)
+  if (!name || !subCommands)
     return [main]
-  const sub = typeof entry === 'function' ? await entry() : await entry
-  return [sub, main]
+  // By name, or by an alias in the subcommand's meta (`ls` for `status`), as citty resolves them.
+  for (const [key, entry] of Object.entries(subCommands)) {
+    const sub = (typeof entry === 'function' ? await entry() : await entry) as CommandDef<ArgsDef>
+    const meta = typeof sub.meta === 'function' ? await sub.meta() : await sub.meta
+    if (key === name || [meta?.alias ?? []].flat().includes(name))
+      return [sub, main]
+  }
+  return [main]
 }
 
 /** After "Unknown command", the commands there are. */
-async function commandHint(main: CommandDef<any>, error: unknown): Promise<string> {
+async function commandHint(main: CommandDef<ArgsDef>, error: unknown): Promise<string> {
   if ((error as { code?: string }).code !== 'E_UNKNOWN_COMMAND')
     return ''
   const subCommands = typeof main.subCommands === 'function' ? await main.subCommands() : await main.subCommands

@@ -1,4 +1,5 @@
 import { describeAdded } from '../cli/format-plan.ts'
+import { isUserError } from '../errors.ts'
 import type { EventReporter } from '../cli/report-events.ts'
 import type { LogPrinter } from '../cli/log-printer.ts'
 import type { HealthWatch } from '../health/watch-health.ts'
@@ -87,8 +88,9 @@ export function createConfigApplier({ client, health, reporter, printer, token, 
       const mine = new AbortController()
       current = mine
       applying = applying.then(() => stopped ? undefined : applyOne(plan, startedAt, mine.signal)).catch((error) => {
+        // A mistake of the user's is its one line; anything else keeps its stack, to be reported.
         if (!stopped)
-          printer.info(`could not apply the config: ${(error as Error).message}`)
+          printer.info(`could not apply the config: ${isUserError(error) ? error.message : (error as Error).stack ?? String(error)}`)
       })
       return applying
     },

@@ -142,7 +142,8 @@ export async function startMonitor({ client, bus, namespace, policies, restored 
   bus.on('process:event', (packet) => {
     if (!ours(packet))
       return
-    queue = queue.then(() => onEvent(packet)).catch(() => {})
+    // A failed event is a bug of the agent's: said in its log (bun-pm logs), and the next one still runs.
+    queue = queue.then(() => onEvent(packet)).catch(error => console.error('health agent: an event could not be handled:', error))
   })
   const onEvent = async (packet: Pm2Packet) => {
     const { name, pm_id: pmId } = packet.process

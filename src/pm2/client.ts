@@ -2,6 +2,9 @@ import { readFileSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
 import type { ProcessDescription, StartOptions } from 'pm2'
+
+/** PM2's start options, for the modules that build them (nothing else imports pm2). */
+export type { StartOptions }
 import { cmdlineOf, isAlive } from '../os/processes.ts'
 
 /** The PM2 operations the launcher uses, as promises with timeouts. Nothing else imports pm2. */

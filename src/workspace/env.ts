@@ -32,23 +32,36 @@ const injected = new Map<string, string>()
 /**
  * The environment every worker of the workspace starts from: `.env`, then `.env.local`, then the
  * launcher's own environment (the shell wins over the files), then `NODE_ENV` for the mode when
- * nobody set it.
- *
- * File values are also put into `process.env` where it has none, as dotenv does, so that
- * `pm.config.ts` can read them while it is evaluated; `forgetInjected` takes them back.
+ * nobody set it. Pure: the files' contents and the shell come in.
  */
-export function loadBaseEnv(root: string, mode: Mode): LayeredEnv {
-  forgetInjected()
+export function layerBaseEnv({ files, shell, mode }: {
+  /** Each file's variables, lowest precedence first. */
+  files: [EnvSource, Record<string, string>][]
+  shell: Readonly<Record<string, string | undefined>>
+  mode: Mode
+}): LayeredEnv {
   const env: LayeredEnv = {}
-  for (const file of ENV_FILES) {
-    for (const [key, value] of Object.entries(readEnvFile(join(root, file))))
-      env[key] = { value, source: file }
+  for (const [source, vars] of files) {
+    for (const [key, value] of Object.entries(vars))
+      env[key] = { value, source }
   }
-  for (const [key, value] of Object.entries(SHELL_ENV)) {
+  for (const [key, value] of Object.entries(shell)) {
     if (value !== undefined && !LAUNCH_TOOL_VARIABLE.test(key))
       env[key] = { value, source: 'shell' }
   }
   env.NODE_ENV ??= { value: NODE_ENV_BY_MODE[mode], source: 'mode' }
+  return env
+}
+
+/**
+ * `layerBaseEnv` for the workspace at `root`, read from its files and the launcher's environment.
+ * The file values (and the mode's NODE_ENV) are also put into `process.env` where it has none, as
+ * dotenv does, so that `pm.config.ts` can read them while it is evaluated; `forgetInjected` takes
+ * them back.
+ */
+export function loadBaseEnv(root: string, mode: Mode): LayeredEnv {
+  forgetInjected()
+  const env = layerBaseEnv({ files: ENV_FILES.map(file => [file, readEnvFile(join(root, file))]), shell: SHELL_ENV, mode })
   for (const [key, { value, source }] of Object.entries(env)) {
     if (source !== 'shell') {
       process.env[key] = value

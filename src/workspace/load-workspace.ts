@@ -59,7 +59,7 @@ export async function loadWorkspace({ cwd = process.cwd(), mode }: LoadWorkspace
     root,
     configFile,
     configLabel,
-    namespace: workspace.name ?? defaultNamespace(root),
+    namespace: workspace.name ?? defaultNamespace(root, configLabel),
     mode,
     workers: workspace.workers.map(worker => {
       const merged = mergeOptions(worker.options, workspace.defaults)
@@ -182,13 +182,24 @@ function configLocation(error: unknown, root: string): string {
   return displayPath(resolve(root, `${CONFIG_NAME}.config.ts`))
 }
 
-function defaultNamespace(root: string): string {
-  try {
-    const name = JSON.parse(readFileSync(resolve(root, 'package.json'), 'utf8')).name
+/**
+ * package.json's name, else the folder's. A package.json that cannot be read is an error, not a
+ * quiet fall back to the folder's name: that would move the workspace to another namespace and
+ * leave its running workers unmanaged.
+ */
+function defaultNamespace(root: string, configLabel: string): string {
+  const path = resolve(root, 'package.json')
+  if (existsSync(path)) {
+    let name: unknown
+    try {
+      name = (JSON.parse(readFileSync(path, 'utf8')) as { name?: unknown } | null)?.name
+    }
+    catch (error) {
+      throw new WorkspaceError(`${displayPath(path)}: ${(error as Error).message.split('\n')[0]}; bun-pm names the workspace's PM2 namespace after its \`name\`: fix the file, or set \`name\` in ${configLabel}`, { cause: error })
+    }
     if (typeof name === 'string' && name)
       return name.replace(/^@/, '').replace(/[^\w.-]+/g, '-')
   }
-  catch {}
   return basename(root).replace(/[^\w.-]+/g, '-')
 }
 

@@ -1,5 +1,5 @@
 import { dirname, resolve } from 'node:path'
-import type { StartOptions } from 'pm2'
+import type { StartOptions } from '../pm2/client.ts'
 import type { Mode } from '../types.ts'
 import type { LoadedWorker } from './load-workspace.ts'
 

@@ -1,6 +1,6 @@
 import { existsSync, statSync } from 'node:fs'
 import { resolve } from 'node:path'
-import type { StartOptions } from 'pm2'
+import type { StartOptions } from '../pm2/client.ts'
 import { WorkspaceError } from '../errors.ts'
 import { CRASH_LOOP_DEFAULTS } from '../health/policy.ts'
 import { modeOptions } from './mode-options.ts'
