@@ -11,15 +11,9 @@ export function median(values: number[]): number {
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
 }
 
-export const ms = (value: number) => `${value.toFixed(value < 10 ? 1 : 0)} ms`
+export { freePort } from '../test/helpers/net.ts'
 
-/** A port the OS picked, released for the worker to take. */
-export function freePort(): number {
-  const server = Bun.listen({ hostname: '127.0.0.1', port: 0, socket: { data() {} } })
-  const { port } = server
-  server.stop(true)
-  return port
-}
+export const ms = (value: number) => `${value.toFixed(value < 10 ? 1 : 0)} ms`
 
 /** Polls until `port` answers with a body starting with `prefix`; resolves with the time it took. */
 export async function waitForBody(port: number, prefix: string, timeoutMs = 20_000): Promise<void> {

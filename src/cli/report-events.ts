@@ -1,5 +1,4 @@
-import { watch } from 'node:fs'
-import { dirname } from 'node:path'
+import type { RetryOnEdit } from '../dev/retry-on-edit.ts'
 import type { LogPrinter } from './log-printer.ts'
 import { isAgentName } from '../health/agent-spec.ts'
 import type { Note } from '../health/monitor.ts'
@@ -21,7 +20,7 @@ export interface EventReporter {
  * through `printer`, and a launcher line for each lifecycle event — started, exited, restarted
  * (and why), ready, unhealthy, crash-looping, errored.
  */
-export function reportEvents({ bus, client, health, namespace, printer, daemonLog, names, restartErroredOnEdit = false }: {
+export function reportEvents({ bus, client, health, namespace, printer, daemonLog, names, retry }: {
   bus: Pm2Bus
   client: Pm2Client
   /** The health agent's word: its notes are printed in order with PM2's events. */
@@ -32,8 +31,8 @@ export function reportEvents({ bus, client, health, namespace, printer, daemonLo
   daemonLog: string
   /** Report only these workers (default: every process of the namespace). */
   names?: string[]
-  /** dev: an errored worker starts again when a file in its script's folder changes. */
-  restartErroredOnEdit?: boolean
+  /** dev: an errored worker starts again when a file in its script's folder changes (supervision, not printing: src/dev/retry-on-edit.ts). */
+  retry?: RetryOnEdit
 }): EventReporter {
   const workers = new Map<string, PlannedWorker>()
   const pids = new Map<string, number>()
@@ -41,7 +40,6 @@ export function reportEvents({ bus, client, health, namespace, printer, daemonLo
   const reasons = new Map<string, string>()
   const expected = new Set<string>()
   const stopped = new Set<string>()
-  const erroredWatchers = new Map<string, () => void>()
 
   const ids = new Map<string, number>()
   const isOurs = (name: string, ns?: string) => (namespace === undefined || ns === namespace) && !isAgentName(name) && (!names || names.includes(name))
@@ -100,8 +98,7 @@ export function reportEvents({ bus, client, health, namespace, printer, daemonLo
       if (pid)
         pids.set(name, pid)
       expected.delete(name)
-      erroredWatchers.get(name)?.()
-      erroredWatchers.delete(name)
+      retry?.disarm(name)
     }
     else if (packet.event === 'exit') {
       printer.flush(name)
@@ -128,7 +125,7 @@ export function reportEvents({ bus, client, health, namespace, printer, daemonLo
       return
     }
     const worker = workers.get(name)
-    const retries = restartErroredOnEdit && worker?.options.watch !== false
+    const retries = retry?.retries(worker) ?? false
     const hint = kind === 'failed' ? '' : retries ? '; edit its files to start it again' : ''
     // A startup error was printed a moment ago, just above: once is enough.
     const last = kind === 'failed' ? [] : printer.lastLines(name)
@@ -136,13 +133,8 @@ export function reportEvents({ bus, client, health, namespace, printer, daemonLo
     for (const line of last)
       printer.info(`  ${line}`)
     const pmId = ids.get(name)
-    if (kind === 'errored' && worker && retries && pmId !== undefined && !erroredWatchers.has(name)) {
-      erroredWatchers.set(name, restartOnEdit(worker, () => {
-        erroredWatchers.delete(name)
-        printer.info(`${name} restarting: its files changed`)
-        void client.restart(pmId).catch(error => printer.info(`${name} could not be restarted: ${(error as Error).message}`))
-      }))
-    }
+    if (kind === 'errored' && worker && retries && pmId !== undefined)
+      retry?.arm(worker, pmId)
   }
 
   return {
@@ -156,18 +148,7 @@ export function reportEvents({ bus, client, health, namespace, printer, daemonLo
     },
     close() {
       stopFollowing()
-      erroredWatchers.forEach(stop => stop())
+      retry?.close()
     },
   }
-}
-
-/** Watches an errored worker's script folder; the first change restarts it. */
-function restartOnEdit(worker: PlannedWorker, restart: () => void): () => void {
-  const watcher = watch(dirname(worker.script), { recursive: true }, (_event, file) => {
-    if (file && /(^|\/)(node_modules|\.git|dist)(\/|$)|\.log$/.test(String(file)))
-      return
-    watcher.close()
-    restart()
-  })
-  return () => watcher.close()
 }

@@ -1,6 +1,7 @@
 import { defineCommand } from 'citty'
 import { formatPlan, planToJson } from '../cli/format-plan.ts'
 import { rejectUnknownFlags } from '../cli/reject-unknown-flags.ts'
+import type { ExplainJson } from '../json-output.ts'
 import type { Mode } from '../types.ts'
 import { resolvePlan } from '../workspace/resolve-plan.ts'
 import { depsArg, jsonArg, selectionArgs, toSelection } from './_shared.ts'
@@ -24,6 +25,7 @@ export default defineCommand({
   plugins: [rejectUnknownFlags('explain')],
   async run({ args }) {
     const plan = await resolvePlan({ cwd: args.cwd, mode: args.mode as Mode, selection: toSelection(args) })
-    console.log(args.json ? JSON.stringify(planToJson(plan), null, 2) : formatPlan(plan))
+    const output: ExplainJson = planToJson(plan)
+    console.log(args.json ? JSON.stringify(output, null, 2) : formatPlan(plan))
   },
 })

@@ -16,6 +16,7 @@ import type { Dependencies } from '../workspace/order.ts'
 import { resolvePlan } from '../workspace/resolve-plan.ts'
 import { createConfigApplier } from './apply-config.ts'
 import { guardSession } from './guard.ts'
+import { createRetryOnEdit } from './retry-on-edit.ts'
 import { checkWatchBudget } from './watch-budget.ts'
 import { devHome, isLauncher, SESSION_DIR_PURPOSE, isSessionWatchdog, newToken, readSession, SESSION_TOKEN_KEY, type SessionFile, signalSession, spawnWatchdog, sweepSession, writeSession } from './session.ts'
 
@@ -103,7 +104,7 @@ export async function runDev({ cwd, selection }: { cwd?: string, selection: Sele
   const bus = await client.launchBus()
   const health = watchHealth(bus, undefined, readLiveSnapshot(home, namespace))
   // The daemon is the session's own: every process in it is one of ours, whatever the namespace.
-  const reporter = reportEvents({ bus, client, health, printer, daemonLog: join(home, 'pm2.log'), restartErroredOnEdit: true })
+  const reporter = reportEvents({ bus, client, health, printer, daemonLog: join(home, 'pm2.log'), retry: createRetryOnEdit(client, line => printer.info(line)) })
   const applier = createConfigApplier({ client, health, reporter, printer, token: session.token, color })
 
   if (reloading)

@@ -7,10 +7,10 @@ import { watchHealth } from '../health/watch-health.ts'
 import { applyPlan, stopInOrder } from '../pm2/apply.ts'
 import { requireSupportedPlatform } from '../os/processes.ts'
 import { connectPm2, daemonRunning, type Pm2Client, type ProcView, userPm2Home } from '../pm2/client.ts'
+import type { AgentJson, StatusJson } from '../json-output.ts'
 import type { Selection } from '../types.ts'
 import { type LoadedWorker, type LoadedWorkspace, loadWorkspace } from '../workspace/load-workspace.ts'
-import { planWorkers } from '../workspace/plan-workers.ts'
-import { dependenciesOf, planAgent } from '../workspace/resolve-plan.ts'
+import { dependenciesOf, planFor } from '../workspace/resolve-plan.ts'
 import { selectTargets } from '../workspace/select-workers.ts'
 import { notReadyReason, printFailures, tail, toFailure } from './failures.ts'
 
@@ -43,7 +43,7 @@ function targetProcs(procs: ProcView[], { workspace, workers, everything }: Targ
 }
 
 /** The namespace's health agent as `status --json` shows it. */
-function agentView(procs: ProcView[], namespace: string) {
+function agentView(procs: ProcView[], namespace: string): AgentJson {
   const proc = procs.find(p => p.namespace === namespace && p.name === agentName(namespace))
   const running = proc?.status === 'online' && proc.pid !== null
   return { name: agentName(namespace), running, pid: running ? proc!.pid : null, memoryMb: running && proc!.memory !== null ? Math.round(proc!.memory / 1024 / 1024) : null }
@@ -57,7 +57,8 @@ function printStatus(all: ProcView[], target: Target, json: boolean): void {
     agentRunning: agent.running,
   })
   if (json) {
-    console.log(JSON.stringify({ namespace, pm2Home: target.home, agent, workers: rows }, null, 2))
+    const output: StatusJson = { namespace, pm2Home: target.home, agent, workers: rows }
+    console.log(JSON.stringify(output, null, 2))
     return
   }
   console.log(formatTable(rows, ['name', 'group', 'pid', 'status', 'health', 'last ok', 'memory', 'restarts', 'uptime', 'interpreter', 'reason']))
@@ -106,16 +107,16 @@ export async function runRestart({ cwd, selection, json, timeoutMs }: { cwd?: st
   const { workspace, home } = target
   const client = await connectExisting(home)
   const procs = targetProcs(await client.list(), target)
-  const known = target.workers.filter(w => w.activated && procs.some(p => p.name === w.name))
-  const planned = planWorkers(workspace, known)
+  const plan = planFor(workspace, target.workers.filter(w => w.activated && procs.some(p => p.name === w.name)))
+  const planned = plan.workers
   const health = watchHealth(await client.launchBus(), workspace.namespace, readLiveSnapshot(home, workspace.namespace))
   const result = await applyPlan({
     client,
     health,
     namespace: workspace.namespace,
     desired: planned.map(w => w.startOptions),
-    deps: dependenciesOf(workspace),
-    agent: planAgent(workspace),
+    deps: plan.deps,
+    agent: plan.agent,
     replace: new Set(planned.map(w => w.name)),
     deadline: Date.now() + timeoutMs,
   })

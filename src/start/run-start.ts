@@ -11,6 +11,7 @@ import { connectOrSpawn, watchDaemon } from '../pm2/daemon.ts'
 import { WorkspaceError } from '../errors.ts'
 import type { ReconcileResult } from '../pm2/reconcile.ts'
 import { environOf, isAlive, type KnownProcess, requireSupportedPlatform, signalGroup, startTime } from '../os/processes.ts'
+import type { StartJson } from '../json-output.ts'
 import type { Selection } from '../types.ts'
 import { type Plan, resolvePlan } from '../workspace/resolve-plan.ts'
 import { blockedReason, type Failure, notReadyReason, printFailures, toFailure } from './failures.ts'
@@ -96,7 +97,8 @@ async function startWith({ client, plan, home, spawnedDaemon, signals, json, tim
   const { blocked, readiness, ...changes } = result
 
   if (json) {
-    console.log(JSON.stringify({ namespace: workspace.namespace, pm2Home: home, ...changes, added: plan.added, readyInMs: failures.length ? null : took, workers: rows, failures }, null, 2))
+    const output: StartJson = { namespace: workspace.namespace, pm2Home: home, ...changes, added: plan.added, readyInMs: failures.length ? null : took, workers: rows, failures }
+    console.log(JSON.stringify(output, null, 2))
   }
   else {
     for (const line of describeAdded(plan.added))

@@ -4,7 +4,7 @@ import type { Mode } from '../types.ts'
 import type { LoadedWorker } from './load-workspace.ts'
 
 /** The preload every bun worker gets; `.ts` from the sources, `.js` from a build. */
-export const WORKER_PRELOAD = resolve(import.meta.dirname, `../dev/worker-preload${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`)
+export const WORKER_PRELOAD = resolve(import.meta.dirname, `../worker/preload${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`)
 
 /** Never watched, whatever the config says: changes there are not the worker's code. */
 const ALWAYS_IGNORED = ['node_modules', 'dist', '.git', '.pm2', '*.log']

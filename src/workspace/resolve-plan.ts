@@ -1,7 +1,7 @@
 import { agentStartOptions } from '../health/agent-spec.ts'
 import type { Mode, Selection } from '../types.ts'
 import { requireInterpreter } from './interpreter.ts'
-import { type LoadedWorkspace, loadWorkspace } from './load-workspace.ts'
+import { type LoadedWorker, type LoadedWorkspace, loadWorkspace } from './load-workspace.ts'
 import type { Dependencies } from './order.ts'
 import { type PlannedWorker, planWorkers, type Pm2StartOptions } from './plan-workers.ts'
 import { selectWorkers } from './select-workers.ts'
@@ -22,6 +22,11 @@ export interface Plan {
 export async function resolvePlan({ cwd, mode, selection }: { cwd?: string, mode: Mode, selection: Selection }): Promise<Plan> {
   const workspace = await loadWorkspace({ cwd, mode })
   const { workers, added } = selectWorkers(workspace, selection, mode)
+  return planFor(workspace, workers, added)
+}
+
+/** The plan for `workers` of a loaded workspace: what `restart` hands PM2 for the workers it finds running. */
+export function planFor(workspace: LoadedWorkspace, workers: LoadedWorker[], added: Plan['added'] = []): Plan {
   return { workspace, workers: planWorkers(workspace, workers), added, deps: dependenciesOf(workspace), agent: planAgent(workspace) }
 }
 

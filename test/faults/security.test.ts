@@ -3,7 +3,7 @@ import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, sta
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { devHome } from '../../src/dev/session.ts'
-import { allPids, environOf, isAlive, startTime } from '../../src/os/processes.ts'
+import { allPids, descendantsOf, environOf, isAlive, startTime } from '../../src/os/processes.ts'
 import { expectNothingLeft, fixture, startDev, stopDev, stopLeftoverRuns } from '../helpers/dev-session.ts'
 import { makePm2Home } from '../helpers/pm2-home.ts'
 import { makeWorkspace, type TempWorkspace } from '../helpers/workspace.ts'
@@ -130,7 +130,9 @@ describe('security: the dev session', () => {
     const home = devHome(ws.root)
     // What the old sweep matched: PM2_HOME and the old marker set to the session's folder.
     const bystander = Bun.spawn(['setsid', 'sh', '-c', 'sleep 60 & wait'], { env: { ...process.env, PM2_HOME: home, BUN_PM_DEV_HOME: home } })
-    await Bun.sleep(200)
+    // Its group has a member once the shell started its sleep.
+    while (descendantsOf([bystander.pid]).length === 0)
+      await Bun.sleep(10)
     dev.proc.kill('SIGINT')
     expect(await dev.exited).toBe(130)
     const survived = isAlive(bystander.pid)

@@ -6,6 +6,8 @@ import { allPids, cmdlineOf, environOf } from '../../src/os/processes.ts'
 import { isAlive } from '../../src/os/processes.ts'
 import { BUN, childEnv, ENTRY, REPO } from './cli.ts'
 
+export { freePort } from './net.ts'
+
 export const FIXTURES = join(REPO, 'test/fixtures')
 export const fixture = (name: string) => readFileSync(join(FIXTURES, name), 'utf8')
 
@@ -123,14 +125,6 @@ export async function stopDev(run: DevRun, signal: NodeJS.Signals = 'SIGINT'): P
   const code = await run.exited
   await expectNothingLeft((run as DevRun & { root: string }).root, run.pid)
   return code
-}
-
-/** A port the OS just had free (below the ephemeral range is not guaranteed, but a collision is). */
-export function freePort(): number {
-  const server = Bun.listen({ hostname: '127.0.0.1', port: 0, socket: { data() {} } })
-  const { port } = server
-  server.stop(true)
-  return port
 }
 
 /** The body served on `port`, or undefined when nothing answers. */

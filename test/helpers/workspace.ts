@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { REPO } from './cli.ts'
@@ -30,4 +30,16 @@ export function makeWorkspace(files: Record<string, string>, { config }: { confi
   mkdirSync(join(root, 'node_modules'))
   symlinkSync(REPO, join(root, 'node_modules/bun-pm'))
   return { root, write, remove: () => rmSync(root, { recursive: true, force: true }) }
+}
+
+/**
+ * A copy of this repo's example workspace (pm.config.ts, workers/, its package name) in a folder
+ * of the test's own: no `.env` the developer keeps in the checkout can change what a test sees.
+ */
+export function exampleWorkspace(): TempWorkspace {
+  const config = readFileSync(join(REPO, 'pm.config.ts'), 'utf8').replace(`from './src/index.ts'`, `from '${join(REPO, 'src/index.ts')}'`)
+  const files: Record<string, string> = { 'pm.config.ts': config, 'package.json': '{ "name": "bun-pm" }\n' }
+  for (const name of readdirSync(join(REPO, 'workers')))
+    files[`workers/${name}`] = readFileSync(join(REPO, 'workers', name), 'utf8').replace(`from '../src/index.ts'`, `from '${join(REPO, 'src/index.ts')}'`)
+  return makeWorkspace(files)
 }

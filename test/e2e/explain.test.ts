@@ -1,10 +1,15 @@
-import { describe, expect, test } from 'bun:test'
+import { afterAll, describe, expect, test } from 'bun:test'
 import { basename, isAbsolute, join } from 'node:path'
-import { REPO, runCli } from './helpers/cli.ts'
+import { REPO, runCli } from '../helpers/cli.ts'
+import { exampleWorkspace } from '../helpers/workspace.ts'
 
-/** `explain --json` of the repo's own example workspace. */
+// The repo's example workspace, copied: a developer's own .env in the checkout changes nothing here.
+const example = exampleWorkspace()
+afterAll(() => example.remove())
+
+/** `explain --json` of the example workspace. */
 async function explain(...args: string[]) {
-  const result = await runCli(['explain', '--json', ...args])
+  const result = await runCli(['explain', '--json', ...args], { cwd: example.root })
   expect(result.stderr).toBe('')
   expect(result.code).toBe(0)
   expect(result.pm2HomeTouched).toBe(false)
@@ -43,11 +48,11 @@ describe('explain on the example workspace', () => {
     // PM2 uses its bun wrapper (workers die with their parent) only for a path ending in "bun".
     expect(basename(web.interpreterPath)).toBe('bun')
     expect(web.options.interpreter).toBe(web.interpreterPath)
-    expect(web.options.interpreter_args).toEqual(['--no-env-file', '--preload', join(REPO, 'src/dev/worker-preload.ts')])
+    expect(web.options.interpreter_args).toEqual(['--no-env-file', '--preload', join(REPO, 'src/worker/preload.ts')])
     expect(web.options.pmx).toBe(false)
-    expect(web.options.script).toBe(join(REPO, 'workers/webserver.ts'))
+    expect(web.options.script).toBe(join(example.root, 'workers/webserver.ts'))
     expect(web.options.name).toBe('primary-webserver')
-    expect(web.options.cwd).toBe(REPO)
+    expect(web.options.cwd).toBe(example.root)
     expect(web.options.namespace).toBe('bun-pm')
     expect(web.options.exec_mode).toBe('fork')
     expect(web.group).toBe('primary')
@@ -67,12 +72,12 @@ describe('explain on the example workspace', () => {
   test('NODE_ENV follows the mode unless the user set it', async () => {
     expect((await explain('--mode=dev')).workers[0].env.NODE_ENV).toEqual({ value: 'development', source: 'mode' })
     expect((await explain('--mode=start')).workers[0].env.NODE_ENV).toEqual({ value: 'production', source: 'mode' })
-    const result = await runCli(['explain', '--json', '--mode=start'], { env: { NODE_ENV: 'staging' } })
+    const result = await runCli(['explain', '--json', '--mode=start'], { cwd: example.root, env: { NODE_ENV: 'staging' } })
     expect(JSON.parse(result.stdout).workers[0].env.NODE_ENV).toEqual({ value: 'staging', source: 'shell' })
   })
 
   test('the text form names each worker, its interpreter and script, and masks values', async () => {
-    const result = await runCli(['explain', '--mode=start'], { env: { PORT: '4123', API_TOKEN: 's3cr3t-token' } })
+    const result = await runCli(['explain', '--mode=start'], { cwd: example.root, env: { PORT: '4123', API_TOKEN: 's3cr3t-token' } })
     expect(result.code).toBe(0)
     expect(result.stdout).toContain('primary-webserver  group primary')
     expect(result.stdout).toContain('script       workers/webserver.ts')
@@ -80,7 +85,7 @@ describe('explain on the example workspace', () => {
     expect(result.stdout).toContain('NODE_ENV=production  (set by the mode)')
     expect(result.stdout).toContain('not selected: jobs-mailer (not selected), jobs-reports (deactivated)')
     expect(result.stdout).not.toContain('s3cr3t-token')
-    const json = await runCli(['explain', '--json'], { env: { API_TOKEN: 's3cr3t-token' } })
+    const json = await runCli(['explain', '--json'], { cwd: example.root, env: { API_TOKEN: 's3cr3t-token' } })
     expect(JSON.parse(json.stdout).workers[0].env.API_TOKEN).toEqual({ value: '***', source: 'shell' })
     expect(json.stdout).not.toContain('s3cr3t-token')
   })

@@ -1,7 +1,7 @@
 import { afterAll, afterEach, describe, expect, test } from 'bun:test'
-import { isAlive } from '../src/os/processes.ts'
-import { expectNothingLeft, fetchText, fetchUntil, fixture, freePort, startDev, stopDev, stopLeftoverRuns, workerPids } from './helpers/dev-session.ts'
-import { makeWorkspace, type TempWorkspace } from './helpers/workspace.ts'
+import { isAlive } from '../../src/os/processes.ts'
+import { expectNothingLeft, fetchText, fetchUntil, fixture, freePort, startDev, stopDev, stopLeftoverRuns, workerPids } from '../helpers/dev-session.ts'
+import { makeWorkspace, type TempWorkspace } from '../helpers/workspace.ts'
 
 const made: TempWorkspace[] = []
 afterEach(stopLeftoverRuns)
@@ -70,6 +70,7 @@ describe('dev: ending leaves nothing behind', () => {
     await dev.waitFor(/1 worker up/)
     dev.proc.kill('SIGINT')
     await dev.waitFor(/not stopping/)
+    // A second Ctrl-C by a person: later than the 150 ms in which two signals are one keypress.
     await Bun.sleep(300)
     dev.proc.kill('SIGINT')
     expect(await dev.exited).toBe(130)

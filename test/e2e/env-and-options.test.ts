@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, test } from 'bun:test'
 import { basename } from 'node:path'
-import { runCli } from './helpers/cli.ts'
-import { makeWorkspace, type TempWorkspace } from './helpers/workspace.ts'
+import { runCli } from '../helpers/cli.ts'
+import { makeWorkspace, type TempWorkspace } from '../helpers/workspace.ts'
 
 const made: TempWorkspace[] = []
 afterAll(() => made.forEach(ws => ws.remove()))

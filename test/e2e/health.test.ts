@@ -1,10 +1,11 @@
 import { afterAll, describe, expect, test } from 'bun:test'
 import { mkdirSync, readFileSync, symlinkSync, unlinkSync } from 'node:fs'
 import { join } from 'node:path'
-import { REPO } from './helpers/cli.ts'
-import { fixture, freePort } from './helpers/dev-session.ts'
-import { makePm2Home, type TestHome } from './helpers/pm2-home.ts'
-import { makeWorkspace, type TempWorkspace } from './helpers/workspace.ts'
+import { REPO } from '../helpers/cli.ts'
+import { fixture, freePort } from '../helpers/dev-session.ts'
+import { waitUntil } from '../helpers/net.ts'
+import { makePm2Home, type TestHome } from '../helpers/pm2-home.ts'
+import { makeWorkspace, type TempWorkspace } from '../helpers/workspace.ts'
 
 // Every test here owns its PM2 home, ports and folder, so they run at the same time.
 const made: TempWorkspace[] = []
@@ -33,19 +34,6 @@ async function status(h: TestHome, ws: TempWorkspace): Promise<WorkerJson[]> {
   const result = await h.cli(['status', '--json'], { cwd: ws.root })
   expect(result.code).toBe(0)
   return JSON.parse(result.stdout).workers
-}
-
-/** Polls `read` until `done` holds (up to `timeoutMs`); returns the value that made it hold. */
-async function waitUntil<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  let value = await read()
-  while (!done(value)) {
-    if (Date.now() > deadline)
-      throw new Error(`timed out; last: ${JSON.stringify(value)}`)
-    await Bun.sleep(200)
-    value = await read()
-  }
-  return value
 }
 
 /** A worker that start reports ready, restarted by the agent after start has exited; returns its row then. */

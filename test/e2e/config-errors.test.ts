@@ -1,9 +1,9 @@
 import { afterAll, describe, expect, test } from 'bun:test'
 import { existsSync } from 'node:fs'
-import { devHome } from '../src/dev/session.ts'
-import { allPids, environOf } from '../src/os/processes.ts'
-import { processesMentioning, runCli } from './helpers/cli.ts'
-import { IMPORT_DEFINE, makeWorkspace, type TempWorkspace } from './helpers/workspace.ts'
+import { devHome } from '../../src/dev/session.ts'
+import { allPids, environOf } from '../../src/os/processes.ts'
+import { processesMentioning, runCli } from '../helpers/cli.ts'
+import { IMPORT_DEFINE, makeWorkspace, type TempWorkspace } from '../helpers/workspace.ts'
 
 const SCRIPT = 'setInterval(() => {}, 1000)\n'
 const made: TempWorkspace[] = []

@@ -1,8 +1,8 @@
 import { afterAll, afterEach, describe, expect, test } from 'bun:test'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { fetchUntil, fixture, freePort, startDev, stopDev, stopLeftoverRuns } from './helpers/dev-session.ts'
-import { makeWorkspace, type TempWorkspace } from './helpers/workspace.ts'
+import { fetchUntil, fixture, freePort, startDev, stopDev, stopLeftoverRuns } from '../helpers/dev-session.ts'
+import { makeWorkspace, type TempWorkspace } from '../helpers/workspace.ts'
 
 const made: TempWorkspace[] = []
 afterEach(stopLeftoverRuns)

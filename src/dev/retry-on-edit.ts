@@ -1,0 +1,40 @@
+import { watch } from 'node:fs'
+import { dirname } from 'node:path'
+import type { Pm2Client } from '../pm2/client.ts'
+import type { PlannedWorker } from '../workspace/plan-workers.ts'
+
+/** What dev does for an errored worker: start it again at the next change in its script's folder. */
+export interface RetryOnEdit {
+  /** True when `worker` is one dev retries (not `watch: false`). */
+  retries: (worker: PlannedWorker | undefined) => boolean
+  /** Watches the worker's folder; the first change restarts it through PM2. */
+  arm: (worker: PlannedWorker, pmId: number) => void
+  /** The worker runs again: nothing to wait for. */
+  disarm: (name: string) => void
+  close: () => void
+}
+
+export function createRetryOnEdit(client: Pm2Client, say: (line: string) => void): RetryOnEdit {
+  const armed = new Map<string, () => void>()
+  const disarm = (name: string) => {
+    armed.get(name)?.()
+    armed.delete(name)
+  }
+  return {
+    retries: worker => worker !== undefined && worker.options.watch !== false,
+    arm(worker, pmId) {
+      if (armed.has(worker.name))
+        return
+      const watcher = watch(dirname(worker.script), { recursive: true }, (_event, file) => {
+        if (file && /(^|\/)(node_modules|\.git|dist)(\/|$)|\.log$/.test(String(file)))
+          return
+        disarm(worker.name)
+        say(`${worker.name} restarting: its files changed`)
+        void client.restart(pmId).catch(error => say(`${worker.name} could not be restarted: ${(error as Error).message}`))
+      })
+      armed.set(worker.name, () => watcher.close())
+    },
+    disarm,
+    close: () => [...armed.keys()].forEach(disarm),
+  }
+}

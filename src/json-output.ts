@@ -1,0 +1,47 @@
+// What `--json` prints, per command: the stable interface for scripts. Exported from the
+// package entry; a field is added, never renamed or removed, without a major version.
+import type { Failure } from './start/failures.ts'
+import type { StatusRow } from './cli/status-table.ts'
+import type { planToJson } from './cli/format-plan.ts'
+
+export type { Failure, StatusRow }
+
+/** The workspace's health agent, as `status --json` shows it. */
+export interface AgentJson {
+  /** `<namespace>:health` */
+  name: string
+  running: boolean
+  pid: number | null
+  memoryMb: number | null
+}
+
+/** `status --json`, `stop --json`, `restart --json`. */
+export interface StatusJson {
+  namespace: string
+  pm2Home: string
+  agent: AgentJson
+  workers: StatusRow[]
+}
+
+/** `start --json`. */
+export interface StartJson {
+  namespace: string
+  pm2Home: string
+  started: string[]
+  /** Ran with other options, or was not up: started anew. */
+  replaced: string[]
+  /** Ran with exactly the wanted options: left alone. */
+  kept: string[]
+  /** No longer in the config, or deactivated: deleted. */
+  removed: string[]
+  /** Selected because a selected worker depends on them. */
+  added: { name: string, neededBy: string[] }[]
+  /** From the command's start until every worker was ready; null when one was not. */
+  readyInMs: number | null
+  workers: StatusRow[]
+  /** The workers that did not become ready, why, and their last lines. */
+  failures: Failure[]
+}
+
+/** `explain --json`. */
+export type ExplainJson = ReturnType<typeof planToJson>

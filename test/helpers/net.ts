@@ -1,0 +1,44 @@
+// Ports and polling for tests and benchmarks alike.
+import { readFileSync } from 'node:fs'
+
+/** A port the OS just had free (it picks outside nothing, but a collision is then a real one). */
+export function freePort(): number {
+  const server = Bun.listen({ hostname: '127.0.0.1', port: 0, socket: { data() {} } })
+  const { port } = server
+  server.stop(true)
+  return port
+}
+
+/** Sockets listening on `port` (IPv4 and IPv6), from the kernel's tables: no `ss` needed. */
+export function listenersOn(port: number): number {
+  const hex = port.toString(16).toUpperCase().padStart(4, '0')
+  let count = 0
+  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    let text = ''
+    try {
+      text = readFileSync(table, 'utf8')
+    }
+    catch {
+      continue
+    }
+    for (const line of text.split('\n').slice(1)) {
+      const [, local, , state] = line.trim().split(/\s+/)
+      if (local?.endsWith(`:${hex}`) && state === '0A')
+        count++
+    }
+  }
+  return count
+}
+
+/** Polls `read` until `done` holds, up to `timeoutMs`; returns the value that made it hold, or throws with the last one. */
+export async function waitUntil<T>(read: () => T | Promise<T>, done: (value: T) => boolean, timeoutMs: number, everyMs = 200): Promise<T> {
+  const deadline = Date.now() + timeoutMs
+  let value = await read()
+  while (!done(value)) {
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs} ms; last: ${JSON.stringify(value)}`)
+    await Bun.sleep(everyMs)
+    value = await read()
+  }
+  return value
+}
