@@ -15,6 +15,8 @@ interface Case {
   config?: string
   /** Or the whole pm.config.ts. */
   file?: string
+  /** Other files of the workspace. */
+  files?: Record<string, string>
   args?: string[]
   /** Every one of these must be in the one-line error. */
   says: string[]
@@ -60,12 +62,13 @@ const cases: Case[] = [
   { name: 'a workspace with nothing activated', config: worker('activated: false'), says: ['pm.config.ts', 'has no activated worker to run', 'set `activated: true`'] },
   { name: 'an unknown flag', config: worker(''), args: ['--gruop=primary'], says: ['unknown flag --gruop', 'did you mean "group"'] },
   { name: 'a stray argument', config: worker(''), args: ['web'], says: ['takes no argument "web"', '--workers=web'] },
+  { name: 'a package.json that is not JSON (it names the namespace)', config: worker(''), files: { 'package.json': '{ "name": "shop", }' }, says: ['package.json:', 'names the workspace\'s PM2 namespace after its `name`', 'set `name` in pm.config.ts'] },
 ]
 
 describe('bad input: one clear line, exit 1, nothing started', () => {
   for (const c of cases) {
     test(c.name, async () => {
-      const ws = makeWorkspace({ 'web.ts': SCRIPT, ...(c.file && { 'pm.config.ts': c.file }) }, { config: c.config })
+      const ws = makeWorkspace({ 'web.ts': SCRIPT, ...c.files, ...(c.file && { 'pm.config.ts': c.file }) }, { config: c.config })
       made.push(ws)
       // `dev` is the command that would start processes; explain and start must fail the same way.
       for (const command of ['dev', 'start', 'explain']) {
