@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { REPO } from '../helpers/cli.ts'
 import { fixture, freePort } from '../helpers/dev-session.ts'
 import { waitUntil } from '../helpers/net.ts'
-import { makePm2Home, type TestHome } from '../helpers/pm2-home.ts'
+import { type TestHome, withHome } from '../helpers/pm2-home.ts'
 import { makeWorkspace, type TempWorkspace } from '../helpers/workspace.ts'
 
 // Every test here owns its PM2 home, ports and folder, so they run at the same time.
@@ -15,17 +15,6 @@ function workspace(config: string, files: Record<string, string>): TempWorkspace
   const ws = makeWorkspace(files, { config })
   made.push(ws)
   return ws
-}
-
-/** Runs `fn` with a PM2 home of its own, then checks that nothing it started is left. */
-async function withHome(fn: (h: TestHome) => Promise<void>): Promise<void> {
-  const h = makePm2Home()
-  try {
-    await fn(h)
-  }
-  finally {
-    await h.close()
-  }
 }
 
 interface WorkerJson { name: string, pid: number | null, status: string, health: string, reason: string | null, restarts: number, lastOkAgoMs: number | null }

@@ -5,7 +5,7 @@ import { devHome } from '../../src/dev/session.ts'
 import { cmdlineOf, inotifyLimit, isAlive } from '../../src/os/processes.ts'
 import { BUN, childEnv, ENTRY, runCli } from '../helpers/cli.ts'
 import { expectNothingLeft, fixture, startDev, stopDev, stopLeftoverRuns } from '../helpers/dev-session.ts'
-import { makePm2Home, type TestHome } from '../helpers/pm2-home.ts'
+import { type TestHome, withHome } from '../helpers/pm2-home.ts'
 import { IMPORT_DEFINE, makeWorkspace, type TempWorkspace } from '../helpers/workspace.ts'
 
 const made: TempWorkspace[] = []
@@ -18,15 +18,6 @@ function workspace(config: string, files: Record<string, string> = {}): TempWork
   return ws
 }
 
-async function withHome(fn: (h: TestHome) => Promise<void>): Promise<void> {
-  const h = makePm2Home()
-  try {
-    await fn(h)
-  }
-  finally {
-    await h.close()
-  }
-}
 
 /** The PM2 daemons among a home's processes. */
 const daemons = (h: TestHome) => h.processes().filter(pid => /God Daemon|Daemon\.js/.test(cmdlineOf(pid)))

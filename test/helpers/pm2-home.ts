@@ -71,3 +71,14 @@ export function makePm2Home(): TestHome {
     },
   }
 }
+
+/** Runs `fn` with a PM2 home of its own, then checks that nothing it started is left (safe for test.concurrent). */
+export async function withHome(fn: (h: TestHome) => Promise<void>): Promise<void> {
+  const h = makePm2Home()
+  try {
+    await fn(h)
+  }
+  finally {
+    await h.close()
+  }
+}
