@@ -164,7 +164,7 @@ export interface Workspace {
 }
 
 /** Where a variable of a worker's environment came from, lowest precedence first. */
-export type EnvSource = '.env' | '.env.local' | 'shell' | 'mode' | 'defaults.env' | 'options.env'
+export type EnvSource = '.env' | '.env.local' | 'shell' | 'mode' | 'defaults.env' | 'options.env' | 'bun-pm'
 
 /** The selection flags every command takes. */
 export interface Selection {

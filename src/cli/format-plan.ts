@@ -6,7 +6,7 @@ import { displayPath } from '../workspace/load-workspace.ts'
 import type { Plan } from '../workspace/resolve-plan.ts'
 
 /** Values of these keys are shown; every other value is masked, since any of them may be a secret. */
-const SHOWN_KEYS = new Set(['NODE_ENV'])
+const SHOWN_KEYS = new Set(['NODE_ENV', 'BUN_PM_SCRIPT'])
 const MASK = '***'
 
 export function maskValue(key: string, value: string): string {
@@ -36,7 +36,7 @@ export function planToJson(plan: Plan) {
         script,
         options,
         env: Object.fromEntries(Object.entries(env).map(([key, value]) =>
-          [key, { value: maskValue(key, value), source: sources[key]!.source }])),
+          [key, { value: maskValue(key, value), source: sources[key]?.source ?? 'bun-pm' }])),
       }
     }),
     notSelected: workspace.workers.filter(w => !selected.has(w.name)).map(w => ({
@@ -95,5 +95,5 @@ function describeHealth(health: HealthPolicy & { check: string }): string {
 }
 
 function describeSource(source: EnvSource): string {
-  return source === 'mode' ? 'set by the mode' : `from ${source}`
+  return source === 'mode' ? 'set by the mode' : source === 'bun-pm' ? 'set by bun-pm' : `from ${source}`
 }

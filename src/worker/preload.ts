@@ -5,12 +5,18 @@
 // library, @pm2/io, did that; bun-pm turns it off because it triples the reload time).
 const say = (data: Record<string, unknown>) => process.send?.({ type: 'process:msg', data: { 'bun-pm': data.event, ...data } })
 
-// After the worker's own top-level code: the message must not delay the code it announces.
-let loaded = false
-setTimeout(() => {
-  loaded = true
-  say({ event: 'loaded', pid: process.pid })
-}, 0)
+// After the worker's own top-level code: the message must not delay the code it announces. A bun
+// worker runs through bun-pm's entry (src/worker/entry.ts), which imports the script and says
+// "loaded" itself once that has run; this covers anything else preloaded.
+const LOADED = Symbol.for('bun-pm.loaded')
+const state = globalThis as { [LOADED]?: boolean }
+const loaded = () => state[LOADED] === true
+if (!process.env.BUN_PM_SCRIPT) {
+  setTimeout(() => {
+    state[LOADED] = true
+    say({ event: 'loaded', pid: process.pid })
+  }, 0)
+}
 
 if (process.execArgv.includes('--watch')) {
   // bun --watch prints an uncaught error and then runs none of the code until an edit reloads it.
@@ -20,7 +26,7 @@ if (process.execArgv.includes('--watch')) {
     console.error(error)
     const code = (error as { code?: string } | undefined)?.code
     const text = error instanceof Error ? `${error.message}${code ? ` (${code})` : ''}` : String(error)
-    const data = { 'bun-pm': 'failed', 'detail': `${loaded ? 'threw' : 'failed at startup'}: ${text.split('\n')[0]}` }
+    const data = { 'bun-pm': 'failed', 'detail': `${loaded() ? 'threw' : 'failed at startup'}: ${text.split('\n')[0]}` }
     if (!process.send)
       return halt()
     // Halt once the message is out (or soon in any case), not before.

@@ -3,6 +3,10 @@ import type { StartOptions } from '../pm2/client.ts'
 import type { Mode } from '../types.ts'
 import type { LoadedWorker } from './load-workspace.ts'
 
+/** What PM2 runs for a bun worker: it loads the worker's script (in SCRIPT_KEY) as `bun file.ts` would. */
+export const WORKER_ENTRY = resolve(import.meta.dirname, `../worker/entry${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`)
+export const SCRIPT_KEY = 'BUN_PM_SCRIPT'
+
 /** The preload every bun worker gets; `.ts` from the sources, `.js` from a build. */
 export const WORKER_PRELOAD = resolve(import.meta.dirname, `../worker/preload${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`)
 

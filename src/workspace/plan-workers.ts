@@ -3,7 +3,7 @@ import { resolve } from 'node:path'
 import type { StartOptions } from '../pm2/client.ts'
 import { WorkspaceError } from '../errors.ts'
 import { CRASH_LOOP_DEFAULTS } from '../health/policy.ts'
-import { modeOptions } from './mode-options.ts'
+import { modeOptions, SCRIPT_KEY, WORKER_ENTRY } from './mode-options.ts'
 import { INTERPRETERS, requireInterpreter } from './interpreter.ts'
 import type { LoadedWorker, LoadedWorkspace } from './load-workspace.ts'
 
@@ -67,13 +67,14 @@ function planWorker(workspace: LoadedWorkspace, worker: LoadedWorker): PlannedWo
       ...backoff,
       ...options,
       name,
-      script,
+      // bun workers run through bun-pm's entry, which loads the script as `bun file.ts` would.
+      script: interpreter === 'bun' ? WORKER_ENTRY : script,
       interpreter: interpreterPath,
       cwd: options.cwd ? resolve(root, options.cwd) : root,
       namespace,
       exec_mode: 'fork',
       ...byMode,
-      env,
+      env: interpreter === 'bun' ? { ...env, [SCRIPT_KEY]: script } : env,
     },
   }
 }

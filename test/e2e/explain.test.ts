@@ -50,7 +50,10 @@ describe('explain on the example workspace', () => {
     expect(web.options.interpreter).toBe(web.interpreterPath)
     expect(web.options.interpreter_args).toEqual(['--no-env-file', '--preload', join(REPO, 'src/worker/preload.ts')])
     expect(web.options.pmx).toBe(false)
-    expect(web.options.script).toBe(join(example.root, 'workers/webserver.ts'))
+    // PM2 runs bun-pm's entry, which loads the worker's script as `bun file.ts` would.
+    expect(web.options.script).toBe(join(REPO, 'src/worker/entry.ts'))
+    expect(web.script).toBe(join(example.root, 'workers/webserver.ts'))
+    expect(web.env.BUN_PM_SCRIPT).toEqual({ value: join(example.root, 'workers/webserver.ts'), source: 'bun-pm' })
     expect(web.options.name).toBe('primary-webserver')
     expect(web.options.cwd).toBe(example.root)
     expect(web.options.namespace).toBe('bun-pm')
