@@ -1,6 +1,6 @@
 import type { Workspace } from './types.ts'
 
-export type { Duration, EnvSource, HealthOptions, Interpreter, Mode, Selection, Worker, WorkerOptions, Workspace } from './types.ts'
+export type { Duration, EnvSource, HealthOptions, Interpreter, Mode, Selection, Worker, WorkerOptions, Workspace, WorkspaceOverride } from './types.ts'
 export type { AgentJson, ExplainJson, Failure, StartJson, StatusJson, StatusRow } from './json-output.ts'
 export { BUILTIN_DEFAULTS } from './workspace/defaults.ts'
 export { heartbeat } from './worker/heartbeat.ts'

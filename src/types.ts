@@ -144,6 +144,16 @@ export interface Worker {
   options?: WorkerOptions
 }
 
+/**
+ * What a `$<env>` block of the workspace may change: its `defaults`, its `name`, and workers (by
+ * `name`: options merged over the worker's; a name the workspace does not have adds a worker).
+ */
+export interface WorkspaceOverride {
+  name?: string
+  defaults?: WorkerOptions
+  workers?: (Partial<Worker> & { name: string })[]
+}
+
 /** The whole `pm.config.ts`. */
 export interface Workspace {
   /**
@@ -161,6 +171,20 @@ export interface Workspace {
   defaults?: WorkerOptions
   /** The workers, in the order they start. */
   workers: Worker[]
+  /**
+   * Overrides for `dev` (and `--env=development`), merged over the rest of the workspace.
+   * @example { defaults: { env: { LOG_LEVEL: 'debug' } } }
+   */
+  $development?: WorkspaceOverride
+  /**
+   * Overrides for `start` (and `--env=production`).
+   * @example { workers: [{ name: 'web', options: { max_memory_restart: '1G' } }] }
+   */
+  $production?: WorkspaceOverride
+  /** Overrides for any `--env=<name>`, by name: `{ staging: { defaults: { ... } } }`. */
+  $env?: Record<string, WorkspaceOverride>
+  /** `$<name>` for any other `--env=<name>`. */
+  [override: `$${string}`]: WorkspaceOverride | Record<string, WorkspaceOverride> | undefined
 }
 
 /** Where a variable of a worker's environment came from, lowest precedence first. */

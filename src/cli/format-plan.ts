@@ -22,6 +22,8 @@ export function planToJson(plan: Plan) {
     configFile: workspace.configFile,
     namespace: workspace.namespace,
     mode: workspace.mode,
+    /** The environment whose `$<env>` overrides applied. */
+    env: workspace.envName,
     added: plan.added,
     workers: workers.map(({ name, group, heartbeat, health, dependsOn, interpreter, interpreterPath, script, startOptions, env: sources }) => {
       const { env, ...options } = startOptions
@@ -51,7 +53,7 @@ export function planToJson(plan: Plan) {
 export function formatPlan(plan: Plan): string {
   const data = planToJson(plan)
   const lines = [
-    `workspace ${data.namespace} (${displayPath(data.configFile)}), ${data.mode} rules`,
+    `workspace ${data.namespace} (${displayPath(data.configFile)}), ${data.mode} rules, $${data.env} overrides`,
     '',
   ]
   for (const worker of data.workers) {

@@ -30,6 +30,15 @@ export const depsArg = {
   },
 } as const satisfies ArgsDef
 
+/** `--env`, for the commands that read the config for a run. */
+export const envArg = {
+  env: {
+    type: 'string',
+    description: 'Whose $<env> overrides of pm.config.ts apply (default: development for dev, production for start)',
+    valueHint: 'name',
+  },
+} as const satisfies ArgsDef
+
 /** `--json`, for every command whose output a script may parse. */
 export const jsonArg = {
   json: { type: 'boolean', description: 'Print the result as JSON' },

@@ -1,16 +1,16 @@
 import { defineCommand } from 'citty'
 import { rejectUnknownFlags } from '../cli/reject-unknown-flags.ts'
 import { runDev } from '../dev/run-dev.ts'
-import { depsArg, selectionArgs, toSelection } from './_shared.ts'
+import { depsArg, envArg, selectionArgs, toSelection } from './_shared.ts'
 
 export default defineCommand({
   meta: {
     name: 'dev',
     description: 'Run the selected workers (default: every activated one) in the foreground with their logs; Ctrl-C stops them all',
   },
-  args: { ...selectionArgs, ...depsArg },
+  args: { ...selectionArgs, ...depsArg, ...envArg },
   plugins: [rejectUnknownFlags('dev')],
   async run({ args }) {
-    process.exitCode = await runDev({ cwd: args.cwd, selection: toSelection(args) })
+    process.exitCode = await runDev({ cwd: args.cwd, selection: toSelection(args), env: args.env })
   },
 })

@@ -4,7 +4,7 @@ import { rejectUnknownFlags } from '../cli/reject-unknown-flags.ts'
 import type { ExplainJson } from '../json-output.ts'
 import type { Mode } from '../types.ts'
 import { resolvePlan } from '../workspace/resolve-plan.ts'
-import { depsArg, jsonArg, selectionArgs, toSelection } from './_shared.ts'
+import { depsArg, envArg, jsonArg, selectionArgs, toSelection } from './_shared.ts'
 
 export default defineCommand({
   meta: {
@@ -14,6 +14,7 @@ export default defineCommand({
   args: {
     ...selectionArgs,
     ...depsArg,
+    ...envArg,
     mode: {
       type: 'enum',
       options: ['dev', 'start'],
@@ -24,7 +25,7 @@ export default defineCommand({
   },
   plugins: [rejectUnknownFlags('explain')],
   async run({ args }) {
-    const plan = await resolvePlan({ cwd: args.cwd, mode: args.mode as Mode, selection: toSelection(args) })
+    const plan = await resolvePlan({ cwd: args.cwd, mode: args.mode as Mode, selection: toSelection(args), env: args.env })
     const output: ExplainJson = planToJson(plan)
     console.log(args.json ? JSON.stringify(output, null, 2) : formatPlan(plan))
   },

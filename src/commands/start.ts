@@ -2,7 +2,7 @@ import { defineCommand } from 'citty'
 import { rejectUnknownFlags } from '../cli/reject-unknown-flags.ts'
 import { WorkspaceError } from '../errors.ts'
 import { runStart } from '../start/run-start.ts'
-import { depsArg, selectionArgs, toSelection } from './_shared.ts'
+import { depsArg, envArg, selectionArgs, toSelection } from './_shared.ts'
 
 export default defineCommand({
   meta: {
@@ -12,6 +12,7 @@ export default defineCommand({
   args: {
     ...selectionArgs,
     ...depsArg,
+    ...envArg,
     attach: { type: 'boolean', description: 'Stay in the foreground with the logs; SIGTERM/Ctrl-C stops the workers (for containers and systemd)' },
     json: { type: 'boolean', description: 'Print the result as JSON' },
     timeout: { type: 'string', description: 'Seconds to wait for the workers to be up', default: '30', valueHint: 'seconds' },
@@ -21,6 +22,6 @@ export default defineCommand({
     const seconds = Number(args.timeout)
     if (!(seconds > 0))
       throw new WorkspaceError(`--timeout=${args.timeout} is not a number of seconds; write e.g. --timeout=30`)
-    process.exitCode = await runStart({ cwd: args.cwd, selection: toSelection(args), attach: Boolean(args.attach), json: Boolean(args.json), timeoutMs: seconds * 1000 })
+    process.exitCode = await runStart({ cwd: args.cwd, selection: toSelection(args), env: args.env, attach: Boolean(args.attach), json: Boolean(args.json), timeoutMs: seconds * 1000 })
   },
 })

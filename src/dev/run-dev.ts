@@ -34,7 +34,7 @@ const APPLY_WAIT_MS = 3000
  * unchanged workers running; a watchdog process that ends the session if the launcher dies; and
  * a shutdown that stops every worker with SIGTERM, then SIGKILL after its kill_timeout.
  */
-export async function runDev({ cwd, selection }: { cwd?: string, selection: Selection }): Promise<number> {
+export async function runDev({ cwd, selection, env }: { cwd?: string, selection: Selection, env?: string }): Promise<number> {
   requireSupportedPlatform('dev')
   const root = resolve(cwd ?? '.')
   const home = devHome(root)
@@ -62,7 +62,7 @@ export async function runDev({ cwd, selection }: { cwd?: string, selection: Sele
     throw new WorkspaceError(`${root}: another \`dev\` (pid ${previous.launcherPid}) is running this workspace; stop it first (Ctrl-C in its terminal)`)
 
   // A broken config stops a first start with an error; during a session it only pauses it.
-  const load = () => resolvePlan({ cwd: root, mode: 'dev', selection })
+  const load = () => resolvePlan({ cwd: root, mode: 'dev', selection, env })
   // A config that takes long to load (up to its timeout) does not hold up a Ctrl-C.
   const first = await Promise.race([
     load().catch((error: unknown) => {

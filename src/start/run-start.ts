@@ -19,6 +19,8 @@ import { blockedReason, type Failure, notReadyReason, printFailures, toFailure }
 export interface StartCommandOptions {
   cwd?: string
   selection: Selection
+  /** Whose `$<env>` overrides apply (default: production). */
+  env?: string
   attach: boolean
   json: boolean
   timeoutMs: number
@@ -31,12 +33,12 @@ export interface StartCommandOptions {
  * is not and why (exit 1). With `--attach` it stays in the foreground until a signal, then stops
  * them in reverse order (exit 0; exit 1 at once when a worker did not become ready).
  */
-export async function runStart({ cwd, selection, attach, json, timeoutMs }: StartCommandOptions): Promise<number> {
+export async function runStart({ cwd, selection, env, attach, json, timeoutMs }: StartCommandOptions): Promise<number> {
   requireSupportedPlatform('start')
   // Attached, a SIGTERM can come at any moment, even while the workers start: it is kept and
   // acted on once there is something to stop.
   const signals = attach ? latchSignals() : undefined
-  const plan = await resolvePlan({ cwd, mode: 'start', selection })
+  const plan = await resolvePlan({ cwd, mode: 'start', selection, env })
   const { workspace } = plan
   const home = userPm2Home()
   // Read by the daemon when it starts: memory limits checked every 2 s instead of 30 s, and

@@ -6,7 +6,9 @@ import { type HealthPolicy, toHealthPolicy } from '../health/policy.ts'
 import type { Interpreter, Mode, WorkerOptions, Workspace } from '../types.ts'
 import { CONFIG_NAME, DEFAULT_GROUP, mergeOptions } from './defaults.ts'
 import { forgetInjected, type LayeredEnv, layerEnv, loadBaseEnv } from './env.ts'
-import { validateWorkspace } from './validate-workspace.ts'
+import { pm2OptionNames } from '../pm2/schema.ts'
+import { applyOverrides } from './overrides.ts'
+import { validateOverrides, validateWorkspace } from './validate-workspace.ts'
 
 /** A worker as configured: validated, options merged, environment layered. Nothing checked on disk yet. */
 export interface LoadedWorker {
@@ -37,6 +39,8 @@ export interface LoadedWorkspace {
   /** The PM2 namespace of this workspace's workers. */
   namespace: string
   mode: Mode
+  /** The environment whose `$<env>` overrides were applied. */
+  envName: string
   workers: LoadedWorker[]
 }
 
@@ -44,23 +48,31 @@ export interface LoadWorkspaceOptions {
   /** The folder to look for `pm.config.ts` in. @default process.cwd() */
   cwd?: string
   mode: Mode
+  /** Whose `$<env>` overrides apply. @default 'development' for dev, 'production' for start */
+  env?: string
 }
 
+/** The environment whose overrides apply when `--env` does not say. */
+export const ENV_BY_MODE: Record<Mode, string> = { dev: 'development', start: 'production' }
+
 /** The one place that reads `pm.config.ts` and `.env`: loads, validates and merges them. */
-export async function loadWorkspace({ cwd = process.cwd(), mode }: LoadWorkspaceOptions): Promise<LoadedWorkspace> {
+export async function loadWorkspace({ cwd = process.cwd(), mode, env }: LoadWorkspaceOptions): Promise<LoadedWorkspace> {
   const root = resolve(cwd)
   if (!existsSync(root) || !statSync(root).isDirectory())
     throw new WorkspaceError(`${root}: no such folder; pass --cwd a folder that holds ${CONFIG_NAME}.config.ts`)
   const baseEnv = loadBaseEnv(root, mode)
   const { raw, configFile } = await importConfig(root).finally(forgetInjected)
   const configLabel = displayPath(configFile)
-  const workspace = validateWorkspace(raw, configLabel)
+  validateOverrides(raw, configLabel)
+  const envName = env ?? ENV_BY_MODE[mode]
+  const workspace = validateWorkspace(isRecord(raw) ? applyOverrides(raw, envName) : raw, configLabel, pm2OptionNames())
   return {
     root,
     configFile,
     configLabel,
     namespace: workspace.name ?? defaultNamespace(root, configLabel),
     mode,
+    envName,
     workers: workspace.workers.map(worker => {
       const merged = mergeOptions(worker.options, workspace.defaults)
       const { env, health, ...options } = merged
@@ -207,4 +219,8 @@ function defaultNamespace(root: string, configLabel: string): string {
 export function displayPath(path: string): string {
   const rel = relative(process.cwd(), path)
   return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : path
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
 }

@@ -19,8 +19,8 @@ export interface Plan {
 }
 
 /** Config + `.env` + flags -> the exact PM2 start options of each selected worker. Starts nothing. */
-export async function resolvePlan({ cwd, mode, selection }: { cwd?: string, mode: Mode, selection: Selection }): Promise<Plan> {
-  const workspace = await loadWorkspace({ cwd, mode })
+export async function resolvePlan({ cwd, mode, selection, env }: { cwd?: string, mode: Mode, selection: Selection, env?: string }): Promise<Plan> {
+  const workspace = await loadWorkspace({ cwd, mode, env })
   const { workers, added } = selectWorkers(workspace, selection, mode)
   return planFor(workspace, workers, added)
 }

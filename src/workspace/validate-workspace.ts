@@ -22,7 +22,7 @@ const MEMORY_PATTERN = /^\d+[KMG]?$/
  * Checks the shape of a loaded `pm.config.ts` and returns it typed. Every mistake throws a
  * `WorkspaceError` that names `file`, the worker and the field, and says how to fix it.
  */
-export function validateWorkspace(raw: unknown, file: string): Workspace {
+export function validateWorkspace(raw: unknown, file: string, optionNames?: ReadonlySet<string>): Workspace {
   const fail: Fail = (problem) => {
     throw new WorkspaceError(`${file}: ${problem}`)
   }
@@ -36,7 +36,7 @@ export function validateWorkspace(raw: unknown, file: string): Workspace {
   if (workspace.name !== undefined)
     checkName(workspace.name, 'the workspace `name`', fail)
   if (workspace.defaults !== undefined)
-    checkOptions(workspace.defaults, '`defaults`', fail)
+    checkOptions(workspace.defaults, '`defaults`', fail, optionNames)
   if (workspace.workers === undefined)
     fail('`workers` is missing; add `workers: [{ name: \'web\', bun: \'workers/web.ts\' }]`')
   if (!Array.isArray(workspace.workers))
@@ -44,7 +44,7 @@ export function validateWorkspace(raw: unknown, file: string): Workspace {
 
   const seen = new Set<string>()
   ;(workspace.workers as unknown[]).forEach((worker, index) => {
-    checkWorker(worker, index, fail)
+    checkWorker(worker, index, fail, optionNames)
     const { name } = worker as Worker
     if (seen.has(name))
       fail(`worker "${name}": the name is used by two workers; rename one of them (names must be unique)`)
@@ -63,7 +63,7 @@ export function validateWorkspace(raw: unknown, file: string): Workspace {
   return workspace as unknown as Workspace
 }
 
-function checkWorker(raw: unknown, index: number, fail: Fail): void {
+function checkWorker(raw: unknown, index: number, fail: Fail, optionNames?: ReadonlySet<string>): void {
   if (!isRecord(raw))
     fail(`workers[${index}] is ${describe(raw)}, not a worker; write \`{ name: 'web', bun: 'workers/web.ts' }\``)
   const worker = raw as Record<string, unknown>
@@ -95,13 +95,25 @@ function checkWorker(raw: unknown, index: number, fail: Fail): void {
       fail(`${at}: \`${field}\` must be a script path relative to the workspace root (or '' for none), not ${describe(worker[field])}`)
   }
   if (worker.options !== undefined)
-    checkOptions(worker.options, `${at}: \`options\``, fail)
+    checkOptions(worker.options, `${at}: \`options\``, fail, optionNames)
 }
 
-function checkOptions(raw: unknown, at: string, fail: Fail): void {
+/** Options bun-pm adds to PM2's own. */
+const BUN_PM_OPTIONS = ['health']
+
+function checkOptions(raw: unknown, at: string, fail: Fail, optionNames?: ReadonlySet<string>): void {
   if (!isRecord(raw))
     fail(`${at} must be an object of PM2 start options, not ${describe(raw)}`)
   const options = raw as WorkerOptions & Record<string, unknown>
+  for (const key of Object.keys(options)) {
+    const env = /^env_(\w+)$/.exec(key)
+    if (env)
+      fail(`${at} sets \`${key}\`, PM2's per-environment env, which bun-pm does not read; write it as \`$${env[1]}: { defaults: { env: { ... } } }\` in the workspace (see the README's per-environment overrides)`)
+    if (key === 'namespace')
+      fail(`${at} sets \`namespace\`; remove it: bun-pm runs every worker in the workspace's namespace (set the workspace \`name\` to choose it)`)
+    if (optionNames && !optionNames.has(key) && !BUN_PM_OPTIONS.includes(key))
+      fail(`${at} has an unknown option \`${key}\`${didYouMean(key, [...optionNames, ...BUN_PM_OPTIONS])}; see PM2's options (https://pm2.keymetrics.io/docs/usage/application-declaration/)`)
+  }
   if (options.name !== undefined)
     fail(`${at} sets \`name\`; remove it: the worker's own \`name\` names the PM2 process`)
   if (options.script !== undefined)
@@ -122,6 +134,33 @@ function checkOptions(raw: unknown, at: string, fail: Fail): void {
       if (!['string', 'number', 'boolean', 'undefined'].includes(typeof value))
         fail(`${at}: env.${key} is ${describe(value)}; environment values must be strings (or numbers, booleans)`)
     }
+  }
+}
+
+/**
+ * The `$<env>` and `$env: { <env>: ... }` blocks of a workspace: each an object of what a workspace
+ * has (`name`, `defaults`, `workers`, each worker with its `name`). The block that applies is
+ * validated again once merged.
+ */
+export function validateOverrides(raw: unknown, file: string): void {
+  if (!isRecord(raw))
+    return
+  const fail: Fail = (problem) => {
+    throw new WorkspaceError(`${file}: ${problem}`)
+  }
+  const blocks: [string, unknown][] = Object.entries(raw).filter(([key]) => key.startsWith('$') && key !== '$env')
+  if (raw.$env !== undefined) {
+    if (!isRecord(raw.$env))
+      fail(`\`$env\` must be an object of environments, such as { staging: { defaults: { ... } } }, not ${describe(raw.$env)}`)
+    blocks.push(...Object.entries(raw.$env as Record<string, unknown>).map(([env, block]) => [`$env.${env}`, block] as [string, unknown]))
+  }
+  for (const [key, block] of blocks) {
+    if (!isRecord(block))
+      fail(`\`${key}\` must be an object like the workspace itself ({ defaults, workers }), not ${describe(block)}`)
+    checkKeys(block as Record<string, unknown>, WORKSPACE_KEYS, `\`${key}\``, fail)
+    const workers = (block as Record<string, unknown>).workers
+    if (workers !== undefined && (!Array.isArray(workers) || workers.some(w => !isRecord(w) || typeof w.name !== 'string')))
+      fail(`\`${key}\`.workers must be an array of workers, each with the \`name\` of the worker it changes (or adds)`)
   }
 }
 
