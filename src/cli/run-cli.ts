@@ -5,6 +5,7 @@ import { stripVTControlCharacters } from 'node:util'
 import { type ArgsDef, type CommandDef, runCommand, showUsage } from 'citty'
 import { isUserError } from '../errors.ts'
 import { exitProcess } from '../os/exit.ts'
+import { didYouMean } from '../workspace/suggest.ts'
 
 /**
  * Runs the CLI and owns the process's exit: a user mistake is one line on stderr and exit 1, a bug
@@ -13,6 +14,11 @@ import { exitProcess } from '../os/exit.ts'
  */
 export async function runCli(main: CommandDef<ArgsDef>, rawArgs = process.argv.slice(2)): Promise<never> {
   try {
+    if (rawArgs[0] === '--version' || rawArgs[0] === '-v') {
+      const meta = typeof main.meta === 'function' ? await main.meta() : await main.meta
+      console.log(meta?.version ?? '')
+      exitProcess(0)
+    }
     if (rawArgs.length === 0 || rawArgs.includes('--help') || rawArgs.includes('-h')) {
       await showUsage(...await findCommand(main, rawArgs))
       exitProcess(rawArgs.length === 0 ? 1 : 0)
@@ -70,7 +76,9 @@ async function commandHint(main: CommandDef<ArgsDef>, error: unknown): Promise<s
   if ((error as { code?: string }).code !== 'E_UNKNOWN_COMMAND')
     return ''
   const subCommands = typeof main.subCommands === 'function' ? await main.subCommands() : await main.subCommands
-  return `; the commands are ${Object.keys(subCommands ?? {}).join(', ')}`
+  const names = Object.keys(subCommands ?? {})
+  const typed = /Unknown command `?([^`\s;]+)`?/i.exec(stripVTControlCharacters((error as Error).message))?.[1]
+  return `${typed ? didYouMean(typed, names) : ''}; the commands are ${names.join(', ')}`
 }
 
 /** citty's own usage errors (unknown command), which say what is wrong already. */

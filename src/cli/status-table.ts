@@ -93,7 +93,7 @@ export function judge(proc: ProcView, { snapshot, agentRunning = true }: HealthF
 
 function notRunning(worker: WorkerInfo): StatusRow {
   const reason = worker.activated === false ? 'deactivated (activated: false)' : 'not running'
-  return { name: worker.name, group: worker.group, pid: null, status: 'not running', health: 'none', reason, lastCheck: null, lastOkAgoMs: null, memoryMb: null, cpu: null, restarts: 0, uptimeMs: null, interpreter: worker.interpreter }
+  return { name: worker.name, group: worker.group, pid: null, status: worker.activated === false ? 'deactivated' : 'not running', health: 'none', reason, lastCheck: null, lastOkAgoMs: null, memoryMb: null, cpu: null, restarts: 0, uptimeMs: null, interpreter: worker.interpreter }
 }
 
 const COLUMNS = {

@@ -135,10 +135,17 @@ let boundHome: string | undefined
  * beside it because the daemon inherits this process's environment when spawned.
  */
 export async function connectPm2(home: string, env: Record<string, string> = {}): Promise<Pm2Client> {
-  // pm2 reads its paths once, at import: one process, one PM2 home.
+  // pm2 reads its paths once, at import: one process, one PM2 home, one connection.
   if (boundHome !== undefined && boundHome !== home)
     throw new Error(`pm2 is bound to ${boundHome} in this process; cannot connect to ${home}`)
   boundHome = home
+  connection ??= open(home, env)
+  return connection
+}
+
+let connection: Promise<Pm2Client> | undefined
+
+async function open(home: string, env: Record<string, string>): Promise<Pm2Client> {
   Object.assign(process.env, env, { PM2_HOME: home })
   const { default: pm2 } = await import('pm2')
   const call = <T>(what: string, run: (done: (error: unknown, result?: T) => void) => void) =>
@@ -172,7 +179,10 @@ export async function connectPm2(home: string, env: Record<string, string> = {})
     killDaemon: async () => {
       await call<unknown>('kill', done => pm2.killDaemon(done))
     },
-    disconnect: () => pm2.disconnect(),
+    disconnect: () => {
+      connection = undefined
+      pm2.disconnect()
+    },
   }
 }
 

@@ -11,12 +11,14 @@ import type { AgentJson, StatusJson } from '../json-output.ts'
 import type { Selection } from '../types.ts'
 import { type LoadedWorker, type LoadedWorkspace, loadWorkspace } from '../workspace/load-workspace.ts'
 import { dependenciesOf, planFor } from '../workspace/resolve-plan.ts'
-import { selectTargets } from '../workspace/select-workers.ts'
+import { departedTargets, selectTargets } from '../workspace/select-workers.ts'
 import { notReadyReason, printFailures, tail, toFailure } from './failures.ts'
 
 interface Target {
   workspace: LoadedWorkspace
   workers: LoadedWorker[]
+  /** Named in --workers, not in the config, but running in its namespace. */
+  departed: string[]
   /** Nothing selected: the whole namespace, including processes the config no longer names. */
   everything: boolean
   home: string
@@ -25,8 +27,15 @@ interface Target {
 async function resolveTarget(command: string, cwd: string | undefined, selection: Selection): Promise<Target> {
   requireSupportedPlatform(command)
   const workspace = await loadWorkspace({ cwd, mode: 'start' })
-  const workers = selectTargets(workspace, selection)
-  return { workspace, workers, everything: !selection.workers && !selection.groups, home: userPm2Home() }
+  const home = userPm2Home()
+  // What runs in the namespace, so that a worker that left the config can still be named.
+  const running = selection.workers && daemonRunning(home) ? await runningNames(home, workspace.namespace) : []
+  const workers = selectTargets(workspace, selection, running)
+  return { workspace, workers, departed: departedTargets(workspace, selection, running), everything: !selection.workers && !selection.groups, home }
+}
+
+async function runningNames(home: string, namespace: string): Promise<string[]> {
+  return (await connectPm2(home).then(client => client.list())).filter(p => p.namespace === namespace).map(p => p.name)
 }
 
 /** Connects only to a daemon that already runs: these commands never start one. */
@@ -37,9 +46,9 @@ async function connectExisting(home: string): Promise<Pm2Client> {
 }
 
 /** The namespace's worker processes that the target covers (never its health agent). */
-function targetProcs(procs: ProcView[], { workspace, workers, everything }: Target): ProcView[] {
+function targetProcs(procs: ProcView[], { workspace, workers, departed, everything }: Target): ProcView[] {
   return procs.filter(p => p.namespace === workspace.namespace && p.name !== agentName(workspace.namespace)
-    && (everything || workers.some(w => w.name === p.name)))
+    && (everything || workers.some(w => w.name === p.name) || departed.includes(p.name)))
 }
 
 /** The namespace's health agent as `status --json` shows it. */
@@ -107,6 +116,11 @@ export async function runRestart({ cwd, selection, json, timeoutMs }: { cwd?: st
   const { workspace, home } = target
   const client = await connectExisting(home)
   const procs = targetProcs(await client.list(), target)
+  if (target.departed.length > 0)
+    throw new WorkspaceError(`${workspace.configLabel}: ${target.departed.join(', ')} ${target.departed.length === 1 ? 'runs but is' : 'run but are'} no longer in the config, so there is nothing to restart ${target.departed.length === 1 ? 'it' : 'them'} with; \`bun start\` removes ${target.departed.length === 1 ? 'it' : 'them'}, \`stop --workers=${target.departed.join(',')}\` stops ${target.departed.length === 1 ? 'it' : 'them'}`)
+  const notRunning = (selection.workers ?? []).filter(name => !procs.some(p => p.name === name))
+  if (notRunning.length > 0)
+    throw new WorkspaceError(`${workspace.configLabel}: ${notRunning.join(', ')} ${notRunning.length === 1 ? 'is' : 'are'} not on the PM2 daemon (never started, or removed); start ${notRunning.length === 1 ? 'it' : 'them'} with \`bun start --workers=${notRunning.join(',')}\``)
   const plan = planFor(workspace, target.workers.filter(w => w.activated && procs.some(p => p.name === w.name)))
   const planned = plan.workers
   const health = watchHealth(await client.launchBus(), workspace.namespace, readLiveSnapshot(home, workspace.namespace))

@@ -77,13 +77,19 @@ function describeSelection({ workers = [], groups = [] }: Selection): string {
  * selected, else the union of `--workers` and `--group`, deactivated ones included (they may
  * still run from before they were deactivated).
  */
-export function selectTargets(workspace: LoadedWorkspace, selection: Selection): LoadedWorker[] {
+export function selectTargets(workspace: LoadedWorkspace, selection: Selection, running: readonly string[] = []): LoadedWorker[] {
   const names = selection.workers ?? []
   const groups = selection.groups ?? []
   if (names.length === 0 && groups.length === 0)
     return workspace.workers
-  checkKnown(workspace, names, groups)
+  // A worker that still runs but left the config (renamed, removed) can still be named.
+  checkKnown(workspace, names.filter(name => !running.includes(name)), groups)
   return workspace.workers.filter(w => names.includes(w.name) || groups.includes(w.group))
+}
+
+/** The names in `--workers` that are no worker of the config but run in its namespace. */
+export function departedTargets(workspace: LoadedWorkspace, selection: Selection, running: readonly string[]): string[] {
+  return (selection.workers ?? []).filter(name => running.includes(name) && !workspace.workers.some(w => w.name === name))
 }
 
 /** Unknown names and groups are errors that suggest the closest one. */
