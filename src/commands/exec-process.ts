@@ -17,6 +17,7 @@ const main = defineCommand({
     stop: () => import('./stop.ts').then(m => m.default),
     restart: () => import('./restart.ts').then(m => m.default),
     explain: () => import('./explain.ts').then(m => m.default),
+    init: () => import('./init.ts').then(m => m.default),
   },
 })
 

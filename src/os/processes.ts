@@ -240,3 +240,9 @@ export function tryLock(fd: number): boolean | undefined {
     return undefined
   }
 }
+
+/** The process group of `pid`. */
+export function groupOf(pid: number): number | undefined {
+  const pgrp = statFields(pid)?.[2]
+  return pgrp === undefined ? undefined : Number(pgrp)
+}
