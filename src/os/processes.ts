@@ -111,10 +111,6 @@ export function parentOf(pid: number): number | undefined {
   return ppid === undefined ? undefined : Number(ppid)
 }
 
-/** Pids whose parent is `pid`. */
-export function childrenOf(pid: number): number[] {
-  return allPids().filter(child => parentOf(child) === pid)
-}
 
 /**
  * Makes this process the "subreaper" of its descendants (Linux prctl PR_SET_CHILD_SUBREAPER):
