@@ -47,8 +47,9 @@ export function diffProcesses(procs: ProcView[], namespace: string, desired: Pm2
   for (const wanted of desired) {
     const hash = hashOptions(wanted)
     const running = ours.filter(proc => proc.name === wanted.name)
-    const [only] = running
-    if (running.length === 1 && only && only.env[PLAN_HASH_KEY] === hash && isUp(only) && !replace?.has(wanted.name)) {
+    // `instances: N` is N processes of one name (in fork mode too): all of them, or none, are kept.
+    const count = typeof wanted.instances === 'number' && wanted.instances > 0 ? wanted.instances : 1
+    if (running.length === count && running.every(proc => proc.env[PLAN_HASH_KEY] === hash && isUp(proc)) && !replace?.has(wanted.name)) {
       diff.kept.push(wanted.name)
       continue
     }

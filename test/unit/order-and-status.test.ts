@@ -90,6 +90,13 @@ describe('reconcile, decided without a daemon', () => {
     expect(diffProcesses([proc({ pid: null, env: hashed })], 'shop', [web], {}, 'test').replaced).toEqual(['web'])
   })
 
+  test('instances: N is kept when its N processes run with the wanted options, replaced when the count differs', () => {
+    const two: Pm2StartOptions = { ...web, instances: 2 }
+    const hash = { [PLAN_HASH_KEY]: hashOptions(two) }
+    expect(diffProcesses([proc({ env: hash }), proc({ pmId: 1, pid: 101, env: hash })], 'shop', [two], {}, 'test').kept).toEqual(['web'])
+    expect(diffProcesses([proc({ env: hash })], 'shop', [two], {}, 'test').replaced).toEqual(['web'])
+  })
+
   test('a name another namespace uses is an error, and nothing is decided', () => {
     expect(() => diffProcesses([proc({ namespace: 'other' })], 'shop', [web], {}, '~/.pm2')).toThrow('PM2 (~/.pm2) already runs a process named "web" in namespace "other"')
   })
