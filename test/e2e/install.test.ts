@@ -2,6 +2,7 @@ import { afterAll, describe, expect, test } from 'bun:test'
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { devHome } from '../../src/dev/session.ts'
 import { descendantsOf, groupOf } from '../../src/os/processes.ts'
 import { REPO } from '../helpers/cli.ts'
 import { fetchUntil, fixture, freePort } from '../helpers/dev-session.ts'
@@ -107,5 +108,6 @@ export default defineWorkspace({
     expect(await dev.exited).toBe(130)
     await reading
     expect(await fetchUntil(ports.hono, 'hono ', 500)).toBeUndefined()
+    rmSync(devHome(project), { recursive: true, force: true })
   }, 120_000)
 })

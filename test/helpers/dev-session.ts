@@ -1,5 +1,5 @@
 import { expect } from 'bun:test'
-import { readFileSync } from 'node:fs'
+import { readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { devHome } from '../../src/dev/session.ts'
 import { allPids, cmdlineOf, environOf } from '../../src/os/processes.ts'
@@ -116,6 +116,9 @@ export async function expectNothingLeft(root: string, launcherPid: number, timeo
     }
     catch {}
   }
+  // dev keeps a session's logs after it ends (until the next dev of the workspace): a test's
+  // workspace has no next dev, so its folder goes here, not into the user's cache for good.
+  rmSync(devHome(root), { recursive: true, force: true })
   expect(left).toEqual([])
 }
 
