@@ -115,13 +115,18 @@ export async function startMonitor({ client, bus, namespace, policies, restored 
     action.catch(error => dispatch(name, { type: 'action-failed', at: now(), detail: `could not be ${effect.type === 'restart' ? 'restarted' : 'stopped'}: ${(error as Error).message}` }))
   }
 
+  /** The listed processes that are workers this monitor tracks, each with its tracking (PM2 id noted). */
+  const trackedIn = (procs: ProcView[]): [ProcView, Tracked][] => procs.flatMap((proc) => {
+    const t = tracked.get(proc.name)
+    if (!t || proc.namespace !== namespace)
+      return []
+    t.pmId = proc.pmId
+    return [[proc, t] as [ProcView, Tracked]]
+  })
+
   // What runs now: a worker still in the process the saved state describes keeps that state.
   const adopt = (procs: ProcView[]) => {
-    for (const proc of procs) {
-      const t = tracked.get(proc.name)
-      if (!t || proc.namespace !== namespace)
-        continue
-      t.pmId = proc.pmId
+    for (const [proc, t] of trackedIn(procs)) {
       const saved = restored[proc.name]
       // What the last agent asked PM2 for is not under way any more.
       if (saved && t.state.pid === null && saved.pid === proc.pid && proc.pid !== null) {
@@ -259,11 +264,7 @@ export async function startMonitor({ client, bus, namespace, policies, restored 
    * its respawn failed (its interpreter is gone, say), and says nothing more.
    */
   const findLost = (procs: ProcView[]) => {
-    for (const proc of procs) {
-      const t = tracked.get(proc.name)
-      if (!t || proc.namespace !== namespace)
-        continue
-      t.pmId = proc.pmId
+    for (const [proc, t] of trackedIn(procs)) {
       if (proc.status !== 'online' || t.state.halted)
         continue
       if (proc.upSince === null)

@@ -58,48 +58,40 @@ export function watchHealth(bus: Pm2Bus, namespace: string | undefined, initial?
     }
   })
 
+  /** Resolves with `decide`'s first answer, asked again at every word of the agent and at `deadline`. */
+  const settle = <T>(deadline: number, decide: () => T | undefined): Promise<T> => new Promise((resolve) => {
+    const judge = () => {
+      const answer = decide()
+      if (answer === undefined)
+        return
+      clearTimeout(timer)
+      waiters.delete(judge)
+      resolve(answer)
+    }
+    const timer = setTimeout(judge, Math.max(0, deadline - Date.now()) + 5)
+    waiters.add(judge)
+    judge()
+  })
+
   return {
     get: name => workers[name],
-    until(name, after, deadline) {
-      return new Promise((resolve) => {
-        const judge = () => {
-          const state = workers[name]
-          if (state?.health === 'ready' && (state.since ?? 0) >= after)
-            return finish({ ready: true, state })
-          const thisRun = (state?.since ?? 0) >= after
-          if (state?.health === 'errored' && thisRun)
-            return finish({ ready: false, state, why: 'errored' })
-          if (state?.health === 'none' && thisRun && state.exitCode !== null)
-            return finish(state.exitCode === 0 ? { ready: true, state } : { ready: false, state, why: 'exited' })
-          if (agentFailure)
-            return finish({ ready: false, state, why: 'agent' })
-          if (Date.now() >= deadline)
-            return finish({ ready: false, state, why: 'timeout' })
-        }
-        const timer = setTimeout(judge, Math.max(0, deadline - Date.now()) + 5)
-        const finish = (result: Readiness) => {
-          clearTimeout(timer)
-          waiters.delete(judge)
-          resolve(result)
-        }
-        waiters.add(judge)
-        judge()
-      })
-    },
+    until: (name, after, deadline) => settle<Readiness>(deadline, () => {
+      const state = workers[name]
+      const thisRun = (state?.since ?? 0) >= after
+      if (state?.health === 'ready' && thisRun)
+        return { ready: true, state }
+      if (state?.health === 'errored' && thisRun)
+        return { ready: false, state, why: 'errored' }
+      if (state?.health === 'none' && thisRun && state.exitCode !== null)
+        return state.exitCode === 0 ? { ready: true, state } : { ready: false, state, why: 'exited' }
+      if (agentFailure)
+        return { ready: false, state, why: 'agent' }
+      if (Date.now() >= deadline)
+        return { ready: false, state, why: 'timeout' }
+      return undefined
+    }),
     onNotes: listener => void listeners.push(listener),
-    agentListening(since, deadline) {
-      return new Promise((resolve) => {
-        const judge = () => {
-          if (helloAt >= since || agentFailure || Date.now() >= deadline) {
-            clearTimeout(timer)
-            waiters.delete(judge)
-            resolve(helloAt >= since)
-          }
-        }
-        const timer = setTimeout(judge, Math.max(0, deadline - Date.now()) + 5)
-        waiters.add(judge)
-        judge()
-      })
-    },
+    agentListening: (since, deadline) => settle(deadline, () =>
+      helloAt >= since ? true : agentFailure || Date.now() >= deadline ? false : undefined),
   }
 }

@@ -39,7 +39,6 @@ export async function runStart({ cwd, selection, env, attach, json, timeoutMs }:
   // acted on once there is something to stop.
   const signals = attach ? latchSignals() : undefined
   const plan = await resolvePlan({ cwd, mode: 'start', selection, env })
-  const { workspace } = plan
   const home = userPm2Home()
   // Read by the daemon when it starts: memory limits checked every 2 s instead of 30 s, and
   // workers stopped with SIGTERM, the signal containers and `dev` use.

@@ -2,17 +2,13 @@ import { afterAll, afterEach, describe, expect, test } from 'bun:test'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fetchUntil, fixture, freePort, startDev, stopDev, stopLeftoverRuns } from '../helpers/dev-session.ts'
-import { makeWorkspace, type TempWorkspace } from '../helpers/workspace.ts'
+import { tempWorkspaces } from '../helpers/workspace.ts'
 
-const made: TempWorkspace[] = []
+const workspaces = tempWorkspaces()
 afterEach(stopLeftoverRuns)
-afterAll(() => made.forEach(ws => ws.remove()))
+afterAll(workspaces.removeAll)
 
-function workspace(config: string, files: Record<string, string>): TempWorkspace {
-  const ws = makeWorkspace(files, { config })
-  made.push(ws)
-  return ws
-}
+const workspace = (config: string, files: Record<string, string>) => workspaces.make(config, files)
 
 describe('dev: health', () => {
   test('a worker whose port is taken is reported failed with its error; the other keeps running; an edit retries it', async () => {

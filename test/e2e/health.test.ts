@@ -5,17 +5,13 @@ import { REPO } from '../helpers/cli.ts'
 import { fixture, freePort } from '../helpers/dev-session.ts'
 import { waitUntil } from '../helpers/net.ts'
 import { type TestHome, withHome } from '../helpers/pm2-home.ts'
-import { makeWorkspace, type TempWorkspace } from '../helpers/workspace.ts'
+import { tempWorkspaces, type TempWorkspace } from '../helpers/workspace.ts'
 
 // Every test here owns its PM2 home, ports and folder, so they run at the same time.
-const made: TempWorkspace[] = []
-afterAll(() => made.forEach(ws => ws.remove()))
+const workspaces = tempWorkspaces()
+afterAll(workspaces.removeAll)
 
-function workspace(config: string, files: Record<string, string>): TempWorkspace {
-  const ws = makeWorkspace(files, { config })
-  made.push(ws)
-  return ws
-}
+const workspace = (config: string, files: Record<string, string>) => workspaces.make(config, files)
 
 interface WorkerJson { name: string, pid: number | null, status: string, health: string, reason: string | null, restarts: number, lastOkAgoMs: number | null }
 

@@ -6,19 +6,15 @@ import { isAlive } from '../../src/os/processes.ts'
 import { BUN, childEnv, ENTRY } from '../helpers/cli.ts'
 import { expectNothingLeft, fixture, freePort, startDev, stopDev, stopLeftoverRuns } from '../helpers/dev-session.ts'
 import { makePm2Home } from '../helpers/pm2-home.ts'
-import { makeWorkspace, type TempWorkspace } from '../helpers/workspace.ts'
+import { tempWorkspaces, type TempWorkspace } from '../helpers/workspace.ts'
 
 // What must hold after each: nothing of the session is left, it was said in one line, and the
 // exit code says the session did not end well.
-const made: TempWorkspace[] = []
+const workspaces = tempWorkspaces()
 afterEach(stopLeftoverRuns)
-afterAll(() => made.forEach(ws => ws.remove()))
+afterAll(workspaces.removeAll)
 
-function workspace(config: string, files: Record<string, string>): TempWorkspace {
-  const ws = makeWorkspace(files, { config })
-  made.push(ws)
-  return ws
-}
+const workspace = (config: string, files: Record<string, string>) => workspaces.make(config, files)
 
 /** A bun worker and a node worker (which PM2 alone would orphan: no preload ends it). */
 function bunAndNode(): TempWorkspace {

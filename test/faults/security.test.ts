@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { devHome } from '../../src/dev/session.ts'
 import { allPids, descendantsOf, environOf, isAlive, startTime } from '../../src/os/processes.ts'
-import { expectNothingLeft, fixture, startDev, stopDev, stopLeftoverRuns } from '../helpers/dev-session.ts'
+import { expectNothingLeft, fixture, startDev, stopLeftoverRuns } from '../helpers/dev-session.ts'
 import { makePm2Home } from '../helpers/pm2-home.ts'
 import { makeWorkspace, type TempWorkspace } from '../helpers/workspace.ts'
 

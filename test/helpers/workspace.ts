@@ -43,3 +43,16 @@ export function exampleWorkspace(): TempWorkspace {
     files[`workers/${name}`] = readFileSync(join(REPO, 'workers', name), 'utf8').replace(`from '../src/index.ts'`, `from '${join(REPO, 'src/index.ts')}'`)
   return makeWorkspace(files)
 }
+
+/** Temporary workspaces a test file makes (`make` takes the config's object source, as `makeWorkspace` does), removed together by `removeAll`. */
+export function tempWorkspaces() {
+  const made: TempWorkspace[] = []
+  return {
+    make(config: string, files: Record<string, string> = {}): TempWorkspace {
+      const ws = makeWorkspace(files, { config })
+      made.push(ws)
+      return ws
+    },
+    removeAll: () => made.forEach(ws => ws.remove()),
+  }
+}
