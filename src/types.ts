@@ -54,7 +54,22 @@ export interface HealthOptions {
  * PM2 start options, minus `name` and `script`: the launcher sets those from the worker.
  * See https://pm2.keymetrics.io/docs/usage/application-declaration/ for every field.
  */
-export interface WorkerOptions extends Omit<StartOptions, 'name' | 'script' | 'interpreter' | 'env'> {
+export interface WorkerOptions extends Omit<StartOptions, 'name' | 'script' | 'interpreter' | 'env' | 'instances'> {
+  /**
+   * How many processes of this worker run (replicas; PM2 runs them in fork mode too). Each has its
+   * own row (`web#0`, `web#1`, …), health checks and restarts, and reads its index in
+   * `NODE_APP_INSTANCE`. `'max'` is one per core, `-1` one fewer. A new count adds or removes only
+   * the difference. Give each its own port with `increment_var: 'PORT'`, or share one port with
+   * Bun.serve's `reusePort: true`.
+   * @default 1
+   */
+  instances?: number | 'max'
+  /**
+   * A variable of `env` that each replica gets one higher than the last (`PORT: '3000'` gives
+   * 3000, 3001, …). A `heartbeat` on the base port then checks each replica on its own port.
+   * @example 'PORT'
+   */
+  increment_var?: string
   /**
    * The program that runs the worker; it also picks which script field is used.
    * @default 'bun'

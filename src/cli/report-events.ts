@@ -3,15 +3,16 @@ import type { LogPrinter } from './log-printer.ts'
 import { isAgentName } from '../health/agent-spec.ts'
 import type { Note } from '../health/monitor.ts'
 import type { HealthWatch } from '../health/watch-health.ts'
-import type { Pm2Bus, Pm2Client, Pm2Packet } from '../pm2/client.ts'
+import { instanceOf, type Pm2Bus, type Pm2Client, type Pm2Packet } from '../pm2/client.ts'
 import type { PlannedWorker } from '../workspace/plan-workers.ts'
+import { unitLabel, workerOf } from '../workspace/replicas.ts'
 import { followDaemonLog } from '../pm2/daemon-log.ts'
 
 export interface EventReporter {
   /** The workers of the plan now applied, for what to watch once errored. */
   setWorkers: (workers: PlannedWorker[]) => void
-  /** Mark names whose next exit is ours (a stop or a replacement), not a crash. */
-  expectExit: (names: string[]) => void
+  /** Mark units (`web`, `web#1`) whose next exit is ours (a stop or a replacement), not a crash. */
+  expectExit: (units: string[]) => void
   close: () => void
 }
 
@@ -41,11 +42,23 @@ export function reportEvents({ bus, client, health, namespace, printer, daemonLo
   const expected = new Set<string>()
   const stopped = new Set<string>()
 
+  // Everything below is said per unit: a worker's name, or `web#1` for one of its replicas.
   const ids = new Map<string, number>()
-  const isOurs = (name: string, ns?: string) => (namespace === undefined || ns === namespace) && !isAgentName(name) && (!names || names.includes(name))
+  const unitByPmId = new Map<number, string>()
+  const isOurs = (unit: string, ns?: string) => (namespace === undefined || ns === namespace) && !isAgentName(unit) && (!names || names.includes(workerOf(unit)))
   const ours = (packet: Pm2Packet) => isOurs(packet.process.name, packet.process.namespace)
+  /** Events carry the instance index; logs and messages only pm_id, learnt from the events before them. */
+  const unitOf = (packet: Pm2Packet) => {
+    const { name, pm_id: pmId } = packet.process
+    if (packet.event === undefined)
+      return unitByPmId.get(pmId) ?? name
+    const unit = unitLabel(name, instanceOf(packet.process), workers.get(name)?.replicas ?? 1)
+    unitByPmId.set(pmId, unit)
+    ids.set(unit, pmId)
+    return unit
+  }
   const stopFollowing = followDaemonLog(daemonLog, ({ pmId, name, reason }) => {
-    const target = name ?? [...ids].find(([, id]) => id === pmId)?.[0]
+    const target = (pmId === undefined ? undefined : unitByPmId.get(pmId)) ?? name
     if (target)
       reasons.set(target, reason)
   })
@@ -53,7 +66,7 @@ export function reportEvents({ bus, client, health, namespace, printer, daemonLo
   for (const stream of ['out', 'err'] as const) {
     bus.on(`log:${stream}`, (packet) => {
       if (ours(packet))
-        printer.chunk(packet.process.name, stream, String(packet.data ?? ''))
+        printer.chunk(unitOf(packet), stream, String(packet.data ?? ''))
     })
   }
 
@@ -63,7 +76,7 @@ export function reportEvents({ bus, client, health, namespace, printer, daemonLo
     const data = packet.data as Record<string, unknown> | undefined
     if (!ours(packet) || data?.['bun-pm'] !== 'loaded')
       return
-    const name = packet.process.name
+    const name = unitOf(packet)
     if (loads.get(name) === data.pid)
       printer.info(`${name} reloaded its code (file change)`)
     loads.set(name, Number(data.pid))
@@ -76,15 +89,16 @@ export function reportEvents({ bus, client, health, namespace, printer, daemonLo
     queue = queue.then(work).catch(error => printer.info(`bun-pm could not report an event: ${(error as Error).stack ?? error}`))
   }
   bus.on('process:event', (packet) => {
-    if (ours(packet))
-      enqueue(() => onEvent(packet))
+    if (ours(packet)) {
+      const unit = unitOf(packet)
+      enqueue(() => onEvent(packet, unit))
+    }
   })
   // The watch hears only this namespace's agent (dev: the session's).
   health.onNotes(notes => enqueue(() => notes.filter(note => isOurs(note.name, namespace)).forEach(onNote)))
 
-  const onEvent = async (packet: Pm2Packet) => {
-    const { name, pm_id } = packet.process
-    ids.set(name, pm_id)
+  const onEvent = async (packet: Pm2Packet, name: string) => {
+    const { pm_id } = packet.process
     if (packet.event === 'online') {
       const pid = (await client.list().catch(() => [])).find(proc => proc.pmId === pm_id)?.pid
       const previous = pids.get(name)
@@ -124,7 +138,7 @@ export function reportEvents({ bus, client, health, namespace, printer, daemonLo
       printer.info(text)
       return
     }
-    const worker = workers.get(name)
+    const worker = workers.get(workerOf(name))
     const retries = retry?.retries(worker) ?? false
     const hint = kind === 'failed' ? '' : retries ? '; edit its files to start it again' : ''
     // A startup error was printed a moment ago, just above: once is enough.
@@ -134,7 +148,7 @@ export function reportEvents({ bus, client, health, namespace, printer, daemonLo
       printer.info(`  ${line}`)
     const pmId = ids.get(name)
     if (kind === 'errored' && worker && retries && pmId !== undefined)
-      retry?.arm(worker, pmId)
+      retry?.arm(worker, name, pmId)
   }
 
   return {
@@ -143,8 +157,8 @@ export function reportEvents({ bus, client, health, namespace, printer, daemonLo
       for (const worker of list)
         workers.set(worker.name, worker)
     },
-    expectExit(names) {
-      names.forEach(name => expected.add(name))
+    expectExit(units) {
+      units.forEach(unit => expected.add(unit))
     },
     close() {
       stopFollowing()

@@ -3,9 +3,14 @@ import { formatMs } from '../health/heartbeat.ts'
 import type { Health } from '../health/reducer.ts'
 import type { HealthSnapshot } from '../health/state-file.ts'
 import type { ProcView } from '../pm2/client.ts'
+import { unitLabel, unitsOf, unitsOfProcesses } from '../workspace/replicas.ts'
 
 export interface StatusRow {
+  /** The worker's name, or `web#1` for one of its replicas. */
   name: string
+  /** The worker it belongs to, and its replica index (0 for a worker of one process). */
+  worker: string
+  instance: number
   group: string
   pid: number | null
   /** PM2's word: online, stopped, errored, waiting restart, ... or `not running`. */
@@ -33,29 +38,38 @@ export interface HealthFacts {
   now?: number
 }
 
-type WorkerInfo = { name: string, group: string, interpreter: string, activated?: boolean }
+type WorkerInfo = { name: string, group: string, interpreter: string, activated?: boolean, replicas?: number }
 
-/** One row per worker: from PM2 and the health agent where it runs, `not running` where it does not. Pure. */
+/**
+ * One row per unit (a worker, or each replica of one): from PM2 and the health agent where it
+ * runs, `not running` where it does not. Pure.
+ */
 export function toStatusRows(procs: ProcView[], workers: WorkerInfo[], facts: HealthFacts = {}): StatusRow[] {
-  const rows = workers.map((worker) => {
-    const proc = procs.find(p => p.name === worker.name)
-    return proc ? toRow(proc, worker.group, worker.interpreter, facts) : notRunning(worker)
+  const rows = workers.flatMap((worker) => {
+    const replicas = worker.replicas ?? 1
+    const mine = procs.filter(p => p.name === worker.name)
+    const units = new Map(unitsOf(worker.name, replicas).map(unit => [unit, undefined as ProcView | undefined]))
+    // A replica beyond the count (being removed) is still shown while it runs.
+    for (const proc of [...mine].sort((a, b) => a.instance - b.instance))
+      units.set(unitLabel(worker.name, proc.instance, replicas), proc)
+    return [...units].map(([unit, proc]) => proc ? toRow(proc, unit, worker.group, worker.interpreter, facts) : notRunning(worker, unit))
   })
   // Processes of the namespace that the config no longer has are shown too: they still run.
-  for (const proc of procs) {
-    if (!isAgentName(proc.name) && !workers.some(w => w.name === proc.name))
-      rows.push(toRow(proc, '(not in config)', '', facts))
-  }
+  const departed = procs.filter(proc => !isAgentName(proc.name) && !workers.some(w => w.name === proc.name))
+  const units = unitsOfProcesses(departed)
+  departed.forEach((proc, i) => rows.push(toRow(proc, units[i]!, '(not in config)', '', facts)))
   return rows
 }
 
-function toRow(proc: ProcView, group: string, interpreter: string, facts: HealthFacts): StatusRow {
+function toRow(proc: ProcView, unit: string, group: string, interpreter: string, facts: HealthFacts): StatusRow {
   const now = facts.now ?? Date.now()
   const online = proc.status === 'online'
-  const { health, reason, lastOkAt } = judge(proc, facts)
-  const state = facts.snapshot?.workers[proc.name]
+  const { health, reason, lastOkAt } = judge(proc, facts, unit)
+  const state = facts.snapshot?.workers[unit]
   return {
-    name: proc.name,
+    name: unit,
+    worker: proc.name,
+    instance: proc.instance,
     group,
     pid: online ? proc.pid : null,
     status: proc.status,
@@ -72,8 +86,8 @@ function toRow(proc: ProcView, group: string, interpreter: string, facts: Health
 }
 
 /** A worker's health from PM2's listing and the agent's state; PM2's `online` alone never makes it ready. */
-export function judge(proc: ProcView, { snapshot, agentRunning = true }: HealthFacts): { health: StatusRow['health'], reason: string | null, lastOkAt: number | null } {
-  const state = snapshot?.workers[proc.name]
+export function judge(proc: ProcView, { snapshot, agentRunning = true }: HealthFacts, unit = proc.name): { health: StatusRow['health'], reason: string | null, lastOkAt: number | null } {
+  const state = snapshot?.workers[unit]
   if (proc.status === 'online' && proc.pid === null)
     return { health: 'unhealthy', reason: 'PM2 lists it online, but it has no live process', lastOkAt: state?.lastOkAt ?? null }
   if (state?.halted && proc.status !== 'online')
@@ -91,9 +105,9 @@ export function judge(proc: ProcView, { snapshot, agentRunning = true }: HealthF
   return { health: state.health, reason: state.reason, lastOkAt: state.lastOkAt }
 }
 
-function notRunning(worker: WorkerInfo): StatusRow {
+function notRunning(worker: WorkerInfo, unit: string): StatusRow {
   const reason = worker.activated === false ? 'deactivated (activated: false)' : 'not running'
-  return { name: worker.name, group: worker.group, pid: null, status: worker.activated === false ? 'deactivated' : 'not running', health: 'none', reason, lastCheck: null, lastOkAgoMs: null, memoryMb: null, cpu: null, restarts: 0, uptimeMs: null, interpreter: worker.interpreter }
+  return { name: unit, worker: worker.name, instance: Number(unit.split('#')[1] ?? 0), group: worker.group, pid: null, status: worker.activated === false ? 'deactivated' : 'not running', health: 'none', reason, lastCheck: null, lastOkAgoMs: null, memoryMb: null, cpu: null, restarts: 0, uptimeMs: null, interpreter: worker.interpreter }
 }
 
 const COLUMNS = {

@@ -60,6 +60,7 @@ export function createConfigApplier({ client, health, reporter, printer, token, 
       result.started.length && `${result.started.length} started`,
       result.replaced.length && `${result.replaced.length} restarted`,
       result.removed.length && `${result.removed.length} stopped`,
+      result.scaled.length && result.scaled.map(({ name, from, to }) => `${name} scaled from ${from} to ${to}`).join(', '),
       result.kept.length && `${result.kept.length} unchanged`,
     ].filter(Boolean).join(', ')
     // The summary waits for readiness, but the next config need not wait for the summary.

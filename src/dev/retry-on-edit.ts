@@ -7,10 +7,10 @@ import type { PlannedWorker } from '../workspace/plan-workers.ts'
 export interface RetryOnEdit {
   /** True when `worker` is one dev retries (not `watch: false`). */
   retries: (worker: PlannedWorker | undefined) => boolean
-  /** Watches the worker's folder; the first change restarts it through PM2. */
-  arm: (worker: PlannedWorker, pmId: number) => void
-  /** The worker runs again: nothing to wait for. */
-  disarm: (name: string) => void
+  /** Watches the worker's folder; the first change restarts this unit (the worker, or one replica) through PM2. */
+  arm: (worker: PlannedWorker, unit: string, pmId: number) => void
+  /** The unit runs again: nothing to wait for. */
+  disarm: (unit: string) => void
   close: () => void
 }
 
@@ -22,17 +22,17 @@ export function createRetryOnEdit(client: Pm2Client, say: (line: string) => void
   }
   return {
     retries: worker => worker !== undefined && worker.options.watch !== false,
-    arm(worker, pmId) {
-      if (armed.has(worker.name))
+    arm(worker, unit, pmId) {
+      if (armed.has(unit))
         return
       const watcher = watch(dirname(worker.script), { recursive: true }, (_event, file) => {
         if (file && /(^|\/)(node_modules|\.git|dist)(\/|$)|\.log$/.test(String(file)))
           return
-        disarm(worker.name)
-        say(`${worker.name} restarting: its files changed`)
-        void client.restart(pmId).catch(error => say(`${worker.name} could not be restarted: ${(error as Error).message}`))
+        disarm(unit)
+        say(`${unit} restarting: its files changed`)
+        void client.restart(pmId).catch(error => say(`${unit} could not be restarted: ${(error as Error).message}`))
       })
-      armed.set(worker.name, () => watcher.close())
+      armed.set(unit, () => watcher.close())
     },
     disarm,
     close: () => [...armed.keys()].forEach(disarm),

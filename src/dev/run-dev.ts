@@ -1,6 +1,7 @@
 import { watch } from 'node:fs'
 import { basename, dirname, join, resolve } from 'node:path'
 import { createLogPrinter, useColor } from '../cli/log-printer.ts'
+import { unitsOf, unitsOfProcesses } from '../workspace/replicas.ts'
 import { isUserError, WorkspaceError } from '../errors.ts'
 import { reportEvents } from '../cli/report-events.ts'
 import { isAgentName } from '../health/agent-spec.ts'
@@ -98,7 +99,7 @@ export async function runDev({ cwd, selection, env }: { cwd?: string, selection:
   const client = await connectPm2(home, { PM2_KILL_SIGNAL: 'SIGTERM', PM2_WORKER_INTERVAL: '2000', [SESSION_TOKEN_KEY]: session.token })
   const color = useColor()
   const running = first instanceof Error ? await client.list() : []
-  const names = first instanceof Error ? running.map(p => p.name).filter(name => !isAgentName(name)) : first.workers.map(w => w.name)
+  const names = first instanceof Error ? unitsOfProcesses(running.filter(p => !isAgentName(p.name))) : first.workers.flatMap(w => unitsOf(w.name, w.replicas))
   const namespace = first instanceof Error ? running.find(p => isAgentName(p.name))?.namespace ?? '' : first.workspace.namespace
   const printer = createLogPrinter({ names, color, logDir: join(home, 'logs') })
   const bus = await client.launchBus()
@@ -188,7 +189,7 @@ export async function runDev({ cwd, selection, env }: { cwd?: string, selection:
 async function shutdown(client: Pm2Client, home: string, session: SessionFile, deps: Dependencies, expectExit: (names: string[]) => void, daemonAlive: boolean): Promise<void> {
   // A dead daemon answers nothing: asking it would wait out PM2's 30 s timeout.
   const procs = daemonAlive ? await client.list().catch(() => []) : []
-  expectExit(procs.map(p => p.name))
+  expectExit(unitsOfProcesses(procs))
   const longest = Math.max(1600, ...procs.map(p => p.killTimeout ?? 0))
   const graceful = (async () => {
     // Dependents first; the health agent last, so that it never sees a half-stopped workspace as a crash.

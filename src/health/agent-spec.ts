@@ -1,11 +1,15 @@
 import { resolve } from 'node:path'
 import type { Pm2StartOptions } from '../workspace/plan-workers.ts'
+import { unitPolicies } from '../workspace/replicas.ts'
 import type { HealthPolicy } from './policy.ts'
 
 /** What the agent of a namespace is told, in its environment: whom to watch and how. */
 export interface AgentSpec {
   namespace: string
+  /** Each unit's policy: a worker's name, or `web#0`, `web#1`, … for its replicas. */
   workers: Record<string, HealthPolicy>
+  /** How many processes each worker runs (`instances`), to name each process's unit. */
+  replicas: Record<string, number>
 }
 
 /** The variable that carries the spec. */
@@ -36,10 +40,10 @@ export function agentStartOptions({ namespace, root, bunPath, workers, env = {} 
   namespace: string
   root: string
   bunPath: string
-  workers: { name: string, health: HealthPolicy }[]
+  workers: { name: string, replicas: number, health: HealthPolicy, incrementVar?: string, env: Record<string, string> }[]
   env?: Record<string, string>
 }): Pm2StartOptions {
-  const spec: AgentSpec = { namespace, workers: Object.fromEntries(workers.map(w => [w.name, w.health])) }
+  const spec: AgentSpec = { namespace, workers: unitPolicies(workers), replicas: Object.fromEntries(workers.map(w => [w.name, w.replicas])) }
   return {
     name: agentName(namespace),
     namespace,

@@ -40,6 +40,7 @@ async function main(spec: AgentSpec, home: string): Promise<void> {
     bus,
     namespace: spec.namespace,
     policies: spec.workers,
+    replicas: spec.replicas ?? {},
     restored: readSnapshot(path)?.workers,
     onChange: publish,
   })

@@ -1,4 +1,5 @@
-import type { Pm2Bus, Pm2Client, Pm2Packet, ProcView } from '../pm2/client.ts'
+import { instanceOf, type Pm2Bus, type Pm2Client, type Pm2Packet, type ProcView } from '../pm2/client.ts'
+import { unitLabel, workerOf } from '../workspace/replicas.ts'
 import { isAlive } from '../os/processes.ts'
 import { formatMs } from './heartbeat.ts'
 import type { HealthPolicy } from './policy.ts'
@@ -7,6 +8,7 @@ import { type Effect, initialState, type LifecycleEvent, type NoteKind, step, ty
 
 /** Something the monitor said about a worker, for a terminal (dev, `start --attach`). */
 export interface Note {
+  /** The unit: the worker's name, or `web#1` for one of its replicas. */
   name: string
   kind: NoteKind
   text: string
@@ -18,7 +20,10 @@ export interface MonitorOptions {
   client: Pick<Pm2Client, 'list' | 'restart' | 'stop'>
   bus: Pm2Bus
   namespace: string
+  /** Each unit's policy: a worker's name, or `web#0`, `web#1`, … for its replicas. */
   policies: Record<string, HealthPolicy>
+  /** How many processes each worker runs, to tell its replicas apart. */
+  replicas: Record<string, number>
   /** States from an earlier monitor (the state file): kept for workers still in the same process. */
   restored?: Record<string, WorkerState>
   /** Called after every change, with what was said in it. */
@@ -59,11 +64,20 @@ interface Tracked {
  * PM2. Everything it decides comes from `step` (pure); this only gathers events — PM2's bus, the
  * workers' messages, probes, the clock — and carries out the effects.
  */
-export async function startMonitor({ client, bus, namespace, policies, restored = {}, onChange }: MonitorOptions): Promise<{ close: () => void, states: () => ReadonlyMap<string, WorkerState> }> {
+export async function startMonitor({ client, bus, namespace, policies, replicas, restored = {}, onChange }: MonitorOptions): Promise<{ close: () => void, states: () => ReadonlyMap<string, WorkerState> }> {
   const tracked = new Map<string, Tracked>()
   const now = () => Date.now()
   for (const [name, policy] of Object.entries(policies))
     tracked.set(name, { policy, state: initialState(now()), nextProbeAt: 0, probing: false, lastBeatAt: null, pushJudgedAt: null, deadSince: null, loadedPid: null })
+
+  const names = new Set(Object.keys(policies).map(workerOf))
+  // Logs and messages name a process by pm_id only; listings and events say its instance index.
+  const unitByPmId = new Map<number, string>()
+  const unitOf = (name: string, pmId: number, instance: number) => {
+    const unit = unitLabel(name, instance, replicas[name] ?? 1)
+    unitByPmId.set(pmId, unit)
+    return unit
+  }
 
   let closed = false
   let lastListAt = now()
@@ -116,32 +130,35 @@ export async function startMonitor({ client, bus, namespace, policies, restored 
   }
 
   /** The listed processes that are workers this monitor tracks, each with its tracking (PM2 id noted). */
-  const trackedIn = (procs: ProcView[]): [ProcView, Tracked][] => procs.flatMap((proc) => {
-    const t = tracked.get(proc.name)
-    if (!t || proc.namespace !== namespace)
+  const trackedIn = (procs: ProcView[]): [ProcView, Tracked, string][] => procs.flatMap((proc) => {
+    if (proc.namespace !== namespace || !names.has(proc.name))
+      return []
+    const unit = unitOf(proc.name, proc.pmId, proc.instance)
+    const t = tracked.get(unit)
+    if (!t)
       return []
     t.pmId = proc.pmId
-    return [[proc, t] as [ProcView, Tracked]]
+    return [[proc, t, unit] as [ProcView, Tracked, string]]
   })
 
   // What runs now: a worker still in the process the saved state describes keeps that state.
   const adopt = (procs: ProcView[]) => {
-    for (const [proc, t] of trackedIn(procs)) {
-      const saved = restored[proc.name]
+    for (const [proc, t, unit] of trackedIn(procs)) {
+      const saved = restored[unit]
       // What the last agent asked PM2 for is not under way any more.
       if (saved && t.state.pid === null && saved.pid === proc.pid && proc.pid !== null) {
         t.state = { ...saved, pending: false }
         continue
       }
       if (proc.status === 'online' && proc.pid !== null && proc.pid !== t.state.pid)
-        dispatch(proc.name, { type: 'online', pid: proc.pid, at: proc.upSince ?? now() })
+        dispatch(unit, { type: 'online', pid: proc.pid, at: proc.upSince ?? now() })
       else if ((proc.status === 'errored' || proc.status === 'stopped') && saved?.halted === 'errored')
         t.state = { ...saved, running: false, pid: null, pending: false }
     }
   }
   adopt(await client.list())
 
-  const ours = (packet: Pm2Packet) => packet.process.namespace === namespace && tracked.has(packet.process.name)
+  const ours = (packet: Pm2Packet) => packet.process.namespace === namespace && names.has(packet.process.name)
   // PM2's events in the order it sent them: an `online` waits for its pid, and the `exit` behind it must not overtake it.
   let queue = Promise.resolve()
   bus.on('process:event', (packet) => {
@@ -151,8 +168,11 @@ export async function startMonitor({ client, bus, namespace, policies, restored 
     queue = queue.then(() => onEvent(packet)).catch(error => console.error('health agent: an event could not be handled:', error))
   })
   const onEvent = async (packet: Pm2Packet) => {
-    const { name, pm_id: pmId } = packet.process
-    const t = tracked.get(name)!
+    const { name: worker, pm_id: pmId } = packet.process
+    const name = unitOf(worker, pmId, instanceOf(packet.process))
+    const t = tracked.get(name)
+    if (!t)
+      return
     t.pmId = pmId
     // A run is known by when PM2 started it (pm_uptime), which its online and exit events both carry.
     const runAt = packet.process.pm_uptime ?? now()
@@ -185,10 +205,25 @@ export async function startMonitor({ client, bus, namespace, policies, restored 
   bus.on('process:msg', (packet) => {
     if (!ours(packet))
       return
+    const { name: worker, pm_id: pmId } = packet.process
+    const name = unitByPmId.get(pmId) ?? ((replicas[worker] ?? 1) === 1 ? worker : undefined)
+    if (name === undefined) {
+      // A replica not listed yet: its listing says which one it is (said a moment late, not lost).
+      const at = now()
+      void client.list().then((procs) => {
+        trackedIn(procs)
+        if (unitByPmId.has(pmId))
+          onMessage(packet, unitByPmId.get(pmId)!, at)
+      }).catch(() => {})
+      return
+    }
+    onMessage(packet, name, now())
+  })
+  const onMessage = (packet: Pm2Packet, name: string, at: number) => {
     const data = packet.data as { 'bun-pm'?: string, 'pid'?: number, 'detail'?: string } | undefined
-    const name = packet.process.name
-    const t = tracked.get(name)!
-    const at = now()
+    const t = tracked.get(name)
+    if (!t)
+      return
     switch (data?.['bun-pm']) {
       case 'beat':
         t.lastBeatAt = at
@@ -210,7 +245,7 @@ export async function startMonitor({ client, bus, namespace, policies, restored 
         break
       }
     }
-  })
+  }
 
   // One chain of ticks: whoever runs the loop replaces the pending tick.
   const loop = () => {
@@ -264,20 +299,20 @@ export async function startMonitor({ client, bus, namespace, policies, restored 
    * its respawn failed (its interpreter is gone, say), and says nothing more.
    */
   const findLost = (procs: ProcView[]) => {
-    for (const [proc, t] of trackedIn(procs)) {
+    for (const [proc, t, unit] of trackedIn(procs)) {
       if (proc.status !== 'online' || t.state.halted)
         continue
       if (proc.upSince === null)
         continue
       if (proc.upSince !== t.state.since || (proc.pid !== null && proc.pid !== t.state.pid)) {
-        dispatch(proc.name, { type: 'online', pid: proc.pid ?? 0, at: proc.upSince })
+        dispatch(unit, { type: 'online', pid: proc.pid ?? 0, at: proc.upSince })
         continue
       }
       // This run, listed online with no live process, and no exit came: PM2 lost it.
       if (proc.pid === null && t.state.running && !t.state.pending) {
         t.deadSince ??= now()
         if (now() - t.deadSince >= GONE_AFTER_MS) {
-          dispatch(proc.name, { type: 'gone', at: now(), detail: t.state.pid === 0
+          dispatch(unit, { type: 'gone', at: now(), detail: t.state.pid === 0
             ? 'PM2 could not start its process (is its interpreter or script still there?)'
             : `its process (pid ${t.state.pid}) is gone, though PM2 lists it online` })
         }

@@ -1,20 +1,21 @@
 import type { Pm2Bus } from '../pm2/client.ts'
+import { workerOf } from '../workspace/replicas.ts'
 import { agentName, isAgentName } from './agent-spec.ts'
 import type { Note } from './monitor.ts'
 import type { HealthSnapshot } from './state-file.ts'
 
 export type WorkerHealth = HealthSnapshot['workers'][string]
 
-/** How a wait for one worker ended. */
+/** How a wait for one worker ended; for replicas, `unit` is the one (`web#1`) that decided it. */
 export type Readiness =
   | { ready: true, state: WorkerHealth }
-  | { ready: false, state?: WorkerHealth, why: 'errored' | 'exited' | 'timeout' | 'agent' }
+  | { ready: false, state?: WorkerHealth, why: 'errored' | 'exited' | 'timeout' | 'agent', unit?: string }
 
 export interface HealthWatch {
-  /** The latest word of the agent on `name`. */
-  get: (name: string) => WorkerHealth | undefined
+  /** The latest word of the agent on a unit (`web`, `web#1`). */
+  get: (unit: string) => WorkerHealth | undefined
   /**
-   * Resolves once `name` is ready in a run that started at `after` or later, once such a run is
+   * Resolves once `name` (every replica of it) is ready in a run that started at `after` or later, once such a run is
    * errored or has exited for good (exit code 0 counts as ready: a one-shot job that finished),
    * or when `deadline` (ms since the epoch) passes.
    */
@@ -58,6 +59,19 @@ export function watchHealth(bus: Pm2Bus, namespace: string | undefined, initial?
     }
   })
 
+  /** How one unit's run that started at `after` or later ended, or undefined while it goes on. */
+  const judge = (state: WorkerHealth | undefined, after: number): Readiness | undefined => {
+    if (!state || (state.since ?? 0) < after)
+      return undefined
+    if (state.health === 'ready')
+      return { ready: true, state }
+    if (state.health === 'errored')
+      return { ready: false, state, why: 'errored' }
+    if (state.health === 'none' && state.exitCode !== null)
+      return state.exitCode === 0 ? { ready: true, state } : { ready: false, state, why: 'exited' }
+    return undefined
+  }
+
   /** Resolves with `decide`'s first answer, asked again at every word of the agent and at `deadline`. */
   const settle = <T>(deadline: number, decide: () => T | undefined): Promise<T> => new Promise((resolve) => {
     const judge = () => {
@@ -76,18 +90,19 @@ export function watchHealth(bus: Pm2Bus, namespace: string | undefined, initial?
   return {
     get: name => workers[name],
     until: (name, after, deadline) => settle<Readiness>(deadline, () => {
-      const state = workers[name]
-      const thisRun = (state?.since ?? 0) >= after
-      if (state?.health === 'ready' && thisRun)
-        return { ready: true, state }
-      if (state?.health === 'errored' && thisRun)
-        return { ready: false, state, why: 'errored' }
-      if (state?.health === 'none' && thisRun && state.exitCode !== null)
-        return state.exitCode === 0 ? { ready: true, state } : { ready: false, state, why: 'exited' }
+      const units = Object.keys(workers).filter(unit => workerOf(unit) === name)
+      const answers = units.map(unit => ({ unit, answer: judge(workers[unit], after) }))
+      const failed = answers.find(({ answer }) => answer !== undefined && !answer.ready)
+      if (failed)
+        return { ...failed.answer as Readiness & { ready: false }, unit: failed.unit }
+      if (units.length > 0 && answers.every(({ answer }) => answer?.ready))
+        return answers[0]!.answer
+      const waiting = answers.find(({ answer }) => answer === undefined)
+      const state = waiting && workers[waiting.unit]
       if (agentFailure)
-        return { ready: false, state, why: 'agent' }
+        return { ready: false, state, why: 'agent', unit: waiting?.unit }
       if (Date.now() >= deadline)
-        return { ready: false, state, why: 'timeout' }
+        return { ready: false, state, why: 'timeout', unit: waiting?.unit }
       return undefined
     }),
     onNotes: listener => void listeners.push(listener),

@@ -3,7 +3,8 @@ import type { HealthWatch, Readiness } from '../health/watch-health.ts'
 import { type Dependencies, dependents, runInOrder } from '../workspace/order.ts'
 import type { Pm2StartOptions } from '../workspace/plan-workers.ts'
 import type { Pm2Client, ProcView } from './client.ts'
-import { diffProcesses, type ReconcileOptions, type ReconcileResult } from './reconcile.ts'
+import { unitLabel } from '../workspace/replicas.ts'
+import { diffProcesses, type ReconcileOptions, type ReconcileResult, replicas } from './reconcile.ts'
 
 /** How long workers wait for a new health agent to listen before they start anyway. */
 const AGENT_BOOT_TIMEOUT_MS = 10_000
@@ -18,8 +19,8 @@ export interface ApplyOptions extends ReconcileOptions {
   deps: Dependencies
   /** The namespace's health agent, reconciled beside the workers. */
   agent?: Pm2StartOptions
-  /** Told the names about to be deleted, before they are: their exits are ours, not crashes. */
-  beforeDelete?: (names: string[]) => void
+  /** Told the units (`web`, `web#1`) about to be deleted, before they are: their exits are ours, not crashes. */
+  beforeDelete?: (units: string[]) => void
   /** Until when a dependent waits for its dependencies to be ready (ms since the epoch). */
   deadline: number
   /** Aborted: dependents still waiting are not started (dev: a newer config replaces this one). */
@@ -29,7 +30,7 @@ export interface ApplyOptions extends ReconcileOptions {
 export interface ApplyResult extends ReconcileResult {
   /** Workers not started because a dependency did not become ready: which one, and how it ended. */
   blocked: Map<string, { dependency: string, readiness: Readiness }>
-  /** Waits until a desired worker is ready in the run this apply gave it (memoised per name). */
+  /** Waits until a desired worker (every replica of it) is ready in the run this apply gave it (memoised per name). */
   readiness: (name: string) => Promise<Readiness>
 }
 
@@ -42,7 +43,8 @@ export async function applyPlan({ client, health, namespace, desired, deps, agen
   const procs = await client.list()
   const diff = diffProcesses(procs, namespace, desired, { shouldRemove: name => !isAgent(name, namespace) && shouldRemove(name), replace }, client.home)
   const agentDiff = agent ? diffProcesses(procs, namespace, [agent], {}, client.home) : undefined
-  beforeDelete?.(diff.toDelete.map(proc => proc.name))
+  const count = new Map(desired.map(options => [options.name, replicas(options)]))
+  beforeDelete?.(diff.toDelete.map(proc => unitLabel(proc.name, proc.instance, count.get(proc.name) ?? 1)))
   await stopInOrder(diff.toDelete, deps, proc => client.delete(proc.pmId))
 
   // A new agent listens before any worker starts: what a worker says at once (a first
@@ -55,6 +57,9 @@ export async function applyPlan({ client, health, namespace, desired, deps, agen
   }
   const startedAt = Date.now()
   const toStart = new Map(diff.toStart.map(options => [options.name, options]))
+  // More replicas of a worker otherwise left alone: copies of one of its processes, which PM2
+  // gives the free instance indexes (PM2's `start` of a running name would restart them all).
+  const toAdd = new Map(diff.toAdd.map(add => [add.name, add]))
   const waits = new Map<string, Promise<Readiness>>()
   const readiness = (name: string) => {
     let wait = waits.get(name)
@@ -68,7 +73,8 @@ export async function applyPlan({ client, health, namespace, desired, deps, agen
   const names = desired.map(options => options.name)
   const outcomes = await runInOrder(names, deps, async (name) => {
     const options = toStart.get(name)
-    if (!options)
+    const add = toAdd.get(name)
+    if (!options && !add)
       return true
     for (const dependency of (deps[name] ?? []).filter(dep => names.includes(dep))) {
       const ready = await untilAborted(readiness(dependency), signal)
@@ -77,7 +83,10 @@ export async function applyPlan({ client, health, namespace, desired, deps, agen
         return false
       }
     }
-    await client.start(options)
+    if (options)
+      await client.start(options)
+    for (let i = 0; add && i < add.count; i++)
+      await client.duplicate(add.from.pmId)
     return true
   })
   // A worker whose dependency was itself blocked waits on the same one.
@@ -88,8 +97,8 @@ export async function applyPlan({ client, health, namespace, desired, deps, agen
     else if (!outcome.ok && outcome.error)
       throw outcome.error
   }
-  const { started, replaced, kept, removed } = diff
-  return { started, replaced, kept, removed, blocked, readiness }
+  const { started, replaced, kept, removed, scaled } = diff
+  return { started, replaced, kept, removed, scaled, blocked, readiness }
 }
 
 /**

@@ -12,6 +12,8 @@ export interface Pm2Client {
   /** The PM2 home this client talks to. */
   home: string
   start: (options: StartOptions) => Promise<void>
+  /** One more process like `id`, with the next free instance index (and increment_var): what `pm2 scale` does. */
+  duplicate: (id: number) => Promise<void>
   restart: (id: string | number) => Promise<void>
   stop: (id: string | number) => Promise<void>
   delete: (id: string | number) => Promise<void>
@@ -57,6 +59,8 @@ export interface ProcView {
   name: string
   pmId: number
   namespace: string
+  /** PM2's instance index among the processes of its name (NODE_APP_INSTANCE): 0 … instances - 1. */
+  instance: number
   /** The OS pid of a live process; null when PM2 has none (stopped, a spawn that failed) or it is gone. */
   pid: number | null
   status: Pm2Status
@@ -78,6 +82,7 @@ export interface ProcView {
 
 interface RawPm2Env {
   namespace?: string
+  instance_var?: string
   status?: Pm2Status
   restart_time?: number
   unstable_restarts?: number
@@ -96,6 +101,7 @@ export function toProcView(proc: ProcessDescription): ProcView {
     name: proc.name ?? '',
     pmId: proc.pm_id ?? -1,
     namespace: env.namespace ?? 'default',
+    instance: instanceOf(env),
     // PM2 keeps listing a pid after its process died (a SIGKILL, or a respawn that failed).
     pid: proc.pid && isAlive(proc.pid) ? proc.pid : null,
     status: env.status ?? 'stopped',
@@ -113,13 +119,19 @@ export function toProcView(proc: ProcessDescription): ProcView {
   }
 }
 
+/** A process's instance index, as PM2 puts it in its pm2_env (and in its events' `process`). */
+export function instanceOf(env: { instance_var?: string }): number {
+  return Number((env as Record<string, unknown>)[env.instance_var ?? 'NODE_APP_INSTANCE'] ?? 0) || 0
+}
+
 /** PM2's event bus: `log:out`, `log:err`, `process:event`, `process:msg`. */
 export interface Pm2Bus {
   on: (event: string, listener: (packet: Pm2Packet) => void) => void
 }
 
 export interface Pm2Packet {
-  process: { name: string, pm_id: number, namespace?: string, pid?: number, pm_pid?: number, exit_code?: number, status?: Pm2Status, restart_time?: number, pm_uptime?: number }
+  /** Events carry PM2's whole pm2_env here (the instance index too); logs and messages only name, pm_id and namespace. */
+  process: { name: string, pm_id: number, namespace?: string, instance_var?: string, pid?: number, pm_pid?: number, exit_code?: number, status?: Pm2Status, restart_time?: number, pm_uptime?: number }
   data?: unknown
   raw?: unknown
   event?: string
@@ -164,6 +176,10 @@ async function open(home: string, env: Record<string, string>): Promise<Pm2Clien
     home,
     start: async (options) => {
       await call<unknown>(`start ${options.name}`, done => pm2.start(options, done))
+    },
+    duplicate: async (id) => {
+      const { Client } = pm2 as unknown as { Client: { executeRemote: (method: string, arg: unknown, done: (error: unknown) => void) => void } }
+      await call<unknown>(`duplicate ${id}`, done => Client.executeRemote('duplicateProcessId', id, done))
     },
     restart: async (id) => {
       await call<unknown>(`restart ${id}`, done => pm2.restart(id, done))

@@ -13,6 +13,8 @@ export interface ReconcileResult {
   /** Running with exactly the wanted options: left alone. */
   kept: string[]
   removed: string[]
+  /** Replicated workers whose count alone changed: only the difference was started or removed. */
+  scaled: { name: string, from: number, to: number }[]
 }
 
 export interface ReconcileOptions {
@@ -28,6 +30,8 @@ export interface ReconcileDiff extends ReconcileResult {
   toDelete: ProcView[]
   /** Start options to hand PM2, each with its plan hash in its env. */
   toStart: Pm2StartOptions[]
+  /** More replicas of a worker that runs as wanted: `count` copies of its process `from`. */
+  toAdd: { name: string, from: ProcView, count: number }[]
 }
 
 /**
@@ -43,19 +47,30 @@ export function diffProcesses(procs: ProcView[], namespace: string, desired: Pm2
   const clash = procs.find(proc => wantedNames.has(proc.name) && proc.namespace !== namespace)
   if (clash)
     throw new WorkspaceError(`PM2 (${daemonLabel}) already runs a process named "${clash.name}" in namespace "${clash.namespace}", which is not this workspace's ("${namespace}"); rename the worker, or stop that process first`)
-  const diff: ReconcileDiff = { started: [], replaced: [], kept: [], removed: [], toDelete: [], toStart: [] }
+  const diff: ReconcileDiff = { started: [], replaced: [], kept: [], removed: [], scaled: [], toDelete: [], toStart: [], toAdd: [] }
   for (const wanted of desired) {
     const hash = hashOptions(wanted)
+    const options = { ...wanted, env: { ...wanted.env, [PLAN_HASH_KEY]: hash } }
     const running = ours.filter(proc => proc.name === wanted.name)
-    // `instances: N` is N processes of one name (in fork mode too): all of them, or none, are kept.
-    const count = typeof wanted.instances === 'number' && wanted.instances > 0 ? wanted.instances : 1
-    if (running.length === count && running.every(proc => proc.env[PLAN_HASH_KEY] === hash && isUp(proc)) && !replace?.has(wanted.name)) {
+    // `instances: N` is N processes of one name (in fork mode too). When they all run as wanted,
+    // a new N adds or removes only the difference (the highest indexes go, so that the rest stay 0 … N-1).
+    const count = replicas(wanted)
+    const asWanted = running.length > 0 && running.every(proc => proc.env[PLAN_HASH_KEY] === hash && isUp(proc)) && !replace?.has(wanted.name)
+    if (asWanted && running.length === count) {
       diff.kept.push(wanted.name)
-      continue
     }
-    diff.toDelete.push(...running)
-    diff.toStart.push({ ...wanted, env: { ...wanted.env, [PLAN_HASH_KEY]: hash } })
-    diff[running.length > 0 ? 'replaced' : 'started'].push(wanted.name)
+    else if (asWanted) {
+      diff.scaled.push({ name: wanted.name, from: running.length, to: count })
+      if (running.length < count)
+        diff.toAdd.push({ name: wanted.name, from: running[0]!, count: count - running.length })
+      else
+        diff.toDelete.push(...[...running].sort((a, b) => a.instance - b.instance).slice(count))
+    }
+    else {
+      diff.toDelete.push(...running)
+      diff.toStart.push(options)
+      diff[running.length > 0 ? 'replaced' : 'started'].push(wanted.name)
+    }
   }
   for (const proc of ours) {
     if (!wantedNames.has(proc.name) && shouldRemove(proc.name)) {
@@ -66,9 +81,14 @@ export function diffProcesses(procs: ProcView[], namespace: string, desired: Pm2
   return diff
 }
 
-/** A stable digest of everything PM2 is told about a process. */
-export function hashOptions(options: Pm2StartOptions): string {
+/** A stable digest of everything PM2 is told about a process, but how many of it: a new count is a scale, not a new config. */
+export function hashOptions({ instances: _, ...options }: Pm2StartOptions): string {
   return createHash('sha256').update(JSON.stringify(options)).digest('hex').slice(0, 16)
+}
+
+/** How many processes a worker's start options ask PM2 for (bun-pm resolves `'max'` before this). */
+export function replicas(options: Pm2StartOptions): number {
+  return typeof options.instances === 'number' && options.instances > 0 ? options.instances : 1
 }
 
 /** Running, or about to: PM2's `online` with no live process is neither. */

@@ -10,8 +10,13 @@ export interface Failure {
   lastLines: string[]
 }
 
-/** Why a worker is not ready, from how its wait ended. */
+/** Why a worker is not ready, from how its wait ended (which replica, when one of several decided it). */
 export function notReadyReason(readiness: Readiness, timeoutMs: number): string {
+  const unit = !readiness.ready && readiness.unit?.includes('#') ? `${readiness.unit}: ` : ''
+  return unit + reasonOf(readiness, timeoutMs)
+}
+
+function reasonOf(readiness: Readiness, timeoutMs: number): string {
   const state = readiness.ready ? undefined : readiness.state
   if (!readiness.ready && readiness.why === 'exited')
     return `it exited and PM2 does not restart it (${readiness.state?.reason ?? 'exit'})`

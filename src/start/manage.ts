@@ -12,6 +12,7 @@ import type { Selection } from '../types.ts'
 import { type LoadedWorker, type LoadedWorkspace, loadWorkspace } from '../workspace/load-workspace.ts'
 import { dependenciesOf, planFor } from '../workspace/resolve-plan.ts'
 import { departedTargets, selectTargets } from '../workspace/select-workers.ts'
+import { unitsOfProcesses } from '../workspace/replicas.ts'
 import { notReadyReason, printFailures, tail, toFailure } from './failures.ts'
 
 interface Target {
@@ -151,20 +152,23 @@ export async function runLogs({ cwd, selection, lines }: { cwd?: string, selecti
   const client = await connectExisting(target.home)
   const procs = targetProcs(await client.list(), target)
   const names = procs.map(p => p.name)
-  const printer = createLogPrinter({ names, color: useColor() })
-  for (const proc of procs) {
+  // Each replica under its own label (`web#1`): its lines are its own.
+  const units = unitsOfProcesses(procs)
+  const unitByPmId = new Map(procs.map((p, i) => [p.pmId, units[i]!]))
+  const printer = createLogPrinter({ names: units, color: useColor() })
+  for (const [i, proc] of procs.entries()) {
     const out = tail(proc.outLog, lines)
     const err = tail(proc.errLog, lines)
     if (out.length)
-      printer.chunk(proc.name, 'out', `${out.join('\n')}\n`)
+      printer.chunk(units[i]!, 'out', `${out.join('\n')}\n`)
     if (err.length)
-      printer.chunk(proc.name, 'err', `${err.join('\n')}\n`)
+      printer.chunk(units[i]!, 'err', `${err.join('\n')}\n`)
   }
   const bus = await client.launchBus()
   for (const stream of ['out', 'err'] as const) {
     bus.on(`log:${stream}`, (packet) => {
       if (packet.process.namespace === target.workspace.namespace && names.includes(packet.process.name))
-        printer.chunk(packet.process.name, stream, String(packet.data ?? ''))
+        printer.chunk(unitByPmId.get(packet.process.pm_id) ?? packet.process.name, stream, String(packet.data ?? ''))
     })
   }
   return new Promise<number>((resolve) => {

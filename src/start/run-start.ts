@@ -1,6 +1,7 @@
 import { join } from 'node:path'
 import { describeAdded } from '../cli/format-plan.ts'
 import { createLogPrinter, useColor } from '../cli/log-printer.ts'
+import { unitsOf, unitsOfProcesses } from '../workspace/replicas.ts'
 import { reportEvents } from '../cli/report-events.ts'
 import { formatTable, toStatusRows } from '../cli/status-table.ts'
 import { readLiveSnapshot, readSnapshot, stateFilePath } from '../health/state-file.ts'
@@ -163,7 +164,7 @@ function latchSignals(): { next: () => Promise<NodeJS.Signals> } {
  */
 function followWorkers(client: Pm2Client, plan: Plan, home: string, spawnedDaemon: boolean, health: HealthWatch, bus: Awaited<ReturnType<Pm2Client['launchBus']>>) {
   const names = plan.workers.map(w => w.name)
-  const printer = createLogPrinter({ names, color: useColor() })
+  const printer = createLogPrinter({ names: plan.workers.flatMap(w => unitsOf(w.name, w.replicas)), color: useColor() })
   const reporter = reportEvents({ bus, client, health, namespace: plan.workspace.namespace, names, printer, daemonLog: join(home, 'pm2.log') })
   reporter.setWorkers(plan.workers)
   printer.info(`attached to ${names.length} worker${names.length === 1 ? '' : 's'}; SIGTERM or Ctrl-C stops them${spawnedDaemon ? ' and the PM2 daemon' : ''}`)
@@ -186,8 +187,8 @@ function followWorkers(client: Pm2Client, plan: Plan, home: string, spawnedDaemo
     },
     async stop(why: string) {
       printer.info(`${why}: stopping ${[...names].reverse().join(', ')}`)
-      reporter.expectExit(names)
       const procs = (await client.list()).filter(p => p.namespace === plan.workspace.namespace && names.includes(p.name))
+      reporter.expectExit(unitsOfProcesses(procs))
       await stopInOrder(procs, plan.deps, proc => client.delete(proc.pmId))
       reporter.close()
       // The workspace's agent goes when nothing of the workspace is left for it to watch.
@@ -207,6 +208,7 @@ export function summary(result: ReconcileResult): string {
     result.started.length && `started ${result.started.join(', ')}`,
     result.replaced.length && `restarted ${result.replaced.join(', ')} (config changed or not running)`,
     result.removed.length && `removed ${result.removed.join(', ')} (no longer in the config or deactivated)`,
+    result.scaled.length && `scaled ${result.scaled.map(({ name, from, to }) => `${name} from ${from} to ${to} replicas`).join(', ')}`,
     result.kept.length && `unchanged ${result.kept.join(', ')}`,
   ].filter(Boolean)
   return parts.length > 0 ? `${parts.join('; ')}` : 'nothing to do'

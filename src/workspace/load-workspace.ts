@@ -1,4 +1,5 @@
 import { existsSync, readFileSync, statSync } from 'node:fs'
+import { availableParallelism } from 'node:os'
 import { basename, isAbsolute, relative, resolve } from 'node:path'
 import { type LoadConfigOptions, loadConfig } from 'c12'
 import { isUserError, WorkspaceError } from '../errors.ts'
@@ -8,6 +9,7 @@ import { CONFIG_NAME, DEFAULT_GROUP, mergeOptions } from './defaults.ts'
 import { forgetInjected, type LayeredEnv, layerEnv, loadBaseEnv } from './env.ts'
 import { pm2OptionNames } from '../pm2/schema.ts'
 import { applyOverrides } from './overrides.ts'
+import { replicaCount } from './replicas.ts'
 import { validateOverrides, validateWorkspace } from './validate-workspace.ts'
 
 /** A worker as configured: validated, options merged, environment layered. Nothing checked on disk yet. */
@@ -18,6 +20,8 @@ export interface LoadedWorker {
   heartbeat?: string
   /** How its health is judged, from `heartbeat`, `options.health` and the crash-loop options. */
   health: HealthPolicy
+  /** How many processes it runs: `instances` resolved (`'max'` = one per core). */
+  replicas: number
   /** Workers that must be ready before this one starts. */
   dependsOn: string[]
   interpreter: Interpreter
@@ -84,6 +88,7 @@ export async function loadWorkspace({ cwd = process.cwd(), mode, env }: LoadWork
         heartbeat: worker.heartbeat?.trim() || undefined,
         health: toHealthPolicy(worker.heartbeat, merged),
         dependsOn: worker.dependsOn ?? [],
+        replicas: replicaCount(options.instances, availableParallelism()),
         interpreter,
         scripts: { bun: worker.bun || undefined, node: worker.node || undefined, tsx: worker.tsx || undefined },
         options,

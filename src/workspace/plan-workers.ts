@@ -30,7 +30,7 @@ export function planWorkers(workspace: LoadedWorkspace, workers: LoadedWorker[])
 function planWorker(workspace: LoadedWorkspace, worker: LoadedWorker): PlannedWorker {
   const { root, configLabel, namespace } = workspace
   const { name, interpreter, scripts } = worker
-  const { node_args, interpreter_args, ...options } = worker.options
+  const { node_args, interpreter_args, instances, ...options } = worker.options
   const at = `${configLabel}: worker "${name}"`
   const scriptField = scripts[interpreter]
   if (!scriptField) {
@@ -73,6 +73,8 @@ function planWorker(workspace: LoadedWorkspace, worker: LoadedWorker): PlannedWo
       cwd: options.cwd ? resolve(root, options.cwd) : root,
       namespace,
       exec_mode: 'fork',
+      // 'max' and -1 resolved here, so that a count is a count (and a new one a scale).
+      ...(instances === undefined ? {} : { instances: worker.replicas }),
       ...byMode,
       env: interpreter === 'bun' ? { ...env, [SCRIPT_KEY]: script } : env,
     },

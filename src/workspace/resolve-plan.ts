@@ -39,6 +39,12 @@ export function planAgent(workspace: LoadedWorkspace): Pm2StartOptions {
     namespace: workspace.namespace,
     root: workspace.root,
     bunPath: requireInterpreter('bun', workspace.root, `${workspace.configLabel}: the health agent`),
-    workers: workspace.workers.filter(w => w.activated),
+    workers: workspace.workers.filter(w => w.activated).map(w => ({
+      name: w.name,
+      replicas: w.replicas,
+      health: w.health,
+      incrementVar: w.options.increment_var,
+      env: Object.fromEntries(Object.entries(w.env).map(([key, { value }]) => [key, value])),
+    })),
   })
 }

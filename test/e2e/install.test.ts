@@ -45,12 +45,12 @@ function pack(): string {
 }
 
 describe('installed into another project', () => {
-  test('npm install -D the tarball; npx bun-pm init, start and dev serve a Hono worker, a node worker and a seed-shaped worker', async () => {
+  test('npm install -D the tarball; npx bun-pm init, start and dev serve a Hono worker, an Elysia worker, a node worker and a seed-shaped worker', async () => {
     const tarball = pack()
     const project = temp('bun-pm-project-')
     writeFileSync(join(project, 'package.json'), '{ "name": "shop", "version": "1.0.0", "private": true }\n')
-    const honoVersion = JSON.parse(readFileSync(join(REPO, 'node_modules/hono/package.json'), 'utf8')).version
-    const installed = run(['npm', 'install', '-D', tarball, `hono@${honoVersion}`, '--no-audit', '--no-fund', '--prefer-offline'], project)
+    const versionOf = (pkg: string) => JSON.parse(readFileSync(join(REPO, 'node_modules', pkg, 'package.json'), 'utf8')).version
+    const installed = run(['npm', 'install', '-D', tarball, `hono@${versionOf('hono')}`, `elysia@${versionOf('elysia')}`, '--no-audit', '--no-fund', '--prefer-offline'], project)
     expect(installed.code).toBe(0)
 
     // init writes a typed config and .env.example, and never overwrites them.
@@ -60,8 +60,9 @@ describe('installed into another project', () => {
     expect(existsSync(join(project, '.env.example'))).toBe(true)
     expect(run(['npx', 'bun-pm', 'init'], project).stdout).toContain('kept pm.config.ts: it exists already')
 
-    const ports = { hono: freePort(), node: freePort(), seed: freePort() }
+    const ports = { hono: freePort(), elysia: freePort(), node: freePort(), seed: freePort() }
     writeFileSync(join(project, 'hono.ts'), fixture('hono-default.ts'))
+    writeFileSync(join(project, 'elysia.ts'), fixture('elysia-listen.ts'))
     writeFileSync(join(project, 'api.js'), fixture('serve-node.js'))
     writeFileSync(join(project, 'seed.ts'), fixture('serve.ts'))
     // The seed's literal worker shape: every field written, '' for what it does not use.
@@ -70,6 +71,7 @@ export default defineWorkspace({
   defaults: {},
   workers: [
     { name: 'hono', bun: 'hono.ts', heartbeat: 'http://127.0.0.1:${ports.hono}/', options: { env: { PORT: '${ports.hono}' } } },
+    { name: 'elysia', bun: 'elysia.ts', heartbeat: 'http://127.0.0.1:${ports.elysia}/', options: { env: { PORT: '${ports.elysia}' } } },
     { name: 'api', node: 'api.js', options: { interpreter: 'node', env: { PORT: '${ports.node}' } } },
     { name: 'seed', group: 'primary', activated: true, heartbeat: '', bun: 'seed.ts', node: '', tsx: '', options: { env: { PORT: '${ports.seed}' } } },
   ],
@@ -81,6 +83,7 @@ export default defineWorkspace({
       expect(started.stderr).toBe('')
       expect(started.code).toBe(0)
       expect(await fetchUntil(ports.hono, 'hono ')).toStartWith('hono ')
+      expect(await fetchUntil(ports.elysia, 'elysia ')).toStartWith('elysia ')
       expect(await fetchUntil(ports.node, 'node ')).toStartWith('node ')
       expect(await fetchUntil(ports.seed, 'hello ')).toStartWith('hello ')
       expect(run(['npx', 'bun-pm', 'stop'], project, { PM2_HOME: h.path }).code).toBe(0)
@@ -96,10 +99,11 @@ export default defineWorkspace({
         out += new TextDecoder().decode(chunk)
     })()
     const deadline = Date.now() + 20_000
-    while (!/3 workers up in \d+ ms/.test(out) && Date.now() < deadline)
+    while (!/4 workers up in \d+ ms/.test(out) && Date.now() < deadline)
       await Bun.sleep(50)
-    expect(out).toMatch(/3 workers up in \d+ ms/)
+    expect(out).toMatch(/4 workers up in \d+ ms/)
     expect(await fetchUntil(ports.hono, 'hono ')).toStartWith('hono ')
+    expect(await fetchUntil(ports.elysia, 'elysia ')).toStartWith('elysia ')
     // Ctrl-C in a terminal reaches the foreground group: npx, its shell and the bun-pm they run
     // (not the PM2 daemon and workers, which have groups of their own).
     const group = groupOf(dev.pid)

@@ -9,6 +9,27 @@ export function freePort(): number {
   return port
 }
 
+/** `count` consecutive ports, free now (for `increment_var` replicas): a base the OS picked, checked up from there. */
+export function freePorts(count: number): number {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const base = freePort()
+    if (base + count > 65535)
+      continue
+    const taken = Array.from({ length: count - 1 }, (_, i) => base + 1 + i).some((port) => {
+      try {
+        Bun.listen({ hostname: '127.0.0.1', port, socket: { data() {} } }).stop(true)
+        return false
+      }
+      catch {
+        return true
+      }
+    })
+    if (!taken)
+      return base
+  }
+  throw new Error(`no ${count} consecutive free ports found`)
+}
+
 /** Sockets listening on `port` (IPv4 and IPv6), from the kernel's tables: no `ss` needed. */
 export function listenersOn(port: number): number {
   const hex = port.toString(16).toUpperCase().padStart(4, '0')

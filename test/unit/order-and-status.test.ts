@@ -67,7 +67,7 @@ describe('dependsOn', () => {
 })
 
 const proc = (over: Partial<ProcView>): ProcView => ({
-  name: 'web', pmId: 0, namespace: 'shop', pid: 100, status: 'online', restarts: 0, unstableRestarts: 0, upSince: 1000,
+  name: 'web', pmId: 0, namespace: 'shop', instance: 0, pid: 100, status: 'online', restarts: 0, unstableRestarts: 0, upSince: 1000,
   memory: 30 * 1024 * 1024, cpu: 0, env: {}, interpreterArgs: [], ...over,
 })
 
@@ -90,11 +90,21 @@ describe('reconcile, decided without a daemon', () => {
     expect(diffProcesses([proc({ pid: null, env: hashed })], 'shop', [web], {}, 'test').replaced).toEqual(['web'])
   })
 
-  test('instances: N is kept when its N processes run with the wanted options, replaced when the count differs', () => {
+  test('instances: N is kept when its N processes run as wanted; a new N adds or removes only the difference', () => {
     const two: Pm2StartOptions = { ...web, instances: 2 }
     const hash = { [PLAN_HASH_KEY]: hashOptions(two) }
-    expect(diffProcesses([proc({ env: hash }), proc({ pmId: 1, pid: 101, env: hash })], 'shop', [two], {}, 'test').kept).toEqual(['web'])
-    expect(diffProcesses([proc({ env: hash })], 'shop', [two], {}, 'test').replaced).toEqual(['web'])
+    const running = [proc({ env: hash }), proc({ pmId: 1, instance: 1, pid: 101, env: hash })]
+    expect(diffProcesses(running, 'shop', [two], {}, 'test').kept).toEqual(['web'])
+    // The count is not part of the hash: 2 -> 3 adds one, 2 -> 1 removes the highest index.
+    const up = diffProcesses(running, 'shop', [{ ...two, instances: 3 }], {}, 'test')
+    expect([up.scaled, up.toDelete, up.toStart]).toEqual([[{ name: 'web', from: 2, to: 3 }], [], []])
+    expect(up.toAdd).toMatchObject([{ name: 'web', from: { pmId: 0 }, count: 1 }])
+    const down = diffProcesses(running, 'shop', [{ ...two, instances: 1 }], {}, 'test')
+    expect([down.scaled, down.toDelete.map(p => p.pmId), down.toAdd]).toEqual([[{ name: 'web', from: 2, to: 1 }], [1], []])
+    // One replica down, or other options: all of them are replaced.
+    expect(diffProcesses([proc({ env: hash }), proc({ pmId: 1, instance: 1, pid: null, env: hash })], 'shop', [{ ...two, instances: 3 }], {}, 'test').replaced).toEqual(['web'])
+    expect(diffProcesses(running, 'shop', [{ ...two, env: { A: '2' } }], {}, 'test').replaced).toEqual(['web'])
+    expect(diffProcesses(running, 'shop', [two], { replace: new Set(['web']) }, 'test').toDelete).toHaveLength(2)
   })
 
   test('a name another namespace uses is an error, and nothing is decided', () => {
