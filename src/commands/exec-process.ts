@@ -18,6 +18,7 @@ const main = defineCommand({
     restart: () => import('./restart.ts').then(m => m.default),
     explain: () => import('./explain.ts').then(m => m.default),
     init: () => import('./init.ts').then(m => m.default),
+    export: () => import('./export.ts').then(m => m.default),
   },
 })
 

@@ -94,6 +94,11 @@ export function layerEnv(env: LayeredEnv, vars: Record<string, unknown> | undefi
   return out
 }
 
+/** The variables of the workspace's `.env` files, `.env.local` over `.env`. */
+export function readEnvFiles(root: string): Record<string, string> {
+  return Object.assign({}, ...ENV_FILES.map(file => readEnvFile(join(root, file))))
+}
+
 function readEnvFile(path: string): Record<string, string> {
   if (!existsSync(path))
     return {}

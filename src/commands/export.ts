@@ -1,0 +1,23 @@
+import { defineCommand } from 'citty'
+import { rejectUnknownFlags } from '../cli/reject-unknown-flags.ts'
+import { runExport, type Target, TARGETS } from '../export/run-export.ts'
+import { depsArg, envArg, selectionArgs, toSelection } from './_shared.ts'
+
+export default defineCommand({
+  meta: {
+    name: 'export',
+    description: 'Write the workspace for another engine: a compose.yaml, Kubernetes manifests, systemd units or a PM2 ecosystem file',
+  },
+  args: {
+    to: { type: 'enum', options: [...TARGETS], required: true, description: `The engine: ${TARGETS.join(', ')}`, valueHint: 'target' },
+    ...selectionArgs,
+    ...depsArg,
+    ...envArg,
+    out: { type: 'string', description: 'Folder to write the files to (default: the one file to stdout)', valueHint: 'dir' },
+    image: { type: 'string', description: 'compose, kubernetes: the image the containers run (default: <workspace>:latest, built from a generated Dockerfile)', valueHint: 'ref' },
+  },
+  plugins: [rejectUnknownFlags('export')],
+  async run({ args }) {
+    process.exitCode = await runExport({ cwd: args.cwd, to: args.to as Target, selection: toSelection(args), env: args.env ?? 'production', out: args.out, image: args.image })
+  },
+})

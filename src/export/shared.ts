@@ -1,0 +1,101 @@
+import type { Heartbeat } from '../health/heartbeat.ts'
+import type { ExportModel, ExportWorker } from './model.ts'
+
+/** One file an export writes: its path relative to `--out`, and 0600 when it holds secrets. */
+export interface ExportFile {
+  path: string
+  content: string
+  secret?: boolean
+}
+
+/** What a target made: its files, and what did not carry over (said on stderr, and in the README's table). */
+export interface ExportResult {
+  files: ExportFile[]
+  notes: string[]
+}
+
+/** Where the workspace lives in the generated image. */
+export const APP_DIR = '/app'
+
+/** The first lines of every generated file: where it came from, and that it is regenerated. */
+export function header(model: ExportModel, target: string, comment = '#'): string {
+  return [
+    `${comment} Written by \`bun-pm export --to=${target}\` from ${model.configLabel} (environment: ${model.envName}).`,
+    `${comment} Edit ${model.configLabel} and export again rather than editing this file.`,
+  ].join('\n')
+}
+
+/** The command a container runs for a worker: its interpreter and script as `bun file.ts` / `node file.js` run them. */
+export function containerCommand(worker: ExportWorker): string[] {
+  const run = { bun: ['bun', '--no-env-file'], node: ['node'], tsx: ['node_modules/.bin/tsx'] }[worker.interpreter]
+  return [...run, ...worker.interpreterArgs, worker.script, ...worker.args]
+}
+
+/** 5000 -> '5s', 90000 -> '1m30s', 1600 -> '1600ms': a duration Compose and systemd both read. */
+export function duration(ms: number): string {
+  if (ms % 1000 !== 0)
+    return `${Math.round(ms)}ms`
+  const total = ms / 1000
+  const [h, m, s] = [Math.floor(total / 3600), Math.floor((total % 3600) / 60), total % 60]
+  return `${h ? `${h}h` : ''}${m ? `${m}m` : ''}${s || (!h && !m) ? `${s}s` : ''}`
+}
+
+/**
+ * A one-line bun program that checks a heartbeat once and exits 0 when it passed: a container's
+ * healthcheck, systemd's check. `host` replaces the heartbeat's own (a dependency is reached by
+ * its service name).
+ */
+export function checkProgram(heartbeat: ProbeHeartbeat, timeoutMs: number, host?: string): string {
+  return `process.exit(await ${checkExpression(heartbeat, timeoutMs, { host })} ? 0 : 1)`
+}
+
+/**
+ * A one-line bun program that waits, checking every second, until a heartbeat passes. `portFrom`
+ * names a variable to take the port from when it runs (a replica's own port).
+ */
+export function waitProgram(heartbeat: ProbeHeartbeat, timeoutMs: number, where: { host?: string, portFrom?: string } = {}): string {
+  return `while (!(await ${checkExpression(heartbeat, timeoutMs, where)})) await Bun.sleep(1000)`
+}
+
+type ProbeHeartbeat = Exclude<Heartbeat, { kind: 'none' | 'push' }>
+
+/** A bun expression: a promise of true once the check passed, false otherwise (never a rejection). */
+function checkExpression(heartbeat: ProbeHeartbeat, timeoutMs: number, { host, portFrom }: { host?: string, portFrom?: string }): string {
+  const port = portFrom ? `Number(process.env[${JSON.stringify(portFrom)}])` : undefined
+  if (heartbeat.kind === 'http') {
+    const url = new URL(heartbeat.url)
+    if (host)
+      url.hostname = host
+    const href = port ? `Object.assign(new URL(${JSON.stringify(url.href)}), { port: ${port} }).href` : JSON.stringify(url.href)
+    return `fetch(${href}, { signal: AbortSignal.timeout(${timeoutMs}) }).then(r => r.ok, () => false)`
+  }
+  return `Bun.connect({ hostname: ${JSON.stringify(host ?? heartbeat.host)}, port: ${port ?? heartbeat.port}, socket: { data() {} } }).then(s => (s.end(), true), () => false)`
+}
+
+/** True for heartbeats another engine can check from outside the process (http, tcp). */
+export function isProbe(heartbeat: Heartbeat): heartbeat is ProbeHeartbeat {
+  return heartbeat.kind === 'http' || heartbeat.kind === 'tcp'
+}
+
+/**
+ * The secrets every worker that has any shares (those of the .env files, usually all of them), and
+ * what one worker has of its own (a config value copied from .env): one file or Secret for the
+ * first, one per worker for the rest.
+ */
+export function splitSecrets(workers: ExportWorker[]): { shared: Record<string, string>, own: (worker: ExportWorker) => Record<string, string> } {
+  const holders = workers.filter(w => Object.keys(w.secrets).length > 0)
+  const shared = Object.fromEntries(Object.entries(holders[0]?.secrets ?? {}).filter(([key, value]) => holders.every(w => w.secrets[key] === value)))
+  return { shared, own: w => Object.fromEntries(Object.entries(w.secrets).filter(([key]) => !(key in shared))) }
+}
+
+/** What every target says of the workers it cannot carry fully. */
+export function commonNotes(model: ExportModel, target: string): string[] {
+  const notes: string[] = []
+  for (const w of model.workers) {
+    if (w.heartbeat.kind === 'push')
+      notes.push(`${w.name}: its push heartbeat (heartbeat() every ${w.heartbeat.everyMs} ms) reaches bun-pm through PM2 only; ${target} has no check for it (heartbeat() does nothing there)`)
+    if (w.cronRestart && target !== 'systemd' && target !== 'pm2')
+      notes.push(`${w.name}: cron_restart '${w.cronRestart}' does not carry to ${target}; restart it from a scheduler of yours`)
+  }
+  return notes
+}

@@ -1,0 +1,83 @@
+import { describe, expect, test } from 'bun:test'
+import { renderCompose, quoteEnvValue } from '../../src/export/compose.ts'
+import { quantity, renderKubernetes } from '../../src/export/kubernetes.ts'
+import { dnsLabel, memoryBytes, toExportModel } from '../../src/export/model.ts'
+import { duration } from '../../src/export/shared.ts'
+import { cronToCalendar } from '../../src/export/systemd.ts'
+import { toHealthPolicy } from '../../src/health/policy.ts'
+import type { LoadedWorker, LoadedWorkspace } from '../../src/workspace/load-workspace.ts'
+import type { LayeredEnv } from '../../src/workspace/env.ts'
+
+const FACTS = { bunVersion: '1.4.5', nodeMajor: 20, fileEnv: { DATABASE_URL: 'postgres://secret@db', PORT: '3000' } }
+
+function worker(name: string, over: Partial<LoadedWorker> = {}, env: LayeredEnv = {}): LoadedWorker {
+  return {
+    name,
+    group: 'primary',
+    activated: true,
+    health: toHealthPolicy(over.heartbeat, {}),
+    dependsOn: [],
+    replicas: 1,
+    interpreter: 'bun',
+    scripts: { bun: `workers/${name}.ts` },
+    options: {},
+    env: { NODE_ENV: { value: 'production', source: 'mode' }, ...env },
+    ...over,
+  }
+}
+
+const workspace = (workers: LoadedWorker[]): LoadedWorkspace => ({ root: '/srv/shop', configFile: '/srv/shop/pm.config.ts', configLabel: 'pm.config.ts', namespace: 'Shop_1', mode: 'start', envName: 'production', workers })
+
+describe('export: the model', () => {
+  test('secrets are the .env files\' values wherever they show up; the exporting shell\'s own variables are left out', () => {
+    const w = worker('web', {}, {
+      DATABASE_URL: { value: 'postgres://secret@db', source: '.env' },
+      COPY: { value: 'postgres://secret@db', source: 'options.env' },
+      PORT: { value: '8080', source: 'shell' },
+      HOME: { value: '/root', source: 'shell' },
+      LOG_LEVEL: { value: 'info', source: 'defaults.env' },
+    })
+    const [model] = toExportModel(workspace([w]), [w], FACTS).workers
+    expect(model!.env).toEqual({ NODE_ENV: 'production', LOG_LEVEL: 'info' })
+    // PORT: the shell overrode a .env value, so it is the workspace's, and from .env: a secret.
+    expect(model!.secrets).toEqual({ DATABASE_URL: 'postgres://secret@db', COPY: 'postgres://secret@db', PORT: '8080' })
+  })
+
+  test('names become DNS labels; two that collide are a one-line error naming both', () => {
+    expect([dnsLabel('Primary_Web.server'), dnsLabel('--x--')]).toEqual(['primary-web-server', 'x'])
+    expect(toExportModel(workspace([]), [], FACTS).name).toBe('shop-1')
+    expect(() => toExportModel(workspace([]), [worker('a_b'), worker('a.b')], FACTS)).toThrow('pm.config.ts: workers "a_b" and "a.b" would both be named "a-b" in an export (lowercase letters, digits and -); rename one')
+  })
+
+  test('sizes, durations, quantities and calendars as each engine writes them', () => {
+    expect([memoryBytes('100M'), memoryBytes('1G'), memoryBytes('512K'), memoryBytes(2048), memoryBytes('x')]).toEqual([104857600, 1073741824, 524288, 2048, undefined])
+    expect([quantity(104857600), quantity(1073741824), quantity(1000)]).toEqual(['100Mi', '1Gi', '1000'])
+    expect([duration(1600), duration(5000), duration(90_000), duration(60_000), duration(3_600_000), duration(0)]).toEqual(['1600ms', '5s', '1m30s', '1m', '1h', '0s'])
+    expect(cronToCalendar('0 3 * * *')).toBe('*-*-* 3:0:00')
+    expect(cronToCalendar('*/15 * * * 1-5')).toBe('Mon..Fri *-*-* *:0/15:00')
+    expect(cronToCalendar('30 2 1,15 */2 *')).toBe('*-1/2-1,15 2:30:00')
+    expect([cronToCalendar('0 3 * * MON'), cronToCalendar('@daily'), cronToCalendar('0 0 3 * * *')]).toEqual([undefined, undefined, undefined])
+    expect([quoteEnvValue('a $b c'), quoteEnvValue('it\'s')]).toEqual(['\'a $b c\'', '"it\'s"'])
+  })
+})
+
+describe('export: what maps to what', () => {
+  const db = worker('db', { heartbeat: 'tcp://127.0.0.1:5432', health: toHealthPolicy('tcp://127.0.0.1:5432', {}) })
+  const job = worker('migrate', { options: { autorestart: false } })
+  const push = worker('ticker', { heartbeat: '10s', health: toHealthPolicy('10s', {}) })
+  const web = worker('web', { dependsOn: ['db', 'migrate', 'ticker'] })
+  const model = toExportModel(workspace([db, job, push, web]), [db, job, push, web], FACTS)
+
+  test('compose: depends_on says healthy, completed or started after what the dependency has', () => {
+    const compose = renderCompose(model, { image: 'shop:1' })
+    expect(compose.files[0]!.content).toContain('depends_on:\n      db:\n        condition: service_healthy\n      migrate:\n        condition: service_completed_successfully\n      ticker:\n        condition: service_started')
+    expect(compose.notes).toContain('ticker: its push heartbeat (heartbeat() every 10000 ms) reaches bun-pm through PM2 only; Compose has no check for it (heartbeat() does nothing there)')
+  })
+
+  test('kubernetes: a one-shot worker is a Job; a dependency with a port is waited for, one without is said', () => {
+    const k8s = renderKubernetes(model, { image: 'shop:1' })
+    expect(k8s.files[0]!.content).toMatch(/kind: Job\nmetadata:\n {2}name: migrate/)
+    expect(k8s.files[0]!.content).toContain('- name: wait-for-db')
+    expect(k8s.notes).toContain('web: depends on migrate, which has no port to wait for; Kubernetes starts both at once')
+  })
+})
