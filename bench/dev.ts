@@ -4,8 +4,6 @@ import { isAlive } from '../src/os/processes.ts'
 import { devHome, sessionPids } from '../src/dev/session.ts'
 import { ENTRY, freePort, median, serverSource, tempDir, waitForBody, write } from './lib.ts'
 
-const EDITS = 100
-
 /** Saves `file` with a new version and times until `port` serves it. */
 async function timeEdit(file: string, port: number, version: string): Promise<number> {
   const started = performance.now()
@@ -18,7 +16,7 @@ async function timeEdit(file: string, port: number, version: string): Promise<nu
  * `bun --watch server.ts` alone and `dev` running the same code run side by side, each on its own
  * file and port, and the saves alternate between them: drift in the machine's load hits both alike.
  */
-export async function benchReload(): Promise<{ bunWatch: number, dev: number }> {
+export async function benchReload(edits = 100): Promise<{ bunWatch: number, dev: number }> {
   const dir = tempDir('bun-pm-bench-reload-')
   try {
     const aloneFile = join(dir.path, 'alone.ts')
@@ -31,7 +29,7 @@ export async function benchReload(): Promise<{ bunWatch: number, dev: number }> 
     const dev = Bun.spawn([process.execPath, '--no-env-file', ENTRY, 'dev'], { cwd: dir.path, env: { ...process.env, NO_COLOR: '1' }, stdout: 'ignore', stderr: 'ignore' })
     await Promise.all([waitForBody(alonePort, 'v0'), waitForBody(devPort, 'v0')])
     const times = { bunWatch: [] as number[], dev: [] as number[] }
-    for (let i = 1; i <= EDITS; i++) {
+    for (let i = 1; i <= edits; i++) {
       await Bun.sleep(200)
       times.bunWatch.push(await timeEdit(aloneFile, alonePort, `v${i}`))
       await Bun.sleep(200)

@@ -2,12 +2,10 @@
 // the command returns (this checkout, and commit ab0175a's fixed 1.5 s wait), and what the agent
 // costs while the workers idle. Alone: `bun bench/health.ts` prints the section (it builds this
 // checkout first, as `bun run bench` does).
-import { readdirSync, readFileSync, symlinkSync } from 'node:fs'
-import { cpus, totalmem } from 'node:os'
+import { readFileSync, symlinkSync } from 'node:fs'
 import { join } from 'node:path'
-import { isAlive } from '../src/os/processes.ts'
-import { median, ms, REPO, serverSource, tempDir, waitForBody, write } from './lib.ts'
-import { freeLowPorts, stopDaemon } from './start.ts'
+import { checkoutState, machine, median, ms, REPO, serverSource, stopHome, tempDir, waitForBody, write } from './lib.ts'
+import { freeLowPorts } from './start.ts'
 
 /** The commit before readiness: `start` waited for 1.5 s of stable uptime after spawning. */
 export const OLD_COMMIT = 'ab0175a'
@@ -50,41 +48,6 @@ export function buildCommit(commit: string = OLD_COMMIT): Build & { remove: () =
     throw error
   }
   return { label: commit, entry: join(path, 'dist/commands/exec-process.js'), remove: dir.remove }
-}
-
-/** Every process whose environment names this PM2 home (the daemon, its workers, the agent). */
-function processesOfHome(home: string): number[] {
-  const pids: number[] = []
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry))
-      continue
-    try {
-      if (readFileSync(`/proc/${entry}/environ`, 'latin1').split('\0').includes(`PM2_HOME=${home}`))
-        pids.push(Number(entry))
-    }
-    catch {}
-  }
-  return pids
-}
-
-/** Stops the daemon of `home`, then kills anything of that home still left, and waits until it is gone. */
-async function stopHome(home: string): Promise<void> {
-  await stopDaemon(home)
-  const deadline = Date.now() + 5000
-  for (;;) {
-    const left = processesOfHome(home).filter(isAlive)
-    if (left.length === 0)
-      return
-    if (Date.now() > deadline) {
-      for (const pid of left) {
-        try {
-          process.kill(pid, 'SIGKILL')
-        }
-        catch {}
-      }
-    }
-    await Bun.sleep(20)
-  }
 }
 
 interface Workspace {
@@ -218,19 +181,6 @@ export async function benchAgentCost(build: Build, count: number, windowMs = 10_
   finally {
     await ws.remove()
   }
-}
-
-/** What `now` is: HEAD, and whether src/ had uncommitted changes when it was built. */
-function checkoutState(): string {
-  const git = (args: string[]) => Bun.spawnSync(['git', ...args], { cwd: REPO }).stdout.toString().trim()
-  return `HEAD ${git(['rev-parse', '--short', 'HEAD'])}${git(['status', '--porcelain', '--', 'src']) ? ' with uncommitted changes to src/' : ''}`
-}
-
-function machine(): string {
-  const cpuinfo = readFileSync('/proc/cpuinfo', 'utf8')
-  const model = /^model name\s*:\s*(.+)$/m.exec(cpuinfo)?.[1]?.trim() ?? cpus()[0]?.model ?? 'cpu'
-  const nproc = Bun.spawnSync(['nproc']).stdout.toString().trim() || String(cpus().length)
-  return `nproc ${nproc}, ${model}, ${Math.round(totalmem() / 2 ** 30)} GiB`
 }
 
 const lag = (value: number | undefined) => value === undefined ? '–' : ms(value)

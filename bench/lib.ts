@@ -1,6 +1,7 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { cpus, release, tmpdir, totalmem } from 'node:os'
 import { join, resolve } from 'node:path'
+import { isAlive } from '../src/os/processes.ts'
 
 export const REPO = resolve(import.meta.dir, '..')
 export const ENTRY = join(REPO, 'src/commands/exec-process.ts')
@@ -43,3 +44,66 @@ export function write(path: string, text: string): void {
 /** A one-line Bun HTTP server answering VERSION. */
 export const serverSource = (version: string) =>
   `Bun.serve({ port: Number(process.env.PORT), fetch: () => new Response('${version}') })\n`
+
+/** Every process whose environment names this PM2 home (the daemon, its workers, the agent). */
+export function processesOfHome(home: string): number[] {
+  const pids: number[] = []
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry))
+      continue
+    try {
+      if (readFileSync(`/proc/${entry}/environ`, 'latin1').split('\0').includes(`PM2_HOME=${home}`))
+        pids.push(Number(entry))
+    }
+    catch {}
+  }
+  return pids
+}
+
+/**
+ * Stops the daemon of `home` (SIGTERM: it stops its processes), then SIGKILLs, by pid, anything
+ * of that home still there after 5 s, and waits until nothing of it is left.
+ */
+export async function stopHome(home: string): Promise<void> {
+  try {
+    process.kill(Number(readFileSync(join(home, 'pm2.pid'), 'utf8')), 'SIGTERM')
+  }
+  catch {}
+  const deadline = Date.now() + 5000
+  for (;;) {
+    const left = processesOfHome(home).filter(isAlive)
+    if (left.length === 0)
+      return
+    if (Date.now() > deadline) {
+      for (const pid of left) {
+        try {
+          process.kill(pid, 'SIGKILL')
+        }
+        catch {}
+      }
+    }
+    await Bun.sleep(10)
+  }
+}
+
+/** Resident memory of `pid` in MB (VmRSS). */
+export function rssMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8')
+  return Number(/^VmRSS:\s+(\d+) kB/m.exec(status)?.[1] ?? Number.NaN) / 1024
+}
+
+/** The machine and versions, for the top of RESULTS.md. */
+export function machine(): string {
+  const cpuinfo = readFileSync('/proc/cpuinfo', 'utf8')
+  const model = /^model name\s*:\s*(.+)$/m.exec(cpuinfo)?.[1]?.trim() ?? cpus()[0]?.model ?? 'cpu'
+  const nproc = Bun.spawnSync(['nproc']).stdout.toString().trim() || String(cpus().length)
+  const node = Bun.spawnSync(['node', '--version']).stdout.toString().trim()
+  const pm2 = JSON.parse(readFileSync(join(REPO, 'node_modules/pm2/package.json'), 'utf8')).version
+  return `nproc ${nproc} (${model}), ${Math.round(totalmem() / 2 ** 30)} GiB, Linux ${release()}; bun ${Bun.version}, node ${node}, pm2 ${pm2}`
+}
+
+/** HEAD, and whether src/ had uncommitted changes. */
+export function checkoutState(): string {
+  const git = (args: string[]) => Bun.spawnSync(['git', ...args], { cwd: REPO }).stdout.toString().trim()
+  return `${git(['rev-parse', '--short', 'HEAD'])}${git(['status', '--porcelain', '--', 'src']) ? ' with uncommitted changes to src/' : ''}`
+}

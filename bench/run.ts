@@ -1,81 +1,103 @@
-// `bun run bench`: every benchmark, printed and written to bench/RESULTS.md with the machine.
-import { cpus, totalmem } from 'node:os'
+// `bun run bench` (or `bun run bench --quick`, under 2 minutes): every benchmark, printed and
+// written to bench/RESULTS.md with the machine, the versions and the date.
 import { join } from 'node:path'
 import { benchDevUpAndDown, benchReload } from './dev.ts'
-import { benchHealth } from './health.ts'
-import { benchStart, METHODS, once, type StartFigures } from './start.ts'
-import { median, ms, REPO, write } from './lib.ts'
+import { checkoutState, machine, ms, REPO, write } from './lib.ts'
+import { benchStart, type StartRow } from './start.ts'
+import { benchMemory, benchStatus } from './status.ts'
+import { benchTimeline } from './timeline.ts'
 
-const pm2Version = (await import('pm2/package.json', { with: { type: 'json' } })).default.version
-const lines: string[] = [
-  '# Benchmarks',
-  '',
-  `Run with \`bun run bench\` on ${new Date().toISOString().slice(0, 10)}: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, bun ${Bun.version}, pm2 ${pm2Version}, Linux.`,
-  'Medians; every process is started fresh by the benchmark; ports are free ones below 32768 (start) or picked by the OS (dev).',
-  '',
-]
+const quick = process.argv.includes('--quick')
+const plan = quick
+  ? { start: [[1, 3], [10, 3], [50, 1]], status: 5, timeline: 3, saves: 20, devRuns: 3 }
+  : { start: [[1, 5], [10, 5], [50, 3], [100, 3]], status: 15, timeline: 5, saves: 100, devRuns: 5 }
+const began = performance.now()
+const lines: string[] = []
+const say = (...section: string[]) => {
+  console.log(section.join('\n'))
+  lines.push(...section)
+}
 
 // `bun start` runs the build: make sure it is this checkout's.
 if (Bun.spawnSync([process.execPath, 'run', 'build'], { cwd: REPO, stdout: 'ignore' }).exitCode !== 0)
   throw new Error('bun run build failed')
 
-const startRows: StartFigures[] = []
-for (const [count, runs] of [[10, 5], [50, 3]] as const) {
-  for (const warm of [false, true])
-    startRows.push(await benchStart(count, warm, runs))
-}
-const startLines = [
-  '## start: N one-line Bun HTTP servers, from the command until every one answers',
+say(
+  '# Benchmarks',
   '',
-  'Ports below 32768. Cold: no daemon yet (each tool spawns its own; bun-pm\'s runs under bun, PM2\'s CLI\'s under Node).',
-  'Warm: the daemon runs, the apps do not. `floor` spawns the bun processes directly. 10 workers: 5 runs, 50: 3, interleaved.',
-  '',
-  `| workers | daemon | ${METHODS.join(' | ')} | bun-pm / PM2 CLI (bar at 50: at most 0.3) |`,
-  `|---|---|${METHODS.map(() => '---|').join('')}---|`,
-  ...startRows.map(r => `| ${r.count} | ${r.warm ? 'warm' : 'cold'} | ${METHODS.map(m => ms(r.medians[m])).join(' | ')} | ${(r.medians['bun-pm start'] / r.medians['pm2 CLI']).toFixed(2)} |`),
-  '',
-  'bun-pm sets `pmx: false` (PM2\'s monitoring library, @pm2/io, off): loading it into each worker is most of',
-  'the gap. What that costs, checked in test/start.test.ts: PM2\'s heap and event-loop metrics (`pm2 monit`',
-  'custom metrics) are gone; memory and CPU remain, and so does max_memory_restart. A worker no longer exits',
-  'by itself when the daemon dies; for bun workers a preload does that instead. Set `pmx: true` to have it back.',
-  '',
-]
-console.log(startLines.join('\n'))
-lines.push(...startLines)
-const reloadFrom = lines.length
-
-const reload = await benchReload()
-lines.push(
-  '## dev: save a worker file until its new code answers',
-  '',
-  '| how (side by side, saves alternating) | median of 100 saves |',
-  '|---|---|',
-  `| \`bun --watch server.ts\` alone | ${ms(reload.bunWatch)} |`,
-  `| \`dev\` (PM2, bun worker reloaded in place) | ${ms(reload.dev)} |`,
-  `| ratio (bar: at most 1.5) | ${(reload.dev / reload.bunWatch).toFixed(2)} |`,
+  `\`bun run bench${quick ? ' --quick' : ''}\` on ${new Date().toISOString().slice(0, 10)}, ${machine()}; bun-pm at ${checkoutState()}.`,
+  'Every figure is a median of runs interleaved with its peers (drift hits all alike), with its ratio to the peer measured in the same run.',
+  'Every run starts cold: a fresh PM2 home, no daemon. Ports: free ones below 32768. No test asserts a timing; this file is the record.',
   '',
 )
-console.log(lines.slice(reloadFrom).join('\n'))
 
-const devRuns = await benchDevUpAndDown(3, 5)
-const startSame: number[] = []
-for (let i = 0; i < 5; i++)
-  startSame.push(await once('bun-pm start', 3, false))
-const devLines = [
-  '## dev: start and Ctrl-C (3 one-line servers, 5 runs)',
+const rows: StartRow[] = []
+for (const [count, runs] of plan.start)
+  rows.push(await benchStart(count!, runs!))
+const ratio = (a: number, b: number) => (a / b).toFixed(2)
+say(
+  '## start: N one-line Bun HTTP servers, from the command until every one answers',
   '',
-  '| what | median |',
+  '`pm2 CLI`: `pm2 start ecosystem.config.cjs` as PM2 ships (its CLI and daemon under Node, `interpreter: bun`).',
+  '`pm2 CLI tuned`: the same with `pmx: false, automation: false`, as a PM2 expert writes it. `floor`: `Bun.spawn` of each server, no manager.',
+  '`bun-pm start`: `bun start` with an HTTP heartbeat per worker (so ready = answering). Serving: every port answers; returns: the command exited.',
+  '',
+  '| N | runs | floor | pm2 CLI | pm2 CLI tuned | bun-pm start: serving | bun-pm / tuned (target ≤ 0.6) | bun-pm / floor (target ≤ 2) | bun-pm / pm2 CLI |',
+  '|---|---|---|---|---|---|---|---|---|',
+  ...rows.map(r => `| ${r.count} | ${r.runs} | ${ms(r.serving.floor)} | ${ms(r.serving['pm2 CLI'])} | ${ms(r.serving['pm2 CLI tuned'])} | ${ms(r.serving['bun-pm start'])} | ${ratio(r.serving['bun-pm start'], r.serving['pm2 CLI tuned'])} | ${ratio(r.serving['bun-pm start'], r.serving.floor)} | ${ratio(r.serving['bun-pm start'], r.serving['pm2 CLI'])} |`),
+  '',
+  '| N | pm2 CLI returns | pm2 CLI tuned returns | bun-pm start returns | bun-pm: returns − last worker ready (target ≤ 100 ms) |',
+  '|---|---|---|---|---|',
+  ...rows.map(r => `| ${r.count} | ${ms(r.returned['pm2 CLI'])} | ${ms(r.returned['pm2 CLI tuned'])} | ${ms(r.returned['bun-pm start'])} | ${ms(r.returnLag)} |`),
+  '',
+  'PM2\'s CLI returns before its workers answer (it does not know when they do); `bun start` returns once each one passed its check.',
+  '',
+)
+
+const timeline = await benchTimeline(10, plan.timeline)
+say('## Where one cold start spends its time', '', 'From `BUN_PM_TRACE` (src/trace.ts): the launcher, the health agent and each worker write their phases on one clock; `bun bench/timeline.ts 10 5` runs this alone.', '', ...timeline, '')
+
+const status = await benchStatus(10, plan.status)
+say(
+  '## status: `bun-pm status --json` against `pm2 jlist`, 10 workers running',
+  '',
+  '| command | median (process start to exit) |',
   '|---|---|',
-  `| \`dev\`: command until every worker answers (cold private daemon) | ${ms(devRuns.up)} |`,
-  `| \`start\`, the same 3 workers: command until every worker answers (cold daemon) | ${ms(median(startSame))} |`,
-  `| Ctrl-C until the last process of the session is gone (bar: under 1.5 s) | ${ms(devRuns.down)} |`,
+  `| \`pm2 jlist\` (PM2's CLI, Node) | ${ms(status.jlist)} |`,
+  `| \`bun-pm status --json\` (loads pm.config.ts, reads the health agent's state too) | ${ms(status.status)} |`,
+  `| ratio (target ≤ 0.5) | ${ratio(status.status, status.jlist)} |`,
   '',
-]
-console.log(devLines.join('\n'))
-lines.push(...devLines)
+)
 
-const healthLines = await benchHealth()
-console.log(healthLines.join('\n'))
-lines.push(...healthLines)
+const memory = await benchMemory(10)
+const mb = (value: number) => `${value.toFixed(0)} MB`
+say(
+  '## Memory: what stays resident with 10 workers (VmRSS, 2 s after they answer)',
+  '',
+  '| process | bun-pm (`start --attach`) | PM2 CLI tuned |',
+  '|---|---|---|',
+  `| launcher in the foreground | ${mb(memory.launcher)} | – (the CLI exits) |`,
+  `| PM2 daemon | ${mb(memory.daemon)} (under bun) | ${mb(memory.pm2Daemon)} (under Node) |`,
+  `| health agent | ${mb(memory.agent)} | – (PM2 checks nothing) |`,
+  `| the 10 workers together | ${mb(memory.workers)} | ${mb(memory.pm2Workers)} |`,
+  `| total of the manager's own processes | ${mb(memory.daemon + memory.agent)} (+ ${mb(memory.launcher)} attached) | ${mb(memory.pm2Daemon)} |`,
+  '',
+)
 
-write(join(REPO, 'bench/RESULTS.md'), `${lines.join('\n')}\n`)
+const reload = await benchReload(plan.saves)
+const devRuns = await benchDevUpAndDown(10, plan.devRuns)
+say(
+  '## dev',
+  '',
+  `| what | median |`,
+  '|---|---|',
+  `| save a worker file until its new code answers: \`bun --watch server.ts\` alone (${plan.saves} saves, alternating) | ${ms(reload.bunWatch)} |`,
+  `| the same under \`dev\` (bun worker reloaded in place) | ${ms(reload.dev)} |`,
+  `| ratio (target ≤ 1.2) | ${ratio(reload.dev, reload.bunWatch)} |`,
+  `| \`dev\` with 10 workers: command until every one answers (${plan.devRuns} runs) | ${ms(devRuns.up)} |`,
+  `| Ctrl-C until the last process of the session is gone | ${ms(devRuns.down)} |`,
+  '',
+)
+
+say(`Whole run: ${((performance.now() - began) / 1000).toFixed(0)} s.`)
+write(join(REPO, quick ? 'bench/RESULTS-quick.md' : 'bench/RESULTS.md'), `${lines.join('\n')}\n`)

@@ -1,5 +1,6 @@
 #!/usr/bin/env -S bun --no-env-file
 import { defineCommand } from 'citty'
+import { trace } from '../trace.ts'
 import { runCli } from '../cli/run-cli.ts'
 import pkg from '../../package.json' with { type: 'json' }
 
@@ -22,4 +23,5 @@ const main = defineCommand({
   },
 })
 
+trace('cli loaded')
 await runCli(main)

@@ -2,7 +2,8 @@
 // BUN_PM_AGENT), it checks the namespace's workers after `start` has returned, restarts or stops
 // them as the lifecycle decides, keeps its state in the PM2 home for `status`, and tells any
 // listener on PM2's bus (dev, `start`, `start --attach`) what changed.
-import { connectPm2 } from '../pm2/client.ts'
+import { connectLight } from '../pm2/light-client.ts'
+import { trace } from '../trace.ts'
 import { AGENT_SPEC_KEY, type AgentSpec } from './agent-spec.ts'
 import { type Note, startMonitor } from './monitor.ts'
 import { checkOf, healthOf, type WorkerState } from './reducer.ts'
@@ -20,7 +21,9 @@ void main(spec, home)
 
 async function main(spec: AgentSpec, home: string): Promise<void> {
   const path = stateFilePath(home, spec.namespace)
-  const client = await connectPm2(home)
+  trace('agent loaded')
+  const client = await connectLight(home)
+  trace('agent connected')
   const bus = await client.launchBus()
   /** The state file for `status`, and the word on the bus for dev, start and --attach. */
   const publish = (states: ReadonlyMap<string, WorkerState>, notes: Note[], hello = false) => {
@@ -46,6 +49,7 @@ async function main(spec: AgentSpec, home: string): Promise<void> {
   })
   // Listening from here on: whoever started this agent may start workers now.
   publish(monitor.states(), [], true)
+  trace('agent said hello')
   console.log(`watching ${Object.keys(spec.workers).length} worker(s) of namespace ${spec.namespace}`)
 
   // Its parent is the PM2 daemon: without it there is nothing to watch.

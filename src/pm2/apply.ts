@@ -3,6 +3,7 @@ import type { HealthWatch, Readiness } from '../health/watch-health.ts'
 import { type Dependencies, dependents, runInOrder } from '../workspace/order.ts'
 import type { Pm2StartOptions } from '../workspace/plan-workers.ts'
 import type { Pm2Client, ProcView } from './client.ts'
+import { trace } from '../trace.ts'
 import { unitLabel } from '../workspace/replicas.ts'
 import { diffProcesses, type ReconcileOptions, type ReconcileResult, replicas } from './reconcile.ts'
 
@@ -19,6 +20,12 @@ export interface ApplyOptions extends ReconcileOptions {
   deps: Dependencies
   /** The namespace's health agent, reconciled beside the workers. */
   agent?: Pm2StartOptions
+  /**
+   * Workers start only once a new agent listens (default): what a worker says at once — a first
+   * `heartbeat()`, a startup error under dev — would otherwise reach nobody. Without push
+   * heartbeats, `start` need not wait: the agent finds running workers when it starts.
+   */
+  waitForAgent?: boolean
   /** Told the units (`web`, `web#1`) about to be deleted, before they are: their exits are ours, not crashes. */
   beforeDelete?: (units: string[]) => void
   /** Until when a dependent waits for its dependencies to be ready (ms since the epoch). */
@@ -39,7 +46,7 @@ export interface ApplyResult extends ReconcileResult {
  * then starts each worker as soon as everything it depends on is ready, independent ones in
  * parallel. A new health agent starts first.
  */
-export async function applyPlan({ client, health, namespace, desired, deps, agent, beforeDelete, deadline, signal, shouldRemove = () => false, replace }: ApplyOptions): Promise<ApplyResult> {
+export async function applyPlan({ client, health, namespace, desired, deps, agent, waitForAgent = true, beforeDelete, deadline, signal, shouldRemove = () => false, replace }: ApplyOptions): Promise<ApplyResult> {
   const procs = await client.list()
   const diff = diffProcesses(procs, namespace, desired, { shouldRemove: name => !isAgent(name, namespace) && shouldRemove(name), replace }, client.home)
   const agentDiff = agent ? diffProcesses(procs, namespace, [agent], {}, client.home) : undefined
@@ -47,13 +54,15 @@ export async function applyPlan({ client, health, namespace, desired, deps, agen
   beforeDelete?.(diff.toDelete.map(proc => unitLabel(proc.name, proc.instance, count.get(proc.name) ?? 1)))
   await stopInOrder(diff.toDelete, deps, proc => client.delete(proc.pmId))
 
-  // A new agent listens before any worker starts: what a worker says at once (a first
-  // heartbeat(), a startup error) would otherwise reach nobody.
+  // A new agent listens before any worker starts (unless the caller says it need not: see waitForAgent).
   if (agentDiff && agentDiff.toStart.length > 0) {
     const since = Date.now()
     await Promise.all(agentDiff.toDelete.map(proc => client.delete(proc.pmId)))
     await Promise.all(agentDiff.toStart.map(options => client.start(options)))
-    await health.agentListening(since, Math.min(deadline, since + AGENT_BOOT_TIMEOUT_MS))
+    if (waitForAgent) {
+      await health.agentListening(since, Math.min(deadline, since + AGENT_BOOT_TIMEOUT_MS))
+      trace('health agent listening')
+    }
   }
   const startedAt = Date.now()
   const toStart = new Map(diff.toStart.map(options => [options.name, options]))

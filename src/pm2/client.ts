@@ -3,11 +3,12 @@ import { homedir } from 'node:os'
 import { join } from 'node:path'
 import type { ProcessDescription, StartOptions } from 'pm2'
 
-/** PM2's start options, for the modules that build them (nothing else imports pm2). */
+/** PM2's start options, for the modules that build them (nothing else imports pm2 but light-client.ts, which speaks to its sockets). */
 export type { StartOptions }
 import { cmdlineOf, isAlive } from '../os/processes.ts'
+import { trace } from '../trace.ts'
 
-/** The PM2 operations the launcher uses, as promises with timeouts. Nothing else imports pm2. */
+/** The PM2 operations the launcher uses, as promises with timeouts. */
 export interface Pm2Client {
   /** The PM2 home this client talks to. */
   home: string
@@ -146,20 +147,38 @@ let boundHome: string | undefined
  * imported and creates ~/.pm2 otherwise, so the variable is set before the import; `env` is set
  * beside it because the daemon inherits this process's environment when spawned.
  */
-export async function connectPm2(home: string, env: Record<string, string> = {}): Promise<Pm2Client> {
-  // pm2 reads its paths once, at import: one process, one PM2 home, one connection.
+export async function connectPm2(home: string, env: Record<string, string> = {}, { launchModules = false } = {}): Promise<Pm2Client> {
+  bindHome(home)
+  connection ??= open(home, env, launchModules)
+  return connection
+}
+
+/** pm2 reads its paths once, at import: one process, one PM2 home, one connection. */
+function bindHome(home: string): void {
   if (boundHome !== undefined && boundHome !== home)
     throw new Error(`pm2 is bound to ${boundHome} in this process; cannot connect to ${home}`)
   boundHome = home
-  connection ??= open(home, env)
-  return connection
+}
+
+const importPm2 = () => import('pm2')
+let imported: ReturnType<typeof importPm2> | undefined
+
+/**
+ * Loads pm2's API for `home` (30-80 ms of modules, and it makes the home's folders), so that a
+ * caller can do it while something else runs: the daemon booting in its own process.
+ */
+export async function loadPm2(home: string): Promise<void> {
+  bindHome(home)
+  process.env.PM2_HOME = home
+  await (imported ??= importPm2())
 }
 
 let connection: Promise<Pm2Client> | undefined
 
-async function open(home: string, env: Record<string, string>): Promise<Pm2Client> {
+async function open(home: string, env: Record<string, string>, launchModules: boolean): Promise<Pm2Client> {
   Object.assign(process.env, env, { PM2_HOME: home })
-  const { default: pm2 } = await import('pm2')
+  const { default: pm2 } = await (imported ??= importPm2())
+  trace('pm2 imported')
   const call = <T>(what: string, run: (done: (error: unknown, result?: T) => void) => void) =>
     new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`pm2 ${what}: no answer after ${TIMEOUT_MS / 1000} s (PM2_HOME=${home})`)), TIMEOUT_MS)
@@ -172,10 +191,16 @@ async function open(home: string, env: Record<string, string>): Promise<Pm2Clien
       })
     })
   await call('connect', done => pm2.connect(false, done))
+  // A daemon bun-pm spawned itself (src/pm2/daemon.ts) starts the PM2 modules the user installed
+  // (`pm2 install`), as one that pm2.connect spawns does.
+  if (launchModules)
+    await call('launch modules', done => (pm2 as unknown as { launchModules: (done: (error: unknown) => void) => void }).launchModules(done))
   return {
     home,
     start: async (options) => {
+      trace(`pm2 start ${options.name}`)
       await call<unknown>(`start ${options.name}`, done => pm2.start(options, done))
+      trace(`pm2 started ${options.name}`)
     },
     duplicate: async (id) => {
       const { Client } = pm2 as unknown as { Client: { executeRemote: (method: string, arg: unknown, done: (error: unknown) => void) => void } }
@@ -203,7 +228,7 @@ async function open(home: string, env: Record<string, string>): Promise<Pm2Clien
 }
 
 /** pm2 calls back with strings, arrays and objects as errors; make them Errors that say which call failed. */
-function toError(error: unknown, what: string): Error {
+export function toError(error: unknown, what: string): Error {
   if (error instanceof Error)
     return new Error(`pm2 ${what}: ${error.message}`, { cause: error })
   const first = Array.isArray(error) ? error[0] : error

@@ -1,9 +1,12 @@
+import { spawn } from 'node:child_process'
 import { closeSync, openSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import { WorkspaceError } from '../errors.ts'
 import { ensurePrivateDir } from '../os/files.ts'
 import { isAlive, startTime, tryLock } from '../os/processes.ts'
-import { connectPm2, daemonRunning, type Pm2Client, readDaemonPid } from './client.ts'
+import { trace } from '../trace.ts'
+import { connectPm2, daemonRunning, loadPm2, type Pm2Client, readDaemonPid } from './client.ts'
 
 /** How long a client waits for another that is spawning (or connecting to) the daemon. */
 const LOCK_WAIT_MS = 60_000
@@ -22,10 +25,51 @@ export async function connectOrSpawn(home: string, envIfSpawned: Record<string, 
   const release = await lock(join(home, 'bun-pm-spawn.lock'))
   try {
     const spawned = !daemonRunning(home)
-    return { client: await connectPm2(home, spawned ? envIfSpawned : {}), spawned }
+    if (spawned)
+      await spawnDaemon(home, envIfSpawned)
+    return { client: await connectPm2(home, spawned ? envIfSpawned : {}, { launchModules: spawned }), spawned }
   }
   finally {
     release()
+  }
+}
+
+const require = createRequire(import.meta.url)
+
+/**
+ * Spawns `home`'s PM2 daemon as pm2's own client does (pm2/lib/Client.js, launchDaemon: this
+ * runtime, detached, its output to pm2.log, ready when it says so over IPC), but without first
+ * pinging a daemon the pid file already says is not there: pm2.connect's ping waits out its
+ * socket's 100 ms retry before it spawns. Called under the spawn lock.
+ */
+async function spawnDaemon(home: string, env: Record<string, string>): Promise<void> {
+  const log = join(home, 'pm2.log')
+  const [out, err] = [openSync(log, 'a', 0o600), openSync(log, 'a', 0o600)]
+  try {
+    const child = spawn(process.execPath, [require.resolve('pm2/lib/Daemon.js')], {
+      detached: true,
+      cwd: process.cwd(),
+      // As pm2's client would hand it: after its import, which sets PM2_PROGRAMMATIC.
+      env: { SILENT: 'true', ...process.env, ...env, PM2_HOME: home, PM2_PROGRAMMATIC: 'true' },
+      stdio: ['ignore', out, err, 'ipc'],
+    })
+    const ready = new Promise<void>((resolve, reject) => {
+      child.once('error', reject)
+      child.once('exit', code => reject(new WorkspaceError(`the PM2 daemon (${home}) exited with code ${code} as it started; see ${log}`)))
+      child.once('message', () => resolve())
+    })
+    ready.catch(() => {})
+    // pm2's API loads (and makes the home's folders) while the daemon boots in its own process.
+    await loadPm2(home)
+    await ready
+    child.removeAllListeners()
+    child.disconnect()
+    child.unref()
+    trace('daemon spawned')
+  }
+  finally {
+    closeSync(out)
+    closeSync(err)
   }
 }
 

@@ -6,7 +6,8 @@ import { readLiveSnapshot, readSnapshot, stateFilePath } from '../health/state-f
 import { watchHealth } from '../health/watch-health.ts'
 import { applyPlan, stopInOrder } from '../pm2/apply.ts'
 import { requireSupportedPlatform } from '../os/processes.ts'
-import { connectPm2, daemonRunning, type Pm2Client, type ProcView, userPm2Home } from '../pm2/client.ts'
+import { daemonRunning, type Pm2Client, type ProcView, userPm2Home } from '../pm2/client.ts'
+import { connectLight } from '../pm2/light-client.ts'
 import type { AgentJson, StatusJson } from '../json-output.ts'
 import type { Selection } from '../types.ts'
 import { type LoadedWorker, type LoadedWorkspace, loadWorkspace } from '../workspace/load-workspace.ts'
@@ -36,14 +37,14 @@ async function resolveTarget(command: string, cwd: string | undefined, selection
 }
 
 async function runningNames(home: string, namespace: string): Promise<string[]> {
-  return (await connectPm2(home).then(client => client.list())).filter(p => p.namespace === namespace).map(p => p.name)
+  return (await connectLight(home).then(client => client.list())).filter(p => p.namespace === namespace).map(p => p.name)
 }
 
 /** Connects only to a daemon that already runs: these commands never start one. */
 async function connectExisting(home: string): Promise<Pm2Client> {
   if (!daemonRunning(home))
     throw new WorkspaceError(`no PM2 daemon runs for ${home}; start the workspace with \`bun start\` (or set PM2_HOME to the daemon's home)`)
-  return connectPm2(home)
+  return connectLight(home)
 }
 
 /** The namespace's worker processes that the target covers (never its health agent). */
@@ -83,7 +84,7 @@ export async function runStatus({ cwd, selection, json }: { cwd?: string, select
     printStatus([], target, json)
     return 0
   }
-  const client = await connectPm2(target.home)
+  const client = await connectLight(target.home)
   printStatus(await client.list(), target, json)
   client.disconnect()
   return 0

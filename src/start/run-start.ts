@@ -15,6 +15,7 @@ import { environOf, isAlive, type KnownProcess, requireSupportedPlatform, signal
 import type { StartJson } from '../json-output.ts'
 import type { Selection } from '../types.ts'
 import { type Plan, resolvePlan } from '../workspace/resolve-plan.ts'
+import { trace } from '../trace.ts'
 import { blockedReason, type Failure, notReadyReason, printFailures, toFailure } from './failures.ts'
 
 export interface StartCommandOptions {
@@ -40,6 +41,7 @@ export async function runStart({ cwd, selection, env, attach, json, timeoutMs }:
   // acted on once there is something to stop.
   const signals = attach ? latchSignals() : undefined
   const plan = await resolvePlan({ cwd, mode: 'start', selection, env })
+  trace('config loaded')
   const home = userPm2Home()
   // Read by the daemon when it starts: memory limits checked every 2 s instead of 30 s, and
   // workers stopped with SIGTERM, the signal containers and `dev` use.
@@ -47,6 +49,7 @@ export async function runStart({ cwd, selection, env, attach, json, timeoutMs }:
   // A daemon that dies under start (`pm2 kill` at the same moment) ends it at once, never with a
   // table of processes that no longer run.
   // (Attached and started, the loss is --attach's to report: see `startWith`.)
+  trace(spawnedDaemon ? 'daemon spawned, connected' : 'connected to the daemon')
   const daemon = watchDaemon(home)
   const phase = { attached: false }
   const daemonGone = daemon.lost.then(() => {
@@ -87,11 +90,15 @@ async function startWith({ client, plan, home, spawnedDaemon, signals, json, tim
     desired: plan.workers.map(w => w.startOptions),
     deps: plan.deps,
     agent: plan.agent,
+    // Only a push heartbeat's first heartbeat() would be lost on an agent not yet listening.
+    waitForAgent: plan.workers.some(w => w.health.heartbeat.kind === 'push'),
     shouldRemove: name => !activated.has(name),
     beforeDelete: attached?.expectExit,
     deadline: Date.now() + timeoutMs,
   })
+  trace('every worker handed to PM2')
   const failures = await readinessFailures(client, plan, result, timeoutMs)
+  trace('every worker ready')
   const took = Math.round(performance.now() - startedAt)
   const names = plan.workers.map(w => w.name)
   const procs = (await client.list()).filter(p => p.namespace === workspace.namespace && names.includes(p.name))
@@ -113,6 +120,7 @@ async function startWith({ client, plan, home, spawnedDaemon, signals, json, tim
   }
   if (!attached || !signals) {
     client.disconnect()
+    trace('output written, exiting')
     return failures.length > 0 ? 1 : 0
   }
   phase.attached = true
@@ -135,6 +143,7 @@ async function readinessFailures(client: Pm2Client, plan: Plan, result: Awaited<
     if (blocked)
       return { name, reason: blockedReason(blocked.dependency, blocked.readiness, timeoutMs) }
     const readiness = await result.readiness(name)
+    trace(`${name} ${readiness.ready ? 'ready' : 'not ready'}`)
     return readiness.ready ? undefined : { name, reason: notReadyReason(readiness, timeoutMs) }
   }))
   const notReady = outcomes.filter(outcome => outcome !== undefined)

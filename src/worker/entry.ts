@@ -3,6 +3,8 @@
 // a module whose default export is a server object (`export default { port, fetch }`, `export
 // default app` for Hono: Bun calls Bun.serve with it) nor allows a top-level await.
 // No top-level await here either: the container require()s this file.
+import { trace } from '../trace.ts'
+
 const script = process.env.BUN_PM_SCRIPT
 if (!script) {
   console.error('bun-pm: BUN_PM_SCRIPT is not set; bun-pm runs this file itself')
@@ -12,6 +14,7 @@ if (!script) {
 // A rejection (the script threw) is left unhandled on purpose: it ends the worker as it would
 // under `bun file.ts` (or, under dev's bun --watch, the preload reports it).
 void import(script).then((module: { default?: unknown }) => {
+  trace('worker script loaded')
   const def = module.default
   if (isServerConfig(def)) {
     const server = Bun.serve(def as Parameters<typeof Bun.serve>[0])

@@ -10,6 +10,7 @@ import { forgetInjected, type LayeredEnv, layerEnv, loadBaseEnv } from './env.ts
 import { pm2OptionNames } from '../pm2/schema.ts'
 import { applyOverrides } from './overrides.ts'
 import { replicaCount } from './replicas.ts'
+import { trace } from '../trace.ts'
 import { validateOverrides, validateWorkspace } from './validate-workspace.ts'
 
 /** A worker as configured: validated, options merged, environment layered. Nothing checked on disk yet. */
@@ -65,7 +66,9 @@ export async function loadWorkspace({ cwd = process.cwd(), mode, env }: LoadWork
   if (!existsSync(root) || !statSync(root).isDirectory())
     throw new WorkspaceError(`${root}: no such folder; pass --cwd a folder that holds ${CONFIG_NAME}.config.ts`)
   const baseEnv = loadBaseEnv(root, mode)
+  trace('.env read')
   const { raw, configFile } = await importConfig(root).finally(forgetInjected)
+  trace('config imported')
   const configLabel = displayPath(configFile)
   validateOverrides(raw, configLabel)
   const envName = env ?? ENV_BY_MODE[mode]

@@ -1,0 +1,26 @@
+// Where the time of a command goes. `BUN_PM_TRACE=1`: each phase on stderr as `t=<ms since this
+// process started> <phase>`. `BUN_PM_TRACE=<file>`: `<epoch ms> <pid> <role> <phase>` appended
+// there by every process that inherits it — the launcher, the health agent, the workers' entry —
+// so that one start reads on one clock (bench/timeline.ts). Unset, a phase costs one comparison.
+import { appendFileSync } from 'node:fs'
+
+const target = process.env.BUN_PM_TRACE
+let role = process.env.BUN_PM_AGENT ? 'agent' : process.env.BUN_PM_SCRIPT ? `worker:${process.env.name ?? '?'}` : 'launcher'
+let started = false
+
+/** Notes that `phase` is done now. */
+export function trace(phase: string): void {
+  if (!target)
+    return
+  const now = performance.now()
+  if (target === '1') {
+    process.stderr.write(`t=${now.toFixed(1)} ${phase}\n`)
+    return
+  }
+  // The process's own start first: what it cost before any of our code ran.
+  if (!started) {
+    started = true
+    appendFileSync(target, `${performance.timeOrigin.toFixed(1)} ${process.pid} ${role} process started\n`)
+  }
+  appendFileSync(target, `${(performance.timeOrigin + now).toFixed(1)} ${process.pid} ${role} ${phase}\n`)
+}
