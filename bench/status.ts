@@ -50,8 +50,13 @@ function daemonPid(home: string): number {
   return Number(readFileSync(join(home, 'pm2.pid'), 'utf8'))
 }
 
-function agentPid(home: string): number {
-  return processesOfHome(home).find(pid => readFileSync(`/proc/${pid}/cmdline`, 'latin1').includes('health/agent'))!
+/** The health agent's pid, as `status --json` says it. */
+function agentPid(cwd: string, env: Record<string, string>): number {
+  const status = Bun.spawnSync([process.execPath, '--no-env-file', BUILT, 'status', '--json'], { cwd, env })
+  const pid = (JSON.parse(status.stdout.toString()) as { agent: { pid: number | null } }).agent.pid
+  if (!pid)
+    throw new Error(`no health agent runs: ${status.stdout.toString()}`)
+  return pid
 }
 
 /** RSS (MB) of each long-lived process, `SETTLE_MS` after `count` workers answer: bun-pm `start --attach`, then PM2's CLI tuned. */
@@ -63,7 +68,7 @@ export async function benchMemory(count: number): Promise<MemoryFigures> {
     await Promise.all(ours.ports.map(port => waitForBody(port, 'up', 60_000)))
     await Bun.sleep(SETTLE_MS)
     const daemon = daemonPid(ours.home)
-    const agent = agentPid(ours.home)
+    const agent = agentPid(ours.path, ours.env)
     const workers = processesOfHome(ours.home).filter(pid => ![daemon, agent, attached.pid].includes(pid))
     figures = { count, launcher: rssMb(attached.pid), daemon: rssMb(daemon), agent: rssMb(agent), workers: workers.reduce((sum, pid) => sum + rssMb(pid), 0) }
     attached.kill('SIGTERM')

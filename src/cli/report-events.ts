@@ -3,7 +3,7 @@ import type { LogPrinter } from './log-printer.ts'
 import { isAgentName } from '../health/agent-spec.ts'
 import type { Note } from '../health/monitor.ts'
 import type { HealthWatch } from '../health/watch-health.ts'
-import { instanceOf, type Pm2Bus, type Pm2Client, type Pm2Packet } from '../pm2/client.ts'
+import { freshLister, instanceOf, type Pm2Bus, type Pm2Client, type Pm2Packet, type ProcView } from '../pm2/client.ts'
 import type { PlannedWorker } from '../workspace/plan-workers.ts'
 import { unitLabel, workerOf } from '../workspace/replicas.ts'
 import { followDaemonLog } from '../pm2/daemon-log.ts'
@@ -88,19 +88,22 @@ export function reportEvents({ bus, client, health, namespace, printer, daemonLo
   const enqueue = (work: () => void | Promise<void>) => {
     queue = queue.then(work).catch(error => printer.info(`bun-pm could not report an event: ${(error as Error).stack ?? error}`))
   }
+  // An online event's pid is in a listing made after it; the events of one burst share one.
+  const listFresh = freshLister(() => client.list())
   bus.on('process:event', (packet) => {
     if (ours(packet)) {
       const unit = unitOf(packet)
-      enqueue(() => onEvent(packet, unit))
+      const listing = packet.event === 'online' ? listFresh().catch(() => []) : undefined
+      enqueue(() => onEvent(packet, unit, listing))
     }
   })
   // The watch hears only this namespace's agent (dev: the session's).
   health.onNotes(notes => enqueue(() => notes.filter(note => isOurs(note.name, namespace)).forEach(onNote)))
 
-  const onEvent = async (packet: Pm2Packet, name: string) => {
+  const onEvent = async (packet: Pm2Packet, name: string, listing: Promise<ProcView[]> | undefined) => {
     const { pm_id } = packet.process
     if (packet.event === 'online') {
-      const pid = (await client.list().catch(() => [])).find(proc => proc.pmId === pm_id)?.pid
+      const pid = (await listing ?? []).find(proc => proc.pmId === pm_id)?.pid
       const previous = pids.get(name)
       stopped.delete(name)
       const reason = reasons.get(name)

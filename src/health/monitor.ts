@@ -1,4 +1,4 @@
-import { instanceOf, type Pm2Bus, type Pm2Client, type Pm2Packet, type ProcView } from '../pm2/client.ts'
+import { freshLister, instanceOf, type Pm2Bus, type Pm2Client, type Pm2Packet, type ProcView } from '../pm2/client.ts'
 import { unitLabel, workerOf } from '../workspace/replicas.ts'
 import { isAlive } from '../os/processes.ts'
 import { formatMs } from './heartbeat.ts'
@@ -156,18 +156,19 @@ export async function startMonitor({ client, bus, namespace, policies, replicas,
         t.state = { ...saved, running: false, pid: null, pending: false }
     }
   }
-  adopt(await client.list())
-
   const ours = (packet: Pm2Packet) => packet.process.namespace === namespace && names.has(packet.process.name)
   // PM2's events in the order it sent them: an `online` waits for its pid, and the `exit` behind it must not overtake it.
   let queue = Promise.resolve()
+  const listFresh = freshLister(() => client.list())
   bus.on('process:event', (packet) => {
     if (!ours(packet))
       return
+    // An online event's pid is in a listing made after it; events of one burst share one.
+    const listing = packet.event === 'online' ? listFresh().catch(() => []) : undefined
     // A failed event is a bug of the agent's: said in its log (bun-pm logs), and the next one still runs.
-    queue = queue.then(() => onEvent(packet)).catch(error => console.error('health agent: an event could not be handled:', error))
+    queue = queue.then(() => onEvent(packet, listing)).catch(error => console.error('health agent: an event could not be handled:', error))
   })
-  const onEvent = async (packet: Pm2Packet) => {
+  const onEvent = async (packet: Pm2Packet, listing: Promise<ProcView[]> | undefined) => {
     const { name: worker, pm_id: pmId } = packet.process
     const name = unitOf(worker, pmId, instanceOf(packet.process))
     const t = tracked.get(name)
@@ -177,7 +178,7 @@ export async function startMonitor({ client, bus, namespace, policies, replicas,
     // A run is known by when PM2 started it (pm_uptime), which its online and exit events both carry.
     const runAt = packet.process.pm_uptime ?? now()
     if (packet.event === 'online') {
-      const proc = (await client.list().catch(() => [])).find(p => p.pmId === pmId)
+      const proc = (await listing ?? []).find(p => p.pmId === pmId)
       // A process already gone (or already replaced) by the time it is listed is a run all the same.
       const pid = proc?.upSince === runAt ? proc.pid ?? 0 : 0
       dispatch(name, { type: 'online', pid, at: runAt })
@@ -210,7 +211,7 @@ export async function startMonitor({ client, bus, namespace, policies, replicas,
     if (name === undefined) {
       // A replica not listed yet: its listing says which one it is (said a moment late, not lost).
       const at = now()
-      void client.list().then((procs) => {
+      void listFresh().then((procs) => {
         trackedIn(procs)
         if (unitByPmId.has(pmId))
           onMessage(packet, unitByPmId.get(pmId)!, at)
@@ -257,7 +258,7 @@ export async function startMonitor({ client, bus, namespace, policies, replicas,
       check(name, t, at)
     if (at - lastListAt >= LIST_EVERY_MS) {
       lastListAt = at
-      void client.list().then(findLost).catch(() => {})
+      void listFresh().then(findLost).catch(() => {})
     }
     const starting = [...tracked.values()].some(t => t.state.running && !t.state.passed && !t.state.halted)
     timer = setTimeout(loop, starting ? FAST_TICK_MS : IDLE_TICK_MS)
@@ -319,6 +320,9 @@ export async function startMonitor({ client, bus, namespace, policies, replicas,
       }
     }
   }
+  // What runs already, listed only now that every event from here on is heard: a worker that
+  // comes up meanwhile is in the listing or in an event (both say the same run), never in neither.
+  adopt(await client.list())
   loop()
 
   return {

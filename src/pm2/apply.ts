@@ -80,11 +80,20 @@ export async function applyPlan({ client, health, namespace, desired, deps, agen
   }
   const blocked = new Map<string, { dependency: string, readiness: Readiness }>()
   const names = desired.map(options => options.name)
+  // Every worker that waits for nothing starts in one call: PM2 lists its processes once per
+  // call, which N calls at once make N times (most of a 50-worker start); the rest as they may.
+  const free = [...toStart.values()].filter(options => !(deps[options.name] ?? []).some(dep => names.includes(dep)))
+  const firstWave = free.length > 1 ? client.startAll(free) : undefined
+  firstWave?.catch(() => {})
   const outcomes = await runInOrder(names, deps, async (name) => {
     const options = toStart.get(name)
     const add = toAdd.get(name)
     if (!options && !add)
       return true
+    if (firstWave && free.includes(options!)) {
+      await firstWave
+      return true
+    }
     for (const dependency of (deps[name] ?? []).filter(dep => names.includes(dep))) {
       const ready = await untilAborted(readiness(dependency), signal)
       if (!ready.ready) {

@@ -13,6 +13,8 @@ export interface Pm2Client {
   /** The PM2 home this client talks to. */
   home: string
   start: (options: StartOptions) => Promise<void>
+  /** Several apps in one call: PM2 lists its processes once for all of them, not once each. */
+  startAll: (apps: StartOptions[]) => Promise<void>
   /** One more process like `id`, with the next free instance index (and increment_var): what `pm2 scale` does. */
   duplicate: (id: number) => Promise<void>
   restart: (id: string | number) => Promise<void>
@@ -125,6 +127,25 @@ export function instanceOf(env: { instance_var?: string }): number {
   return Number((env as Record<string, unknown>)[env.instance_var ?? 'NODE_APP_INSTANCE'] ?? 0) || 0
 }
 
+/**
+ * `list`, shared: each call resolves with a listing that started after it was made, and calls
+ * made while one is in flight share the next. A burst of 50 `online` events asks PM2 for its list
+ * two or three times, not 50 (each is every process with its environment, served one at a time).
+ */
+export function freshLister(list: () => Promise<ProcView[]>): () => Promise<ProcView[]> {
+  let inflight: Promise<unknown> = Promise.resolve()
+  let next: Promise<ProcView[]> | undefined
+  return () => {
+    next ??= inflight.then(() => {
+      const listing = list()
+      inflight = listing.catch(() => {})
+      next = undefined
+      return listing
+    })
+    return next
+  }
+}
+
 /** PM2's event bus: `log:out`, `log:err`, `process:event`, `process:msg`. */
 export interface Pm2Bus {
   on: (event: string, listener: (packet: Pm2Packet) => void) => void
@@ -160,7 +181,6 @@ function bindHome(home: string): void {
   boundHome = home
 }
 
-const importPm2 = () => import('pm2')
 let imported: ReturnType<typeof importPm2> | undefined
 
 /**
@@ -171,6 +191,16 @@ export async function loadPm2(home: string): Promise<void> {
   bindHome(home)
   process.env.PM2_HOME = home
   await (imported ??= importPm2())
+}
+
+/**
+ * pm2 reads these when it is imported. PM2_CONCURRENT_ACTIONS: how many apps of one `start` it
+ * hands its daemon at a time, 2 by default; with more, the daemon never idles between them
+ * (50 workers: ~300 ms sooner). The user's own value wins.
+ */
+function importPm2() {
+  process.env.PM2_CONCURRENT_ACTIONS ??= '16'
+  return import('pm2')
 }
 
 let connection: Promise<Pm2Client> | undefined
@@ -201,6 +231,11 @@ async function open(home: string, env: Record<string, string>, launchModules: bo
       trace(`pm2 start ${options.name}`)
       await call<unknown>(`start ${options.name}`, done => pm2.start(options, done))
       trace(`pm2 started ${options.name}`)
+    },
+    startAll: async (apps) => {
+      trace(`pm2 start ${apps.length} apps`)
+      await call<unknown>(`start ${apps.map(app => app.name).join(', ')}`, done => pm2.start({ apps } as unknown as StartOptions, done))
+      trace(`pm2 started ${apps.length} apps`)
     },
     duplicate: async (id) => {
       const { Client } = pm2 as unknown as { Client: { executeRemote: (method: string, arg: unknown, done: (error: unknown) => void) => void } }

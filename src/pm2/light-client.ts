@@ -59,6 +59,7 @@ async function openLight(home: string): Promise<Pm2Client> {
       return bus as unknown as Pm2Bus
     },
     start: async options => (await heavy()).start(options),
+    startAll: async apps => (await heavy()).startAll(apps),
     duplicate: async id => (await heavy()).duplicate(id),
     restart: async id => (await heavy()).restart(id),
     stop: async id => (await heavy()).stop(id),

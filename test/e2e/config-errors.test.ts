@@ -87,6 +87,7 @@ describe('bad input: one clear line, exit 1, nothing started', () => {
         expect(processesMentioning(ws.root)).toEqual([])
         expect(processesMentioning(devHome(ws.root))).toEqual([])
       }
-    })
+    // Three commands, each a fresh bun: a loaded machine takes more than the default 5 s.
+    }, 20_000)
   }
 })
