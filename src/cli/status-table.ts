@@ -65,7 +65,7 @@ function toRow(proc: ProcView, unit: string, group: string, interpreter: string,
   const now = facts.now ?? Date.now()
   const online = proc.status === 'online'
   const { health, reason, lastOkAt } = judge(proc, facts, unit)
-  const state = facts.snapshot?.workers[unit]
+  const state = stateOf(facts.snapshot, unit, proc)
   return {
     name: unit,
     worker: proc.name,
@@ -87,7 +87,7 @@ function toRow(proc: ProcView, unit: string, group: string, interpreter: string,
 
 /** A worker's health from PM2's listing and the agent's state; PM2's `online` alone never makes it ready. */
 export function judge(proc: ProcView, { snapshot, agentRunning = true }: HealthFacts, unit = proc.name): { health: StatusRow['health'], reason: string | null, lastOkAt: number | null } {
-  const state = snapshot?.workers[unit]
+  const state = stateOf(snapshot, unit, proc)
   if (proc.status === 'online' && proc.pid === null)
     return { health: 'unhealthy', reason: 'PM2 lists it online, but it has no live process', lastOkAt: state?.lastOkAt ?? null }
   if (state?.halted && proc.status !== 'online')
@@ -103,6 +103,14 @@ export function judge(proc: ProcView, { snapshot, agentRunning = true }: HealthF
   if (proc.status === 'waiting restart' || proc.status === 'launching' || state.pid !== proc.pid)
     return { health: state.streak >= 2 ? 'crash-looping' : 'starting', reason: state.reason, lastOkAt: state.lastOkAt }
   return { health: state.health, reason: state.reason, lastOkAt: state.lastOkAt }
+}
+
+/**
+ * The agent's word on a unit. Between an edit of `instances` and the next start the agent still
+ * names the process by the old count (`web#0` for what the config now calls `web`): both are tried.
+ */
+function stateOf(snapshot: HealthSnapshot | undefined, unit: string, proc: ProcView): HealthSnapshot['workers'][string] | undefined {
+  return snapshot?.workers[unit] ?? snapshot?.workers[`${proc.name}#${proc.instance}`] ?? (proc.instance === 0 ? snapshot?.workers[proc.name] : undefined)
 }
 
 function notRunning(worker: WorkerInfo, unit: string): StatusRow {

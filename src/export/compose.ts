@@ -1,6 +1,6 @@
 import { stringify } from 'yaml'
 import type { ExportModel, ExportWorker } from './model.ts'
-import { APP_DIR, checkProgram, commonNotes, containerCommand, duration, type ExportFile, type ExportResult, header, isProbe, splitSecrets } from './shared.ts'
+import { checkProgram, inImage, quoted, commonNotes, containerCommand, duration, type ExportFile, type ExportResult, header, isProbe, splitSecrets } from './shared.ts'
 
 export interface ComposeOptions {
   /** The image every service runs. */
@@ -29,8 +29,8 @@ export function renderCompose(model: ExportModel, options: ComposeOptions): Expo
     files.push({ path: `secrets-${w.service}.env`, content: `${header(model, 'compose')}\n${envFile(own(w))}`, secret: true })
   const notes = commonNotes(model, 'Compose')
   for (const w of model.workers) {
-    if (w.replicas > 1 && (w.incrementVar || Object.keys(w.env).includes('NODE_APP_INSTANCE')))
-      notes.push(`${w.name}: its ${w.replicas} replicas each get their own container and network, so they all use the base ${w.incrementVar ?? 'port'}; Compose gives no replica index (NODE_APP_INSTANCE)`)
+    if (w.replicas > 1)
+      notes.push(`${w.name}: its ${w.replicas} replicas each get their own container and network, so they all use the base ${w.incrementVar ?? 'port'}; Compose gives no replica index (${w.instanceVar})`)
   }
   return { files, notes }
 }
@@ -39,9 +39,9 @@ function envFile(vars: Record<string, string>): string {
   return `${Object.entries(vars).map(([key, value]) => `${key}=${quoteEnvValue(value)}`).join('\n')}\n`
 }
 
-/** A value for a Compose env file: single quotes keep it literal ($ and all); a value with ' or a newline is double-quoted. */
+/** A value for a Compose env file: single quotes keep it literal ($ and all); a value with ', \ or a newline is double-quoted. */
 export function quoteEnvValue(value: string): string {
-  if (!/['\n\r]/.test(value))
+  if (!/['\\\n\r]/.test(value))
     return `'${value}'`
   return `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n').replace(/\r/g, '\\r').replace(/\$/g, '$$$$')}"`
 }
@@ -59,9 +59,10 @@ function service(w: ExportWorker, byName: Map<string, ExportWorker>, options: Co
   return {
     image: options.image,
     ...(options.build ? { build: options.build } : {}),
-    command: containerCommand(w),
-    working_dir: w.cwd === '.' ? APP_DIR : `${APP_DIR}/${w.cwd}`,
-    ...(Object.keys(w.env).length > 0 ? { environment: w.env } : {}),
+    command: containerCommand(w).map(literal),
+    working_dir: inImage(w.cwd),
+    ...(w.user ? { user: w.group ? `${w.user}:${w.group}` : w.user } : {}),
+    ...(Object.keys(w.env).length > 0 ? { environment: Object.fromEntries(Object.entries(w.env).map(([key, value]) => [key, quoted(literal(value))])) } : {}),
     ...(envFiles.length > 0 ? { env_file: envFiles } : {}),
     ...(w.port !== undefined && w.replicas === 1 ? { ports: [`${w.port}:${w.port}`] } : w.port !== undefined ? { expose: [String(w.port)] } : {}),
     ...(isProbe(w.heartbeat)
@@ -88,4 +89,9 @@ function service(w: ExportWorker, byName: Map<string, ExportWorker>, options: Co
         }
       : {}),
   }
+}
+
+/** Compose replaces `$VAR` and `${VAR}` anywhere in the file with the host's values: `$$` is a `$`. */
+function literal(value: string): string {
+  return value.replace(/\$/g, '$$$$')
 }

@@ -11,7 +11,7 @@ export type PackageManager = 'bun' | 'npm-ci' | 'npm'
  * secrets reach the containers at run time, never through a layer. `dir` is where the files go,
  * relative to the workspace root, to name the export folder in the ignore file.
  */
-export function renderDockerfile(model: ExportModel, target: string, packageManager: PackageManager, dir: string): ExportFile[] {
+export function renderDockerfile(model: ExportModel, target: string, packageManager: PackageManager, dir: string, projectIgnore: string[] = []): ExportFile[] {
   const install = {
     'bun': ['COPY package.json bun.lock* ./', 'RUN bun install --frozen-lockfile'],
     'npm-ci': ['COPY package.json package-lock.json ./', 'RUN npm ci --no-audit --no-fund'],
@@ -29,12 +29,18 @@ export function renderDockerfile(model: ExportModel, target: string, packageMana
     'ENV NODE_ENV=production',
     '',
   ].join('\n')
+  // BuildKit reads this file instead of the project's .dockerignore: that one's lines come first.
   const ignore = [
     header(model, target),
-    '# .env files hold secrets: containers get them at run time (an env file, a Secret), not in a layer.',
+    ...(projectIgnore.length > 0 ? ['# From the project\'s .dockerignore:', ...projectIgnore, '# bun-pm export\'s own:'] : []),
+    '# .env files and what export writes from them hold secrets: containers get them at run time',
+    '# (an env file, a Secret), never in a layer.',
     '.env',
     '.env.*',
     '!.env.example',
+    '**/secrets.env',
+    '**/secrets-*.env',
+    '**/secrets.yaml',
     'node_modules',
     '.git',
     '.pm2',

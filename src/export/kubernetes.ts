@@ -1,6 +1,7 @@
+import { createHash } from 'node:crypto'
 import { stringify } from 'yaml'
-import type { ExportModel, ExportWorker } from './model.ts'
-import { APP_DIR, commonNotes, containerCommand, type ExportResult, header, isProbe, splitSecrets, waitProgram } from './shared.ts'
+import { type ExportModel, type ExportWorker, heartbeatPort } from './model.ts'
+import { commonNotes, containerCommand, inImage, quoted, type ExportResult, header, isProbe, splitSecrets, waitProgram } from './shared.ts'
 
 type Manifest = Record<string, unknown>
 
@@ -21,7 +22,7 @@ export function renderKubernetes(model: ExportModel, { image }: { image: string 
     const labels = { 'app.kubernetes.io/name': w.service, 'app.kubernetes.io/part-of': model.name }
     const metadata = (name: string) => ({ name, labels })
     if (Object.keys(w.env).length > 0)
-      docs.push({ apiVersion: 'v1', kind: 'ConfigMap', metadata: metadata(`${w.service}-env`), data: w.env })
+      docs.push({ apiVersion: 'v1', kind: 'ConfigMap', metadata: metadata(`${w.service}-env`), data: Object.fromEntries(Object.entries(w.env).map(([key, value]) => [key, quoted(value)])) })
     if (Object.keys(own(w)).length > 0)
       secrets.push({ apiVersion: 'v1', kind: 'Secret', metadata: metadata(`${w.service}-secrets`), type: 'Opaque', stringData: own(w) })
     const waits = w.dependsOn.flatMap((name) => {
@@ -33,7 +34,7 @@ export function renderKubernetes(model: ExportModel, { image }: { image: string 
         notes.push(`${w.name}: depends on ${name}, which has no port to wait for; Kubernetes starts both at once`)
         return []
       }
-      return [{ name: `wait-for-${dep.service}`, image, command: ['bun', '-e', check] }]
+      return [{ name: containerName(`wait-for-${dep.service}`), image, command: ['bun', '-e', check] }]
     })
     const pod = {
       terminationGracePeriodSeconds: Math.ceil(w.killTimeoutMs / 1000),
@@ -48,8 +49,10 @@ export function renderKubernetes(model: ExportModel, { image }: { image: string 
       docs.push({ apiVersion: 'batch/v1', kind: 'Job', metadata: metadata(w.service), spec: { backoffLimit: 0, ...(w.replicas > 1 ? { completions: w.replicas, parallelism: w.replicas } : {}), template } })
     if (w.port !== undefined)
       docs.push({ apiVersion: 'v1', kind: 'Service', metadata: metadata(w.service), spec: { selector: labels, ports: [{ name: 'main', port: w.port, targetPort: w.port, protocol: 'TCP' }] } })
-    if (w.replicas > 1 && w.incrementVar)
-      notes.push(`${w.name}: its ${w.replicas} replicas are pods of their own, each on the base ${w.incrementVar}; a Deployment gives no replica index (NODE_APP_INSTANCE)`)
+    if (w.replicas > 1)
+      notes.push(`${w.name}: its ${w.replicas} replicas are pods of their own${w.incrementVar ? `, each on the base ${w.incrementVar}` : ''}; a Deployment gives no replica index (${w.instanceVar})`)
+    if ((w.user && !/^\d+$/.test(w.user)) || (w.group && !/^\d+$/.test(w.group)))
+      notes.push(`${w.name}: uid/gid '${w.user ?? ''}${w.group ? `:${w.group}` : ''}' are names; Kubernetes runs as numeric ids only (securityContext): set them in the image or the manifest`)
   }
   const render = (list: Manifest[]) => list.map(doc => stringify(doc, { version: '1.1', lineWidth: 0, aliasDuplicateObjects: false })).join('---\n')
   const files = [{ path: 'kubernetes.yaml', content: `${header(model, 'kubernetes')}\n${render(docs)}` }]
@@ -67,8 +70,10 @@ function container(w: ExportWorker, image: string, sharedSecret: string | undefi
   return {
     name: w.service,
     image,
-    command: containerCommand(w),
-    workingDir: w.cwd === '.' ? APP_DIR : `${APP_DIR}/${w.cwd}`,
+    // Kubernetes expands $(VAR) in a command: $$( is a literal one.
+    command: containerCommand(w).map(word => word.replace(/\$\(/g, '$$$$(')),
+    workingDir: inImage(w.cwd),
+    ...(/^\d+$/.test(w.user ?? '') || /^\d+$/.test(w.group ?? '') ? { securityContext: { ...(/^\d+$/.test(w.user ?? '') ? { runAsUser: Number(w.user) } : {}), ...(/^\d+$/.test(w.group ?? '') ? { runAsGroup: Number(w.group) } : {}) } } : {}),
     ...(envFrom.length > 0 ? { envFrom } : {}),
     ...(w.port !== undefined ? { ports: [{ containerPort: w.port, name: 'main' }] } : {}),
     ...(w.memoryBytes !== undefined ? { resources: { limits: { memory: quantity(w.memoryBytes) } } } : {}),
@@ -84,9 +89,10 @@ function probes(w: ExportWorker): Manifest {
   if (!isProbe(w.heartbeat))
     return {}
   const { health } = w
-  const action = w.heartbeat.kind === 'http'
-    ? { httpGet: { path: `${new URL(w.heartbeat.url).pathname}${new URL(w.heartbeat.url).search}`, port: Number(new URL(w.heartbeat.url).port || 80), scheme: w.heartbeat.url.startsWith('https:') ? 'HTTPS' : 'HTTP' } }
-    : { tcpSocket: { port: w.heartbeat.port } }
+  const url = w.heartbeat.kind === 'http' ? new URL(w.heartbeat.url) : undefined
+  const action = url
+    ? { httpGet: { path: `${url.pathname}${url.search}`, port: heartbeatPort(w.heartbeat), scheme: url.protocol === 'https:' ? 'HTTPS' : 'HTTP' } }
+    : { tcpSocket: { port: heartbeatPort(w.heartbeat) } }
   const periodSeconds = Math.max(1, Math.round(health.intervalMs / 1000))
   const timeoutSeconds = Math.max(1, Math.ceil(health.timeoutMs / 1000))
   return {
@@ -110,4 +116,9 @@ export function quantity(bytes: number): string {
       return `${bytes / size}${unit}`
   }
   return String(bytes)
+}
+
+/** A container name of at most 63 characters: long ones keep their start and a hash of the whole. */
+function containerName(name: string): string {
+  return name.length <= 63 ? name : `${name.slice(0, 54).replace(/-+$/, '')}-${createHash('sha256').update(name).digest('hex').slice(0, 8)}`
 }

@@ -1,4 +1,4 @@
-import { posix, relative } from 'node:path'
+import { isAbsolute, posix, relative, resolve } from 'node:path'
 import { WorkspaceError } from '../errors.ts'
 import type { Heartbeat } from '../health/heartbeat.ts'
 import type { HealthPolicy } from '../health/policy.ts'
@@ -28,12 +28,12 @@ export interface ExportWorker {
   /** The worker's name as a DNS label (lowercase, `-`): a service, Deployment or unit name. */
   service: string
   interpreter: Interpreter
-  /** The script, relative to the workspace root, `/`-separated. */
+  /** The script, relative to the workspace root, `/`-separated (absolute when outside it). */
   script: string
   /** `options.args`, then `interpreter_args` before the script. */
   args: string[]
   interpreterArgs: string[]
-  /** The working folder relative to the root (`.` for the root). */
+  /** The working folder relative to the root (`.` for the root; absolute when outside it). */
   cwd: string
   /** Variables from the config (`env`, `defaults.env`) and NODE_ENV: fine to write into a manifest. */
   env: Record<string, string>
@@ -45,7 +45,11 @@ export interface ExportWorker {
   port?: number
   dependsOn: string[]
   replicas: number
+  /** `instances` as written when it was not a count ('max', 0, -1): resolved on this machine. */
+  replicasFrom?: string
   incrementVar?: string
+  /** The variable that holds the replica's index (PM2's `instance_var`). */
+  instanceVar: string
   /** `max_memory_restart` in bytes. */
   memoryBytes?: number
   /** How long a stop waits after SIGTERM before SIGKILL (PM2's `kill_timeout`, 1600 ms by default). */
@@ -53,6 +57,11 @@ export interface ExportWorker {
   autorestart: boolean
   /** Delay before a restart (`restart_delay`, else the first step of the back-off). */
   restartDelayMs: number
+  /** The config set a delay or back-off itself. */
+  restartDelaySet?: boolean
+  /** PM2's `uid` / `gid`: whom it runs as. */
+  user?: string
+  group?: string
   cronRestart?: string
 }
 
@@ -71,7 +80,9 @@ export function memoryBytes(value: string | number | undefined): number | undefi
 
 /** A worker name as a DNS-1123 label: what Compose, Kubernetes and systemd all accept. */
 export function dnsLabel(name: string): string {
-  return name.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 63) || 'worker'
+  const label = name.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '') || 'worker'
+  // A Kubernetes Service name must start with a letter (DNS-1035).
+  return (/^[a-z]/.test(label) ? label : `w-${label}`).slice(0, 63).replace(/-+$/, '')
 }
 
 export interface ExportFacts {
@@ -108,35 +119,48 @@ export function toExportModel(workspace: LoadedWorkspace, workers: LoadedWorker[
 
 function toExportWorker(workspace: LoadedWorkspace, worker: LoadedWorker, fileEnv: Record<string, string>): ExportWorker {
   const { options } = worker
+  const at = `${workspace.configLabel}: worker "${worker.name}"`
   const env: Record<string, string> = {}
   const secrets: Record<string, string> = {}
-  const fileValues = new Set(Object.values(fileEnv).filter(value => value.length >= 8))
+  const fileValues = Object.values(fileEnv).filter(Boolean)
+  // A value from .env, whole or inside another (`postgres://app:${process.env.DB_PASSWORD}@db`).
+  const holdsSecret = (value: string) => fileValues.some(secret => value === secret || (secret.length >= 6 && value.includes(secret)))
   for (const [key, { value, source }] of Object.entries(worker.env)) {
     const inFiles = key in fileEnv
     // Inherited from the exporting shell, and not the workspace's: not the workers' business.
     if (source === 'bun-pm' || (source === 'shell' && !inFiles))
       continue
-    // A config that copies a .env value (`DB_URL: process.env.DB_URL`) holds a secret all the same.
-    const secret = (inFiles && (source === 'shell' || source === '.env' || source === '.env.local' || fileEnv[key] === value)) || fileValues.has(value)
-    ;(secret ? secrets : env)[key] = value
+    const secret = inFiles && (source === 'shell' || source === '.env' || source === '.env.local' || fileEnv[key] === value)
+    ;(secret || holdsSecret(value) ? secrets : env)[key] = value
   }
-  const script = toPosix(relative(workspace.root, `${workspace.root}/${worker.scripts[worker.interpreter] ?? ''}`))
-  const heartbeatPort = worker.health.heartbeat.kind === 'http'
-    ? Number(new URL(worker.health.heartbeat.url).port || 80)
-    : worker.health.heartbeat.kind === 'tcp' ? worker.health.heartbeat.port : undefined
+  const args = toList(options.args)
+  const interpreterArgs = toList(options.interpreter_args ?? options.node_args)
+  const heartbeatUrl = worker.health.heartbeat.kind === 'http' ? worker.health.heartbeat.url : ''
+  for (const [what, values] of [['args', args], ['interpreter_args', interpreterArgs], ['heartbeat', [heartbeatUrl]]] as const) {
+    const key = Object.keys(fileEnv).find(k => fileEnv[k] && values.some(v => holdsSecret(v) && v.includes(fileEnv[k]!)))
+    if (key)
+      throw new WorkspaceError(`${at}: its ${what} hold${what === 'args' ? '' : 's'} the value of ${key} from .env, which export would write in plain text into the files; pass it to the worker in \`env\` instead (export keeps env values from .env secret)`)
+  }
+  const inRoot = (path: string) => {
+    const full = resolve(workspace.root, path)
+    const rel = relative(workspace.root, full)
+    return rel.startsWith('..') || isAbsolute(rel) ? toPosix(full) : toPosix(rel) || '.'
+  }
   const envPort = Number(env.PORT ?? secrets.PORT)
-  const port = heartbeatPort ?? (Number.isInteger(envPort) && envPort > 0 ? envPort : undefined)
+  const port = heartbeatPort(worker.health.heartbeat) ?? (Number.isInteger(envPort) && envPort > 0 ? envPort : undefined)
   // PM2's schema knows `cron_restart` (its types only the alias `cron`).
   const cron = (options as { cron_restart?: unknown }).cron_restart ?? options.cron
   const delay = Number(options.restart_delay ?? options.exp_backoff_restart_delay ?? 100)
+  // Keys PM2's schema knows that its StartOptions type does not.
+  const { instances, uid, gid } = options as { instances?: unknown, uid?: unknown, gid?: unknown }
   return {
     name: worker.name,
     service: dnsLabel(worker.name),
     interpreter: worker.interpreter,
-    script,
-    args: toList(options.args),
-    interpreterArgs: toList(options.interpreter_args ?? options.node_args),
-    cwd: options.cwd ? toPosix(relative(workspace.root, `${workspace.root}/${options.cwd}`)) || '.' : '.',
+    script: inRoot(worker.scripts[worker.interpreter] ?? ''),
+    args,
+    interpreterArgs,
+    cwd: options.cwd ? inRoot(options.cwd) : '.',
     env,
     secrets,
     heartbeat: worker.health.heartbeat,
@@ -144,21 +168,41 @@ function toExportWorker(workspace: LoadedWorkspace, worker: LoadedWorker, fileEn
     ...(port === undefined ? {} : { port }),
     dependsOn: worker.dependsOn,
     replicas: worker.replicas,
+    ...(typeof instances === 'string' || (typeof instances === 'number' && instances <= 0) ? { replicasFrom: String(instances) } : {}),
     ...(options.increment_var ? { incrementVar: options.increment_var } : {}),
+    instanceVar: options.instance_var ?? 'NODE_APP_INSTANCE',
     ...(memoryBytes(options.max_memory_restart) === undefined ? {} : { memoryBytes: memoryBytes(options.max_memory_restart) }),
     killTimeoutMs: Number(options.kill_timeout ?? PM2_KILL_TIMEOUT_MS),
     autorestart: options.autorestart !== false,
     restartDelayMs: Number.isFinite(delay) ? delay : 100,
+    ...(options.restart_delay !== undefined || options.exp_backoff_restart_delay !== undefined ? { restartDelaySet: true } : {}),
     ...(cron ? { cronRestart: String(cron) } : {}),
+    ...(uid !== undefined ? { user: String(uid) } : {}),
+    ...(gid !== undefined ? { group: String(gid) } : {}),
   }
+}
+
+/** The port a heartbeat checks: its URL's (443 for https without one, 80 for http), a tcp one's; none for push. */
+export function heartbeatPort(heartbeat: Heartbeat): number | undefined {
+  if (heartbeat.kind === 'tcp')
+    return heartbeat.port
+  if (heartbeat.kind !== 'http')
+    return undefined
+  const url = new URL(heartbeat.url)
+  return Number(url.port || (url.protocol === 'https:' ? 443 : 80))
 }
 
 function toPosix(path: string): string {
   return path.split('\\').join(posix.sep)
 }
 
-function toList(value: string | string[] | undefined): string[] {
+/** An argument list as PM2 reads one (pm2/lib/tools/Config.js): a string is split on spaces, quotes kept together. */
+export function toList(value: string | string[] | undefined): string[] {
   if (value === undefined)
     return []
-  return Array.isArray(value) ? value.map(String) : String(value).split(' ').filter(Boolean)
+  if (Array.isArray(value))
+    return value.map(String)
+  return (String(value).match(/[^\s"'=]+="[^"]*"|[^\s"'=]+='[^']*'|"([^"]*)"|'([^']*)'|\S+/g) ?? [])
+    .map(word => /^(["']).*\1$/.test(word) ? word.slice(1, -1) : word)
+    .filter(word => word.trim())
 }

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process'
-import { closeSync, constants, existsSync, fchmodSync, mkdirSync, openSync, writeSync } from 'node:fs'
+import { closeSync, constants, existsSync, fchmodSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs'
 import { join, relative, resolve } from 'node:path'
 import { WorkspaceError } from '../errors.ts'
 import type { Interpreter, Selection } from '../types.ts'
@@ -13,7 +13,7 @@ import { type PackageManager, renderDockerfile } from './dockerfile.ts'
 import { renderKubernetes } from './kubernetes.ts'
 import { type ExportModel, toExportModel } from './model.ts'
 import { renderPm2 } from './pm2.ts'
-import type { ExportFile, ExportResult } from './shared.ts'
+import { type ExportFile, type ExportResult, isProbe } from './shared.ts'
 import { renderSystemd } from './systemd.ts'
 
 export const TARGETS = ['compose', 'kubernetes', 'systemd', 'pm2'] as const
@@ -62,16 +62,18 @@ export async function runExport({ cwd, to, selection, env, out, image }: ExportO
 function render(model: ExportModel, to: Target, { outDir, image, fileEnv, workspace, workers }: { outDir: string, image?: string, fileEnv: Record<string, string>, workspace: Awaited<ReturnType<typeof loadWorkspace>>, workers: ReturnType<typeof selectWorkers>['workers'] }): ExportResult {
   const built = image === undefined
   const imageRef = image ?? `${model.name}:latest`
-  const dockerfile = (): ExportFile[] => built ? renderDockerfile(model, to, packageManager(model.root), relative(model.root, outDir)) : []
+  const checks = model.workers.some(w => isProbe(w.heartbeat) || (to === 'kubernetes' && w.dependsOn.length > 0))
+  const imageNote = !built && checks && (to === 'compose' || to === 'kubernetes') ? [`the checks and waits run \`bun -e\` in the containers: image ${imageRef} needs bun on its PATH`] : []
+  const dockerfile = (): ExportFile[] => built ? renderDockerfile(model, to, packageManager(model.root), relative(model.root, outDir), projectIgnore(model.root)) : []
   switch (to) {
     case 'compose': {
       const context = relative(outDir, model.root) || '.'
       const result = renderCompose(model, { image: imageRef, build: built ? { context, dockerfile: relative(model.root, join(outDir, 'Dockerfile')) } : undefined })
-      return { files: [...result.files, ...dockerfile()], notes: result.notes }
+      return { files: [...result.files, ...dockerfile()], notes: [...imageNote, ...result.notes] }
     }
     case 'kubernetes': {
       const result = renderKubernetes(model, { image: imageRef })
-      const notes = built ? [`the manifests run image ${imageRef}: build it with \`docker build -f ${relative(process.cwd(), join(outDir, 'Dockerfile')) || 'Dockerfile'} -t ${imageRef} ${relative(process.cwd(), model.root) || '.'}\` and push it where your cluster pulls from (or pass --image)`, ...result.notes] : result.notes
+      const notes = !built ? [...imageNote, ...result.notes] : [`the manifests run image ${imageRef}: build it with \`docker build -f ${relative(process.cwd(), join(outDir, 'Dockerfile')) || 'Dockerfile'} -t ${imageRef} ${relative(process.cwd(), model.root) || '.'}\` and push it where your cluster pulls from (or pass --image)`, ...result.notes]
       return { files: [...result.files, ...dockerfile()], notes }
     }
     case 'systemd': {
@@ -84,6 +86,12 @@ function render(model: ExportModel, to: Target, { outDir, image, fileEnv, worksp
       return renderPm2(model, { startOptions: new Map(planned.map(w => [w.name, w.startOptions])), fileEnv, outDir })
     }
   }
+}
+
+/** The project's own .dockerignore lines, if it has one. */
+function projectIgnore(root: string): string[] {
+  const path = join(root, '.dockerignore')
+  return existsSync(path) ? readFileSync(path, 'utf8').split('\n').map(line => line.trimEnd()).filter(line => line && !line.startsWith('#')) : []
 }
 
 /** The lockfile the project installs from, for the image. */

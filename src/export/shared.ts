@@ -1,3 +1,4 @@
+import { Scalar } from 'yaml'
 import type { Heartbeat } from '../health/heartbeat.ts'
 import type { ExportModel, ExportWorker } from './model.ts'
 
@@ -17,6 +18,13 @@ export interface ExportResult {
 /** Where the workspace lives in the generated image. */
 export const APP_DIR = '/app'
 
+/** A string YAML readers never take for a number, a boolean or null (`0o17`, `yes`, `1e3`). */
+export function quoted(value: string): Scalar {
+  const scalar = new Scalar(value)
+  scalar.type = Scalar.QUOTE_DOUBLE
+  return scalar
+}
+
 /** The first lines of every generated file: where it came from, and that it is regenerated. */
 export function header(model: ExportModel, target: string, comment = '#'): string {
   return [
@@ -25,10 +33,15 @@ export function header(model: ExportModel, target: string, comment = '#'): strin
   ].join('\n')
 }
 
-/** The command a container runs for a worker: its interpreter and script as `bun file.ts` / `node file.js` run them. */
+/** A path of the workspace as the container sees it (the workspace is at APP_DIR). */
+export function inImage(path: string): string {
+  return path.startsWith('/') ? path : path === '.' ? APP_DIR : `${APP_DIR}/${path}`
+}
+
+/** The command a container runs for a worker: its interpreter and script as `bun file.ts` / `node file.js` run them, paths absolute (it may run in its `cwd`). */
 export function containerCommand(worker: ExportWorker): string[] {
-  const run = { bun: ['bun', '--no-env-file'], node: ['node'], tsx: ['node_modules/.bin/tsx'] }[worker.interpreter]
-  return [...run, ...worker.interpreterArgs, worker.script, ...worker.args]
+  const run = { bun: ['bun', '--no-env-file'], node: ['node'], tsx: [`${APP_DIR}/node_modules/.bin/tsx`] }[worker.interpreter]
+  return [...run, ...worker.interpreterArgs, inImage(worker.script), ...worker.args]
 }
 
 /** 5000 -> '5s', 90000 -> '1m30s', 1600 -> '1600ms': a duration Compose and systemd both read. */
@@ -91,11 +104,23 @@ export function splitSecrets(workers: ExportWorker[]): { shared: Record<string, 
 /** What every target says of the workers it cannot carry fully. */
 export function commonNotes(model: ExportModel, target: string): string[] {
   const notes: string[] = []
+  const names = new Set(model.workers.map(w => w.name))
+  const container = target === 'Compose' || target === 'Kubernetes'
   for (const w of model.workers) {
     if (w.heartbeat.kind === 'push')
       notes.push(`${w.name}: its push heartbeat (heartbeat() every ${w.heartbeat.everyMs} ms) reaches bun-pm through PM2 only; ${target} has no check for it (heartbeat() does nothing there)`)
-    if (w.cronRestart && target !== 'systemd' && target !== 'pm2')
+    if (w.cronRestart && container)
       notes.push(`${w.name}: cron_restart '${w.cronRestart}' does not carry to ${target}; restart it from a scheduler of yours`)
+    for (const dep of w.dependsOn.filter(dep => !names.has(dep)))
+      notes.push(`${w.name}: depends on ${dep}, which is not exported (not selected, or --no-deps); ${target} starts ${w.name} without waiting for it`)
+    if (w.replicasFrom)
+      notes.push(`${w.name}: instances ${w.replicasFrom} became ${w.replicas} here (this machine's cores); edit the count for the machines it will run on`)
+    if (container && (w.restartDelaySet || w.health.stopExitCodes.length > 0))
+      notes.push(`${w.name}: ${[w.restartDelaySet && 'restart_delay / exp_backoff_restart_delay', w.health.stopExitCodes.length > 0 && 'stop_exit_codes'].filter(Boolean).join(' and ')} do not carry to ${target}, which restarts with its own back-off`)
+    if (w.script.startsWith('/') && container)
+      notes.push(`${w.name}: its script ${w.script} is outside the workspace, so not in the image`)
   }
+  if (container)
+    notes.push(`bun-pm's crash-loop rule (max_restarts crashes, each sooner than min_uptime) does not carry to ${target}: it restarts crashing containers with its own growing delay`)
   return notes
 }

@@ -1,6 +1,6 @@
-import { join } from 'node:path'
+import { resolve } from 'node:path'
 import type { Interpreter } from '../types.ts'
-import type { ExportModel, ExportWorker } from './model.ts'
+import { type ExportModel, type ExportWorker, heartbeatPort } from './model.ts'
 import { commonNotes, duration, type ExportFile, type ExportResult, header, isProbe, splitSecrets, waitProgram } from './shared.ts'
 
 export interface SystemdOptions {
@@ -71,7 +71,7 @@ function unit(model: ExportModel, w: ExportWorker, deps: string[], envFiles: str
   const interpreter = interpreters[w.interpreter]
   if (!interpreter)
     throw new Error(`no ${w.interpreter} to name in ExecStart= for ${w.name}`)
-  const base = [interpreter, ...(w.interpreter === 'bun' ? ['--no-env-file'] : []), ...w.interpreterArgs, join(model.root, w.script), ...w.args]
+  const base = [interpreter, ...(w.interpreter === 'bun' ? ['--no-env-file'] : []), ...w.interpreterArgs, resolve(model.root, w.script), ...w.args]
   const incrementBase = w.incrementVar === undefined ? undefined : Number(w.env[w.incrementVar] ?? w.secrets[w.incrementVar] ?? 0)
   // Replica i of a template gets its index, and with increment_var its own port: base + i.
   const ownPort = w.replicas > 1 && incrementBase !== undefined && Number.isInteger(incrementBase) ? w.incrementVar! : undefined
@@ -79,9 +79,10 @@ function unit(model: ExportModel, w: ExportWorker, deps: string[], envFiles: str
     ? ['/bin/sh', '-c', `export ${ownPort}=$$((${incrementBase} + %i)); exec "$$0" "$$@"`, ...words.map(escapeExec)]
     : words.map(escapeExec)).map(quote).join(' ')
   // The readiness wait checks the replica's own port when the heartbeat is aimed at the base one.
-  const probePort = isProbe(w.heartbeat) && (w.heartbeat.kind === 'tcp' ? w.heartbeat.port : Number(new URL(w.heartbeat.url).port || 80))
-  const portFrom = ownPort && probePort === incrementBase ? ownPort : undefined
+  const portFrom = ownPort && heartbeatPort(w.heartbeat) === incrementBase ? ownPort : undefined
   const { health } = w
+  // A one-shot job (autorestart: false) has started once it has run: what depends on it waits for its exit, as under bun-pm.
+  const oneShot = !w.autorestart
   const lines = [
     header(model, 'systemd'),
     '[Unit]',
@@ -89,19 +90,22 @@ function unit(model: ExportModel, w: ExportWorker, deps: string[], envFiles: str
     `PartOf=${model.name}.target`,
     `After=network.target${deps.length ? ` ${deps.join(' ')}` : ''}`,
     ...(deps.length ? [`Requires=${deps.join(' ')}`] : []),
-    // bun-pm's crash loop: max_restarts crashes, each sooner than min_uptime, and it stays down.
+    // bun-pm's crash loop, as near as systemd says it: max_restarts + 1 starts within this window
+    // and it stays down (systemd counts every start, not only those that ended sooner than min_uptime).
     `StartLimitIntervalSec=${Math.ceil((health.minUptimeMs * (health.maxRestarts + 1)) / 1000)}`,
     `StartLimitBurst=${health.maxRestarts + 1}`,
     '',
     '[Service]',
-    'Type=simple',
-    `WorkingDirectory=${escapeSpecifiers(join(model.root, w.cwd))}`,
+    ...(oneShot ? ['Type=oneshot', 'RemainAfterExit=yes'] : ['Type=simple']),
+    ...(w.user ? [`User=${w.user}`] : []),
+    ...(w.group ? [`Group=${w.group}`] : []),
+    `WorkingDirectory=${escapeSpecifiers(resolve(model.root, w.cwd))}`,
     `ExecStart=${command(base)}`,
     ...Object.entries(w.env).map(([key, value]) => `Environment=${quote(`${key}=${escapeSpecifiers(value)}`)}`),
     // %i: the template's instance, the replica's index as PM2 would give it.
-    ...(w.replicas > 1 ? ['Environment=NODE_APP_INSTANCE=%i'] : []),
-    ...envFiles.map(file => `EnvironmentFile=${escapeSpecifiers(join(outDir, file))}`),
-    ...(isProbe(w.heartbeat) && interpreters.bun
+    ...(w.replicas > 1 ? [`Environment=${w.instanceVar}=%i`] : []),
+    ...envFiles.map(file => `EnvironmentFile=${escapeSpecifiers(resolve(outDir, file))}`),
+    ...(isProbe(w.heartbeat) && interpreters.bun && !oneShot
       ? [`ExecStartPost=${command([interpreters.bun, '-e', waitProgram(w.heartbeat, health.timeoutMs, { portFrom })])}`, `TimeoutStartSec=${duration(health.graceMs)}`]
       : []),
     `Restart=${w.autorestart ? 'always' : 'no'}`,
@@ -136,37 +140,51 @@ function quote(word: string): string {
   return `"${word.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`
 }
 
-/** An EnvironmentFile=: values single-quoted (literal), or double-quoted with escapes when they hold ' or a newline. */
+/**
+ * An EnvironmentFile=: values single-quoted (literal, newlines too), or, holding a ' or a \,
+ * double-quoted with only what systemd unescapes there escaped (" \ ` $; a newline stays one).
+ */
 function environmentFile(vars: Record<string, string>): string {
-  return `${Object.entries(vars).map(([key, value]) => /['\n\\]/.test(value)
-    ? `${key}="${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`
+  return `${Object.entries(vars).map(([key, value]) => /['\\]/.test(value)
+    ? `${key}="${value.replace(/[\\"`$]/g, char => `\\${char}`)}"`
     : `${key}='${value}'`).join('\n')}\n`
 }
 
 /** A timer that restarts the worker's units on its cron schedule. */
-function cronRestart(model: ExportModel, w: ExportWorker, calendar: string, units: string[]): ExportFile[] {
+function cronRestart(model: ExportModel, w: ExportWorker, calendar: string[], units: string[]): ExportFile[] {
   const name = `${unitBase(model, w)}-cron-restart`
   return [
     { path: `${name}.service`, content: [header(model, 'systemd'), '[Unit]', `Description=${model.namespace}: cron_restart of ${w.name}`, '', '[Service]', 'Type=oneshot', `ExecStart=/usr/bin/systemctl try-restart ${units.join(' ')}`, ''].join('\n') },
-    { path: `${name}.timer`, content: [header(model, 'systemd'), '[Unit]', `Description=${model.namespace}: cron_restart of ${w.name} (${w.cronRestart})`, `PartOf=${model.name}.target`, '', '[Timer]', `OnCalendar=${calendar}`, '', '[Install]', `WantedBy=${model.name}.target`, ''].join('\n') },
+    { path: `${name}.timer`, content: [header(model, 'systemd'), '[Unit]', `Description=${model.namespace}: cron_restart of ${w.name} (${w.cronRestart})`, `PartOf=${model.name}.target`, '', '[Timer]', ...calendar.map(line => `OnCalendar=${line}`), '', '[Install]', `WantedBy=${model.name}.target`, ''].join('\n') },
   ]
 }
 
 const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun']
 
 /**
- * A five-field cron expression as systemd's OnCalendar= (`m h dom mon dow` -> `dow *-mon-dom h:m:00`):
- * numbers, lists, ranges and steps; undefined for what it cannot say (names, `L`, `?`, six fields).
+ * A five-field cron expression as systemd's OnCalendar= lines (`m h dom mon dow` -> `dow
+ * *-mon-dom h:m:00`): numbers, lists, ranges and steps; weekdays as names, a range spelled out
+ * (systemd's weeks start on Monday, so `0-4` is `Sun,Mon,Tue,Wed,Thu`). With both a day of the month
+ * and a weekday, cron runs on either: two lines. Undefined for what it cannot say (names, `L`,
+ * `?`, six fields, a weekday step).
  */
-export function cronToCalendar(cron: string): string | undefined {
+export function cronToCalendar(cron: string): string[] | undefined {
   const fields = cron.trim().split(/\s+/)
   if (fields.length !== 5 || fields.some(f => !/^[\d*,/-]+$/.test(f)))
     return undefined
   const [minute, hour, dom, month, dow] = fields as [string, string, string, string, string]
-  const part = (field: string) => field.split(',').map(item => item.replace(/^\*\//, '0/').replace(/-/, '..')).join(',')
-  const day = dow === '*' ? '' : `${dow.split(',').map(item => item.split('-').map(n => DAYS[Number(n)] ?? n).join('..')).join(',')} `
   if (/\//.test(dow))
     return undefined
-  const date = (field: string, first: string) => field.startsWith('*/') ? field.replace('*/', `${first}/`) : part(field)
-  return `${day}*-${date(month, '1')}-${date(dom, '1')} ${part(hour)}:${part(minute)}:00`
+  const part = (field: string) => field.split(',').map(item => item.replace(/^\*\//, '0/').replace(/-/, '..')).join(',')
+  const date = (field: string) => field.startsWith('*/') ? field.replace('*/', '1/') : part(field)
+  const days = dow === '*' ? '' : `${[...new Set(dow.split(',').flatMap((item) => {
+    const [from, to = from] = item.split('-').map(Number) as [number, number]
+    return Array.from({ length: Math.max(0, to - from) + 1 }, (_, i) => DAYS[from + i] ?? '?')
+  }))].join(',')} `
+  if (days.includes('?'))
+    return undefined
+  const time = `${part(hour)}:${part(minute)}:00`
+  if (days && dom !== '*')
+    return [`${days}*-${date(month)}-* ${time}`, `*-${date(month)}-${date(dom)} ${time}`]
+  return [`${days}*-${date(month)}-${date(dom)} ${time}`]
 }

@@ -24,6 +24,11 @@ export interface HealthWatch {
   onNotes: (listener: (notes: Note[]) => void) => void
   /** Resolves true once an agent that started after `since` has said it listens; false at `deadline`. */
   agentListening: (since: number, deadline: number) => Promise<boolean>
+  /**
+   * A new agent replaces the ones with these PM2 ids: what they said is forgotten, and a late word
+   * of theirs ignored, so that no worker is judged ready on a state the new agent has not confirmed.
+   */
+  replaceAgent: (oldPmIds: number[]) => void
 }
 
 /**
@@ -36,13 +41,14 @@ export function watchHealth(bus: Pm2Bus, namespace: string | undefined, initial?
   /** When an agent last said it had just started listening. */
   let helloAt = 0
   const waiters = new Set<() => void>()
+  const replaced = new Set<number>()
   const listeners: ((notes: Note[]) => void)[] = []
   const wake = () => waiters.forEach(waiter => waiter())
   // dev's daemon is the session's own: any agent in it is ours, whatever the namespace became.
   const isOurAgent = (name: string, ns?: string) => namespace === undefined ? isAgentName(name) : name === agentName(namespace) && ns === namespace
   bus.on('process:msg', (packet) => {
     const data = packet.data as { 'bun-pm'?: string, 'workers'?: Record<string, WorkerHealth>, 'notes'?: Note[], 'hello'?: boolean } | undefined
-    if (!isOurAgent(packet.process.name, packet.process.namespace) || data?.['bun-pm'] !== 'health')
+    if (!isOurAgent(packet.process.name, packet.process.namespace) || data?.['bun-pm'] !== 'health' || replaced.has(packet.process.pm_id))
       return
     workers = data.workers ?? workers
     agentFailure = undefined
@@ -106,6 +112,10 @@ export function watchHealth(bus: Pm2Bus, namespace: string | undefined, initial?
       return undefined
     }),
     onNotes: listener => void listeners.push(listener),
+    replaceAgent: (oldPmIds) => {
+      oldPmIds.forEach(id => replaced.add(id))
+      workers = {}
+    },
     agentListening: (since, deadline) => settle(deadline, () =>
       helloAt >= since ? true : agentFailure || Date.now() >= deadline ? false : undefined),
   }

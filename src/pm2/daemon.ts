@@ -73,6 +73,21 @@ async function spawnDaemon(home: string, env: Record<string, string>): Promise<v
   }
 }
 
+/**
+ * Runs `fn` while holding the namespace's apply lock: two `start`s at once (a deploy script and a
+ * person) would each see N replicas where M are wanted, and each add the difference.
+ */
+export async function withApplyLock<T>(home: string, namespace: string, fn: () => Promise<T>): Promise<T> {
+  ensurePrivateDir(join(home, 'bun-pm'), 'bun-pm keeps its state for this PM2 home here')
+  const release = await lock(join(home, 'bun-pm', `${namespace}.apply.lock`))
+  try {
+    return await fn()
+  }
+  finally {
+    release()
+  }
+}
+
 async function lock(path: string): Promise<() => void> {
   const fd = openSync(path, 'a', 0o600)
   const deadline = Date.now() + LOCK_WAIT_MS

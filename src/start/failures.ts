@@ -2,6 +2,7 @@ import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs'
 import { formatMs } from '../health/heartbeat.ts'
 import type { Readiness, WorkerHealth } from '../health/watch-health.ts'
 import type { ProcView } from '../pm2/client.ts'
+import { unitsOfProcesses } from '../workspace/replicas.ts'
 
 /** A selected worker that did not become ready, said for a person. */
 export interface Failure {
@@ -41,6 +42,14 @@ function describeState(state: WorkerHealth, timeoutMs: number): string {
 /** A worker that was not started because what it depends on did not become ready. */
 export function blockedReason(dependency: string, readiness: Readiness, timeoutMs: number): string {
   return `not started: it depends on "${dependency}", which is ${readiness.ready ? 'ready' : notReadyReason(readiness, timeoutMs)}`
+}
+
+/** The process of `name` in `namespace` whose lines tell a failure: the replica that decided it (`unit`), else the first. */
+export function failingProcess(procs: ProcView[], namespace: string, name: string, readiness?: Readiness): ProcView | undefined {
+  const mine = procs.filter(p => p.namespace === namespace && p.name === name)
+  const unit = readiness && !readiness.ready ? readiness.unit : undefined
+  const units = unitsOfProcesses(mine)
+  return mine[units.indexOf(unit ?? '')] ?? mine[0]
 }
 
 /** The failure of `name` with its last lines of output and, where they show it, the usual cause. */

@@ -5,6 +5,7 @@ import { agentName } from '../health/agent-spec.ts'
 import { readLiveSnapshot, readSnapshot, stateFilePath } from '../health/state-file.ts'
 import { watchHealth } from '../health/watch-health.ts'
 import { applyPlan, stopInOrder } from '../pm2/apply.ts'
+import { withApplyLock } from '../pm2/daemon.ts'
 import { requireSupportedPlatform } from '../os/processes.ts'
 import { daemonRunning, type Pm2Client, type ProcView, userPm2Home } from '../pm2/client.ts'
 import { connectLight } from '../pm2/light-client.ts'
@@ -14,7 +15,7 @@ import { type LoadedWorker, type LoadedWorkspace, loadWorkspace } from '../works
 import { dependenciesOf, planFor } from '../workspace/resolve-plan.ts'
 import { departedTargets, selectTargets } from '../workspace/select-workers.ts'
 import { unitsOfProcesses } from '../workspace/replicas.ts'
-import { notReadyReason, printFailures, tail, toFailure } from './failures.ts'
+import { failingProcess, notReadyReason, printFailures, tail, toFailure } from './failures.ts'
 
 interface Target {
   workspace: LoadedWorkspace
@@ -126,7 +127,7 @@ export async function runRestart({ cwd, selection, json, timeoutMs }: { cwd?: st
   const plan = planFor(workspace, target.workers.filter(w => w.activated && procs.some(p => p.name === w.name)))
   const planned = plan.workers
   const health = watchHealth(await client.launchBus(), workspace.namespace, readLiveSnapshot(home, workspace.namespace))
-  const result = await applyPlan({
+  const result = await withApplyLock(home, workspace.namespace, () => applyPlan({
     client,
     health,
     namespace: workspace.namespace,
@@ -135,11 +136,11 @@ export async function runRestart({ cwd, selection, json, timeoutMs }: { cwd?: st
     agent: plan.agent,
     replace: new Set(planned.map(w => w.name)),
     deadline: Date.now() + timeoutMs,
-  })
+  }))
   const waits = await Promise.all(planned.map(async w => [w.name, await result.readiness(w.name)] as const))
   const all = await client.list()
   const failures = waits.filter(([, readiness]) => !readiness.ready).map(([name, readiness]) =>
-    toFailure(name, notReadyReason(readiness, timeoutMs), all.find(p => p.namespace === workspace.namespace && p.name === name)))
+    toFailure(name, notReadyReason(readiness, timeoutMs), failingProcess(all, workspace.namespace, name, readiness)))
   printStatus(all, target, json)
   if (!json)
     printFailures(failures)

@@ -8,7 +8,7 @@ import { readLiveSnapshot, readSnapshot, stateFilePath } from '../health/state-f
 import { type HealthWatch, watchHealth } from '../health/watch-health.ts'
 import { applyPlan, stopInOrder } from '../pm2/apply.ts'
 import { type Pm2Client, readDaemonPid, userPm2Home } from '../pm2/client.ts'
-import { connectOrSpawn, watchDaemon } from '../pm2/daemon.ts'
+import { connectOrSpawn, watchDaemon, withApplyLock } from '../pm2/daemon.ts'
 import { WorkspaceError } from '../errors.ts'
 import type { ReconcileResult } from '../pm2/reconcile.ts'
 import { environOf, isAlive, type KnownProcess, requireSupportedPlatform, signalGroup, startTime } from '../os/processes.ts'
@@ -16,7 +16,7 @@ import type { StartJson } from '../json-output.ts'
 import type { Selection } from '../types.ts'
 import { type Plan, resolvePlan } from '../workspace/resolve-plan.ts'
 import { trace } from '../trace.ts'
-import { blockedReason, type Failure, notReadyReason, printFailures, toFailure } from './failures.ts'
+import { blockedReason, failingProcess, type Failure, notReadyReason, printFailures, toFailure } from './failures.ts'
 
 export interface StartCommandOptions {
   cwd?: string
@@ -83,7 +83,7 @@ async function startWith({ client, plan, home, spawnedDaemon, signals, json, tim
   const attached = signals ? followWorkers(client, plan, home, spawnedDaemon, health, bus) : undefined
   const startedAt = performance.now()
   const activated = new Set(workspace.workers.filter(w => w.activated).map(w => w.name))
-  const result = await applyPlan({
+  const result = await withApplyLock(home, workspace.namespace, () => applyPlan({
     client,
     health,
     namespace: workspace.namespace,
@@ -95,7 +95,7 @@ async function startWith({ client, plan, home, spawnedDaemon, signals, json, tim
     shouldRemove: name => !activated.has(name),
     beforeDelete: attached?.expectExit,
     deadline: Date.now() + timeoutMs,
-  })
+  }))
   trace('every worker handed to PM2')
   const failures = await readinessFailures(client, plan, result, timeoutMs)
   trace('every worker ready')
@@ -144,13 +144,13 @@ async function readinessFailures(client: Pm2Client, plan: Plan, result: Awaited<
       return { name, reason: blockedReason(blocked.dependency, blocked.readiness, timeoutMs) }
     const readiness = await result.readiness(name)
     trace(`${name} ${readiness.ready ? 'ready' : 'not ready'}`)
-    return readiness.ready ? undefined : { name, reason: notReadyReason(readiness, timeoutMs) }
+    return readiness.ready ? undefined : { name, reason: notReadyReason(readiness, timeoutMs), readiness }
   }))
   const notReady = outcomes.filter(outcome => outcome !== undefined)
   if (notReady.length === 0)
     return []
   const procs = await client.list()
-  return notReady.map(({ name, reason }) => toFailure(name, reason, procs.find(p => p.namespace === plan.workspace.namespace && p.name === name)))
+  return notReady.map(outcome => toFailure(outcome.name, outcome.reason, failingProcess(procs, plan.workspace.namespace, outcome.name, 'readiness' in outcome ? outcome.readiness : undefined)))
 }
 
 /** Records SIGINT, SIGTERM and SIGHUP from now on; `next` resolves with the first one. */

@@ -143,7 +143,7 @@ describe('export: what each target says', () => {
     expect(apiUnit).toContain('TimeoutStopSec=1m30s')
     expect(apiUnit).toContain('RestartPreventExitStatus=3')
     const timer = readFileSync(join(systemd.dir, systemd.files.find(f => f.endsWith('-cron-restart.timer'))!), 'utf8')
-    expect(timer).toContain('OnCalendar=Mon..Fri *-*-* 3:0:00')
+    expect(timer).toContain('OnCalendar=Mon,Tue,Wed,Thu,Fri *-*-* 3:0:00')
   })
 
   test.concurrent('one file goes to stdout; more than one without --out is a one-line error, and nothing is written', async () => {

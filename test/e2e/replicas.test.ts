@@ -79,6 +79,23 @@ describe('replicas: instances: N', () => {
   }, 60_000)
 })
 
+describe('replicas under two starts at once', () => {
+  test.concurrent('two starts scaling 2 -> 4 at the same moment leave 4 processes, one per index', async () => {
+    await withHome(async (h) => {
+      const base = freePorts(4)
+      const ws = workspaces.make(replicated(2, base), { 'web.ts': fixture('serve-instance.ts') })
+      expect((await h.cli(['start'], { cwd: ws.root })).code).toBe(0)
+      ws.write('pm.config.ts', (await Bun.file(`${ws.root}/pm.config.ts`).text()).replace('instances: 2', 'instances: 4'))
+      const both = await Promise.all([h.cli(['start'], { cwd: ws.root }), h.cli(['start'], { cwd: ws.root })])
+      expect(both.map(r => r.code)).toEqual([0, 0])
+      const listed = JSON.parse(h.pm2(['jlist']).stdout.trim().split('\n').at(-1)!).filter((p: any) => p.name === 'web')
+      expect(listed.map((p: any) => p.pm2_env.NODE_APP_INSTANCE).sort()).toEqual([0, 1, 2, 3])
+      for (let i = 0; i < 4; i++)
+        expect(await fetchText(base + i)).toStartWith(`instance ${i} `)
+    })
+  }, 60_000)
+})
+
 describe('replicas in dev', () => {
   test('each replica has its own lines and events, reloads on an edit, and Ctrl-C ends them all', async () => {
     const base = freePorts(2)
