@@ -7,7 +7,7 @@ export interface KnownProcess {
   start: string
 }
 
-/** True while `pid` exists (a zombie counts as gone). */
+/** True while `pid` exists (a zombie counts as gone; see runsPerStat). */
 export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0)
@@ -15,7 +15,22 @@ export function isAlive(pid: number): boolean {
   catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM'
   }
-  return processState(pid) !== 'Z'
+  return runsPerStat(statFields(pid))
+}
+
+/**
+ * Whether a process runs, from the fields of its /proc/<pid>/stat after the name (undefined: it
+ * could not be read, so nothing says it ended). A zombie has ended, unless other threads of its
+ * group still run: a thread other than the main one that calls execve (bun --watch reloads the
+ * launcher from its file-watcher thread) first lets the main thread exit and then takes over its
+ * pid and start time, and for that moment the pid shows a zombie with 2 threads. Taken for the
+ * launcher's death, that moment made the watchdog sweep a session that was only reloading.
+ */
+export function runsPerStat(fields: string[] | undefined): boolean {
+  if (fields?.[0] !== 'Z')
+    return true
+  // Field 20 of the stat line, num_threads: the zombie main thread counts itself.
+  return Number(fields[17]) > 1
 }
 
 /**
@@ -52,10 +67,6 @@ export async function waitForExit(pids: number[], timeoutMs: number): Promise<nu
     alive = alive.filter(isAlive)
   }
   return alive
-}
-
-function processState(pid: number): string | undefined {
-  return statFields(pid)?.[0]
 }
 
 /** The fields of /proc/<pid>/stat after the command name (which may hold spaces). */

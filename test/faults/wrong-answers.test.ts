@@ -1,8 +1,9 @@
 import { afterAll, afterEach, describe, expect, test } from 'bun:test'
-import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { devHome } from '../../src/dev/session.ts'
-import { cmdlineOf, inotifyLimit, isAlive } from '../../src/os/processes.ts'
+import { devHome, isSameProcess } from '../../src/dev/session.ts'
+import { cmdlineOf, inotifyLimit, isAlive, startTime } from '../../src/os/processes.ts'
 import { BUN, childEnv, ENTRY, runCli } from '../helpers/cli.ts'
 import { expectNothingLeft, fixture, startDev, stopDev, stopLeftoverRuns } from '../helpers/dev-session.ts'
 import { type TestHome, withHome } from '../helpers/pm2-home.ts'
@@ -102,6 +103,33 @@ describe('wrong answers', () => {
     const before = Date.now()
     expect(await stopDev(dev)).toBe(130)
     expect(Date.now() - before).toBeLessThan(8000)
+  }, 30_000)
+
+  test('a bun --watch reload is never taken for the death of the process: the watchdog looks at every instant of it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bun-pm-reload-'))
+    writeFileSync(join(dir, 'dep.ts'), 'export const n = 0\n')
+    writeFileSync(join(dir, 'main.ts'), `import { n } from './dep.ts'\nconsole.log('run', n)\nsetInterval(() => {}, 1000)\n`)
+    const proc = Bun.spawn([BUN, '--no-env-file', '--watch', '--watch-kill-signal=SIGUSR2', '--no-clear-screen', join(dir, 'main.ts')], { cwd: dir, stdout: 'ignore', stderr: 'ignore' })
+    try {
+      await Bun.sleep(500)
+      const start = startTime(proc.pid)!
+      // As fast as it can, not every 100 ms: the moment lasts well under a millisecond when the machine is idle.
+      let gone = 0
+      for (let n = 1; n <= 20; n++) {
+        writeFileSync(join(dir, 'dep.ts'), `export const n = ${n}\n`)
+        const until = Date.now() + 150
+        while (Date.now() < until) {
+          if (!isSameProcess(proc.pid, start))
+            gone++
+        }
+      }
+      expect(gone).toBe(0)
+    }
+    finally {
+      proc.kill('SIGKILL')
+      await proc.exited
+      rmSync(dir, { recursive: true, force: true })
+    }
   }, 30_000)
 
   test('a config saved with process.exit(0) while dev runs: said in one line, the workers keep running', async () => {
