@@ -3,6 +3,7 @@ import { createHash, randomBytes } from 'node:crypto'
 import { existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { join, resolve } from 'node:path'
+import { ownFile } from '../own-files.ts'
 import { ensurePrivateDir, isPrivateDir } from '../os/files.ts'
 import { allPids, cmdlineOf, descendantsOf, environOf, isAlive, known, type KnownProcess, signalGroup, startTime, stillRunning, uidOf, waitForExit } from '../os/processes.ts'
 import { readDaemonPid } from '../pm2/client.ts'
@@ -104,7 +105,7 @@ export function isSessionWatchdog(session: SessionFile): boolean {
  * token in its environment (an argument would show in `ps` to every user).
  */
 export function spawnWatchdog(home: string, token: string, launcherPid: number, launcherStart: string): { pid: number, start: string } {
-  const script = resolve(import.meta.dirname, `../dev/watchdog${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`)
+  const script = ownFile('dev/watchdog')
   const env: Record<string, string | undefined> = { ...process.env, [WATCHDOG_TOKEN_KEY]: token }
   delete env[SESSION_TOKEN_KEY]
   delete env.PM2_HOME

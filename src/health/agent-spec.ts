@@ -1,4 +1,4 @@
-import { resolve } from 'node:path'
+import { ownFile } from '../own-files.ts'
 import type { Pm2StartOptions } from '../workspace/plan-workers.ts'
 import { unitPolicies } from '../workspace/replicas.ts'
 import type { HealthPolicy } from './policy.ts'
@@ -16,7 +16,7 @@ export interface AgentSpec {
 export const AGENT_SPEC_KEY = 'BUN_PM_AGENT'
 
 /** The agent's script; `.ts` from the sources, `.js` from a build. */
-export const AGENT_SCRIPT = resolve(import.meta.dirname, `../health/agent${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`)
+export const AGENT_SCRIPT = ownFile('health/agent')
 
 /**
  * The agent's PM2 name. `:` is not allowed in worker names, so it never clashes with one; the

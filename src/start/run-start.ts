@@ -90,8 +90,10 @@ async function startWith({ client, plan, home, spawnedDaemon, signals, json, tim
     desired: plan.workers.map(w => w.startOptions),
     deps: plan.deps,
     agent: plan.agent,
-    // Only a push heartbeat's first heartbeat() would be lost on an agent not yet listening.
-    waitForAgent: plan.workers.some(w => w.health.heartbeat.kind === 'push'),
+    // Workers that the agent can check from outside (http, tcp) and that PM2 keeps running need
+    // no agent listening when they start: it finds them running. A push heartbeat's first
+    // heartbeat(), or a one-shot job's exit, would be lost on it.
+    waitForAgent: plan.workers.some(w => (w.health.heartbeat.kind !== 'http' && w.health.heartbeat.kind !== 'tcp') || !w.health.autorestart),
     shouldRemove: name => !activated.has(name),
     beforeDelete: attached?.expectExit,
     deadline: Date.now() + timeoutMs,

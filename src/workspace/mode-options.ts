@@ -1,14 +1,15 @@
 import { dirname, resolve } from 'node:path'
+import { ownFile } from '../own-files.ts'
 import type { StartOptions } from '../pm2/client.ts'
 import type { Mode } from '../types.ts'
 import type { LoadedWorker } from './load-workspace.ts'
 
 /** What PM2 runs for a bun worker: it loads the worker's script (in SCRIPT_KEY) as `bun file.ts` would. */
-export const WORKER_ENTRY = resolve(import.meta.dirname, `../worker/entry${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`)
+export const WORKER_ENTRY = ownFile('worker/entry')
 export const SCRIPT_KEY = 'BUN_PM_SCRIPT'
 
 /** The preload every bun worker gets; `.ts` from the sources, `.js` from a build. */
-export const WORKER_PRELOAD = resolve(import.meta.dirname, `../worker/preload${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`)
+export const WORKER_PRELOAD = ownFile('worker/preload')
 
 /** Never watched, whatever the config says: changes there are not the worker's code. */
 const ALWAYS_IGNORED = ['node_modules', 'dist', '.git', '.pm2', '*.log']
