@@ -16,6 +16,9 @@ if (!spec || !home) {
   process.exit(2)
 }
 
+/** How long changes gather before the agent says them (a readiness is said at most this late). */
+const PUBLISH_EVERY_MS = 15
+
 // PM2's bun container require()s this file: no top-level await.
 void main(spec, home)
 
@@ -38,6 +41,22 @@ async function main(spec: AgentSpec, home: string): Promise<void> {
     for (const note of notes)
       console.log(note.text)
   }
+  // Changes within PUBLISH_EVERY_MS go out as one word: 100 workers coming up are ~200 changes,
+  // each a snapshot of all of them through the daemon (busy spawning them) to every listener.
+  let pending: { states: ReadonlyMap<string, WorkerState>, notes: Note[] } | undefined
+  const publishSoon = (states: ReadonlyMap<string, WorkerState>, notes: Note[]) => {
+    if (pending) {
+      pending.states = states
+      pending.notes.push(...notes)
+      return
+    }
+    pending = { states, notes: [...notes] }
+    setTimeout(() => {
+      const { states, notes } = pending!
+      pending = undefined
+      publish(states, notes)
+    }, PUBLISH_EVERY_MS)
+  }
   const monitor = await startMonitor({
     client,
     bus,
@@ -45,7 +64,7 @@ async function main(spec: AgentSpec, home: string): Promise<void> {
     policies: spec.workers,
     replicas: spec.replicas ?? {},
     restored: readSnapshot(path)?.workers,
-    onChange: publish,
+    onChange: publishSoon,
   })
   // Listening from here on: whoever started this agent may start workers now.
   publish(monitor.states(), [], true)
