@@ -9,7 +9,7 @@ import { benchTimeline } from './timeline.ts'
 
 const quick = process.argv.includes('--quick')
 const plan = quick
-  ? { start: [[1, 3], [10, 3], [50, 1]], status: 5, timeline: 3, saves: 20, devRuns: 3 }
+  ? { start: [[1, 3], [10, 3], [50, 1]], status: 5, timeline: 3, saves: 40, devRuns: 3 }
   : { start: [[1, 5], [10, 5], [50, 3], [100, 3]], status: 15, timeline: 5, saves: 100, devRuns: 5 }
 const began = performance.now()
 const lines: string[] = []

@@ -22,8 +22,9 @@ export interface ApplyOptions extends ReconcileOptions {
   agent?: Pm2StartOptions
   /**
    * Workers start only once a new agent listens (default): what a worker says at once — a first
-   * `heartbeat()`, a startup error under dev — would otherwise reach nobody. Without push
-   * heartbeats, `start` need not wait: the agent finds running workers when it starts.
+   * `heartbeat()`, a one-shot job's exit, a startup error under dev — would otherwise reach
+   * nobody. A caller whose workers are all checked from outside and kept running by PM2 need not
+   * wait: the agent finds them running when it starts.
    */
   waitForAgent?: boolean
   /** Told the units (`web`, `web#1`) about to be deleted, before they are: their exits are ours, not crashes. */
