@@ -41,21 +41,27 @@ async function main(spec: AgentSpec, home: string): Promise<void> {
     for (const note of notes)
       console.log(note.text)
   }
-  // Changes within PUBLISH_EVERY_MS go out as one word: 100 workers coming up are ~200 changes,
-  // each a snapshot of all of them through the daemon (busy spawning them) to every listener.
-  let pending: { states: ReadonlyMap<string, WorkerState>, notes: Note[] } | undefined
+  // Quiet changes within PUBLISH_EVERY_MS go out as one word: 100 workers coming up are ~200
+  // changes, each a snapshot of all of them through the daemon (busy spawning them) to every
+  // listener. A note goes at once: a restart's reason must reach a terminal before PM2's exit does.
+  let pending: ReadonlyMap<string, WorkerState> | undefined
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const flush = () => {
+    clearTimeout(timer)
+    if (pending)
+      publish(pending, [])
+    pending = undefined
+  }
   const publishSoon = (states: ReadonlyMap<string, WorkerState>, notes: Note[]) => {
-    if (pending) {
-      pending.states = states
-      pending.notes.push(...notes)
-      return
-    }
-    pending = { states, notes: [...notes] }
-    setTimeout(() => {
-      const { states, notes } = pending!
+    if (notes.length > 0) {
+      clearTimeout(timer)
       pending = undefined
       publish(states, notes)
-    }, PUBLISH_EVERY_MS)
+      return
+    }
+    if (!pending)
+      timer = setTimeout(flush, PUBLISH_EVERY_MS)
+    pending = states
   }
   const monitor = await startMonitor({
     client,
@@ -77,6 +83,8 @@ async function main(spec: AgentSpec, home: string): Promise<void> {
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.on(signal, () => {
       monitor.close()
+      // The state file keeps the last word: the next agent starts from it.
+      flush()
       client.disconnect()
       process.exit(0)
     })

@@ -154,6 +154,16 @@ export async function startMonitor({ client, bus, namespace, policies, replicas,
         dispatch(unit, { type: 'online', pid: proc.pid, at: proc.upSince ?? now() })
       else if ((proc.status === 'errored' || proc.status === 'stopped') && saved?.halted === 'errored')
         t.state = { ...saved, running: false, pid: null, pending: false }
+      // Runs that ended for good before this agent listened (start need not wait for it): PM2
+      // gave up on a fast crash loop, or a one-shot job or a stop_exit_code ended it.
+      else if (!saved && t.state.since === null && proc.upSince !== null && proc.status === 'errored') {
+        dispatch(unit, { type: 'online', pid: 0, at: proc.upSince })
+        dispatch(unit, { type: 'overlimit', at: now() })
+      }
+      else if (!saved && t.state.since === null && proc.upSince !== null && proc.status === 'stopped' && proc.exitCode !== null) {
+        dispatch(unit, { type: 'online', pid: 0, at: proc.upSince })
+        dispatch(unit, { type: 'exit', at: now(), code: proc.exitCode, manual: false, willRestart: false })
+      }
     }
   }
   const ours = (packet: Pm2Packet) => packet.process.namespace === namespace && names.has(packet.process.name)
@@ -322,7 +332,8 @@ export async function startMonitor({ client, bus, namespace, policies, replicas,
   }
   // What runs already, listed only now that every event from here on is heard: a worker that
   // comes up meanwhile is in the listing or in an event (both say the same run), never in neither.
-  adopt(await client.list())
+  // In the event queue, so that a listing never lands after an exit it predates.
+  await (queue = queue.then(async () => adopt(await client.list())))
   loop()
 
   return {

@@ -85,15 +85,22 @@ export async function applyPlan({ client, health, namespace, desired, deps, agen
   // Every worker that waits for nothing starts in one call: PM2 lists its processes once per
   // call, which N calls at once make N times (most of a 50-worker start); the rest as they may.
   const free = [...toStart.values()].filter(options => !(deps[options.name] ?? []).some(dep => names.includes(dep)))
-  const firstWave = free.length > 1 ? client.startAll(free) : undefined
-  firstWave?.catch(() => {})
+  // One app PM2 refuses fails its whole call: then each that did not start goes alone, so that
+  // the error names the right worker and the others run.
+  const firstWave = free.length > 1
+    ? client.startAll(free).then((): Pm2StartOptions[] => [], async () => {
+      const listed = new Set((await client.list()).filter(p => p.namespace === namespace).map(p => p.name))
+      return free.filter(options => !listed.has(options.name))
+    })
+    : undefined
   const outcomes = await runInOrder(names, deps, async (name) => {
     const options = toStart.get(name)
     const add = toAdd.get(name)
     if (!options && !add)
       return true
     if (firstWave && free.includes(options!)) {
-      await firstWave
+      if ((await firstWave).includes(options!))
+        await client.start(options!)
       return true
     }
     for (const dependency of (deps[name] ?? []).filter(dep => names.includes(dep))) {

@@ -69,6 +69,8 @@ export interface ProcView {
   status: Pm2Status
   restarts: number
   unstableRestarts: number
+  /** The code of its last exit, as PM2 keeps it (null before any). */
+  exitCode: number | null
   /** When the current run started (PM2's pm_uptime), ms since the epoch. */
   upSince: number | null
   memory: number | null
@@ -89,6 +91,7 @@ interface RawPm2Env {
   status?: Pm2Status
   restart_time?: number
   unstable_restarts?: number
+  exit_code?: number
   pm_uptime?: number
   pm_out_log_path?: string
   pm_err_log_path?: string
@@ -109,6 +112,7 @@ export function toProcView(proc: ProcessDescription): ProcView {
     pid: proc.pid && isAlive(proc.pid) ? proc.pid : null,
     status: env.status ?? 'stopped',
     restarts: env.restart_time ?? 0,
+    exitCode: typeof env.exit_code === 'number' ? env.exit_code : null,
     unstableRestarts: env.unstable_restarts ?? 0,
     upSince: env.pm_uptime ?? null,
     memory: proc.monit?.memory ?? null,
@@ -198,9 +202,17 @@ export async function loadPm2(home: string): Promise<void> {
  * hands its daemon at a time, 2 by default; with more, the daemon never idles between them
  * (50 workers: ~300 ms sooner). The user's own value wins.
  */
-function importPm2() {
+async function importPm2() {
+  const own = process.env.PM2_CONCURRENT_ACTIONS
   process.env.PM2_CONCURRENT_ACTIONS ??= '16'
-  return import('pm2')
+  try {
+    return await import('pm2')
+  }
+  finally {
+    // Read once, at import: it must not reach the daemon and, through it, every worker.
+    if (own === undefined)
+      delete process.env.PM2_CONCURRENT_ACTIONS
+  }
 }
 
 let connection: Promise<Pm2Client> | undefined

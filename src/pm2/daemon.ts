@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process'
+import { createConnection } from 'node:net'
 import { closeSync, openSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
@@ -7,6 +8,7 @@ import { ensurePrivateDir } from '../os/files.ts'
 import { isAlive, startTime, tryLock } from '../os/processes.ts'
 import { trace } from '../trace.ts'
 import { connectPm2, daemonRunning, loadPm2, type Pm2Client, readDaemonPid } from './client.ts'
+import { socketPaths } from './light-client.ts'
 
 /** How long a client waits for another that is spawning (or connecting to) the daemon. */
 const LOCK_WAIT_MS = 60_000
@@ -24,7 +26,8 @@ export async function connectOrSpawn(home: string, envIfSpawned: Record<string, 
     ensurePrivateDir(home, 'bun-pm starts a PM2 daemon with this PM2 home')
   const release = await lock(join(home, 'bun-pm-spawn.lock'))
   try {
-    const spawned = !daemonRunning(home)
+    // The pid file can miss a daemon that answers (pm2-runtime, a deleted pm2.pid): its socket decides.
+    const spawned = !daemonRunning(home) && !(await socketAnswers(socketPaths(home).rpc))
     if (spawned)
       await spawnDaemon(home, envIfSpawned)
     return { client: await connectPm2(home, spawned ? envIfSpawned : {}, { launchModules: spawned }), spawned }
@@ -35,6 +38,20 @@ export async function connectOrSpawn(home: string, envIfSpawned: Record<string, 
 }
 
 const require = createRequire(import.meta.url)
+/** A daemon that has not said it listens by then is not going to. */
+const DAEMON_READY_TIMEOUT_MS = 20_000
+
+/** True when something accepts a connection on the unix socket at `path` (refused or absent: false, at once). */
+function socketAnswers(path: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createConnection(path)
+    socket.once('connect', () => {
+      socket.destroy()
+      resolve(true)
+    })
+    socket.once('error', () => resolve(false))
+  })
+}
 
 /**
  * Spawns `home`'s PM2 daemon as pm2's own client does (pm2/lib/Client.js, launchDaemon: this
@@ -53,11 +70,17 @@ async function spawnDaemon(home: string, env: Record<string, string>): Promise<v
       env: { SILENT: 'true', ...process.env, ...env, PM2_HOME: home, PM2_PROGRAMMATIC: 'true' },
       stdio: ['ignore', out, err, 'ipc'],
     })
+    let timer: ReturnType<typeof setTimeout> | undefined
     const ready = new Promise<void>((resolve, reject) => {
       child.once('error', reject)
       child.once('exit', code => reject(new WorkspaceError(`the PM2 daemon (${home}) exited with code ${code} as it started; see ${log}`)))
       child.once('message', () => resolve())
-    })
+      timer = setTimeout(() => {
+        // Ours and silent: it goes, rather than hold the home's spawn lock and sockets.
+        child.kill('SIGKILL')
+        reject(new WorkspaceError(`the PM2 daemon (${home}) did not say it listens within ${DAEMON_READY_TIMEOUT_MS / 1000} s (can it bind ${socketPaths(home).rpc}?); see ${log}`))
+      }, DAEMON_READY_TIMEOUT_MS)
+    }).finally(() => clearTimeout(timer))
     ready.catch(() => {})
     // pm2's API loads (and makes the home's folders) while the daemon boots in its own process.
     await loadPm2(home)

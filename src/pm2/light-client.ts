@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import type { ProcessDescription } from 'pm2'
+import { WorkspaceError } from '../errors.ts'
 import { trace } from '../trace.ts'
 import { connectPm2, type Pm2Bus, type Pm2Client, toError, toProcView } from './client.ts'
 
@@ -11,6 +12,7 @@ const CALL_TIMEOUT_MS = 30_000
 interface AxonSocket {
   connect: (path: string) => AxonSocket
   once: (event: string, listener: (...args: unknown[]) => void) => void
+  on: (event: string, listener: (...args: unknown[]) => void) => void
   close: () => void
 }
 
@@ -26,14 +28,25 @@ export function connectLight(home: string): Promise<Pm2Client> {
   return light
 }
 
+/** The daemon's two sockets for `home`, as PM2 names them (pm2/paths.js, PM2_DAEMON_RPC_PORT and PM2_DAEMON_PUB_PORT override). */
+export function socketPaths(home: string): { rpc: string, pub: string } {
+  return { rpc: process.env.PM2_DAEMON_RPC_PORT ?? join(home, 'rpc.sock'), pub: process.env.PM2_DAEMON_PUB_PORT ?? join(home, 'pub.sock') }
+}
+
 let light: Promise<Pm2Client> | undefined
 
 async function openLight(home: string): Promise<Pm2Client> {
-  const axon = require('pm2/modules/pm2-axon') as { socket: (type: string) => AxonSocket }
-  const rpc = require('pm2/modules/pm2-axon-rpc') as { Client: new (socket: AxonSocket) => { call: (method: string, arg: unknown, done: (error: unknown, result: unknown) => void) => void } }
-  // PM2's own names for them (pm2/paths.js), overridable as PM2 allows.
-  const rpcPath = process.env.PM2_RPC_PORT ?? join(home, 'rpc.sock')
-  const pubPath = process.env.PM2_PUB_PORT ?? join(home, 'pub.sock')
+  let axon: { socket: (type: string) => AxonSocket }
+  let rpc: { Client: new (socket: AxonSocket) => { call: (method: string, arg: unknown, done: (error: unknown, result: unknown) => void) => void } }
+  try {
+    axon = require('pm2/modules/pm2-axon')
+    rpc = require('pm2/modules/pm2-axon-rpc')
+  }
+  catch {
+    // A pm2 that ships its transport elsewhere: the full client does the same, a little slower.
+    return connectPm2(home)
+  }
+  const { rpc: rpcPath, pub: pubPath } = socketPaths(home)
   const req = axon.socket('req')
   const client = new rpc.Client(req)
   const sockets: AxonSocket[] = [await connected(req, rpcPath, home)]
@@ -88,6 +101,15 @@ function connected(socket: AxonSocket, path: string, home: string): Promise<Axon
     sock.once('connect', () => {
       clearTimeout(timer)
       resolve(sock)
+    })
+    // axon retries on its own; an error it cannot get past (another user's socket) is said once, here.
+    sock.on('error', (error) => {
+      const code = (error as NodeJS.ErrnoException).code
+      if (code !== 'EACCES' && code !== 'EPERM')
+        return
+      clearTimeout(timer)
+      sock.close()
+      reject(new WorkspaceError(`${path}: permission denied; this PM2 daemon (PM2_HOME=${home}) is another user's: run bun-pm as that user, or set PM2_HOME to your own`))
     })
   })
 }

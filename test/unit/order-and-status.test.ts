@@ -67,7 +67,7 @@ describe('dependsOn', () => {
 })
 
 const proc = (over: Partial<ProcView>): ProcView => ({
-  name: 'web', pmId: 0, namespace: 'shop', instance: 0, pid: 100, status: 'online', restarts: 0, unstableRestarts: 0, upSince: 1000,
+  name: 'web', pmId: 0, namespace: 'shop', instance: 0, pid: 100, status: 'online', restarts: 0, unstableRestarts: 0, exitCode: null, upSince: 1000,
   memory: 30 * 1024 * 1024, cpu: 0, env: {}, interpreterArgs: [], ...over,
 })
 
