@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process'
 import { createConnection } from 'node:net'
-import { closeSync, openSync } from 'node:fs'
+import { closeSync, existsSync, openSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import { WorkspaceError } from '../errors.ts'
@@ -28,9 +28,12 @@ export async function connectOrSpawn(home: string, envIfSpawned: Record<string, 
   try {
     // The pid file can miss a daemon that answers (pm2-runtime, a deleted pm2.pid): its socket decides.
     const spawned = !daemonRunning(home) && !(await socketAnswers(socketPaths(home).rpc))
-    if (spawned)
+    // PM2's own launcher when it has more to do than spawn: a PM2 Plus link to start beside the
+    // daemon, daemon arguments (PM2_NODE_OPTIONS, PM2_OPTIMIZE_MEMORY).
+    const ours = spawned && !needsPm2Launcher(home)
+    if (ours)
       await spawnDaemon(home, envIfSpawned)
-    return { client: await connectPm2(home, spawned ? envIfSpawned : {}, { launchModules: spawned }), spawned }
+    return { client: await connectPm2(home, spawned ? envIfSpawned : {}, { launchModules: ours }), spawned }
   }
   finally {
     release()
@@ -40,6 +43,12 @@ export async function connectOrSpawn(home: string, envIfSpawned: Record<string, 
 const require = createRequire(import.meta.url)
 /** A daemon that has not said it listens by then is not going to. */
 const DAEMON_READY_TIMEOUT_MS = 20_000
+
+/** PM2's own launcher does more than spawn here: it starts a PM2 Plus link (`pm2 link`) or passes daemon arguments. */
+function needsPm2Launcher(home: string): boolean {
+  const env = process.env
+  return existsSync(join(home, 'agent.json5')) || Boolean(env.PM2_PUBLIC_KEY || env.PM2_SECRET_KEY || env.PM2_NODE_OPTIONS || env.PM2_OPTIMIZE_MEMORY)
+}
 
 /** True when something accepts a connection on the unix socket at `path` (refused or absent: false, at once). */
 function socketAnswers(path: string): Promise<boolean> {
