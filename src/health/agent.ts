@@ -18,6 +18,8 @@ if (!spec || !home) {
 
 /** How long changes gather before the agent says them (a readiness is said at most this late). */
 const PUBLISH_EVERY_MS = 15
+/** Notes said at once: the agent restarts or stops the worker right after them. */
+const URGENT = new Set<Note['kind']>(['restart', 'errored', 'failed'])
 
 // PM2's bun container require()s this file: no top-level await.
 void main(spec, home)
@@ -41,27 +43,33 @@ async function main(spec: AgentSpec, home: string): Promise<void> {
     for (const note of notes)
       console.log(note.text)
   }
-  // Quiet changes within PUBLISH_EVERY_MS go out as one word: 100 workers coming up are ~200
-  // changes, each a snapshot of all of them through the daemon (busy spawning them) to every
-  // listener. A note goes at once: a restart's reason must reach a terminal before PM2's exit does.
+  // Changes within PUBLISH_EVERY_MS go out as one word: 100 workers coming up are ~200 changes
+  // (and 100 `ready` notes), each a snapshot of all of them through the daemon (busy spawning
+  // them) to every listener. A note that comes before an action of the agent's goes at once: a
+  // restart's or a stop's reason must reach a terminal before PM2's exit line does.
   let pending: ReadonlyMap<string, WorkerState> | undefined
+  let held: Note[] = []
   let timer: ReturnType<typeof setTimeout> | undefined
   const flush = () => {
     clearTimeout(timer)
     if (pending)
-      publish(pending, [])
+      publish(pending, held)
     pending = undefined
+    held = []
   }
   const publishSoon = (states: ReadonlyMap<string, WorkerState>, notes: Note[]) => {
-    if (notes.length > 0) {
+    if (notes.some(note => URGENT.has(note.kind))) {
       clearTimeout(timer)
+      const earlier = held
       pending = undefined
-      publish(states, notes)
+      held = []
+      publish(states, [...earlier, ...notes])
       return
     }
     if (!pending)
       timer = setTimeout(flush, PUBLISH_EVERY_MS)
     pending = states
+    held.push(...notes)
   }
   const monitor = await startMonitor({
     client,
