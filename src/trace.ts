@@ -2,10 +2,8 @@
 // process started> <phase>`. `BUN_PM_TRACE=<file>`: `<epoch ms> <pid> <role> <phase>` appended
 // there by every process that inherits it — the launcher, the health agent, the workers' entry —
 // so that one start reads on one clock (bench/timeline.ts). Unset, a phase costs one comparison.
-import { appendFileSync } from 'node:fs'
-
 const target = process.env.BUN_PM_TRACE
-let role = process.env.BUN_PM_AGENT ? 'agent' : process.env.BUN_PM_SCRIPT ? `worker:${process.env.name ?? '?'}` : 'launcher'
+const role = process.env.BUN_PM_AGENT ? 'agent' : process.env.BUN_PM_SCRIPT ? `worker:${process.env.name ?? '?'}` : 'launcher'
 let started = false
 
 /** Notes that `phase` is done now. */
@@ -17,6 +15,8 @@ export function trace(phase: string): void {
     process.stderr.write(`t=${now.toFixed(1)} ${phase}\n`)
     return
   }
+  // node:fs only when tracing: every worker loads this module, and loading fs costs it ~1 ms.
+  const { appendFileSync } = require('node:fs') as typeof import('node:fs')
   // The process's own start first: what it cost before any of our code ran.
   if (!started) {
     started = true

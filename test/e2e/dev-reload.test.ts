@@ -166,6 +166,8 @@ describe('dev: crashes and output', () => {
     made.push(ws)
     const dev = startDev(ws.root)
     await dev.waitFor(/many +\| all lines written/)
+    // stderr is a pipe of its own: its last line can come after stdout's marker.
+    await dev.waitFor(/many +! line 2990 /)
     // Order holds within a stream; stdout and stderr are two pipes, so not across them.
     for (const [marker, expected] of [['|', (i: number) => i % 10 !== 0], ['!', (i: number) => i % 10 === 0]] as const) {
       const lines = dev.output().split('\n').filter(line => line.startsWith('many ') && line.includes(` ${marker} line `))
