@@ -2,6 +2,8 @@ import { ownFile } from '../own-files.ts'
 import type { Pm2StartOptions } from '../workspace/plan-workers.ts'
 import { unitPolicies } from '../workspace/replicas.ts'
 import type { HealthPolicy } from './policy.ts'
+import type { Note } from './monitor.ts'
+import type { Health, WorkerState } from './reducer.ts'
 
 /** What the agent of a namespace is told, in its environment: whom to watch and how. */
 export interface AgentSpec {
@@ -10,6 +12,21 @@ export interface AgentSpec {
   workers: Record<string, HealthPolicy>
   /** How many processes each worker runs (`instances`), to name each process's unit. */
   replicas: Record<string, number>
+}
+
+/**
+ * What the agent says on PM2's bus (a `process:msg`), after every change. It names itself by pid:
+ * PM2 hands a deleted process's id to the next one once its table is empty (a bare `stop`, then
+ * `start`), so an id cannot tell a replaced agent from the one that replaced it.
+ */
+export interface AgentWord {
+  'bun-pm': 'health'
+  /** The agent's pid. */
+  'agent': number
+  'workers': Record<string, WorkerState & { health: Health, check: string }>
+  'notes': Note[]
+  /** True once, when a new agent starts listening: whoever started it may start workers now. */
+  'hello': boolean
 }
 
 /** The variable that carries the spec. */

@@ -4,7 +4,7 @@
 // listener on PM2's bus (dev, `start`, `start --attach`) what changed.
 import { connectLight } from '../pm2/light-client.ts'
 import { trace } from '../trace.ts'
-import { AGENT_SPEC_KEY, type AgentSpec } from './agent-spec.ts'
+import { AGENT_SPEC_KEY, type AgentSpec, type AgentWord } from './agent-spec.ts'
 import { type Note, startMonitor } from './monitor.ts'
 import { checkOf, healthOf, type WorkerState } from './reducer.ts'
 import { type HealthSnapshot, readSnapshot, stateFilePath, writeSnapshot } from './state-file.ts'
@@ -39,7 +39,7 @@ async function main(spec: AgentSpec, home: string): Promise<void> {
       workers: Object.fromEntries([...states].map(([name, state]) => [name, { ...state, health: healthOf(state), check: checkOf(spec.workers[name]!) }])),
     }
     writeSnapshot(path, snapshot)
-    process.send?.({ type: 'process:msg', data: { 'bun-pm': 'health', 'workers': snapshot.workers, notes, hello } })
+    process.send?.({ type: 'process:msg', data: { 'bun-pm': 'health', 'agent': process.pid, 'workers': snapshot.workers, notes, hello } satisfies AgentWord })
     for (const note of notes)
       console.log(note.text)
   }

@@ -1,6 +1,6 @@
 import type { Pm2Bus } from '../pm2/client.ts'
 import { workerOf } from '../workspace/replicas.ts'
-import { agentName, isAgentName } from './agent-spec.ts'
+import { agentName, type AgentWord, isAgentName } from './agent-spec.ts'
 import type { Note } from './monitor.ts'
 import type { HealthSnapshot } from './state-file.ts'
 
@@ -25,10 +25,10 @@ export interface HealthWatch {
   /** Resolves true once an agent that started after `since` has said it listens; false at `deadline`. */
   agentListening: (since: number, deadline: number) => Promise<boolean>
   /**
-   * A new agent replaces the ones with these PM2 ids: what they said is forgotten, and a late word
+   * A new agent replaces the ones with these pids: what they said is forgotten, and a late word
    * of theirs ignored, so that no worker is judged ready on a state the new agent has not confirmed.
    */
-  replaceAgent: (oldPmIds: number[]) => void
+  replaceAgent: (oldPids: number[]) => void
 }
 
 /**
@@ -47,8 +47,8 @@ export function watchHealth(bus: Pm2Bus, namespace: string | undefined, initial?
   // dev's daemon is the session's own: any agent in it is ours, whatever the namespace became.
   const isOurAgent = (name: string, ns?: string) => namespace === undefined ? isAgentName(name) : name === agentName(namespace) && ns === namespace
   bus.on('process:msg', (packet) => {
-    const data = packet.data as { 'bun-pm'?: string, 'workers'?: Record<string, WorkerHealth>, 'notes'?: Note[], 'hello'?: boolean } | undefined
-    if (!isOurAgent(packet.process.name, packet.process.namespace) || data?.['bun-pm'] !== 'health' || replaced.has(packet.process.pm_id))
+    const data = packet.data as Partial<AgentWord> | undefined
+    if (!isOurAgent(packet.process.name, packet.process.namespace) || data?.['bun-pm'] !== 'health' || replaced.has(data.agent ?? 0))
       return
     workers = data.workers ?? workers
     agentFailure = undefined
@@ -112,8 +112,8 @@ export function watchHealth(bus: Pm2Bus, namespace: string | undefined, initial?
       return undefined
     }),
     onNotes: listener => void listeners.push(listener),
-    replaceAgent: (oldPmIds) => {
-      oldPmIds.forEach(id => replaced.add(id))
+    replaceAgent: (oldPids) => {
+      oldPids.forEach(pid => replaced.add(pid))
       workers = {}
     },
     agentListening: (since, deadline) => settle(deadline, () =>

@@ -58,7 +58,7 @@ export async function applyPlan({ client, health, namespace, desired, deps, agen
   // A new agent listens before any worker starts (unless the caller says it need not: see waitForAgent).
   if (agentDiff && agentDiff.toStart.length > 0) {
     const since = Date.now()
-    health.replaceAgent(agentDiff.toDelete.map(proc => proc.pmId))
+    health.replaceAgent(agentDiff.toDelete.flatMap(proc => proc.pid === null ? [] : [proc.pid]))
     await Promise.all(agentDiff.toDelete.map(proc => client.delete(proc.pmId)))
     await Promise.all(agentDiff.toStart.map(options => client.start(options)))
     if (waitForAgent) {
