@@ -91,7 +91,7 @@ export function describeAdded(added: Plan['added']): string[] {
 
 function describeHealth(health: HealthPolicy & { check: string }): string {
   const ready = health.heartbeat.kind === 'none'
-    ? `ready after ${formatMs(health.readyAfterMs)} up`
+    ? health.autorestart ? `ready after ${formatMs(health.readyAfterMs)} up` : 'a one-shot job: done when it exits 0'
     : `${health.check}${health.heartbeat.kind === 'push' ? '' : ` every ${formatMs(health.intervalMs)}, timeout ${formatMs(health.timeoutMs)}`}; restart after ${health.failures} failures, ${formatMs(health.graceMs)} grace`
   return `${ready}; errored after ${health.maxRestarts} crashes each within ${formatMs(health.minUptimeMs)}`
 }

@@ -137,20 +137,20 @@ export function reportEvents({ bus, client, health, namespace, printer, daemonLo
       expected.add(name)
       return
     }
-    if (kind !== 'errored' && kind !== 'failed') {
+    if (kind !== 'errored' && kind !== 'failed' && kind !== 'exited') {
       printer.info(text)
       return
     }
     const worker = workers.get(workerOf(name))
     const retries = retry?.retries(worker) ?? false
-    const hint = kind === 'failed' ? '' : retries ? '; edit its files to start it again' : ''
+    const hint = kind === 'failed' || !retries ? '' : kind === 'exited' ? '; edit its files to run it again' : '; edit its files to start it again'
     // A startup error was printed a moment ago, just above: once is enough.
     const last = kind === 'failed' ? [] : printer.lastLines(name)
     printer.info(`${text}. The other workers keep running${hint}.${last.length ? ' Its last lines:' : ''}`)
     for (const line of last)
       printer.info(`  ${line}`)
     const pmId = ids.get(name)
-    if (kind === 'errored' && worker && retries && pmId !== undefined)
+    if (kind !== 'failed' && worker && retries && pmId !== undefined)
       retry?.arm(worker, name, pmId)
   }
 

@@ -59,7 +59,8 @@ export type LifecycleEvent =
   /** bun-pm's restart or stop through PM2 failed: nothing is pending any more. */
   | { type: 'action-failed', at: number, detail: string }
 
-export type NoteKind = 'ready' | 'unhealthy' | 'recovered' | 'restart' | 'crash-loop' | 'stable' | 'errored' | 'failed'
+/** `done`: a run PM2 does not restart ended with exit 0 (a one-shot job finished); `exited`: it ended otherwise. */
+export type NoteKind = 'ready' | 'done' | 'exited' | 'unhealthy' | 'recovered' | 'restart' | 'crash-loop' | 'stable' | 'errored' | 'failed'
 
 export type Effect =
   | { type: 'restart', reason: string }
@@ -100,21 +101,34 @@ function reduce(s: WorkerState, e: LifecycleEvent, policy: HealthPolicy, name: s
       // The same run again (PM2's event and its listing both say it); pid 0 is a spawn that failed, each a run of its own.
       if (s.running && s.pid === e.pid && (e.pid !== 0 || s.since === e.at))
         return s
-      // A run after a halt was asked for (an edit, `restart`, `start`): the loop count starts over.
+      // A run after a halt was asked for (an edit, `restart`, `start`): the loop count starts
+      // over, and the halt's reason is history.
       const streak = s.halted ? 0 : s.streak
-      return { ...s, running: true, pid: e.pid, since: e.at, passed: false, failures: 0, lastCheck: null, halted: null, pending: false, exitCode: null, streak }
+      const reason = s.halted ? null : s.reason
+      return { ...s, running: true, pid: e.pid, since: e.at, passed: false, failures: 0, lastCheck: null, halted: null, pending: false, exitCode: null, streak, reason }
     }
     case 'exit': {
       if (!s.running && !s.pending)
         return s
       // A startup failure belongs to its process: once that is gone, so is the failure.
       const stopped = { ...s, running: false, pid: null, pending: false, passed: false, failures: 0, halted: s.halted === 'failed' ? null : s.halted }
-      // An exit while bun-pm's own restart or stop is under way is that restart or stop.
-      if (e.manual || s.pending || s.halted)
+      // An exit while bun-pm's own restart or stop is under way is that restart or stop: its
+      // reason stays. One that someone else asked for (stop, restart, a deploy) ends the story
+      // of the run before: an old crash is no reason for the next run.
+      if (s.pending || s.halted)
         return stopped
+      if (e.manual)
+        return { ...stopped, reason: null, streak: 0 }
       const how = e.signal ? `killed by ${e.signal}` : `exit code ${e.code ?? 0}`
-      if (!e.willRestart)
+      if (!e.willRestart) {
+        // The run is over: a one-shot job is done (exit 0, its dependents may start) or failed.
+        const after = s.since === null ? '' : ` ${formatMs(e.at - s.since)} after its start`
+        if ((e.code ?? 0) === 0 && !e.signal)
+          note('done', `${name} done: exited with code 0${after}`)
+        else
+          note('exited', `${name} failed: exited (${how})${after}; PM2 does not restart it`)
         return { ...stopped, exitCode: e.code ?? 0, reason: `exited (${how}); PM2 does not restart it` }
+      }
       return crashed(stopped, e.at - (s.since ?? e.at), how, policy, name, effects, false)
     }
     case 'overlimit': {
@@ -159,7 +173,8 @@ function reduce(s: WorkerState, e: LifecycleEvent, policy: HealthPolicy, name: s
       if (!s.running || s.halted || s.pending || s.since === null)
         return s
       let next = s
-      if (policy.heartbeat.kind === 'none' && !s.passed && e.at - s.since >= policy.readyAfterMs) {
+      // A one-shot job (autorestart off) is not ready by lasting: it is done when it exits 0.
+      if (policy.heartbeat.kind === 'none' && policy.autorestart && !s.passed && e.at - s.since >= policy.readyAfterMs) {
         next = { ...next, passed: true, lastOkAt: e.at, lastCheck: `up ${formatMs(policy.readyAfterMs)}` }
         note('ready', `${name} ready: up ${formatMs(policy.readyAfterMs)} without a crash`)
       }
@@ -212,5 +227,7 @@ function crashed(s: WorkerState, ranMs: number, why: string, policy: HealthPolic
 
 /** A short description of a worker's check, for status and messages. */
 export function checkOf(policy: HealthPolicy): string {
-  return policy.heartbeat.kind === 'none' ? `up ${formatMs(policy.readyAfterMs)}` : describeHeartbeat(policy.heartbeat)
+  if (policy.heartbeat.kind !== 'none')
+    return describeHeartbeat(policy.heartbeat)
+  return policy.autorestart ? `up ${formatMs(policy.readyAfterMs)}` : 'exit 0'
 }

@@ -37,6 +37,18 @@ describe('heartbeat grammar', () => {
 })
 
 describe('readiness', () => {
+  test('a one-shot job (autorestart: false) is not ready by lasting: done at exit 0, failed at any other exit', () => {
+    const job = { autorestart: false }
+    const exit = (at: number, code: number): LifecycleEvent => ({ type: 'exit', at, code, manual: false, willRestart: false })
+    expect(run('', [online(0), { type: 'tick', at: 5000 }], job).state.passed).toBe(false)
+    const done = run('', [online(0), { type: 'tick', at: 1200 }, exit(1500, 0)], job)
+    expect(done.state).toMatchObject({ running: false, exitCode: 0 })
+    expect(done.notes).toEqual(['web done: exited with code 0 1.5 s after its start'])
+    const failed = run('', [online(0), exit(1500, 1)], job)
+    expect(failed.state).toMatchObject({ running: false, exitCode: 1, reason: 'exited (exit code 1); PM2 does not restart it' })
+    expect(failed.effects).toEqual([{ type: 'note', kind: 'exited', text: 'web failed: exited (exit code 1) 1.5 s after its start; PM2 does not restart it' }])
+  })
+
   test('with a heartbeat: starting until the first passed check, then ready', () => {
     expect(run('http://x/health', [online(0)]).health).toBe('starting')
     const { health, notes } = run('http://x/health', [online(0), fail(100, 'GET /health: connection refused'), ok(300)])
