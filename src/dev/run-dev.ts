@@ -10,7 +10,7 @@ import { watchHealth } from '../health/watch-health.ts'
 import { ensurePrivateDir } from '../os/files.ts'
 import { becomeSubreaper, descendantsOf, inotifyInUse, inotifyLimit, known, type KnownProcess, requireSupportedPlatform, signalGroup, startTime, waitForExit } from '../os/processes.ts'
 import { stopInOrder } from '../pm2/apply.ts'
-import { connectPm2, type Pm2Client } from '../pm2/client.ts'
+import { connectPm2, type Pm2Client, userPm2Home } from '../pm2/client.ts'
 import type { Selection } from '../types.ts'
 import { ENV_FILES } from '../workspace/env.ts'
 import type { Dependencies } from '../workspace/order.ts'
@@ -96,6 +96,9 @@ export async function runDev({ cwd, selection, env }: { cwd?: string, selection:
     writeSession(home, { root, token, launcherPid: me.pid, launcherStart: me.start, watchdogPid: watchdog.pid, watchdogStart: watchdog.start })
   }
   let session = readSession(home)!
+  // Before PM2_HOME becomes the session's: the user's own daemon may run this workspace already.
+  const userHome = userPm2Home()
+  const inProduction = first instanceof Error || reloading ? [] : runningOnUserDaemon(userHome, first.workspace.namespace)
   const client = await connectPm2(home, { PM2_KILL_SIGNAL: 'SIGTERM', PM2_WORKER_INTERVAL: '2000', [SESSION_TOKEN_KEY]: session.token })
   const color = useColor()
   const running = first instanceof Error ? await client.list() : []
@@ -110,6 +113,8 @@ export async function runDev({ cwd, selection, env }: { cwd?: string, selection:
 
   if (reloading)
     printer.info('the launcher reloaded: applying the config')
+  if (inProduction.length > 0)
+    printer.info(`note: \`bun start\` already runs this workspace on the PM2 daemon of ${userHome} (${inProduction.join(', ')}); a dev worker that needs a port one of them holds will fail its check, and say so`)
 
   let stopping = false
   let deps: Dependencies = first instanceof Error ? {} : first.deps
@@ -180,6 +185,12 @@ export async function runDev({ cwd, selection, env }: { cwd?: string, selection:
   // performance.now() counts from the launcher's start (or its last reload): the figure users feel.
   await applier.apply(first, 0)
   return done
+}
+
+/** The units of `namespace` that the user's own PM2 daemon runs, by its health agent's word (nothing is asked of that daemon). */
+function runningOnUserDaemon(userHome: string, namespace: string): string[] {
+  const snapshot = readLiveSnapshot(userHome, namespace)
+  return Object.entries(snapshot?.workers ?? {}).filter(([, state]) => state.running).map(([unit]) => unit)
 }
 
 /**

@@ -1,6 +1,6 @@
 import { isAbsolute, posix, relative, resolve } from 'node:path'
 import { WorkspaceError } from '../errors.ts'
-import type { Heartbeat } from '../health/heartbeat.ts'
+import { type Heartbeat, heartbeatPort } from '../health/heartbeat.ts'
 import type { HealthPolicy } from '../health/policy.ts'
 import type { Interpreter } from '../types.ts'
 import type { LoadedWorker, LoadedWorkspace } from '../workspace/load-workspace.ts'
@@ -180,16 +180,6 @@ function toExportWorker(workspace: LoadedWorkspace, worker: LoadedWorker, fileEn
     ...(uid !== undefined ? { user: String(uid) } : {}),
     ...(gid !== undefined ? { group: String(gid) } : {}),
   }
-}
-
-/** The port a heartbeat checks: its URL's (443 for https without one, 80 for http), a tcp one's; none for push. */
-export function heartbeatPort(heartbeat: Heartbeat): number | undefined {
-  if (heartbeat.kind === 'tcp')
-    return heartbeat.port
-  if (heartbeat.kind !== 'http')
-    return undefined
-  const url = new URL(heartbeat.url)
-  return Number(url.port || (url.protocol === 'https:' ? 443 : 80))
 }
 
 function toPosix(path: string): string {

@@ -54,6 +54,16 @@ export function parseHeartbeat(value: string | undefined): Heartbeat | { error: 
   return { error: `uses ${url.protocol.slice(0, -1)}://, which is not a heartbeat (http://, https:// or tcp://)` }
 }
 
+/** The port a heartbeat checks: its URL's (443 for https without one, 80 for http), a tcp one's; none for push. */
+export function heartbeatPort(heartbeat: Heartbeat): number | undefined {
+  if (heartbeat.kind === 'tcp')
+    return heartbeat.port
+  if (heartbeat.kind !== 'http')
+    return undefined
+  const url = new URL(heartbeat.url)
+  return Number(url.port || (url.protocol === 'https:' ? 443 : 80))
+}
+
 /** What a check of this heartbeat is, for messages: `GET /health`, `tcp 127.0.0.1:5432`, `heartbeat() every 30 s`. */
 export function describeHeartbeat(heartbeat: Heartbeat): string {
   switch (heartbeat.kind) {

@@ -1,7 +1,9 @@
 import { freshLister, instanceOf, type Pm2Bus, type Pm2Client, type Pm2Packet, type ProcView } from '../pm2/client.ts'
 import { unitLabel, workerOf } from '../workspace/replicas.ts'
 import { isAlive } from '../os/processes.ts'
-import { formatMs } from './heartbeat.ts'
+import { formatMs, heartbeatPort } from './heartbeat.ts'
+import { attributeAnswer } from './attribute.ts'
+import { whoAnswered } from '../os/sockets.ts'
 import type { HealthPolicy } from './policy.ts'
 import { probe } from './probe.ts'
 import { type Effect, initialState, type LifecycleEvent, type NoteKind, step, type WorkerState } from './reducer.ts'
@@ -293,18 +295,25 @@ export async function startMonitor({ client, bus, namespace, policies, replicas,
     else if (heartbeat.kind !== 'none' && !t.probing && at >= t.nextProbeAt) {
       t.probing = true
       const pid = state.pid
-      void probe(heartbeat, policy.timeoutMs).then((result) => {
+      const port = heartbeatPort(heartbeat)!
+      // Whose answer it is, read while the connection is open: only the unit's own counts.
+      void probe(heartbeat, policy.timeoutMs, clientPort => whoAnswered(pid, port, clientPort, siblingPids(name))).then((result) => {
         t.probing = false
         // The answer of a process that is gone since says nothing about the new one.
         if (t.state.pid !== pid || closed)
           return
         const done = now()
+        const verdict = attributeAnswer(result, name, port)
         const ranMs = done - (t.state.since ?? done)
-        t.nextProbeAt = done + (t.state.passed ? policy.intervalMs : ranMs < STARTING_FAST_FOR_MS ? STARTING_PROBE_MS : STARTING_PROBE_SLOW_MS)
-        dispatch(name, { type: 'check', at: done, ok: result.ok, detail: result.detail })
+        t.nextProbeAt = done + (verdict === undefined || !t.state.passed ? (ranMs < STARTING_FAST_FOR_MS ? STARTING_PROBE_MS : STARTING_PROBE_SLOW_MS) : policy.intervalMs)
+        if (verdict)
+          dispatch(name, { type: 'check', at: done, ok: verdict.ok, detail: verdict.detail })
       })
     }
   }
+  /** The live processes of the other units of `unit`'s worker (its replicas): they may answer on a port they share. */
+  const siblingPids = (unit: string) => [...tracked].flatMap(([other, t]) =>
+    other !== unit && workerOf(other) === workerOf(unit) && t.state.running && t.state.pid !== null && t.state.pid > 0 ? [t.state.pid] : [])
   /**
    * Runs the bus did not announce with a pid: PM2 lists a worker online with no live process when
    * its respawn failed (its interpreter is gone, say), and says nothing more.

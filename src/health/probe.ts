@@ -1,57 +1,88 @@
-import { connect } from 'node:net'
+// One check of an http(s) or tcp heartbeat, over a connection of its own: its local port says,
+// while it is still open, which process answered (src/os/sockets.ts).
+import { connect as connectTcp, type Socket } from 'node:net'
+import { connect as connectTls } from 'node:tls'
 import { describeHeartbeat, formatMs, type Heartbeat } from './heartbeat.ts'
 
-export interface ProbeResult {
+export interface ProbeResult<T = undefined> {
   ok: boolean
   /** What was seen, for messages: `GET /health -> 200`, `tcp 127.0.0.1:5432: connection refused`. */
   detail: string
+  /** What `whileOpen` said of the connection, when something answered on it. */
+  answer?: T
 }
 
-/** One check of an http(s) or tcp heartbeat, bounded by `timeoutMs`. Never throws. */
-export async function probe(heartbeat: Heartbeat & { kind: 'http' | 'tcp' }, timeoutMs: number): Promise<ProbeResult> {
-  return heartbeat.kind === 'http' ? probeHttp(heartbeat, timeoutMs) : probeTcp(heartbeat, timeoutMs)
-}
-
-async function probeHttp(heartbeat: Heartbeat & { kind: 'http' }, timeoutMs: number): Promise<ProbeResult> {
+/**
+ * One check of an http(s) or tcp heartbeat, bounded by `timeoutMs`. Never throws. `whileOpen`
+ * runs once something answered (the status line of an HTTP response, a TCP connection), with the
+ * connection's local port, before the connection is closed: a keep-alive HTTP connection stays
+ * open on the server's side too, so the server's end of it can still be found.
+ */
+export function probe<T = undefined>(heartbeat: Heartbeat & { kind: 'http' | 'tcp' }, timeoutMs: number, whileOpen?: (clientPort: number | undefined) => T): Promise<ProbeResult<T>> {
   const what = describeHeartbeat(heartbeat)
-  try {
-    // A fresh connection each time: a kept-alive socket to a process that was replaced fails once for nothing.
-    const response = await fetch(heartbeat.url, {
-      signal: AbortSignal.timeout(timeoutMs),
-      redirect: 'manual',
-      keepalive: false,
-      headers: { 'connection': 'close', 'user-agent': 'bun-pm-heartbeat' },
-    })
-    await response.body?.cancel().catch(() => {})
-    return { ok: response.status >= 200 && response.status < 300, detail: `${what} -> ${response.status}` }
-  }
-  catch (error) {
-    return { ok: false, detail: `${what}: ${describeError(error, timeoutMs)}` }
-  }
-}
-
-function probeTcp(heartbeat: Heartbeat & { kind: 'tcp' }, timeoutMs: number): Promise<ProbeResult> {
-  const what = describeHeartbeat(heartbeat)
+  const target = heartbeat.kind === 'tcp' ? { host: heartbeat.host, port: heartbeat.port, tls: false } : urlTarget(heartbeat.url)
   return new Promise((resolve) => {
-    const socket = connect({ host: heartbeat.host, port: heartbeat.port })
-    const done = (result: ProbeResult) => {
+    let settled = false
+    const socket: Socket = target.tls
+      ? connectTls({ host: target.host, port: target.port, servername: isIp(target.host) ? undefined : target.host, ALPNProtocols: ['http/1.1'] })
+      : connectTcp({ host: target.host, port: target.port })
+    const done = (result: ProbeResult<T>) => {
+      if (settled)
+        return
+      settled = true
       clearTimeout(timer)
       socket.destroy()
       resolve(result)
     }
-    const timer = setTimeout(() => done({ ok: false, detail: `${what}: no connection within ${formatMs(timeoutMs)}` }), timeoutMs)
-    socket.once('connect', () => done({ ok: true, detail: `${what}: connected` }))
-    socket.once('error', error => done({ ok: false, detail: `${what}: ${describeError(error, timeoutMs)}` }))
+    const answered = (ok: boolean, detail: string) => {
+      let answer: T | undefined
+      try {
+        answer = whileOpen?.(socket.localPort)
+      }
+      catch {}
+      done({ ok, detail, answer })
+    }
+    const timer = setTimeout(() => done({ ok: false, detail: `${what}: no answer within ${formatMs(timeoutMs)}` }), timeoutMs)
+    socket.once('error', error => done({ ok: false, detail: `${what}: ${describeError(error)}` }))
+    socket.once(target.tls ? 'secureConnect' : 'connect', () => {
+      if (heartbeat.kind === 'tcp')
+        return answered(true, `${what}: connected`)
+      const url = new URL(heartbeat.url)
+      socket.write(`GET ${url.pathname}${url.search} HTTP/1.1\r\nHost: ${url.host}\r\nUser-Agent: bun-pm-heartbeat\r\nAccept: */*\r\n\r\n`)
+    })
+    if (heartbeat.kind === 'http') {
+      let head = ''
+      socket.on('data', (chunk: Buffer) => {
+        head += chunk.toString('latin1')
+        const end = head.indexOf('\r\n')
+        if (end === -1 && head.length < 8192)
+          return
+        const status = /^HTTP\/\d(?:\.\d)? (\d{3})/.exec(head.slice(0, end === -1 ? undefined : end))
+        if (!status)
+          return done({ ok: false, detail: `${what}: answered with something that is not HTTP` })
+        const code = Number(status[1])
+        answered(code >= 200 && code < 300, `${what} -> ${code}`)
+      })
+      socket.once('end', () => done({ ok: false, detail: `${what}: connection closed without an answer` }))
+    }
   })
 }
 
-function describeError(error: unknown, timeoutMs: number): string {
-  const { name, code, message } = error as { name?: string, code?: string, message?: string }
-  if (name === 'TimeoutError' || name === 'AbortError')
-    return `no answer within ${formatMs(timeoutMs)}`
+function urlTarget(href: string): { host: string, port: number, tls: boolean } {
+  const url = new URL(href)
+  const tls = url.protocol === 'https:'
+  return { host: url.hostname.replace(/^\[|\]$/g, ''), port: Number(url.port) || (tls ? 443 : 80), tls }
+}
+
+function isIp(host: string): boolean {
+  return /^[\d.]+$/.test(host) || host.includes(':')
+}
+
+function describeError(error: unknown): string {
+  const { code, message } = error as { code?: string, message?: string }
   if (code === 'ECONNREFUSED' || code === 'ConnectionRefused')
     return 'connection refused'
-  if (code === 'ECONNRESET' || code === 'ConnectionClosed')
+  if (code === 'ECONNRESET' || code === 'ConnectionClosed' || code === 'EPIPE')
     return 'connection closed without an answer'
   return (message ?? String(error)).split('\n')[0]!
 }

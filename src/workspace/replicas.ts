@@ -1,4 +1,4 @@
-import type { Heartbeat } from '../health/heartbeat.ts'
+import { type Heartbeat, heartbeatPort } from '../health/heartbeat.ts'
 import type { HealthPolicy } from '../health/policy.ts'
 
 /**
@@ -57,10 +57,9 @@ function shiftPort(heartbeat: Heartbeat, base: number, index: number): Heartbeat
   if (heartbeat.kind === 'tcp')
     return heartbeat.port === base ? { ...heartbeat, port: base + index } : heartbeat
   if (heartbeat.kind === 'http') {
-    const url = new URL(heartbeat.url)
-    const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80))
-    if (port !== base)
+    if (heartbeatPort(heartbeat) !== base)
       return heartbeat
+    const url = new URL(heartbeat.url)
     url.port = String(base + index)
     return { kind: 'http', url: url.href }
   }
