@@ -87,12 +87,7 @@ export async function applyPlan({ client, health, namespace, desired, deps, agen
   const free = [...toStart.values()].filter(options => !(deps[options.name] ?? []).some(dep => names.includes(dep)))
   // One app PM2 refuses fails its whole call: then each that did not start goes alone, so that
   // the error names the right worker and the others run.
-  const firstWave = free.length > 1
-    ? client.startAll(free).then((): Pm2StartOptions[] => [], async () => {
-      const listed = new Set((await client.list()).filter(p => p.namespace === namespace).map(p => p.name))
-      return free.filter(options => !listed.has(options.name))
-    })
-    : undefined
+  const firstWave = free.length > 1 ? startTogether(client, namespace, free) : undefined
   const outcomes = await runInOrder(names, deps, async (name) => {
     const options = toStart.get(name)
     const add = toAdd.get(name)
@@ -126,6 +121,22 @@ export async function applyPlan({ client, health, namespace, desired, deps, agen
   }
   const { started, replaced, kept, removed, scaled } = diff
   return { started, replaced, kept, removed, scaled, blocked, readiness }
+}
+
+/**
+ * Starts `apps` in one PM2 call. PM2 refuses a whole call for one app it will not take: then the
+ * apps that did not start (not listed in `namespace` afterwards) are returned, each to be started
+ * alone, so that the error names the right worker and the others run.
+ */
+export async function startTogether(client: Pick<Pm2Client, 'startAll' | 'list'>, namespace: string, apps: Pm2StartOptions[]): Promise<Pm2StartOptions[]> {
+  try {
+    await client.startAll(apps)
+    return []
+  }
+  catch {
+    const listed = new Set((await client.list()).filter(p => p.namespace === namespace).map(p => p.name))
+    return apps.filter(options => !listed.has(options.name))
+  }
 }
 
 /**

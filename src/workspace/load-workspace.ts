@@ -7,8 +7,8 @@ import { type HealthPolicy, toHealthPolicy } from '../health/policy.ts'
 import type { Interpreter, Mode, WorkerOptions, Workspace } from '../types.ts'
 import { CONFIG_NAME, DEFAULT_GROUP, mergeOptions } from './defaults.ts'
 import { forgetInjected, type LayeredEnv, layerEnv, loadBaseEnv } from './env.ts'
-import { pm2OptionNames } from '../pm2/schema.ts'
-import { applyOverrides } from './overrides.ts'
+import { pm2Rules } from '../pm2/schema.ts'
+import { applyOverrides, overrideEnvs } from './overrides.ts'
 import { replicaCount } from './replicas.ts'
 import { trace } from '../trace.ts'
 import { validateOverrides, validateWorkspace } from './validate-workspace.ts'
@@ -72,7 +72,14 @@ export async function loadWorkspace({ cwd = process.cwd(), mode, env }: LoadWork
   const configLabel = displayPath(configFile)
   validateOverrides(raw, configLabel)
   const envName = env ?? ENV_BY_MODE[mode]
-  const workspace = validateWorkspace(isRecord(raw) ? applyOverrides(raw, envName) : raw, configLabel, pm2OptionNames())
+  // The workspace alone, then with each environment's block as if it applied: a mistake in
+  // `$development` fails `start` too, rather than pass today and fail the first `dev`, and the
+  // error names the block it is in.
+  const rules = pm2Rules()
+  validateWorkspace(isRecord(raw) ? applyOverrides(raw, '') : raw, configLabel, rules)
+  for (const name of isRecord(raw) ? overrideEnvs(raw) : [])
+    validateWorkspace(applyOverrides(raw as Record<string, unknown>, name), `${configLabel} ($${name})`, rules)
+  const workspace = validateWorkspace(isRecord(raw) ? applyOverrides(raw, envName) : raw, configLabel, rules)
   return {
     root,
     configFile,

@@ -33,3 +33,10 @@ export function applyOverrides(raw: Raw, envName: string): Raw {
   ]
   return merged
 }
+
+/** Every environment the workspace has a block for (`$production` and `$env.staging` give production, staging). */
+export function overrideEnvs(raw: Raw): string[] {
+  const envs = Object.keys(raw).filter(key => isOverrideKey(key) && key !== '$env').map(key => key.slice(1))
+  const nested = raw.$env && typeof raw.$env === 'object' ? Object.keys(raw.$env as Raw) : []
+  return [...new Set([...envs, ...nested])]
+}

@@ -5,6 +5,7 @@ import { WorkspaceError } from '../errors.ts'
 import { CRASH_LOOP_DEFAULTS } from '../health/policy.ts'
 import { modeOptions, SCRIPT_KEY, WORKER_ENTRY } from './mode-options.ts'
 import { INTERPRETERS, requireInterpreter } from './interpreter.ts'
+import { runAsErrors } from '../pm2/schema.ts'
 import type { LoadedWorker, LoadedWorkspace } from './load-workspace.ts'
 
 /** A selected worker, checked on disk, with the exact options handed to PM2. */
@@ -42,6 +43,13 @@ function planWorker(workspace: LoadedWorkspace, worker: LoadedWorker): PlannedWo
     const hint = /(^|\/)dist\//.test(scriptField) ? '; run `bun run build` first' : '; fix the path (it is relative to the workspace root)'
     throw new WorkspaceError(`${at}: ${interpreter} script "${scriptField}" does not exist (${script})${hint}`)
   }
+  const cwd = options.cwd ? resolve(root, options.cwd) : root
+  if (options.cwd && !(existsSync(cwd) && statSync(cwd).isDirectory()))
+    throw new WorkspaceError(`${at}: \`cwd\` "${options.cwd}" is no folder (${cwd}); PM2 could not start the worker there: create it, or fix the path (it is relative to the workspace root)`)
+  // Checked only for the workers that run, as the script is: users and groups are this machine's.
+  const runAs = runAsErrors(worker.options as { uid?: unknown, user?: unknown, gid?: unknown })[0]
+  if (runAs)
+    throw new WorkspaceError(`${at}: ${runAs}`)
   const interpreterPath = requireInterpreter(interpreter, root, at)
   const args = toArray(interpreter_args ?? node_args)
   // The launcher already read .env and .env.local; bun reading them again in the worker would
@@ -70,7 +78,7 @@ function planWorker(workspace: LoadedWorkspace, worker: LoadedWorker): PlannedWo
       // bun workers run through bun-pm's entry, which loads the script as `bun file.ts` would.
       script: interpreter === 'bun' ? WORKER_ENTRY : script,
       interpreter: interpreterPath,
-      cwd: options.cwd ? resolve(root, options.cwd) : root,
+      cwd,
       namespace,
       exec_mode: 'fork',
       // 'max' and -1 resolved here, so that a count is a count (and a new one a scale).

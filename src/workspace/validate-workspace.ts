@@ -16,13 +16,19 @@ const NAME_PATTERN = /^[A-Za-z0-9][\w.-]*$/
 
 type Fail = (problem: string) => never
 
+/** What the installed PM2 accepts: its option names, and what it would refuse in one level of options (src/pm2/schema.ts). */
+export interface Pm2Rules {
+  names: ReadonlySet<string>
+  errors?: (options: Record<string, unknown>) => string[]
+}
+
 const MEMORY_PATTERN = /^\d+[KMG]?$/
 
 /**
  * Checks the shape of a loaded `pm.config.ts` and returns it typed. Every mistake throws a
  * `WorkspaceError` that names `file`, the worker and the field, and says how to fix it.
  */
-export function validateWorkspace(raw: unknown, file: string, optionNames?: ReadonlySet<string>): Workspace {
+export function validateWorkspace(raw: unknown, file: string, pm2?: Pm2Rules): Workspace {
   const fail: Fail = (problem) => {
     throw new WorkspaceError(`${file}: ${problem}`)
   }
@@ -36,7 +42,7 @@ export function validateWorkspace(raw: unknown, file: string, optionNames?: Read
   if (workspace.name !== undefined)
     checkName(workspace.name, 'the workspace `name`', fail)
   if (workspace.defaults !== undefined)
-    checkOptions(workspace.defaults, '`defaults`', fail, optionNames)
+    checkOptions(workspace.defaults, '`defaults`', fail, pm2)
   if (workspace.workers === undefined)
     fail('`workers` is missing; add `workers: [{ name: \'web\', bun: \'workers/web.ts\' }]`')
   if (!Array.isArray(workspace.workers))
@@ -44,7 +50,7 @@ export function validateWorkspace(raw: unknown, file: string, optionNames?: Read
 
   const seen = new Set<string>()
   ;(workspace.workers as unknown[]).forEach((worker, index) => {
-    checkWorker(worker, index, fail, optionNames)
+    checkWorker(worker, index, fail, pm2)
     const { name } = worker as Worker
     if (seen.has(name))
       fail(`worker "${name}": the name is used by two workers; rename one of them (names must be unique)`)
@@ -63,7 +69,7 @@ export function validateWorkspace(raw: unknown, file: string, optionNames?: Read
   return workspace as unknown as Workspace
 }
 
-function checkWorker(raw: unknown, index: number, fail: Fail, optionNames?: ReadonlySet<string>): void {
+function checkWorker(raw: unknown, index: number, fail: Fail, pm2?: Pm2Rules): void {
   if (!isRecord(raw))
     fail(`workers[${index}] is ${describe(raw)}, not a worker; write \`{ name: 'web', bun: 'workers/web.ts' }\``)
   const worker = raw as Record<string, unknown>
@@ -95,13 +101,14 @@ function checkWorker(raw: unknown, index: number, fail: Fail, optionNames?: Read
       fail(`${at}: \`${field}\` must be a script path relative to the workspace root (or '' for none), not ${describe(worker[field])}`)
   }
   if (worker.options !== undefined)
-    checkOptions(worker.options, `${at}: \`options\``, fail, optionNames)
+    checkOptions(worker.options, `${at}: \`options\``, fail, pm2)
 }
 
 /** Options bun-pm adds to PM2's own. */
 const BUN_PM_OPTIONS = ['health']
 
-function checkOptions(raw: unknown, at: string, fail: Fail, optionNames?: ReadonlySet<string>): void {
+function checkOptions(raw: unknown, at: string, fail: Fail, pm2?: Pm2Rules): void {
+  const optionNames = pm2?.names
   if (!isRecord(raw))
     fail(`${at} must be an object of PM2 start options, not ${describe(raw)}`)
   const options = raw as WorkerOptions & Record<string, unknown>
@@ -127,6 +134,10 @@ function checkOptions(raw: unknown, at: string, fail: Fail, optionNames?: Readon
     fail(`${at}: max_memory_restart ${describe(memory)} is not a size PM2 reads; write a number of bytes or a string such as '100M', '1G' or '512K'`)
   if (options.health !== undefined)
     checkHealth(options.health, at, fail)
+  // What PM2 itself would refuse when it starts the worker (types, patterns, a cron pattern).
+  const refused = pm2?.errors?.(options)[0]
+  if (refused)
+    fail(`${at}: ${refused}`)
   if (options.env !== undefined) {
     if (!isRecord(options.env))
       fail(`${at}: \`env\` must be an object of variables, not ${describe(options.env)}`)

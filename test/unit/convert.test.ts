@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'bun:test'
 import { configSource, fromEcosystem, fromProcfile } from '../../src/init/convert.ts'
-import { pm2OptionNames } from '../../src/pm2/schema.ts'
+import { pm2OptionNames, pm2Rules } from '../../src/pm2/schema.ts'
 import { applyOverrides } from '../../src/workspace/overrides.ts'
 import { validateWorkspace } from '../../src/workspace/validate-workspace.ts'
 
@@ -41,7 +41,7 @@ describe('init --from an ecosystem file', () => {
     const conversion = fromEcosystem(apps, pm2OptionNames())
     expect(configSource(conversion, 'ecosystem.config.js')).toContain('// - py: interpreter "python3" is not bun, node or tsx')
     for (const env of ['development', 'production'])
-      expect(() => validateWorkspace(applyOverrides(conversion.workspace, env), 'pm.config.ts', pm2OptionNames())).not.toThrow()
+      expect(() => validateWorkspace(applyOverrides(conversion.workspace, env), 'pm.config.ts', pm2Rules())).not.toThrow()
     expect((applyOverrides(conversion.workspace, 'production').workers as { options?: { env?: unknown } }[])[0]!.options!.env).toEqual({ PORT: '80' })
   })
 })

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test'
-import { pm2OptionNames } from '../../src/pm2/schema.ts'
+import { pm2OptionNames, pm2Rules } from '../../src/pm2/schema.ts'
 import { applyOverrides } from '../../src/workspace/overrides.ts'
 import { validateOverrides, validateWorkspace } from '../../src/workspace/validate-workspace.ts'
 
@@ -30,14 +30,14 @@ describe('per-environment overrides', () => {
     expect(() => validateOverrides({ $production: { defualts: {} } }, 'pm.config.ts')).toThrow('pm.config.ts: `$production` has an unknown field `defualts` (did you mean "defaults"?)')
     expect(() => validateOverrides({ $production: { workers: [{ bun: 'x.ts' }] } }, 'pm.config.ts')).toThrow('`$production`.workers must be an array of workers, each with the `name`')
     expect(() => validateOverrides({ $env: 3 }, 'pm.config.ts')).toThrow('`$env` must be an object of environments')
-    expect(() => validateWorkspace(applyOverrides(base, 'production'), 'pm.config.ts', pm2OptionNames())).not.toThrow()
+    expect(() => validateWorkspace(applyOverrides(base, 'production'), 'pm.config.ts', pm2Rules())).not.toThrow()
   })
 })
 
 describe('options against PM2\'s own schema', () => {
   const check = (options: Record<string, unknown>) => {
     try {
-      validateWorkspace({ workers: [{ name: 'web', bun: 'web.ts', options }] }, 'pm.config.ts', pm2OptionNames())
+      validateWorkspace({ workers: [{ name: 'web', bun: 'web.ts', options }] }, 'pm.config.ts', pm2Rules())
       return 'accepted'
     }
     catch (error) {
