@@ -34,6 +34,10 @@ export interface StartJson {
   kept: string[]
   /** No longer in the config, or deactivated: deleted. */
   removed: string[]
+  /** Replicated workers whose count alone changed: only the difference was started or removed. */
+  scaled: { name: string, from: number, to: number }[]
+  /** Meant to start, but not started: a dependency did not become ready (each is in `failures`). */
+  notStarted: string[]
   /** Selected because a selected worker depends on them. */
   added: { name: string, neededBy: string[] }[]
   /** From the command's start until every worker was ready; null when one was not. */

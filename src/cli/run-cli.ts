@@ -1,10 +1,11 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
-import { homedir } from 'node:os'
 import { join } from 'node:path'
 import { stripVTControlCharacters } from 'node:util'
-import { type ArgsDef, type CommandDef, runCommand, showUsage } from 'citty'
+import { type ArgsDef, type CommandDef, renderUsage, runCommand } from 'citty'
+import { useColor } from './log-printer.ts'
 import { isUserError } from '../errors.ts'
 import { exitProcess } from '../os/exit.ts'
+import { userCacheDir } from '../os/files.ts'
 import { didYouMean } from '../workspace/suggest.ts'
 
 /**
@@ -20,7 +21,9 @@ export async function runCli(main: CommandDef<ArgsDef>, rawArgs = process.argv.s
       exitProcess(0)
     }
     if (rawArgs.length === 0 || rawArgs.includes('--help') || rawArgs.includes('-h')) {
-      await showUsage(...await findCommand(main, rawArgs))
+      // citty colours its usage unless NO_COLOR is 1: a pipe or a file gets it plain.
+      const usage = await renderUsage(...await findCommand(main, rawArgs))
+      console.log(`${useColor() ? usage : stripVTControlCharacters(usage)}\n`)
       exitProcess(rawArgs.length === 0 ? 1 : 0)
     }
     await runCommand(main, { rawArgs })
@@ -43,7 +46,7 @@ function describeBug(error: unknown, rawArgs: string[]): string {
   const message = error instanceof Error ? error.message : String(error)
   const first = stripVTControlCharacters(message.split('\n')[0] ?? '')
   try {
-    const dir = join(homedir(), '.cache', 'bun-pm', 'errors')
+    const dir = join(userCacheDir(), 'errors')
     mkdirSync(dir, { recursive: true, mode: 0o700 })
     const file = join(dir, `${new Date().toISOString().replace(/[:.]/g, '-')}-${process.pid}.log`)
     const details = error instanceof Error ? `${error.stack ?? message}${error.cause ? `\ncause: ${(error.cause as Error).stack ?? String(error.cause)}` : ''}` : message

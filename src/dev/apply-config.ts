@@ -1,3 +1,4 @@
+import { countChanges, withoutBlocked } from '../cli/describe-changes.ts'
 import { describeAdded } from '../cli/format-plan.ts'
 import { isUserError } from '../errors.ts'
 import type { EventReporter } from '../cli/report-events.ts'
@@ -56,13 +57,6 @@ export function createConfigApplier({ client, health, reporter, printer, token, 
       deadline: Date.now() + READY_TIMEOUT_MS,
       signal,
     })
-    const changes = [
-      result.started.length && `${result.started.length} started`,
-      result.replaced.length && `${result.replaced.length} restarted`,
-      result.removed.length && `${result.removed.length} stopped`,
-      result.scaled.length && result.scaled.map(({ name, from, to }) => `${name} scaled from ${from} to ${to}`).join(', '),
-      result.kept.length && `${result.kept.length} unchanged`,
-    ].filter(Boolean).join(', ')
     // The summary waits for readiness, but the next config need not wait for the summary.
     void Promise.all(plan.workers.map(async ({ name }) => {
       const blocked = result.blocked.get(name)
@@ -74,6 +68,7 @@ export function createConfigApplier({ client, health, reporter, printer, token, 
       if (mine !== generation || stopped)
         return
       const took = Math.round(performance.now() - startedAt)
+      const changes = countChanges(withoutBlocked(result, new Set(result.blocked.keys())))
       const ready = outcomes.filter(o => o.ready).map(o => o.name)
       const notReady = outcomes.filter(o => !o.ready)
       printer.info(notReady.length === 0

@@ -1,4 +1,5 @@
-import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs'
+import { closeSync, existsSync, openSync, readdirSync, readSync, statSync } from 'node:fs'
+import { join, resolve } from 'node:path'
 import { formatMs } from '../health/heartbeat.ts'
 import type { Readiness, WorkerHealth } from '../health/watch-health.ts'
 import type { ProcView } from '../pm2/client.ts'
@@ -41,7 +42,7 @@ function describeState(state: WorkerHealth, timeoutMs: number): string {
 
 /** A worker that was not started because what it depends on did not become ready. */
 export function blockedReason(dependency: string, readiness: Readiness, timeoutMs: number): string {
-  return `not started: it depends on "${dependency}", which is ${readiness.ready ? 'ready' : notReadyReason(readiness, timeoutMs)}`
+  return `not started: it depends on "${dependency}", which is not ready (${readiness.ready ? 'ready' : notReadyReason(readiness, timeoutMs)})`
 }
 
 /** The process of `name` in `namespace` whose lines tell a failure: the replica that decided it (`unit`), else the first. */
@@ -52,9 +53,41 @@ export function failingProcess(procs: ProcView[], namespace: string, name: strin
   return mine[units.indexOf(unit ?? '')] ?? mine[0]
 }
 
-/** The failure of `name` with its last lines of output and, where they show it, the usual cause. */
-export function toFailure(name: string, reason: string, proc: ProcView | undefined): Failure {
-  const lastLines = proc ? [...tail(proc.outLog, 5), ...tail(proc.errLog, 10)] : []
+/** Where each log file ended when a command began: its failures show the lines written after, this run's alone. */
+export type LogMarks = ReadonlyMap<string, number>
+
+/**
+ * The end of every log file a run may write: PM2's own folder (`<home>/logs`, where a worker's
+ * file outlives its process) and the files workers name themselves (`out_file`, `error_file`,
+ * `log_file`, relative to their `cwd`).
+ */
+export function markLogs(home: string, options: { cwd?: string, out_file?: string, error_file?: string, log_file?: string }[]): LogMarks {
+  const marks = new Map<string, number>()
+  const mark = (path: string) => {
+    try {
+      marks.set(path, statSync(path).size)
+    }
+    catch {}
+  }
+  let files: string[] = []
+  try {
+    files = readdirSync(join(home, 'logs'))
+  }
+  catch {}
+  files.forEach(file => mark(join(home, 'logs', file)))
+  for (const o of options) {
+    for (const file of [o.out_file, o.error_file, o.log_file]) {
+      if (typeof file === 'string' && file !== '/dev/null')
+        mark(resolve(o.cwd ?? '.', file))
+    }
+  }
+  return marks
+}
+
+/** The failure of `name` with its last lines of output (written after `marks`, when given) and, where they show it, the usual cause. */
+export function toFailure(name: string, reason: string, proc: ProcView | undefined, marks?: LogMarks): Failure {
+  const from = (path: string | undefined) => path === undefined ? 0 : marks?.get(path) ?? 0
+  const lastLines = proc ? [...tail(proc.outLog, 5, from(proc.outLog)), ...tail(proc.errLog, 10, from(proc.errLog))] : []
   return { name, reason: `${reason}${diagnose(lastLines)}`, lastLines }
 }
 
@@ -76,15 +109,21 @@ export function printFailures(failures: Failure[]): void {
   }
 }
 
-/** The last `count` lines of a log file (reading at most its last 64 KB). */
-export function tail(path: string | undefined, count: number): string[] {
+/**
+ * The last `count` lines of a log file written after byte `from` (reading at most its last 64 KB).
+ * A file now shorter than `from` was rotated or truncated: all of it is new.
+ */
+export function tail(path: string | undefined, count: number, from = 0): string[] {
   if (!path || !existsSync(path))
     return []
   const size = statSync(path).size
-  const length = Math.min(size, 64 * 1024)
+  const start = Math.max(size >= from ? from : 0, size - 64 * 1024)
+  const length = size - start
+  if (length <= 0)
+    return []
   const buffer = Buffer.alloc(length)
   const fd = openSync(path, 'r')
-  readSync(fd, buffer, 0, length, size - length)
+  readSync(fd, buffer, 0, length, start)
   closeSync(fd)
   return buffer.toString('utf8').split('\n').filter(Boolean).slice(-count)
 }

@@ -15,7 +15,7 @@ import { type LoadedWorker, type LoadedWorkspace, loadWorkspace } from '../works
 import { dependenciesOf, planFor } from '../workspace/resolve-plan.ts'
 import { departedTargets, selectTargets } from '../workspace/select-workers.ts'
 import { unitsOfProcesses } from '../workspace/replicas.ts'
-import { failingProcess, notReadyReason, printFailures, tail, toFailure } from './failures.ts'
+import { failingProcess, markLogs, notReadyReason, printFailures, tail, toFailure } from './failures.ts'
 
 interface Target {
   workspace: LoadedWorkspace
@@ -127,6 +127,7 @@ export async function runRestart({ cwd, selection, json, timeoutMs }: { cwd?: st
   const plan = planFor(workspace, target.workers.filter(w => w.activated && procs.some(p => p.name === w.name)))
   const planned = plan.workers
   const health = watchHealth(await client.launchBus(), workspace.namespace, readLiveSnapshot(home, workspace.namespace))
+  const marks = markLogs(home, planned.map(w => w.startOptions))
   const result = await withApplyLock(home, workspace.namespace, () => applyPlan({
     client,
     health,
@@ -140,7 +141,7 @@ export async function runRestart({ cwd, selection, json, timeoutMs }: { cwd?: st
   const waits = await Promise.all(planned.map(async w => [w.name, await result.readiness(w.name)] as const))
   const all = await client.list()
   const failures = waits.filter(([, readiness]) => !readiness.ready).map(([name, readiness]) =>
-    toFailure(name, notReadyReason(readiness, timeoutMs), failingProcess(all, workspace.namespace, name, readiness)))
+    toFailure(name, notReadyReason(readiness, timeoutMs), failingProcess(all, workspace.namespace, name, readiness), marks))
   printStatus(all, target, json)
   if (!json)
     printFailures(failures)

@@ -10,13 +10,13 @@ import { applyPlan, stopInOrder } from '../pm2/apply.ts'
 import { type Pm2Client, readDaemonPid, userPm2Home } from '../pm2/client.ts'
 import { connectOrSpawn, watchDaemon, withApplyLock } from '../pm2/daemon.ts'
 import { WorkspaceError } from '../errors.ts'
-import type { ReconcileResult } from '../pm2/reconcile.ts'
+import { describeChanges, withoutBlocked } from '../cli/describe-changes.ts'
 import { environOf, isAlive, type KnownProcess, requireSupportedPlatform, signalGroup, startTime } from '../os/processes.ts'
 import type { StartJson } from '../json-output.ts'
 import type { Selection } from '../types.ts'
 import { type Plan, resolvePlan } from '../workspace/resolve-plan.ts'
 import { trace } from '../trace.ts'
-import { blockedReason, failingProcess, type Failure, notReadyReason, printFailures, toFailure } from './failures.ts'
+import { blockedReason, failingProcess, type Failure, type LogMarks, markLogs, notReadyReason, printFailures, toFailure } from './failures.ts'
 
 export interface StartCommandOptions {
   cwd?: string
@@ -83,6 +83,7 @@ async function startWith({ client, plan, home, spawnedDaemon, signals, json, tim
   const attached = signals ? followWorkers(client, plan, home, spawnedDaemon, health, bus) : undefined
   const startedAt = performance.now()
   const activated = new Set(workspace.workers.filter(w => w.activated).map(w => w.name))
+  const marks = markLogs(home, plan.workers.map(w => w.startOptions))
   const result = await withApplyLock(home, workspace.namespace, () => applyPlan({
     client,
     health,
@@ -99,13 +100,14 @@ async function startWith({ client, plan, home, spawnedDaemon, signals, json, tim
     deadline: Date.now() + timeoutMs,
   }))
   trace('every worker handed to PM2')
-  const failures = await readinessFailures(client, plan, result, timeoutMs)
+  const failures = await readinessFailures(client, plan, result, timeoutMs, marks)
   trace('every worker ready')
   const took = Math.round(performance.now() - startedAt)
   const names = plan.workers.map(w => w.name)
   const procs = (await client.list()).filter(p => p.namespace === workspace.namespace && names.includes(p.name))
   const rows = toStatusRows(procs, plan.workers, { snapshot: readSnapshot(stateFilePath(home, workspace.namespace)) })
-  const { blocked, readiness, ...changes } = result
+  const { blocked, readiness, ...done } = result
+  const changes = withoutBlocked(done, new Set(blocked.keys()))
 
   if (json) {
     const output: StartJson = { namespace: workspace.namespace, pm2Home: home, ...changes, added: plan.added, readyInMs: failures.length ? null : took, workers: rows, failures }
@@ -114,7 +116,7 @@ async function startWith({ client, plan, home, spawnedDaemon, signals, json, tim
   else {
     for (const line of describeAdded(plan.added))
       console.log(line)
-    console.log(`${summary(changes)}; ${failures.length ? `${names.length - failures.length} of ${names.length} ready` : `ready`} in ${took} ms (PM2 home ${home}, namespace ${workspace.namespace})`)
+    console.log(`${describeChanges(changes)}; ${failures.length ? `${names.length - failures.length} of ${names.length} ready` : `ready`} in ${took} ms (PM2 home ${home}, namespace ${workspace.namespace})`)
     console.log(formatTable(rows, ['name', 'group', 'pid', 'status', 'health', 'memory', 'restarts', 'interpreter']))
     printFailures(failures)
     if (!spawnedDaemon && !daemonChecksMemoryOften(home))
@@ -139,7 +141,7 @@ async function startWith({ client, plan, home, spawnedDaemon, signals, json, tim
 }
 
 /** Waits for every selected worker's readiness; the ones that did not make it, with why and their last lines. */
-async function readinessFailures(client: Pm2Client, plan: Plan, result: Awaited<ReturnType<typeof applyPlan>>, timeoutMs: number): Promise<Failure[]> {
+async function readinessFailures(client: Pm2Client, plan: Plan, result: Awaited<ReturnType<typeof applyPlan>>, timeoutMs: number, marks: LogMarks): Promise<Failure[]> {
   const outcomes = await Promise.all(plan.workers.map(async ({ name }) => {
     const blocked = result.blocked.get(name)
     if (blocked)
@@ -152,7 +154,7 @@ async function readinessFailures(client: Pm2Client, plan: Plan, result: Awaited<
   if (notReady.length === 0)
     return []
   const procs = await client.list()
-  return notReady.map(outcome => toFailure(outcome.name, outcome.reason, failingProcess(procs, plan.workspace.namespace, outcome.name, 'readiness' in outcome ? outcome.readiness : undefined)))
+  return notReady.map(outcome => toFailure(outcome.name, outcome.reason, failingProcess(procs, plan.workspace.namespace, outcome.name, 'readiness' in outcome ? outcome.readiness : undefined), marks))
 }
 
 /** Records SIGINT, SIGTERM and SIGHUP from now on; `next` resolves with the first one. */
@@ -212,17 +214,6 @@ function followWorkers(client: Pm2Client, plan: Plan, home: string, spawnedDaemo
         client.disconnect()
     },
   }
-}
-
-export function summary(result: ReconcileResult): string {
-  const parts = [
-    result.started.length && `started ${result.started.join(', ')}`,
-    result.replaced.length && `restarted ${result.replaced.join(', ')} (config changed or not running)`,
-    result.removed.length && `removed ${result.removed.join(', ')} (no longer in the config or deactivated)`,
-    result.scaled.length && `scaled ${result.scaled.map(({ name, from, to }) => `${name} from ${from} to ${to} replicas`).join(', ')}`,
-    result.kept.length && `unchanged ${result.kept.join(', ')}`,
-  ].filter(Boolean)
-  return parts.length > 0 ? `${parts.join('; ')}` : 'nothing to do'
 }
 
 function daemonChecksMemoryOften(home: string): boolean {
