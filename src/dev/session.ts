@@ -1,10 +1,9 @@
 import { spawn } from 'node:child_process'
 import { createHash, randomBytes } from 'node:crypto'
 import { existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
-import { homedir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { ownFile } from '../own-files.ts'
-import { ensurePrivateDir, isPrivateDir } from '../os/files.ts'
+import { ensurePrivateDir, isPrivateDir, userCacheDir } from '../os/files.ts'
 import { allPids, cmdlineOf, descendantsOf, environOf, isAlive, known, type KnownProcess, signalGroup, startTime, stillRunning, uidOf, waitForExit } from '../os/processes.ts'
 import { readDaemonPid } from '../pm2/client.ts'
 
@@ -30,14 +29,14 @@ export interface SessionFile {
 
 /**
  * Where dev sessions live: `$XDG_RUNTIME_DIR/bun-pm` (the user's private runtime folder) or else
- * `~/.cache/bun-pm/dev`: never a path in a shared folder such as /tmp, which another user could
+ * `$XDG_CACHE_HOME/bun-pm/dev` (`~/.cache/bun-pm/dev`): never a path in a shared folder such as /tmp, which another user could
  * create first. Short, because PM2's socket paths must stay under the OS limit (108 bytes).
  */
 export function devBase(): string {
   const runtime = process.env.XDG_RUNTIME_DIR
   if (runtime && isPrivateDir(runtime))
     return join(runtime, 'bun-pm')
-  return join(homedir(), '.cache', 'bun-pm', 'dev')
+  return join(userCacheDir(), 'dev')
 }
 
 /**

@@ -1,4 +1,6 @@
 import { chmodSync, lstatSync, mkdirSync } from 'node:fs'
+import { homedir } from 'node:os'
+import { isAbsolute, join } from 'node:path'
 import { WorkspaceError } from '../errors.ts'
 
 /**
@@ -25,4 +27,10 @@ export function isPrivateDir(dir: string): boolean {
   catch {
     return false
   }
+}
+
+/** bun-pm's folder in the user's cache: `$XDG_CACHE_HOME/bun-pm` (the XDG rule: only an absolute path counts), else `~/.cache/bun-pm`. */
+export function userCacheDir(): string {
+  const xdg = process.env.XDG_CACHE_HOME
+  return join(xdg && isAbsolute(xdg) ? xdg : join(homedir(), '.cache'), 'bun-pm')
 }

@@ -34,19 +34,19 @@ describe('environment', () => {
     expect(env.FROM_DEFAULTS.source).toBe('defaults.env')
     expect(env.IN_ALL.source).toBe('options.env')
     expect(env.HOME.source).toBe('shell')
-  })
+  }, 20_000)
 
   test('the config sees .env values in process.env, and the shell still wins over the file', async () => {
     const config = `{ workers: [{ name: 'web', bun: process.env.WEB_SCRIPT! }] }`
     const ws = workspace(config, { '.env': 'WEB_SCRIPT=web.ts\n', 'other.ts': '' })
     expect((await explainJson(ws)).workers[0].script).toBe(`${ws.root}/web.ts`)
     expect((await explainJson(ws, [], { WEB_SCRIPT: 'other.ts' })).workers[0].script).toBe(`${ws.root}/other.ts`)
-  })
+  }, 20_000)
 
   test('an explicit NODE_ENV in .env wins over the mode', async () => {
     const ws = workspace(`{ workers: [{ name: 'web', bun: 'web.ts' }] }`, { '.env': 'NODE_ENV=staging\n' })
     expect((await explainJson(ws, ['--mode=start'])).workers[0].env.NODE_ENV).toEqual({ value: 'staging', source: '.env' })
-  })
+  }, 20_000)
 
   test('values are never printed, in either form', async () => {
     const ws = workspace(`{ workers: [{ name: 'web', bun: 'web.ts', options: { env: { FROM_CONFIG: 'hunter2-config' } } }] }`, {
@@ -58,7 +58,7 @@ describe('environment', () => {
       expect(result.stdout).toContain('DB_PASSWORD')
       expect(result.stdout).not.toContain('hunter2')
     }
-  })
+  }, 20_000)
 })
 
 describe('options', () => {
@@ -71,7 +71,7 @@ describe('options', () => {
     expect(options.ignore_watch).toEqual(['tmp', 'logs', 'node_modules'])
     expect(options.args).toEqual(['--port', '1'])
     expect(options.interpreter_args.slice(0, 2)).toEqual(['--no-env-file', '--smol'])
-  })
+  }, 20_000)
 
   test('the interpreter picks the script field; node resolves to a real node', async () => {
     const ws = workspace(`{ workers: [
@@ -84,7 +84,7 @@ describe('options', () => {
     expect(basename(web.interpreterPath)).toBe('node')
     expect(web.options.interpreter_args).toBeUndefined()
     expect(api.script).toBe(`${ws.root}/web.ts`)
-  })
+  }, 20_000)
 
   test('a worker without group is in group primary, so `start` runs it; the namespace is the workspace name', async () => {
     const ws = workspace(`{ name: 'shop', workers: [{ name: 'web', bun: 'web.ts' }] }`)
@@ -92,11 +92,11 @@ describe('options', () => {
     expect(plan.workers.map((w: { name: string }) => w.name)).toEqual(['web'])
     expect(plan.workers[0].group).toBe('primary')
     expect(plan.namespace).toBe('shop')
-  })
+  }, 20_000)
 
   test('--cwd points at another folder', async () => {
     const ws = workspace(`{ workers: [{ name: 'web', bun: 'web.ts' }] }`)
     const result = await runCli(['explain', '--json', `--cwd=${ws.root}`])
     expect(JSON.parse(result.stdout).root).toBe(ws.root)
-  })
+  }, 20_000)
 })

@@ -24,12 +24,12 @@ describe('explain on the example workspace', () => {
     expect(names(plan)).toEqual(['primary-webserver', 'primary-background', 'jobs-mailer'])
     expect(plan.notSelected).toEqual([{ name: 'jobs-reports', group: 'jobs', reason: 'deactivated' }])
     expect(plan.mode).toBe('dev')
-  })
+  }, 20_000)
 
   test('start with no selection runs group primary', async () => {
     const plan = await explain('--mode=start')
     expect(names(plan)).toEqual(['primary-webserver', 'primary-background'])
-  })
+  }, 20_000)
 
   test('--workers, --group, both (the union, in config order), and lists', async () => {
     expect(names(await explain('--mode=start', '--workers=jobs-mailer'))).toEqual(['jobs-mailer'])
@@ -39,7 +39,7 @@ describe('explain on the example workspace', () => {
     // primary-background depends on primary-webserver: selecting it brings that in, unless --no-deps.
     expect(names(await explain('--workers', 'primary-background,jobs-mailer'))).toEqual(['primary-webserver', 'primary-background', 'jobs-mailer'])
     expect(names(await explain('--workers', 'primary-background,jobs-mailer', '--no-deps'))).toEqual(['primary-background', 'jobs-mailer'])
-  })
+  }, 20_000)
 
   test('each worker carries what PM2 needs: absolute bun named `bun`, absolute script, root cwd, namespace, fork', async () => {
     const plan = await explain('--mode=start')
@@ -60,7 +60,7 @@ describe('explain on the example workspace', () => {
     expect(web.options.exec_mode).toBe('fork')
     expect(web.group).toBe('primary')
     expect(web.heartbeat).toBe('http://127.0.0.1:3000/health')
-  })
+  }, 20_000)
 
   test('options merge: worker over workspace defaults over the built-in defaults', async () => {
     const plan = await explain('--workers=primary-webserver,jobs-mailer')
@@ -70,14 +70,14 @@ describe('explain on the example workspace', () => {
     expect(mailer.options.max_memory_restart).toBe('150M') // the worker over the workspace defaults
     expect(web.env.LOG_LEVEL.source).toBe('defaults.env')
     expect(mailer.env.MAIL_BATCH.source).toBe('options.env')
-  })
+  }, 20_000)
 
   test('NODE_ENV follows the mode unless the user set it', async () => {
     expect((await explain('--mode=dev')).workers[0].env.NODE_ENV).toEqual({ value: 'development', source: 'mode' })
     expect((await explain('--mode=start')).workers[0].env.NODE_ENV).toEqual({ value: 'production', source: 'mode' })
     const result = await runCli(['explain', '--json', '--mode=start'], { cwd: example.root, env: { NODE_ENV: 'staging' } })
     expect(JSON.parse(result.stdout).workers[0].env.NODE_ENV).toEqual({ value: 'staging', source: 'shell' })
-  })
+  }, 20_000)
 
   test('the text form names each worker, its interpreter and script, and masks values', async () => {
     const result = await runCli(['explain', '--mode=start'], { cwd: example.root, env: { PORT: '4123', API_TOKEN: 's3cr3t-token' } })
@@ -91,5 +91,5 @@ describe('explain on the example workspace', () => {
     const json = await runCli(['explain', '--json'], { cwd: example.root, env: { API_TOKEN: 's3cr3t-token' } })
     expect(JSON.parse(json.stdout).workers[0].env.API_TOKEN).toEqual({ value: '***', source: 'shell' })
     expect(json.stdout).not.toContain('s3cr3t-token')
-  })
+  }, 20_000)
 })

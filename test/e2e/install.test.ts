@@ -28,7 +28,7 @@ const NODE_ONLY_PATH = '/usr/local/bin:/usr/bin:/bin'
 function run(cmd: string[], cwd: string, env: Record<string, string> = {}) {
   const dir = temp('bun-pm-run-')
   const [out, err] = [join(dir, 'out'), join(dir, 'err')]
-  const result = Bun.spawnSync(cmd, { cwd, env: { HOME: process.env.HOME!, PATH: NODE_ONLY_PATH, NO_COLOR: '1', ...env }, stdout: Bun.file(out), stderr: Bun.file(err) })
+  const result = Bun.spawnSync(cmd, { cwd, env: { HOME: process.env.HOME!, XDG_CACHE_HOME: process.env.XDG_CACHE_HOME!, PATH: NODE_ONLY_PATH, NO_COLOR: '1', ...env }, stdout: Bun.file(out), stderr: Bun.file(err) })
   return { code: result.exitCode, stdout: readFileSync(out, 'utf8'), stderr: readFileSync(err, 'utf8') }
 }
 
@@ -92,7 +92,7 @@ export default defineWorkspace({
       await h.close()
     }
 
-    const dev = Bun.spawn(['npx', 'bun-pm', 'dev'], { cwd: project, env: { HOME: process.env.HOME!, PATH: NODE_ONLY_PATH, NO_COLOR: '1' }, stdout: 'pipe', stderr: 'pipe' })
+    const dev = Bun.spawn(['npx', 'bun-pm', 'dev'], { cwd: project, env: { HOME: process.env.HOME!, XDG_CACHE_HOME: process.env.XDG_CACHE_HOME!, PATH: NODE_ONLY_PATH, NO_COLOR: '1' }, stdout: 'pipe', stderr: 'pipe' })
     let out = ''
     const reading = (async () => {
       for await (const chunk of dev.stdout as ReadableStream<Uint8Array>)

@@ -34,7 +34,7 @@ function fakeHome(): string {
   return dir
 }
 
-/** The dev session folder of `root` for a user whose HOME is `home` (no XDG_RUNTIME_DIR). */
+/** The dev session folder of `root` for a user whose HOME is `home` (no XDG_RUNTIME_DIR, no XDG_CACHE_HOME). */
 const sessionDir = (home: string, root: string) => join(home, '.cache/bun-pm/dev', devHome(root).split('/').at(-1)!)
 
 /** Runs `fn` as a temporary system user (root only): the neighbour who should see nothing. */
@@ -56,7 +56,7 @@ describe('security: the dev session', () => {
     // A HOME others may enter (as most are), so that only the session's own folders protect it.
     const user = fakeHome()
     chmodSync(user, 0o755)
-    const dev = startDev(ws.root, [], { env: { HOME: user, XDG_RUNTIME_DIR: '' } })
+    const dev = startDev(ws.root, [], { env: { HOME: user, XDG_RUNTIME_DIR: '', XDG_CACHE_HOME: '' } })
     await dev.waitFor(/1 worker up/)
     const home = sessionDir(user, ws.root)
     expect([mode(dirname(home)), mode(home), mode(join(home, 'session.json'))]).toEqual([0o700, 0o700, 0o600])
@@ -85,7 +85,7 @@ describe('security: the dev session', () => {
         const elsewhere = fakeHome()
         symlinkSync(elsewhere, base)
       }
-      const dev = startDev(ws.root, [], { env: { HOME: home, XDG_RUNTIME_DIR: '' } })
+      const dev = startDev(ws.root, [], { env: { HOME: home, XDG_RUNTIME_DIR: '', XDG_CACHE_HOME: '' } })
       expect(await dev.exited).toBe(1)
       const out = dev.output()
       expect(out.trim().split('\n')).toHaveLength(1)
@@ -111,7 +111,7 @@ describe('security: the dev session', () => {
         watchdogPid: stranger.pid,
         watchdogStart: startTime(stranger.pid),
       }))
-      const dev = startDev(ws.root, [], { env: { HOME: home, XDG_RUNTIME_DIR: '' } })
+      const dev = startDev(ws.root, [], { env: { HOME: home, XDG_RUNTIME_DIR: '', XDG_CACHE_HOME: '' } })
       await dev.waitFor(/1 worker up/)
       expect(isAlive(stranger.pid)).toBe(true)
       dev.proc.kill('SIGINT')

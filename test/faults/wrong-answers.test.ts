@@ -151,6 +151,8 @@ describe('wrong answers', () => {
     expect(result.code).toBe(1)
     const match = /^error: .*ENOTDIR.* \(not a mistake in your config: bun-pm or PM2 failed; the details are in (\S+\.log)\)\n$/.exec(result.stderr)
     expect(match).not.toBeNull()
+    // In the user's cache, which is this test run's own (test/helpers/preload.ts): never the real ~/.cache.
+    expect(match![1]!).toStartWith(`${process.env.XDG_CACHE_HOME}/bun-pm/errors/`)
     const details = readFileSync(match![1]!, 'utf8')
     expect(details).toContain('ENOTDIR')
     expect(details).toMatch(/\n\s+at /)
