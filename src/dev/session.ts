@@ -4,7 +4,9 @@ import { existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSyn
 import { join, resolve } from 'node:path'
 import { ownFile } from '../own-files.ts'
 import { ensurePrivateDir, isPrivateDir, userCacheDir } from '../os/files.ts'
-import { allPids, cmdlineOf, descendantsOf, environOf, isAlive, known, type KnownProcess, signalGroup, startTime, stillRunning, uidOf, waitForExit } from '../os/processes.ts'
+import { allPids, cmdlineOf, descendantsOf, environOf, isSameProcess, known, type KnownProcess, signalGroup, startTime, stillRunning, uidOf, waitForExit } from '../os/processes.ts'
+
+export { isSameProcess }
 import { readDaemonPid } from '../pm2/client.ts'
 
 /**
@@ -77,11 +79,6 @@ export function writeSession(home: string, session: SessionFile): void {
   const temp = join(home, `session.json.${process.pid}`)
   writeFileSync(temp, `${JSON.stringify(session)}\n`, { mode: 0o600 })
   renameSync(temp, join(home, 'session.json'))
-}
-
-/** True when `pid` is still the very process that had `start` as its start time. */
-export function isSameProcess(pid: number | undefined, start: string | undefined): boolean {
-  return pid !== undefined && start !== undefined && isAlive(pid) && startTime(pid) === start
 }
 
 /**

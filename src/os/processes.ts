@@ -224,7 +224,27 @@ export function known(pids: number[]): KnownProcess[] {
 
 /** True while `p` is still the very process it names (not a recycled pid). */
 export function stillRunning(p: KnownProcess): boolean {
-  return isAlive(p.pid) && startTime(p.pid) === p.start
+  return isSameProcess(p.pid, p.start)
+}
+
+/**
+ * True while `pid` is still the process that started at `start`, from one look at its stat line
+ * (two looks could straddle a change). A pid that exists but whose line cannot be read at that
+ * instant (a thread of it in the middle of execve: bun --watch reloading) is taken as the same
+ * process: the next look tells, and a live session is never swept on a guess.
+ */
+export function isSameProcess(pid: number | undefined, start: string | undefined): boolean {
+  if (pid === undefined || start === undefined)
+    return false
+  try {
+    process.kill(pid, 0)
+  }
+  catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EPERM')
+      return false
+  }
+  const fields = statFields(pid)
+  return fields === undefined || (runsPerStat(fields) && fields[19] === start)
 }
 
 /**

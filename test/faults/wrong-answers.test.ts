@@ -6,6 +6,7 @@ import { devHome, isSameProcess } from '../../src/dev/session.ts'
 import { cmdlineOf, inotifyLimit, isAlive, startTime } from '../../src/os/processes.ts'
 import { BUN, childEnv, ENTRY, runCli } from '../helpers/cli.ts'
 import { expectNothingLeft, fixture, startDev, stopDev, stopLeftoverRuns } from '../helpers/dev-session.ts'
+import { waitUntil } from '../helpers/net.ts'
 import { type TestHome, withHome } from '../helpers/pm2-home.ts'
 import { IMPORT_DEFINE, makeWorkspace, type TempWorkspace } from '../helpers/workspace.ts'
 
@@ -109,7 +110,12 @@ describe('wrong answers', () => {
     const dir = mkdtempSync(join(tmpdir(), 'bun-pm-reload-'))
     writeFileSync(join(dir, 'dep.ts'), 'export const n = 0\n')
     writeFileSync(join(dir, 'main.ts'), `import { n } from './dep.ts'\nconsole.log('run', n)\nsetInterval(() => {}, 1000)\n`)
-    const proc = Bun.spawn([BUN, '--no-env-file', '--watch', '--watch-kill-signal=SIGUSR2', '--no-clear-screen', join(dir, 'main.ts')], { cwd: dir, stdout: 'ignore', stderr: 'ignore' })
+    const proc = Bun.spawn([BUN, '--no-env-file', '--watch', '--watch-kill-signal=SIGUSR2', '--no-clear-screen', join(dir, 'main.ts')], { cwd: dir, stdout: 'pipe', stderr: 'ignore' })
+    let out = ''
+    void (async () => {
+      for await (const chunk of proc.stdout as ReadableStream<Uint8Array>)
+        out += new TextDecoder().decode(chunk)
+    })()
     try {
       await Bun.sleep(500)
       const start = startTime(proc.pid)!
@@ -124,6 +130,10 @@ describe('wrong answers', () => {
         }
       }
       expect(gone).toBe(0)
+      // The reloads happened: each edit ran the new code in the same process.
+      await waitUntil(() => out, text => text.includes('run 20'), 5000, 20)
+      expect(new Set(out.match(/run \d+/g)).size).toBeGreaterThanOrEqual(15)
+      expect(isSameProcess(proc.pid, start)).toBe(true)
     }
     finally {
       proc.kill('SIGKILL')
