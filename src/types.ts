@@ -89,6 +89,15 @@ export interface WorkerOptions extends Omit<StartOptions, 'name' | 'script' | 'i
    */
   pmx?: boolean
   /**
+   * Variables of the launcher's shell that reach the worker, by name or with `*` (`'AWS_*'`). A
+   * worker gets from the shell only what programs need to run (`PATH`, `HOME`, `USER`, `LANG`,
+   * `LC_*`, `TZ`, `TMPDIR`, `TERM`, …), the variables your `.env` files name (the shell wins over
+   * the files) and `NODE_ENV` — plus these. The listed ones count: a new value restarts the
+   * worker at the next `start`; the runtime ones never do. bun-pm's own: PM2 never sees it.
+   * @example ['AWS_PROFILE', 'AWS_REGION', 'SENTRY_*']
+   */
+  passEnv?: string[]
+  /**
    * How the worker's `heartbeat` is checked: interval, timeout, failures before a restart, start
    * grace and, without a heartbeat, how long it must stay up to be ready. bun-pm's own: PM2 never
    * sees it.
@@ -202,8 +211,12 @@ export interface Workspace {
   [override: `$${string}`]: WorkspaceOverride | Record<string, WorkspaceOverride> | undefined
 }
 
-/** Where a variable of a worker's environment came from, lowest precedence first. */
-export type EnvSource = '.env' | '.env.local' | 'shell' | 'mode' | 'defaults.env' | 'options.env' | 'bun-pm'
+/**
+ * Where a variable of a worker's environment came from, lowest precedence first. `runtime`: a
+ * variable every program needs (PATH, HOME, …) from the launcher's shell, passed but never counted
+ * as a change; `shell`: one the `.env` files name, `NODE_ENV`, or one `passEnv` lists, which counts.
+ */
+export type EnvSource = '.env' | '.env.local' | 'runtime' | 'shell' | 'mode' | 'defaults.env' | 'options.env' | 'bun-pm'
 
 /** The selection flags every command takes. */
 export interface Selection {

@@ -127,10 +127,12 @@ function toExportWorker(workspace: LoadedWorkspace, worker: LoadedWorker, fileEn
   const holdsSecret = (value: string) => fileValues.some(secret => value === secret || (secret.length >= 6 && value.includes(secret)))
   for (const [key, { value, source }] of Object.entries(worker.env)) {
     const inFiles = key in fileEnv
-    // Inherited from the exporting shell, and not the workspace's: not the workers' business.
-    if (source === 'bun-pm' || (source === 'shell' && !inFiles))
+    // What every program needs, from the exporting shell (PATH, HOME, …): the engine's own, not the workspace's.
+    if (source === 'bun-pm' || source === 'runtime')
       continue
-    const secret = inFiles && (source === 'shell' || source === '.env' || source === '.env.local' || fileEnv[key] === value)
+    // A shell value that `passEnv` let through may be a credential: kept out of plain files.
+    const passed = source === 'shell' && !inFiles && key !== 'NODE_ENV'
+    const secret = passed || (inFiles && (source === 'shell' || source === '.env' || source === '.env.local' || fileEnv[key] === value))
     ;(secret || holdsSecret(value) ? secrets : env)[key] = value
   }
   const args = toList(options.args)

@@ -35,7 +35,7 @@ export function pm2Rules(): { names: Set<string>, errors: (options: Record<strin
 }
 
 /** Options whose values bun-pm reads and turns into what PM2 gets: not PM2's to judge as written. */
-const BUN_PM_READS = new Set(['instances', 'interpreter', 'env', 'health'])
+const BUN_PM_READS = new Set(['instances', 'interpreter', 'env', 'health', 'passEnv'])
 
 /**
  * What PM2's own validator (lib/tools/Config.js, run on every start) and its cron parser would

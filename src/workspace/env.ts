@@ -30,9 +30,24 @@ const SHELL_ENV: Readonly<Record<string, string | undefined>> = { ...process.env
 const injected = new Map<string, string>()
 
 /**
- * The environment every worker of the workspace starts from: `.env`, then `.env.local`, then the
- * launcher's own environment (the shell wins over the files), then `NODE_ENV` for the mode when
- * nobody set it. Pure: the files' contents and the shell come in.
+ * What every program needs to run, taken from the launcher's shell for every worker — but never
+ * counted as a change: they differ between an ssh login, cron, CI and a terminal (`PATH` most of
+ * all), and a deploy from any of them must keep what runs. A worker gets the values of the start
+ * that last (re)started it.
+ */
+const RUNTIME_VARIABLE = /^(PATH|HOME|USER|LOGNAME|SHELL|LANG|LANGUAGE|LC_[A-Z]+|TZ|TMPDIR|TMP|TEMP|TERM|NO_COLOR|FORCE_COLOR)$/
+
+/** The shell variables a worker gets: the runtime ones, and those `.env` files name or `passEnv` lists (NODE_ENV always). */
+export function isRuntimeVariable(key: string): boolean {
+  return RUNTIME_VARIABLE.test(key)
+}
+
+/**
+ * The environment every worker of the workspace starts from: `.env`, then `.env.local`, then from
+ * the launcher's shell the runtime variables (source `runtime`) and those the files name or
+ * `NODE_ENV` (source `shell`: the shell wins over the files, and counts), then `NODE_ENV` for the
+ * mode when nobody set it. The rest of the shell reaches a worker only through `passEnv`
+ * (`withPassed`). Pure: the files' contents and the shell come in.
  */
 export function layerBaseEnv({ files, shell, mode }: {
   /** Each file's variables, lowest precedence first. */
@@ -46,11 +61,33 @@ export function layerBaseEnv({ files, shell, mode }: {
       env[key] = { value, source }
   }
   for (const [key, value] of Object.entries(shell)) {
-    if (value !== undefined && !LAUNCH_TOOL_VARIABLE.test(key))
+    if (value === undefined || LAUNCH_TOOL_VARIABLE.test(key))
+      continue
+    if (key in env || key === 'NODE_ENV')
       env[key] = { value, source: 'shell' }
+    else if (isRuntimeVariable(key))
+      env[key] = { value, source: 'runtime' }
   }
   env.NODE_ENV ??= { value: NODE_ENV_BY_MODE[mode], source: 'mode' }
   return env
+}
+
+/** `env` with the shell's variables that `patterns` name (`'AWS_PROFILE'`, `'AWS_*'`), as counted shell values. Pure. */
+export function withPassed(env: LayeredEnv, patterns: readonly string[] | undefined, shell: Readonly<Record<string, string | undefined>> = SHELL_ENV): LayeredEnv {
+  if (!patterns?.length)
+    return env
+  const matchers = patterns.map(pattern => new RegExp(`^${pattern.split('*').map(part => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`))
+  const out = { ...env }
+  for (const [key, value] of Object.entries(shell)) {
+    if (value !== undefined && !LAUNCH_TOOL_VARIABLE.test(key) && matchers.some(m => m.test(key)))
+      out[key] = { value, source: 'shell' }
+  }
+  return out
+}
+
+/** The shell variables no rule passes to workers: what `explain` says was left out. */
+export function leftOutOfShell(env: LayeredEnv, shell: Readonly<Record<string, string | undefined>> = SHELL_ENV): string[] {
+  return Object.keys(shell).filter(key => shell[key] !== undefined && !(key in env) && !LAUNCH_TOOL_VARIABLE.test(key)).sort()
 }
 
 /**
@@ -63,7 +100,7 @@ export function loadBaseEnv(root: string, mode: Mode): LayeredEnv {
   forgetInjected()
   const env = layerBaseEnv({ files: ENV_FILES.map(file => [file, readEnvFile(join(root, file))]), shell: SHELL_ENV, mode })
   for (const [key, { value, source }] of Object.entries(env)) {
-    if (source !== 'shell') {
+    if (source !== 'shell' && source !== 'runtime') {
       process.env[key] = value
       injected.set(key, value)
     }

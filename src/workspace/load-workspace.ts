@@ -6,7 +6,7 @@ import { isUserError, WorkspaceError } from '../errors.ts'
 import { type HealthPolicy, toHealthPolicy } from '../health/policy.ts'
 import type { Interpreter, Mode, WorkerOptions, Workspace } from '../types.ts'
 import { CONFIG_NAME, DEFAULT_GROUP, mergeOptions } from './defaults.ts'
-import { forgetInjected, type LayeredEnv, layerEnv, loadBaseEnv } from './env.ts'
+import { forgetInjected, type LayeredEnv, layerEnv, loadBaseEnv, withPassed } from './env.ts'
 import { pm2Rules } from '../pm2/schema.ts'
 import { applyOverrides, overrideEnvs } from './overrides.ts'
 import { replicaCount } from './replicas.ts'
@@ -28,8 +28,8 @@ export interface LoadedWorker {
   interpreter: Interpreter
   /** The worker's script fields as written (relative to the root); `interpreter` picks one. */
   scripts: Partial<Record<Interpreter, string>>
-  /** Merged options (worker over defaults over built-ins), without `env` and bun-pm's own `health`. */
-  options: Omit<WorkerOptions, 'env' | 'health'>
+  /** Merged options (worker over defaults over built-ins), without `env` and bun-pm's own `health` and `passEnv`. */
+  options: Omit<WorkerOptions, 'env' | 'health' | 'passEnv'>
   /** The full environment, each value with where it came from. */
   env: LayeredEnv
 }
@@ -89,7 +89,7 @@ export async function loadWorkspace({ cwd = process.cwd(), mode, env }: LoadWork
     envName,
     workers: workspace.workers.map(worker => {
       const merged = mergeOptions(worker.options, workspace.defaults)
-      const { env, health, ...options } = merged
+      const { env, health, passEnv, ...options } = merged
       const interpreter = options.interpreter ?? 'bun'
       return {
         name: worker.name,
@@ -102,7 +102,7 @@ export async function loadWorkspace({ cwd = process.cwd(), mode, env }: LoadWork
         interpreter,
         scripts: { bun: worker.bun || undefined, node: worker.node || undefined, tsx: worker.tsx || undefined },
         options,
-        env: layerEnv(layerEnv(baseEnv, workspace.defaults?.env, 'defaults.env'), worker.options?.env, 'options.env'),
+        env: layerEnv(layerEnv(withPassed(baseEnv, passEnv), workspace.defaults?.env, 'defaults.env'), worker.options?.env, 'options.env'),
       }
     }),
   }

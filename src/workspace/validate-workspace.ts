@@ -105,7 +105,7 @@ function checkWorker(raw: unknown, index: number, fail: Fail, pm2?: Pm2Rules): v
 }
 
 /** Options bun-pm adds to PM2's own. */
-const BUN_PM_OPTIONS = ['health']
+const BUN_PM_OPTIONS = ['health', 'passEnv']
 
 function checkOptions(raw: unknown, at: string, fail: Fail, pm2?: Pm2Rules): void {
   const optionNames = pm2?.names
@@ -134,6 +134,8 @@ function checkOptions(raw: unknown, at: string, fail: Fail, pm2?: Pm2Rules): voi
     fail(`${at}: max_memory_restart ${describe(memory)} is not a size PM2 reads; write a number of bytes or a string such as '100M', '1G' or '512K'`)
   if (options.health !== undefined)
     checkHealth(options.health, at, fail)
+  if (options.passEnv !== undefined && (!Array.isArray(options.passEnv) || options.passEnv.some(name => typeof name !== 'string' || !/^[A-Za-z_*][\w*]*$/.test(name))))
+    fail(`${at}: \`passEnv\` must be a list of variable names (\`*\` matches any part), such as ['AWS_PROFILE', 'SENTRY_*'], not ${describe(options.passEnv)}`)
   // What PM2 itself would refuse when it starts the worker (types, patterns, a cron pattern).
   const refused = pm2?.errors?.(options)[0]
   if (refused)

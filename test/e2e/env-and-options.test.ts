@@ -27,13 +27,16 @@ describe('environment', () => {
       '.env': 'ONLY_FILE=env\nLOCAL_WINS=env\nSHELL_WINS=env\nIN_ALL=env\n',
       '.env.local': 'LOCAL_WINS=local\nSHELL_WINS=local\n',
     })
-    const { env } = (await explainJson(ws, [], { SHELL_WINS: 'shell', FROM_DEFAULTS: 'shell' })).workers[0]
+    const { env, shellLeftOut } = (await explainJson(ws, [], { SHELL_WINS: 'shell', FROM_DEFAULTS: 'shell', ONLY_SHELL: 'shell' })).workers[0]
     expect(env.ONLY_FILE.source).toBe('.env')
     expect(env.LOCAL_WINS.source).toBe('.env.local')
     expect(env.SHELL_WINS.source).toBe('shell')
     expect(env.FROM_DEFAULTS.source).toBe('defaults.env')
     expect(env.IN_ALL.source).toBe('options.env')
-    expect(env.HOME.source).toBe('shell')
+    // Of the rest of the shell, only what runs programs (never a reason to restart); the others stay out.
+    expect(env.HOME.source).toBe('runtime')
+    expect(env.ONLY_SHELL).toBeUndefined()
+    expect(shellLeftOut).toContain('ONLY_SHELL')
   }, 20_000)
 
   test('the config sees .env values in process.env, and the shell still wins over the file', async () => {

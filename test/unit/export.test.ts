@@ -36,13 +36,15 @@ describe('export: the model', () => {
       DATABASE_URL: { value: 'postgres://secret@db', source: '.env' },
       COPY: { value: 'postgres://secret@db', source: 'options.env' },
       PORT: { value: '8080', source: 'shell' },
-      HOME: { value: '/root', source: 'shell' },
+      AWS_PROFILE: { value: 'deploy', source: 'shell' },
+      HOME: { value: '/root', source: 'runtime' },
       LOG_LEVEL: { value: 'info', source: 'defaults.env' },
     })
     const [model] = toExportModel(workspace([w]), [w], FACTS).workers
     expect(model!.env).toEqual({ NODE_ENV: 'production', LOG_LEVEL: 'info' })
     // PORT: the shell overrode a .env value, so it is the workspace's, and from .env: a secret.
-    expect(model!.secrets).toEqual({ DATABASE_URL: 'postgres://secret@db', COPY: 'postgres://secret@db', PORT: '8080' })
+    // AWS_PROFILE: a shell value passEnv let through, which may be a credential. HOME: the engine's own.
+    expect(model!.secrets).toEqual({ DATABASE_URL: 'postgres://secret@db', COPY: 'postgres://secret@db', PORT: '8080', AWS_PROFILE: 'deploy' })
   })
 
   test('names become DNS labels; two that collide are a one-line error naming both', () => {
