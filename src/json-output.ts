@@ -38,6 +38,10 @@ export interface StartJson {
   scaled: { name: string, from: number, to: number }[]
   /** Meant to start, but not started: a dependency did not become ready (each is in `failures`). */
   notStarted: string[]
+  /** How each replaced worker was replaced: `surge` (its new version beside the old, unit by unit) or `stop-first`, and why. */
+  rollouts: { name: string, kind: 'surge' | 'stop-first', why: string }[]
+  /** Meant to be replaced, but the new version did not become ready: the running one serves on (each is in `failures`, with `kept`). */
+  rolledBack: string[]
   /** Selected because a selected worker depends on them. */
   added: { name: string, neededBy: string[] }[]
   /** From the command's start until every worker was ready; null when one was not. */
@@ -49,3 +53,23 @@ export interface StartJson {
 
 /** `explain --json`. */
 export type ExplainJson = ReturnType<typeof planToJson>
+
+/** `start --dry-run --json`: what a start would do, having done nothing. */
+export interface DryRunJson {
+  dryRun: true
+  namespace: string
+  pm2Home: string
+  /** Whether a daemon runs for that home (none: every worker would start, and a daemon with them). */
+  daemonRunning: boolean
+  workers: {
+    name: string
+    action: 'keep' | 'start' | 'replace' | 'scale' | 'remove'
+    /** For a replacement: beside the old version (`surge`) or after it (`stop-first`), and why. */
+    strategy?: { kind: 'surge' | 'stop-first', why: string }
+    /** Why, in words: the parts that changed (values masked), or why it starts, goes, or stays. */
+    why: string
+    /** The parts of the version that changed: option names and `env.NAME`s. */
+    changes?: string[]
+  }[]
+}
+

@@ -3,10 +3,11 @@ import type { HealthPolicy } from '../health/policy.ts'
 import { checkOf } from '../health/reducer.ts'
 import type { EnvSource } from '../types.ts'
 import { displayPath } from '../workspace/load-workspace.ts'
+import { leftOutOfShell } from '../workspace/env.ts'
 import type { Plan } from '../workspace/resolve-plan.ts'
 
 /** Values of these keys are shown; every other value is masked, since any of them may be a secret. */
-const SHOWN_KEYS = new Set(['NODE_ENV', 'BUN_PM_SCRIPT'])
+const SHOWN_KEYS = new Set(['NODE_ENV', 'BUN_PM_SCRIPT', 'BUN_PM_PLAN_HASH', 'BUN_PM_PLAN'])
 const MASK = '***'
 
 export function maskValue(key: string, value: string): string {
@@ -39,6 +40,8 @@ export function planToJson(plan: Plan) {
         options,
         env: Object.fromEntries(Object.entries(env).map(([key, value]) =>
           [key, { value: maskValue(key, value), source: sources[key]?.source ?? 'bun-pm' }])),
+        /** The launcher's shell variables no rule passes to this worker (names only). */
+        shellLeftOut: leftOutOfShell(sources),
       }
     }),
     notSelected: workspace.workers.filter(w => !selected.has(w.name)).map(w => ({
@@ -67,12 +70,15 @@ export function formatPlan(plan: Plan): string {
         lines.push(`    ${key}: ${JSON.stringify(value)}`)
     }
     const env = Object.entries(worker.env)
-    const fromShell = env.filter(([, { source }]) => source === 'shell').length
-    lines.push(`  env (values masked; ${fromShell} more inherited from the shell, see --json)`)
+    const runtime = env.filter(([, { source }]) => source === 'runtime').map(([key]) => key)
+    lines.push(`  env (values masked; ${runtime.length} runtime variables from the shell, never a reason to restart: ${runtime.join(', ') || 'none'})`)
     for (const [key, { value, source }] of env) {
-      if (source !== 'shell')
+      if (source !== 'runtime')
         lines.push(`    ${key}=${value}  (${describeSource(source)})`)
     }
+    if (worker.shellLeftOut.length > 0)
+      lines.push(`  ${worker.shellLeftOut.length} more variables of this shell do not reach it (options.passEnv lets one through; see --json)`)
+    lines.push(`  deploys     ${describeDeploy(worker.health)}`)
     lines.push('')
   }
   lines.push(...describeAdded(plan.added))
@@ -96,6 +102,19 @@ function describeHealth(health: HealthPolicy & { check: string }): string {
   return `${ready}; errored after ${health.maxRestarts} crashes each within ${formatMs(health.minUptimeMs)}`
 }
 
+/** How `start` and `restart` replace the worker when it runs another version (supervise/rollout.ts decides, with the ports it finds). */
+function describeDeploy(health: HealthPolicy): string {
+  if (!health.autorestart)
+    return 'a one-shot job: run again when its version changes'
+  if (health.heartbeat.kind === 'none')
+    return 'stopped, then started (no heartbeat to judge a new process ready)'
+  return 'rolling, unit by unit: a new process beside the old one when the ports it holds take a second listener (reusePort), checked at each deploy; else stopped, then started'
+}
+
 function describeSource(source: EnvSource): string {
+  if (source === 'runtime')
+    return 'from the shell: runtime, never a reason to restart'
+  if (source === 'shell')
+    return 'from the shell'
   return source === 'mode' ? 'set by the mode' : source === 'bun-pm' ? 'set by bun-pm' : `from ${source}`
 }

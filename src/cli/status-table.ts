@@ -105,12 +105,10 @@ export function judge(proc: ProcView, { snapshot, agentRunning = true }: HealthF
   return { health: state.health, reason: state.reason, lastOkAt: state.lastOkAt }
 }
 
-/**
- * The agent's word on a unit. Between an edit of `instances` and the next start the agent still
- * names the process by the old count (`web#0` for what the config now calls `web`): both are tried.
- */
-function stateOf(snapshot: HealthSnapshot | undefined, unit: string, proc: ProcView): HealthSnapshot['workers'][string] | undefined {
-  return snapshot?.workers[unit] ?? snapshot?.workers[`${proc.name}#${proc.instance}`] ?? (proc.instance === 0 ? snapshot?.workers[proc.name] : undefined)
+/** The agent's word on this very process: by PM2 id, while it names the same process (PM2 hands ids out again). */
+function stateOf(snapshot: HealthSnapshot | undefined, _unit: string, proc: ProcView): HealthSnapshot['processes'][string] | undefined {
+  const state = snapshot?.processes[String(proc.pmId)]
+  return state && (state.uniqueId === proc.uniqueId || !proc.uniqueId) ? state : undefined
 }
 
 function notRunning(worker: WorkerInfo, unit: string): StatusRow {

@@ -1,13 +1,26 @@
 import { defineCommand } from 'citty'
 import { rejectUnknownFlags } from '../cli/reject-unknown-flags.ts'
+import { WorkspaceError } from '../errors.ts'
 import { runRestart } from '../start/manage.ts'
 import { jsonArg, selectionArgs, toSelection } from './_shared.ts'
 
 export default defineCommand({
-  meta: { name: 'restart', description: 'Restart the selected workers (or the whole workspace) with the current config and .env' },
-  args: { ...selectionArgs, ...jsonArg },
+  meta: {
+    name: 'restart',
+    // PM2's word for a restart that drops nothing: here every restart is one.
+    alias: 'reload',
+    description: 'Replace the selected workers (or the whole workspace) with new processes of the current config and .env, unit by unit, each new one beside the old where its port allows',
+  },
+  args: {
+    ...selectionArgs,
+    ...jsonArg,
+    timeout: { type: 'string', description: 'Seconds each new process has to be ready', default: '30', valueHint: 'seconds' },
+  },
   plugins: [rejectUnknownFlags('restart')],
   async run({ args }) {
-    process.exitCode = await runRestart({ cwd: args.cwd, selection: toSelection(args), json: Boolean(args.json), timeoutMs: 30_000 })
+    const seconds = Number(args.timeout)
+    if (!(seconds > 0))
+      throw new WorkspaceError(`--timeout=${args.timeout} is not a number of seconds; write e.g. --timeout=30`)
+    process.exitCode = await runRestart({ cwd: args.cwd, selection: toSelection(args), json: Boolean(args.json), timeoutMs: seconds * 1000 })
   },
 })

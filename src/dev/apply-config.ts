@@ -1,10 +1,11 @@
-import { countChanges, withoutBlocked } from '../cli/describe-changes.ts'
+import { countChanges, toChanges } from '../cli/describe-changes.ts'
 import { describeAdded } from '../cli/format-plan.ts'
 import { isUserError } from '../errors.ts'
 import type { EventReporter } from '../cli/report-events.ts'
 import type { LogPrinter } from '../cli/log-printer.ts'
 import type { HealthWatch } from '../health/watch-health.ts'
-import { applyPlan } from '../pm2/apply.ts'
+import { applyPlan } from '../supervise/apply.ts'
+import { isAgentName } from '../health/agent-spec.ts'
 import type { Pm2Client } from '../pm2/client.ts'
 import { notReadyReason } from '../start/failures.ts'
 import type { Pm2StartOptions } from '../workspace/plan-workers.ts'
@@ -48,13 +49,15 @@ export function createConfigApplier({ client, health, reporter, printer, token, 
     const result = await applyPlan({
       client,
       health,
+      mode: 'dev',
       namespace: plan.workspace.namespace,
-      desired: plan.workers.map(w => withSession(w.startOptions, token, color)),
+      workers: plan.workers,
       deps: plan.deps,
-      agent: withSession(plan.agent, token, false),
+      agent: plan.agent,
+      prepare: options => withSession(options, token, color && !isAgentName(options.name)),
       shouldRemove: () => true,
       beforeDelete: reporter.expectExit,
-      deadline: Date.now() + READY_TIMEOUT_MS,
+      timeoutMs: READY_TIMEOUT_MS,
       signal,
     })
     // The summary waits for readiness, but the next config need not wait for the summary.
@@ -68,7 +71,7 @@ export function createConfigApplier({ client, health, reporter, printer, token, 
       if (mine !== generation || stopped)
         return
       const took = Math.round(performance.now() - startedAt)
-      const changes = countChanges(withoutBlocked(result, new Set(result.blocked.keys())))
+      const changes = countChanges(toChanges(result.outcomes.values(), result.removed, new Set(result.blocked.keys())))
       const ready = outcomes.filter(o => o.ready).map(o => o.name)
       const notReady = outcomes.filter(o => !o.ready)
       printer.info(notReady.length === 0

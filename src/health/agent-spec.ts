@@ -1,17 +1,49 @@
+// The health agent's contract: what it is told (its spec, in its environment), what it says on
+// PM2's bus, and how it runs as a PM2 app. Pure, but for the agent's script path.
 import { ownFile } from '../own-files.ts'
 import type { Pm2StartOptions } from '../workspace/plan-workers.ts'
-import { unitPolicies } from '../workspace/replicas.ts'
-import type { HealthPolicy } from './policy.ts'
+import { replicaPolicy, unitLabel } from '../workspace/replicas.ts'
 import type { Note } from './monitor.ts'
+import type { HealthPolicy } from './policy.ts'
 import type { Health, WorkerState } from './reducer.ts'
+
+/** One version of a worker, as the agent judges it: its policy, and the base of its replicas' ports. */
+export interface VersionSpec {
+  policy: HealthPolicy
+  /** The value of `increment_var` in this version's env (replica i gets base + i). */
+  base?: string
+}
+
+/** What the agent knows of a worker: how many processes it runs, and how to judge each version of it. */
+export interface WorkerSpec {
+  replicas: number
+  incrementVar?: string
+  /** The version (plan hash) bun-pm wants now. */
+  current: string
+  /**
+   * Every version that may run, by plan hash: the one wanted and, during and after a deploy, the
+   * ones still serving. A process is judged by its own version's policy, never by a newer one:
+   * a new heartbeat path must not fail the old version a failed deploy kept.
+   */
+  versions: Record<string, VersionSpec>
+}
 
 /** What the agent of a namespace is told, in its environment: whom to watch and how. */
 export interface AgentSpec {
   namespace: string
-  /** Each unit's policy: a worker's name, or `web#0`, `web#1`, … for its replicas. */
-  workers: Record<string, HealthPolicy>
-  /** How many processes each worker runs (`instances`), to name each process's unit. */
-  replicas: Record<string, number>
+  workers: Record<string, WorkerSpec>
+}
+
+/** What the agent knows of one process, as it says it (and writes it to its state file). */
+export type ProcessHealth = WorkerState & {
+  health: Health
+  check: string
+  /** The unit it runs: a worker's name, or `web#1`. */
+  unit: string
+  worker: string
+  /** Its version (plan hash), and PM2's unique id of the process (a PM2 id is reused; this is not). */
+  hash: string
+  uniqueId: string
 }
 
 /**
@@ -23,7 +55,10 @@ export interface AgentWord {
   'bun-pm': 'health'
   /** The agent's pid. */
   'agent': number
-  'workers': Record<string, WorkerState & { health: Health, check: string }>
+  /** By unit: the process that runs it now (the wanted version's, when it runs). */
+  'workers': Record<string, ProcessHealth>
+  /** By PM2 id: every process the agent judges, old versions beside new ones during a deploy. */
+  'processes': Record<string, ProcessHealth>
   'notes': Note[]
   /** True once, when a new agent starts listening: whoever started it may start workers now. */
   'hello': boolean
@@ -48,22 +83,82 @@ export function isAgent(name: string, namespace: string): boolean {
   return name === agentName(namespace)
 }
 
+/** True for any namespace's agent: worker names cannot hold `:`. */
+export function isAgentName(name: string): boolean {
+  return name.endsWith(':health')
+}
+
+/** The policy a process of `worker` (version `hash`, replica `index`) is judged by: its own version's, else the wanted one's. */
+export function policyOf(spec: WorkerSpec, hash: string | undefined, index: number): HealthPolicy {
+  const version = (hash !== undefined ? spec.versions[hash] : undefined) ?? spec.versions[spec.current]!
+  const env: Record<string, string> = spec.incrementVar && version.base !== undefined ? { [spec.incrementVar]: version.base } : {}
+  return replicaPolicy(version.policy, index, spec.incrementVar, env)
+}
+
+/** The unit of a worker's process with replica index `index`. */
+export function unitOf(worker: string, index: number, spec: WorkerSpec | undefined): string {
+  return unitLabel(worker, index, spec?.replicas ?? 1)
+}
+
+/**
+ * The spec for `wanted` (each worker's wanted version) with the versions still running kept from
+ * the spec of the agent that runs now: the agent judges old and new processes alike during a
+ * deploy, each by its own version. Pure.
+ */
+export function withRunningVersions(wanted: AgentSpec, running: AgentSpec | undefined, hashesRunning: ReadonlyMap<string, ReadonlySet<string>>): AgentSpec {
+  const workers: Record<string, WorkerSpec> = {}
+  for (const [name, spec] of Object.entries(wanted.workers)) {
+    const versions = { ...spec.versions }
+    for (const hash of hashesRunning.get(name) ?? []) {
+      const old = running?.workers[name]?.versions[hash]
+      if (old && !versions[hash])
+        versions[hash] = old
+    }
+    workers[name] = { ...spec, versions }
+  }
+  return { ...wanted, workers }
+}
+
+/** True when an agent told `running` judges everything `wanted` asks for in the same way: it can stay. */
+export function specCovers(running: AgentSpec | undefined, wanted: AgentSpec): boolean {
+  if (!running || running.namespace !== wanted.namespace)
+    return false
+  const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b)
+  const names = new Set([...Object.keys(running.workers), ...Object.keys(wanted.workers)])
+  return [...names].every((name) => {
+    const [r, w] = [running.workers[name], wanted.workers[name]]
+    if (!r || !w)
+      return false
+    return r.replicas === w.replicas && r.incrementVar === w.incrementVar && r.current === w.current
+      && Object.entries(w.versions).every(([hash, version]) => same(r.versions[hash], version))
+  })
+}
+
+/** The spec an agent process was started with, read from its environment. */
+export function specOf(env: Record<string, string>): AgentSpec | undefined {
+  try {
+    const spec = JSON.parse(env[AGENT_SPEC_KEY] ?? '') as AgentSpec
+    return spec && typeof spec.workers === 'object' ? spec : undefined
+  }
+  catch {
+    return undefined
+  }
+}
+
 /**
  * The agent as a PM2 app of the workspace's namespace: PM2 keeps it running, `pm2 ls` shows it,
  * and it goes with the workspace. Its spec covers every activated worker of the config, so that
  * starting one group after another never loses the checks of the first.
  */
-export function agentStartOptions({ namespace, root, bunPath, workers, env = {} }: {
-  namespace: string
+export function agentStartOptions({ root, bunPath, spec, env = {} }: {
   root: string
   bunPath: string
-  workers: { name: string, replicas: number, health: HealthPolicy, incrementVar?: string, env: Record<string, string> }[]
+  spec: AgentSpec
   env?: Record<string, string>
 }): Pm2StartOptions {
-  const spec: AgentSpec = { namespace, workers: unitPolicies(workers), replicas: Object.fromEntries(workers.map(w => [w.name, w.replicas])) }
   return {
-    name: agentName(namespace),
-    namespace,
+    name: agentName(spec.namespace),
+    namespace: spec.namespace,
     script: AGENT_SCRIPT,
     interpreter: bunPath,
     interpreter_args: ['--no-env-file'],
@@ -72,13 +167,9 @@ export function agentStartOptions({ namespace, root, bunPath, workers, env = {} 
     autorestart: true,
     max_restarts: 10,
     kill_timeout: 1000,
+    kill_retry_time: 20,
     max_memory_restart: '200M',
     pmx: false,
     env: { ...env, [AGENT_SPEC_KEY]: JSON.stringify(spec) },
   } as Pm2StartOptions
-}
-
-/** True for any namespace's agent: worker names cannot hold `:`. */
-export function isAgentName(name: string): boolean {
-  return name.endsWith(':health')
 }

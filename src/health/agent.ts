@@ -5,8 +5,8 @@
 import { connectLight } from '../pm2/light-client.ts'
 import { trace } from '../trace.ts'
 import { AGENT_SPEC_KEY, type AgentSpec, type AgentWord } from './agent-spec.ts'
-import { type Note, startMonitor } from './monitor.ts'
-import { checkOf, healthOf, type WorkerState } from './reducer.ts'
+import { type Judged, type Note, startMonitor } from './monitor.ts'
+import { currentByUnit, describeProcess } from './track.ts'
 import { type HealthSnapshot, readSnapshot, stateFilePath, writeSnapshot } from './state-file.ts'
 
 const spec = JSON.parse(process.env[AGENT_SPEC_KEY] ?? 'null') as AgentSpec | null
@@ -31,15 +31,16 @@ async function main(spec: AgentSpec, home: string): Promise<void> {
   trace('agent connected')
   const bus = await client.launchBus()
   /** The state file for `status`, and the word on the bus for dev, start and --attach. */
-  const publish = (states: ReadonlyMap<string, WorkerState>, notes: Note[], hello = false) => {
+  const publish = (processes: ReadonlyMap<number, Judged>, notes: Note[], hello = false) => {
     const snapshot: HealthSnapshot = {
       namespace: spec.namespace,
       agentPid: process.pid,
       writtenAt: Date.now(),
-      workers: Object.fromEntries([...states].map(([name, state]) => [name, { ...state, health: healthOf(state), check: checkOf(spec.workers[name]!) }])),
+      workers: Object.fromEntries([...currentByUnit(processes.values(), spec)].map(([unit, { id, state }]) => [unit, describeProcess(id, state)])),
+      processes: Object.fromEntries([...processes].map(([pmId, { id, state }]) => [String(pmId), describeProcess(id, state)])),
     }
     writeSnapshot(path, snapshot)
-    process.send?.({ type: 'process:msg', data: { 'bun-pm': 'health', 'agent': process.pid, 'workers': snapshot.workers, notes, hello } satisfies AgentWord })
+    process.send?.({ type: 'process:msg', data: { 'bun-pm': 'health', 'agent': process.pid, 'workers': snapshot.workers, 'processes': snapshot.processes, notes, hello } satisfies AgentWord })
     for (const note of notes)
       console.log(note.text)
   }
@@ -47,7 +48,7 @@ async function main(spec: AgentSpec, home: string): Promise<void> {
   // (and 100 `ready` notes), each a snapshot of all of them through the daemon (busy spawning
   // them) to every listener. A note that comes before an action of the agent's goes at once: a
   // restart's or a stop's reason must reach a terminal before PM2's exit line does.
-  let pending: ReadonlyMap<string, WorkerState> | undefined
+  let pending: ReadonlyMap<number, Judged> | undefined
   let held: Note[] = []
   let timer: ReturnType<typeof setTimeout> | undefined
   const flush = () => {
@@ -57,7 +58,7 @@ async function main(spec: AgentSpec, home: string): Promise<void> {
     pending = undefined
     held = []
   }
-  const publishSoon = (states: ReadonlyMap<string, WorkerState>, notes: Note[]) => {
+  const publishSoon = (states: ReadonlyMap<number, Judged>, notes: Note[]) => {
     if (notes.some(note => URGENT.has(note.kind))) {
       clearTimeout(timer)
       const earlier = held
@@ -74,14 +75,12 @@ async function main(spec: AgentSpec, home: string): Promise<void> {
   const monitor = await startMonitor({
     client,
     bus,
-    namespace: spec.namespace,
-    policies: spec.workers,
-    replicas: spec.replicas ?? {},
-    restored: readSnapshot(path)?.workers,
+    spec,
+    restored: readSnapshot(path)?.processes,
     onChange: publishSoon,
   })
   // Listening from here on: whoever started this agent may start workers now.
-  publish(monitor.states(), [], true)
+  publish(monitor.processes(), [], true)
   trace('agent said hello')
   console.log(`watching ${Object.keys(spec.workers).length} worker(s) of namespace ${spec.namespace}`)
 

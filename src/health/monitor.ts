@@ -1,12 +1,17 @@
+// The health agent's engine: gathers what happens to a namespace's processes — PM2's bus, the
+// workers' messages, probes, the clock — and applies the lifecycle's decisions through PM2. Each
+// PM2 process is judged on its own (two versions of a unit run side by side during a deploy),
+// by its own version's policy. What it decides comes from pure functions (reducer.ts, track.ts).
 import { freshLister, instanceOf, type Pm2Bus, type Pm2Client, type Pm2Packet, type ProcView } from '../pm2/client.ts'
-import { unitLabel, workerOf } from '../workspace/replicas.ts'
-import { isAlive } from '../os/processes.ts'
-import { formatMs, heartbeatPort } from './heartbeat.ts'
-import { attributeAnswer } from './attribute.ts'
 import { whoAnswered } from '../os/sockets.ts'
-import type { HealthPolicy } from './policy.ts'
+import { isAlive } from '../os/processes.ts'
+import { PLAN_HASH_KEY } from '../workspace/version.ts'
+import type { AgentSpec, ProcessHealth } from './agent-spec.ts'
+import { attributeAnswer } from './attribute.ts'
+import { formatMs, heartbeatPort } from './heartbeat.ts'
 import { probe } from './probe.ts'
 import { type Effect, initialState, type LifecycleEvent, type NoteKind, step, type WorkerState } from './reducer.ts'
+import { adoptSaved, beatCounts, savedState, identify, isAnotherProcess, missedBeat, nextProbeAt, type ProcessFacts, type ProcessIdentity } from './track.ts'
 
 /** Something the monitor said about a worker, for a terminal (dev, `start --attach`). */
 export interface Note {
@@ -18,69 +23,58 @@ export interface Note {
   reason?: string
 }
 
+/** A process the monitor judges, with its state. */
+export interface Judged {
+  id: ProcessIdentity
+  state: WorkerState
+}
+
 export interface MonitorOptions {
   client: Pick<Pm2Client, 'list' | 'restart' | 'stop'>
   bus: Pm2Bus
-  namespace: string
-  /** Each unit's policy: a worker's name, or `web#0`, `web#1`, … for its replicas. */
-  policies: Record<string, HealthPolicy>
-  /** How many processes each worker runs, to tell its replicas apart. */
-  replicas: Record<string, number>
-  /** States from an earlier monitor (the state file): kept for workers still in the same process. */
-  restored?: Record<string, WorkerState>
+  spec: AgentSpec
+  /** What an earlier agent said of each process (its state file), by PM2 id: kept for the same process in the same run. */
+  restored?: Record<string, ProcessHealth>
   /** Called after every change, with what was said in it. */
-  onChange: (states: ReadonlyMap<string, WorkerState>, notes: Note[]) => void
+  onChange: (processes: ReadonlyMap<number, Judged>, notes: Note[]) => void
 }
 
-/** While a worker has not passed its first check, it is checked this often, to be seen ready soon. */
-const STARTING_PROBE_MS = 50
-/** ... for its first seconds; then this often, until it passes or its grace ends. */
-const STARTING_PROBE_SLOW_MS = 250
-const STARTING_FAST_FOR_MS = 3000
 /** How often the loop runs while a worker is starting, and otherwise. */
 const FAST_TICK_MS = 25
 const IDLE_TICK_MS = 250
-/** PM2's list is asked this often, to catch what the bus did not say (a spawn that failed). */
+/** PM2's list is asked this often, to catch what the bus did not say (a spawn that failed, a deleted process). */
 const LIST_EVERY_MS = 2000
 /** A run listed online with no process, and no exit event, for this long is one PM2 lost. */
 const GONE_AFTER_MS = 1500
 
-interface Tracked {
-  policy: HealthPolicy
-  state: WorkerState
-  pmId?: number
+interface Tracked extends Judged {
   nextProbeAt: number
   probing: boolean
   lastBeatAt: number | null
   /** When the last push period was judged (a missed period counts once). */
   pushJudgedAt: number | null
   deadSince: number | null
+  /** Probes in a row that another process of the worker answered (a shared port). */
+  siblingAnswers: number
   /** The pid whose preload said "loaded": a second "loaded" from it is a reload in place. */
   loadedPid: number | null
   /** A startup failure the worker reported before its run was known here. */
-  early?: { failed?: { at: number, detail: string } }
+  early?: { at: number, detail: string }
 }
 
-/**
- * Runs the health checks of a namespace's workers and applies the lifecycle's decisions through
- * PM2. Everything it decides comes from `step` (pure); this only gathers events — PM2's bus, the
- * workers' messages, probes, the clock — and carries out the effects.
- */
-export async function startMonitor({ client, bus, namespace, policies, replicas, restored = {}, onChange }: MonitorOptions): Promise<{ close: () => void, states: () => ReadonlyMap<string, WorkerState> }> {
-  const tracked = new Map<string, Tracked>()
+const factsOfProc = (proc: ProcView): ProcessFacts => ({ name: proc.name, pmId: proc.pmId, namespace: proc.namespace, uniqueId: proc.uniqueId, instance: proc.instance, hash: proc.env[PLAN_HASH_KEY] })
+const factsOfPacket = (packet: Pm2Packet): ProcessFacts => ({
+  name: packet.process.name,
+  pmId: packet.process.pm_id,
+  namespace: packet.process.namespace,
+  uniqueId: packet.process.unique_id,
+  instance: instanceOf(packet.process),
+  hash: typeof packet.process[PLAN_HASH_KEY] === 'string' ? packet.process[PLAN_HASH_KEY] as string : undefined,
+})
+
+export async function startMonitor({ client, bus, spec, restored = {}, onChange }: MonitorOptions): Promise<{ close: () => void, processes: () => ReadonlyMap<number, Judged> }> {
+  const tracked = new Map<number, Tracked>()
   const now = () => Date.now()
-  for (const [name, policy] of Object.entries(policies))
-    tracked.set(name, { policy, state: initialState(now()), nextProbeAt: 0, probing: false, lastBeatAt: null, pushJudgedAt: null, deadSince: null, loadedPid: null })
-
-  const names = new Set(Object.keys(policies).map(workerOf))
-  // Logs and messages name a process by pm_id only; listings and events say its instance index.
-  const unitByPmId = new Map<number, string>()
-  const unitOf = (name: string, pmId: number, instance: number) => {
-    const unit = unitLabel(name, instance, replicas[name] ?? 1)
-    unitByPmId.set(pmId, unit)
-    return unit
-  }
-
   let closed = false
   let lastListAt = now()
   let timer: ReturnType<typeof setTimeout> | undefined
@@ -90,85 +84,90 @@ export async function startMonitor({ client, bus, namespace, policies, replicas,
     clearTimeout(timer)
     timer = setTimeout(() => loop(), 0)
   }
-  const states = () => new Map([...tracked].map(([name, t]) => [name, t.state]))
-  const dispatch = (name: string, event: LifecycleEvent) => {
-    const t = tracked.get(name)
-    if (!t)
-      return
-    const { state, effects } = step(t.state, event, t.policy, name)
+  const snapshot = () => new Map([...tracked].map(([pmId, t]) => [pmId, { id: t.id, state: t.state }]))
+
+  /** The tracking of the process `facts` names: a new one for a PM2 id seen first or handed to another process. */
+  const track = (facts: ProcessFacts): Tracked | undefined => {
+    const known = tracked.get(facts.pmId)
+    if (known && !isAnotherProcess(known.id, facts)) {
+      if (!known.id.uniqueId && facts.uniqueId)
+        known.id = { ...known.id, uniqueId: facts.uniqueId }
+      return known
+    }
+    const id = identify(facts, spec)
+    if (!id)
+      return undefined
+    const t: Tracked = { id, state: initialState(now()), nextProbeAt: 0, probing: false, lastBeatAt: null, pushJudgedAt: null, deadSince: null, siblingAnswers: 0, loadedPid: null }
+    tracked.set(facts.pmId, t)
+    return t
+  }
+
+  const dispatch = (t: Tracked, event: LifecycleEvent) => {
+    const { state, effects } = step(t.state, event, t.id.policy, t.id.unit)
     const changed = state !== t.state
     t.state = state
-    const notes = effects.flatMap(effect => toNotes(name, effect))
+    const notes = effects.flatMap(effect => toNotes(t.id.unit, effect))
     // Said before it is done: a listener learns why a worker restarts before PM2 reports the exit.
     if (changed || notes.length > 0)
-      onChange(states(), notes)
+      onChange(snapshot(), notes)
     for (const effect of effects)
-      act(name, t, effect)
+      act(t, effect)
     if (event.type === 'online' && state.running) {
       t.nextProbeAt = 0
-      // A new run is checked now, not at the next idle tick (up to 250 ms away): readiness is
-      // what `start` waits for.
+      // A new run is checked now, not at the next idle tick: readiness is what `start` waits for.
       runSoon()
       t.pushJudgedAt = null
       t.deadSince = null
       // What the worker said before PM2's `online` reached us belongs to this run.
-      if (t.early?.failed && t.early.failed.at >= event.at)
-        dispatch(name, { type: 'failed', at: t.early.failed.at, detail: t.early.failed.detail })
-      else if (t.policy.heartbeat.kind === 'push' && t.lastBeatAt !== null && t.lastBeatAt >= event.at)
-        dispatch(name, { type: 'check', at: t.lastBeatAt, ok: true, detail: 'heartbeat() called' })
+      if (t.early && t.early.at >= event.at)
+        dispatch(t, { type: 'failed', at: t.early.at, detail: t.early.detail })
+      else if (t.id.policy.heartbeat.kind === 'push' && t.lastBeatAt !== null && t.lastBeatAt >= event.at)
+        dispatch(t, { type: 'check', at: t.lastBeatAt, ok: true, detail: 'heartbeat() called' })
       t.early = undefined
     }
   }
-  const toNotes = (name: string, effect: Effect): Note[] => {
+  const toNotes = (unit: string, effect: Effect): Note[] => {
     if (effect.type === 'note')
-      return [{ name, kind: effect.kind, text: effect.text }]
-    return effect.type === 'restart' ? [{ name, kind: 'restart', text: `${name} restarting: ${effect.reason}`, reason: effect.reason }] : []
+      return [{ name: unit, kind: effect.kind, text: effect.text }]
+    return effect.type === 'restart' ? [{ name: unit, kind: 'restart', text: `${unit} restarting: ${effect.reason}`, reason: effect.reason }] : []
   }
-  const act = (name: string, t: Tracked, effect: Effect) => {
-    if (effect.type === 'note' || t.pmId === undefined)
+  const act = (t: Tracked, effect: Effect) => {
+    if (effect.type === 'note')
       return
-    const action = effect.type === 'restart' ? client.restart(t.pmId) : client.stop(t.pmId)
-    action.catch(error => dispatch(name, { type: 'action-failed', at: now(), detail: `could not be ${effect.type === 'restart' ? 'restarted' : 'stopped'}: ${(error as Error).message}` }))
+    const action = effect.type === 'restart' ? client.restart(t.id.pmId) : client.stop(t.id.pmId)
+    action.catch(error => dispatch(t, { type: 'action-failed', at: now(), detail: `could not be ${effect.type === 'restart' ? 'restarted' : 'stopped'}: ${(error as Error).message}` }))
   }
 
-  /** The listed processes that are workers this monitor tracks, each with its tracking (PM2 id noted). */
-  const trackedIn = (procs: ProcView[]): [ProcView, Tracked, string][] => procs.flatMap((proc) => {
-    if (proc.namespace !== namespace || !names.has(proc.name))
-      return []
-    const unit = unitOf(proc.name, proc.pmId, proc.instance)
-    const t = tracked.get(unit)
-    if (!t)
-      return []
-    t.pmId = proc.pmId
-    return [[proc, t, unit] as [ProcView, Tracked, string]]
-  })
-
-  // What runs now: a worker still in the process the saved state describes keeps that state.
+  /** What runs now, when the agent starts: a process still in the run the saved state describes keeps that state. */
   const adopt = (procs: ProcView[]) => {
-    for (const [proc, t, unit] of trackedIn(procs)) {
-      const saved = restored[unit]
-      // What the last agent asked PM2 for is not under way any more.
-      if (saved && t.state.pid === null && saved.pid === proc.pid && proc.pid !== null) {
-        t.state = { ...saved, pending: false }
+    for (const proc of procs) {
+      const t = track(factsOfProc(proc))
+      if (!t)
+        continue
+      const saved = restored[String(proc.pmId)]
+      const kept = adoptSaved(saved, proc)
+      if (kept && t.state.pid === null) {
+        t.state = kept
         continue
       }
       if (proc.status === 'online' && proc.pid !== null && proc.pid !== t.state.pid)
-        dispatch(unit, { type: 'online', pid: proc.pid, at: proc.upSince ?? now() })
-      else if ((proc.status === 'errored' || proc.status === 'stopped') && saved?.halted === 'errored')
-        t.state = { ...saved, running: false, pid: null, pending: false }
+        dispatch(t, { type: 'online', pid: proc.pid, at: proc.upSince ?? now() })
+      else if ((proc.status === 'errored' || proc.status === 'stopped') && saved?.uniqueId === proc.uniqueId && saved.halted === 'errored')
+        t.state = { ...savedState(saved), running: false, pid: null, pending: false }
       // Runs that ended for good before this agent listened (start need not wait for it): PM2
       // gave up on a fast crash loop, or a one-shot job or a stop_exit_code ended it.
       else if (!saved && t.state.since === null && proc.upSince !== null && proc.status === 'errored') {
-        dispatch(unit, { type: 'online', pid: 0, at: proc.upSince })
-        dispatch(unit, { type: 'overlimit', at: now() })
+        dispatch(t, { type: 'online', pid: 0, at: proc.upSince })
+        dispatch(t, { type: 'overlimit', at: now() })
       }
       else if (!saved && t.state.since === null && proc.upSince !== null && proc.status === 'stopped' && proc.exitCode !== null) {
-        dispatch(unit, { type: 'online', pid: 0, at: proc.upSince })
-        dispatch(unit, { type: 'exit', at: now(), code: proc.exitCode, manual: false, willRestart: false })
+        dispatch(t, { type: 'online', pid: 0, at: proc.upSince })
+        dispatch(t, { type: 'exit', at: now(), code: proc.exitCode, manual: false, willRestart: false })
       }
     }
   }
-  const ours = (packet: Pm2Packet) => packet.process.namespace === namespace && names.has(packet.process.name)
+
+  const ours = (packet: Pm2Packet) => packet.process.namespace === spec.namespace && spec.workers[packet.process.name] !== undefined
   // PM2's events in the order it sent them: an `online` waits for its pid, and the `exit` behind it must not overtake it.
   let queue = Promise.resolve()
   const listFresh = freshLister(() => client.list())
@@ -181,19 +180,16 @@ export async function startMonitor({ client, bus, namespace, policies, replicas,
     queue = queue.then(() => onEvent(packet, listing)).catch(error => console.error('health agent: an event could not be handled:', error))
   })
   const onEvent = async (packet: Pm2Packet, listing: Promise<ProcView[]> | undefined) => {
-    const { name: worker, pm_id: pmId } = packet.process
-    const name = unitOf(worker, pmId, instanceOf(packet.process))
-    const t = tracked.get(name)
+    const t = track(factsOfPacket(packet))
     if (!t)
       return
-    t.pmId = pmId
     // A run is known by when PM2 started it (pm_uptime), which its online and exit events both carry.
     const runAt = packet.process.pm_uptime ?? now()
     if (packet.event === 'online') {
-      const proc = (await listing ?? []).find(p => p.pmId === pmId)
+      const proc = (await listing ?? []).find(p => p.pmId === t.id.pmId)
       // A process already gone (or already replaced) by the time it is listed is a run all the same.
       const pid = proc?.upSince === runAt ? proc.pid ?? 0 : 0
-      dispatch(name, { type: 'online', pid, at: runAt })
+      dispatch(t, { type: 'online', pid, at: runAt })
     }
     else if (packet.event === 'exit') {
       // The exit of an older run than the one known here (its event came late) says nothing new.
@@ -201,60 +197,58 @@ export async function startMonitor({ client, bus, namespace, policies, replicas,
         return
       const status = packet.process.status
       const code = packet.process.exit_code ?? null
-      dispatch(name, {
+      dispatch(t, {
         type: 'exit',
         at: now(),
         code,
         manual: status === 'stopping',
-        willRestart: status !== 'errored' && t.policy.autorestart && !t.policy.stopExitCodes.includes(code ?? 0),
+        willRestart: status !== 'errored' && t.id.policy.autorestart && !t.id.policy.stopExitCodes.includes(code ?? 0),
       })
     }
     else if (packet.event === 'restart overlimit') {
-      dispatch(name, { type: 'overlimit', at: now() })
+      dispatch(t, { type: 'overlimit', at: now() })
     }
   }
 
-  // What workers say: `heartbeat()`, and the preload's "loaded" / "failed".
+  // What workers say: `heartbeat()`, and the preload's "loaded" / "failed". Messages name only the PM2 id.
   bus.on('process:msg', (packet) => {
     if (!ours(packet))
       return
-    const { name: worker, pm_id: pmId } = packet.process
-    const name = unitByPmId.get(pmId) ?? ((replicas[worker] ?? 1) === 1 ? worker : undefined)
-    if (name === undefined) {
-      // A replica not listed yet: its listing says which one it is (said a moment late, not lost).
-      const at = now()
-      void listFresh().then((procs) => {
-        trackedIn(procs)
-        if (unitByPmId.has(pmId))
-          onMessage(packet, unitByPmId.get(pmId)!, at)
-      }).catch(() => {})
+    const t = tracked.get(packet.process.pm_id)
+    if (t) {
+      onMessage(packet, t, now())
       return
     }
-    onMessage(packet, name, now())
+    // A process not listed yet: its listing says which one it is (said a moment late, not lost).
+    const at = now()
+    void listFresh().then((procs) => {
+      const proc = procs.find(p => p.pmId === packet.process.pm_id)
+      const late = proc && track(factsOfProc(proc))
+      if (late)
+        onMessage(packet, late, at)
+    }).catch(() => {})
   })
-  const onMessage = (packet: Pm2Packet, name: string, at: number) => {
+  const onMessage = (packet: Pm2Packet, t: Tracked, at: number) => {
     const data = packet.data as { 'bun-pm'?: string, 'pid'?: number, 'detail'?: string } | undefined
-    const t = tracked.get(name)
-    if (!t)
-      return
+    const { heartbeat } = t.id.policy
     switch (data?.['bun-pm']) {
       case 'beat':
         t.lastBeatAt = at
-        if (t.policy.heartbeat.kind === 'push' && (!t.state.passed || t.state.failures > 0 || at - (t.state.lastOkAt ?? 0) >= Math.min(1000, t.policy.heartbeat.everyMs)))
-          dispatch(name, { type: 'check', at, ok: true, detail: 'heartbeat() called' })
+        if (heartbeat.kind === 'push' && beatCounts(at, t.state, heartbeat.everyMs))
+          dispatch(t, { type: 'check', at, ok: true, detail: 'heartbeat() called' })
         break
       case 'loaded':
         // New code in the same process (a failed start halts before its first "loaded").
         if (data.pid !== undefined && (t.loadedPid === data.pid || t.state.halted === 'failed'))
-          dispatch(name, { type: 'reloaded', at })
+          dispatch(t, { type: 'reloaded', at })
         t.loadedPid = data.pid ?? null
         break
       case 'failed': {
         const detail = String(data.detail ?? 'threw an uncaught error')
         if (t.state.running)
-          dispatch(name, { type: 'failed', at, detail })
+          dispatch(t, { type: 'failed', at, detail })
         else
-          t.early = { failed: { at, detail } }
+          t.early = { at, detail }
         break
       }
     }
@@ -266,73 +260,86 @@ export async function startMonitor({ client, bus, namespace, policies, replicas,
     if (closed)
       return
     const at = now()
-    for (const [name, t] of tracked)
-      check(name, t, at)
+    for (const t of tracked.values())
+      check(t, at)
     if (at - lastListAt >= LIST_EVERY_MS) {
       lastListAt = at
-      void listFresh().then(findLost).catch(() => {})
+      void listFresh().then(reconcileListing).catch(() => {})
     }
     const starting = [...tracked.values()].some(t => t.state.running && !t.state.passed && !t.state.halted)
     timer = setTimeout(loop, starting ? FAST_TICK_MS : IDLE_TICK_MS)
   }
-  const check = (name: string, t: Tracked, at: number) => {
-    const { state, policy } = t
+  const check = (t: Tracked, at: number) => {
+    const { state } = t
+    const { policy } = t.id
     if (!state.running || state.halted || state.pending)
       return
     // A run whose process is gone proves nothing by its age: no tick, no probe. (Its exit event,
     // or PM2's listing when there is none, says what happened.)
     if (!(state.pid !== null && state.pid > 0 && isAlive(state.pid)))
       return
-    dispatch(name, { type: 'tick', at })
+    dispatch(t, { type: 'tick', at })
     const { heartbeat } = policy
     if (heartbeat.kind === 'push') {
-      const since = Math.max(t.lastBeatAt ?? 0, t.pushJudgedAt ?? 0, t.state.since ?? at)
-      if (at - since >= heartbeat.everyMs) {
+      const missed = missedBeat(at, { lastBeatAt: t.lastBeatAt, judgedAt: t.pushJudgedAt, since: t.state.since }, heartbeat.everyMs)
+      if (missed !== undefined) {
         t.pushJudgedAt = at
-        dispatch(name, { type: 'check', at, ok: false, detail: `no heartbeat() for ${formatMs(at - Math.max(t.lastBeatAt ?? 0, t.state.since ?? at))}` })
+        dispatch(t, { type: 'check', at, ok: false, detail: `no heartbeat() for ${formatMs(missed)}` })
       }
     }
     else if (heartbeat.kind !== 'none' && !t.probing && at >= t.nextProbeAt) {
       t.probing = true
       const pid = state.pid
       const port = heartbeatPort(heartbeat)!
-      // Whose answer it is, read while the connection is open: only the unit's own counts.
-      void probe(heartbeat, policy.timeoutMs, clientPort => whoAnswered(pid, port, clientPort, siblingPids(name))).then((result) => {
+      // Whose answer it is, read while the connection is open: only the process's own counts.
+      void probe(heartbeat, policy.timeoutMs, ends => whoAnswered(pid, port, ends, siblingPids(t))).then((result) => {
         t.probing = false
         // The answer of a process that is gone since says nothing about the new one.
         if (t.state.pid !== pid || closed)
           return
         const done = now()
-        const verdict = attributeAnswer(result, name, port)
-        const ranMs = done - (t.state.since ?? done)
-        t.nextProbeAt = done + (verdict === undefined || !t.state.passed ? (ranMs < STARTING_FAST_FOR_MS ? STARTING_PROBE_MS : STARTING_PROBE_SLOW_MS) : policy.intervalMs)
+        const verdict = attributeAnswer(result, t.id.unit, port)
+        t.siblingAnswers = verdict === undefined ? t.siblingAnswers + 1 : 0
+        t.nextProbeAt = nextProbeAt(done, t.state, policy, verdict !== undefined, t.siblingAnswers)
         if (verdict)
-          dispatch(name, { type: 'check', at: done, ok: verdict.ok, detail: verdict.detail })
+          dispatch(t, { type: 'check', at: done, ok: verdict.ok, detail: verdict.detail })
+        else if (t.nextProbeAt <= done)
+          runSoon()
       })
     }
   }
-  /** The live processes of the other units of `unit`'s worker (its replicas): they may answer on a port they share. */
-  const siblingPids = (unit: string) => [...tracked].flatMap(([other, t]) =>
-    other !== unit && workerOf(other) === workerOf(unit) && t.state.running && t.state.pid !== null && t.state.pid > 0 ? [t.state.pid] : [])
+  /** The live processes of the worker but this one (its replicas, the other version of its unit): they may answer on a port they share. */
+  const siblingPids = (t: Tracked) => [...tracked.values()].flatMap(other =>
+    other !== t && other.id.worker === t.id.worker && other.state.running && other.state.pid !== null && other.state.pid > 0 ? [other.state.pid] : [])
   /**
-   * Runs the bus did not announce with a pid: PM2 lists a worker online with no live process when
-   * its respawn failed (its interpreter is gone, say), and says nothing more.
+   * What the bus did not say: a process deleted (no longer listed) is forgotten; PM2 lists a
+   * worker online with no live process when its respawn failed (its interpreter is gone, say),
+   * and says nothing more.
    */
-  const findLost = (procs: ProcView[]) => {
-    for (const [proc, t, unit] of trackedIn(procs)) {
-      if (proc.status !== 'online' || t.state.halted)
-        continue
-      if (proc.upSince === null)
+  const reconcileListing = (procs: ProcView[]) => {
+    const listed = new Set(procs.map(p => p.pmId))
+    let forgot = false
+    for (const pmId of [...tracked.keys()]) {
+      if (!listed.has(pmId)) {
+        tracked.delete(pmId)
+        forgot = true
+      }
+    }
+    if (forgot)
+      onChange(snapshot(), [])
+    for (const proc of procs) {
+      const t = tracked.get(proc.pmId) ?? track(factsOfProc(proc))
+      if (!t || proc.status !== 'online' || t.state.halted || proc.upSince === null)
         continue
       if (proc.upSince !== t.state.since || (proc.pid !== null && proc.pid !== t.state.pid)) {
-        dispatch(unit, { type: 'online', pid: proc.pid ?? 0, at: proc.upSince })
+        dispatch(t, { type: 'online', pid: proc.pid ?? 0, at: proc.upSince })
         continue
       }
       // This run, listed online with no live process, and no exit came: PM2 lost it.
       if (proc.pid === null && t.state.running && !t.state.pending) {
         t.deadSince ??= now()
         if (now() - t.deadSince >= GONE_AFTER_MS) {
-          dispatch(unit, { type: 'gone', at: now(), detail: t.state.pid === 0
+          dispatch(t, { type: 'gone', at: now(), detail: t.state.pid === 0
             ? 'PM2 could not start its process (is its interpreter or script still there?)'
             : `its process (pid ${t.state.pid}) is gone, though PM2 lists it online` })
         }
@@ -342,7 +349,7 @@ export async function startMonitor({ client, bus, namespace, policies, replicas,
   // What runs already, listed only now that every event from here on is heard: a worker that
   // comes up meanwhile is in the listing or in an event (both say the same run), never in neither.
   // In the event queue, so that a listing never lands after an exit it predates.
-  await (queue = queue.then(async () => adopt(await client.list())))
+  await (queue = queue.then(async () => adopt((await client.list()).filter(p => p.namespace === spec.namespace))))
   loop()
 
   return {
@@ -350,6 +357,6 @@ export async function startMonitor({ client, bus, namespace, policies, replicas,
       closed = true
       clearTimeout(timer)
     },
-    states,
+    processes: snapshot,
   }
 }

@@ -2,6 +2,7 @@
 // while it is still open, which process answered (src/os/sockets.ts).
 import { connect as connectTcp, type Socket } from 'node:net'
 import { connect as connectTls } from 'node:tls'
+import type { ProbeEnds } from '../os/sockets.ts'
 import { describeHeartbeat, formatMs, type Heartbeat } from './heartbeat.ts'
 
 export interface ProbeResult<T = undefined> {
@@ -15,10 +16,10 @@ export interface ProbeResult<T = undefined> {
 /**
  * One check of an http(s) or tcp heartbeat, bounded by `timeoutMs`. Never throws. `whileOpen`
  * runs once something answered (the status line of an HTTP response, a TCP connection), with the
- * connection's local port, before the connection is closed: a keep-alive HTTP connection stays
+ * connection's two ends, before the connection is closed: a keep-alive HTTP connection stays
  * open on the server's side too, so the server's end of it can still be found.
  */
-export function probe<T = undefined>(heartbeat: Heartbeat & { kind: 'http' | 'tcp' }, timeoutMs: number, whileOpen?: (clientPort: number | undefined) => T): Promise<ProbeResult<T>> {
+export function probe<T = undefined>(heartbeat: Heartbeat & { kind: 'http' | 'tcp' }, timeoutMs: number, whileOpen?: (ends: ProbeEnds | undefined) => T): Promise<ProbeResult<T>> {
   const what = describeHeartbeat(heartbeat)
   const target = heartbeat.kind === 'tcp' ? { host: heartbeat.host, port: heartbeat.port, tls: false } : urlTarget(heartbeat.url)
   return new Promise((resolve) => {
@@ -37,7 +38,8 @@ export function probe<T = undefined>(heartbeat: Heartbeat & { kind: 'http' | 'tc
     const answered = (ok: boolean, detail: string) => {
       let answer: T | undefined
       try {
-        answer = whileOpen?.(socket.localPort)
+        const { localAddress, localPort, remoteAddress, remotePort } = socket
+        answer = whileOpen?.(localAddress && localPort && remoteAddress && remotePort ? { localAddress, localPort, remoteAddress, remotePort } : undefined)
       }
       catch {}
       done({ ok, detail, answer })

@@ -1,7 +1,7 @@
 import { chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { isAlive } from '../os/processes.ts'
-import type { Health, WorkerState } from './reducer.ts'
+import type { ProcessHealth } from './agent-spec.ts'
 
 /** What the health agent knows, as it writes it after every change; `status` and `start` read it. */
 export interface HealthSnapshot {
@@ -9,7 +9,10 @@ export interface HealthSnapshot {
   /** The agent that wrote it. */
   agentPid: number
   writtenAt: number
-  workers: Record<string, WorkerState & { health: Health, check: string }>
+  /** By unit: the process that runs it now. */
+  workers: Record<string, ProcessHealth>
+  /** By PM2 id: every process the agent judges (two versions of a unit during a deploy). */
+  processes: Record<string, ProcessHealth>
 }
 
 /** Where the agent of `namespace` keeps its snapshot: in the PM2 home, in a folder only the user can open. */
@@ -30,7 +33,8 @@ export function writeSnapshot(path: string, snapshot: HealthSnapshot): void {
 export function readSnapshot(path: string): HealthSnapshot | undefined {
   try {
     const value = JSON.parse(readFileSync(path, 'utf8')) as HealthSnapshot
-    return typeof value === 'object' && value !== null && typeof value.workers === 'object' && value.workers !== null ? value : undefined
+    // An agent of an earlier bun-pm wrote no processes: its word is not this one's.
+    return typeof value === 'object' && value !== null && typeof value.workers === 'object' && value.workers !== null && typeof value.processes === 'object' && value.processes !== null ? value : undefined
   }
   catch {
     return undefined

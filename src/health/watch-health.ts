@@ -1,25 +1,39 @@
+// The launcher's side of the health agent: follows its word on PM2's bus (from its state file on)
+// and answers "is this process ready?" for start, restart, dev and --attach.
 import type { Pm2Bus } from '../pm2/client.ts'
 import { workerOf } from '../workspace/replicas.ts'
-import { agentName, type AgentWord, isAgentName } from './agent-spec.ts'
+import { agentName, type AgentWord, isAgentName, type ProcessHealth } from './agent-spec.ts'
 import type { Note } from './monitor.ts'
 import type { HealthSnapshot } from './state-file.ts'
 
-export type WorkerHealth = HealthSnapshot['workers'][string]
+export type WorkerHealth = ProcessHealth
 
-/** How a wait for one worker ended; for replicas, `unit` is the one (`web#1`) that decided it. */
+/**
+ * How a wait ended; `unit` is the one (`web#1`) that decided it. `crashed`: it exited before it
+ * was ever ready; `refused`: PM2 would not start it (`detail` says why).
+ */
 export type Readiness =
   | { ready: true, state: WorkerHealth }
-  | { ready: false, state?: WorkerHealth, why: 'errored' | 'exited' | 'timeout' | 'agent', unit?: string }
+  | { ready: false, state?: WorkerHealth, why: 'errored' | 'exited' | 'crashed' | 'timeout' | 'agent' | 'refused', unit?: string, detail?: string }
+
+/** A process by PM2 id and PM2's unique id (an id is reused once PM2's table empties; the unique id is not). */
+export interface ProcessRef {
+  pmId: number
+  uniqueId: string
+}
 
 export interface HealthWatch {
-  /** The latest word of the agent on a unit (`web`, `web#1`). */
+  /** The latest word of the agent on a unit (`web`, `web#1`): the process that runs it now. */
   get: (unit: string) => WorkerHealth | undefined
   /**
-   * Resolves once `name` (every replica of it) is ready in a run that started at `after` or later, once such a run is
-   * errored or has exited for good (exit code 0 counts as ready: a one-shot job that finished),
-   * or when `deadline` (ms since the epoch) passes.
+   * Resolves once every one of `processes` is ready (a one-shot job's exit 0 counts), once one is
+   * errored or exited for good, or when `deadline` (ms since the epoch) passes. `failOnExit`:
+   * a process that exits before it was ever ready fails at once (a new version in a deploy),
+   * rather than be given its restarts.
    */
-  until: (name: string, after: number, deadline: number) => Promise<Readiness>
+  untilProcesses: (processes: ProcessRef[], deadline: number, options?: { failOnExit?: boolean }) => Promise<Readiness>
+  /** The same for the processes that run `name`'s units now (a worker left as it was). */
+  untilWorker: (name: string, deadline: number) => Promise<Readiness>
   /** Every note the agent sends from now on. */
   onNotes: (listener: (notes: Note[]) => void) => void
   /** Resolves true once an agent that started after `since` has said it listens; false at `deadline`. */
@@ -31,12 +45,28 @@ export interface HealthWatch {
   replaceAgent: (oldPids: number[]) => void
 }
 
+/** How one process's wait ends, from the agent's word on it; undefined while it goes on. Pure. */
+export function judgeProcess(state: WorkerHealth | undefined, failOnExit: boolean): Readiness | undefined {
+  if (!state)
+    return undefined
+  if (state.health === 'ready')
+    return { ready: true, state }
+  if (state.health === 'errored')
+    return { ready: false, state, why: 'errored', unit: state.unit }
+  if (state.health === 'none' && state.exitCode !== null)
+    return state.exitCode === 0 ? { ready: true, state } : { ready: false, state, why: 'exited', unit: state.unit }
+  if (failOnExit && !state.running && state.since !== null && !state.passed)
+    return { ready: false, state, why: 'crashed', unit: state.unit }
+  return undefined
+}
+
 /**
  * Follows a namespace's health agent on PM2's bus, starting from its state file: readiness for
  * `start` and `dev`, and its notes for a terminal.
  */
 export function watchHealth(bus: Pm2Bus, namespace: string | undefined, initial?: HealthSnapshot): HealthWatch {
   let workers: Record<string, WorkerHealth> = { ...initial?.workers }
+  let processes: Record<string, WorkerHealth> = { ...initial?.processes }
   let agentFailure: string | undefined
   /** When an agent last said it had just started listening. */
   let helloAt = 0
@@ -51,6 +81,7 @@ export function watchHealth(bus: Pm2Bus, namespace: string | undefined, initial?
     if (!isOurAgent(packet.process.name, packet.process.namespace) || data?.['bun-pm'] !== 'health' || replaced.has(data.agent ?? 0))
       return
     workers = data.workers ?? workers
+    processes = data.processes ?? processes
     agentFailure = undefined
     if (data.hello)
       helloAt = Date.now()
@@ -64,19 +95,6 @@ export function watchHealth(bus: Pm2Bus, namespace: string | undefined, initial?
       wake()
     }
   })
-
-  /** How one unit's run that started at `after` or later ended, or undefined while it goes on. */
-  const judge = (state: WorkerHealth | undefined, after: number): Readiness | undefined => {
-    if (!state || (state.since ?? 0) < after)
-      return undefined
-    if (state.health === 'ready')
-      return { ready: true, state }
-    if (state.health === 'errored')
-      return { ready: false, state, why: 'errored' }
-    if (state.health === 'none' && state.exitCode !== null)
-      return state.exitCode === 0 ? { ready: true, state } : { ready: false, state, why: 'exited' }
-    return undefined
-  }
 
   /** Resolves with `decide`'s first answer, asked again at every word of the agent and at `deadline`. */
   const settle = <T>(deadline: number, decide: () => T | undefined): Promise<T> => new Promise((resolve) => {
@@ -93,28 +111,36 @@ export function watchHealth(bus: Pm2Bus, namespace: string | undefined, initial?
     judge()
   })
 
+  /** The first failure among `states`, else ready when all are, else the end of the wait (agent gone, deadline) or undefined. */
+  const decide = (states: (WorkerHealth | undefined)[], deadline: number, failOnExit: boolean): Readiness | undefined => {
+    const answers = states.map(state => judgeProcess(state, failOnExit))
+    const failed = answers.find(answer => answer !== undefined && !answer.ready)
+    if (failed)
+      return failed
+    if (states.length > 0 && answers.every(answer => answer?.ready))
+      return answers[0]!
+    const waiting = states.find((state, i) => answers[i] === undefined)
+    if (agentFailure)
+      return { ready: false, state: waiting, why: 'agent', unit: waiting?.unit }
+    if (Date.now() >= deadline)
+      return { ready: false, state: waiting, why: 'timeout', unit: waiting?.unit }
+    return undefined
+  }
+  /** What the agent says of a process, only once it speaks of that very one (not an earlier process under its id). */
+  const stateOf = ({ pmId, uniqueId }: ProcessRef) => {
+    const state = processes[String(pmId)]
+    return state && (state.uniqueId === uniqueId || !uniqueId) ? state : undefined
+  }
+
   return {
-    get: name => workers[name],
-    until: (name, after, deadline) => settle<Readiness>(deadline, () => {
-      const units = Object.keys(workers).filter(unit => workerOf(unit) === name)
-      const answers = units.map(unit => ({ unit, answer: judge(workers[unit], after) }))
-      const failed = answers.find(({ answer }) => answer !== undefined && !answer.ready)
-      if (failed)
-        return { ...failed.answer as Readiness & { ready: false }, unit: failed.unit }
-      if (units.length > 0 && answers.every(({ answer }) => answer?.ready))
-        return answers[0]!.answer
-      const waiting = answers.find(({ answer }) => answer === undefined)
-      const state = waiting && workers[waiting.unit]
-      if (agentFailure)
-        return { ready: false, state, why: 'agent', unit: waiting?.unit }
-      if (Date.now() >= deadline)
-        return { ready: false, state, why: 'timeout', unit: waiting?.unit }
-      return undefined
-    }),
+    get: unit => workers[unit],
+    untilProcesses: (refs, deadline, { failOnExit = false } = {}) => settle<Readiness>(deadline, () => decide(refs.map(stateOf), deadline, failOnExit)),
+    untilWorker: (name, deadline) => settle<Readiness>(deadline, () => decide(Object.keys(workers).filter(unit => workerOf(unit) === name).map(unit => workers[unit]), deadline, false)),
     onNotes: listener => void listeners.push(listener),
     replaceAgent: (oldPids) => {
       oldPids.forEach(pid => replaced.add(pid))
       workers = {}
+      processes = {}
     },
     agentListening: (since, deadline) => settle(deadline, () =>
       helloAt >= since ? true : agentFailure || Date.now() >= deadline ? false : undefined),

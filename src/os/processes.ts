@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, readlinkSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs'
 import { WorkspaceError } from '../errors.ts'
 
 /** A process known by pid and start time, so that a recycled pid is never signalled. */
@@ -193,8 +193,50 @@ export function inotifyInUse(): number {
   return count
 }
 
-/** Every descendant of `roots` (children, their children, ...), from one look at the process table. */
+/**
+ * Every descendant of `roots` (children, their children, ...): from each process's own list of
+ * children (/proc/<pid>/task/<tid>/children), else from one look at the whole process table.
+ */
 export function descendantsOf(roots: number[]): number[] {
+  const found: number[] = []
+  const queue = [...roots]
+  while (queue.length > 0) {
+    const children = childrenOf(queue.shift()!)
+    if (children === undefined)
+      return descendantsByTable(roots)
+    for (const child of children) {
+      if (!found.includes(child) && !roots.includes(child)) {
+        found.push(child)
+        queue.push(child)
+      }
+    }
+  }
+  return found
+}
+
+/** The children of `pid`, from its threads' lists; [] when it is gone, undefined when the kernel keeps no such list. */
+function childrenOf(pid: number): number[] | undefined {
+  let tasks: string[]
+  try {
+    tasks = readdirSync(`/proc/${pid}/task`)
+  }
+  catch {
+    return []
+  }
+  const children: number[] = []
+  for (const task of tasks) {
+    try {
+      children.push(...readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').split(' ').filter(Boolean).map(Number))
+    }
+    catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || existsSync(`/proc/${pid}/task/${task}`))
+        return undefined
+    }
+  }
+  return children
+}
+
+function descendantsByTable(roots: number[]): number[] {
   const children = new Map<number, number[]>()
   for (const pid of allPids()) {
     const parent = parentOf(pid)

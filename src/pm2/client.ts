@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
 import type { ProcessDescription, StartOptions } from 'pm2'
@@ -8,15 +9,18 @@ export type { StartOptions }
 import { cmdlineOf, isAlive } from '../os/processes.ts'
 import { trace } from '../trace.ts'
 
+const require = createRequire(import.meta.url)
+
 /** The PM2 operations the launcher uses, as promises with timeouts. */
 export interface Pm2Client {
   /** The PM2 home this client talks to. */
   home: string
-  start: (options: StartOptions) => Promise<void>
-  /** Several apps in one call: PM2 lists its processes once for all of them, not once each. */
-  startAll: (apps: StartOptions[]) => Promise<void>
-  /** One more process like `id`, with the next free instance index (and increment_var): what `pm2 scale` does. */
-  duplicate: (id: number) => Promise<void>
+  /**
+   * Starts one process per app, whatever already runs under its name: a second process of a name
+   * is how a new version starts beside the old one (PM2's own `start` would restart the old).
+   * Each app alone: one that PM2 refuses fails only itself.
+   */
+  spawn: (apps: StartOptions[]) => Promise<SpawnResult[]>
   restart: (id: string | number) => Promise<void>
   stop: (id: string | number) => Promise<void>
   delete: (id: string | number) => Promise<void>
@@ -27,6 +31,9 @@ export interface Pm2Client {
   killDaemon: () => Promise<void>
   disconnect: () => void
 }
+
+/** How one app of a `spawn` went: the PM2 id of its new process, or why PM2 refused it. */
+export type SpawnResult = { name: string, pmId: number, uniqueId: string } | { name: string, error: Error }
 
 /** The PM2 home `start` and the other production commands use: PM2_HOME if set, else PM2's own default. */
 export function userPm2Home(): string {
@@ -64,6 +71,8 @@ export interface ProcView {
   namespace: string
   /** PM2's instance index among the processes of its name (NODE_APP_INSTANCE): 0 … instances - 1. */
   instance: number
+  /** PM2's own id of the process for good: a PM2 id is handed out again once the daemon's table is empty. */
+  uniqueId: string
   /** The OS pid of a live process; null when PM2 has none (stopped, a spawn that failed) or it is gone. */
   pid: number | null
   status: Pm2Status
@@ -108,6 +117,7 @@ export function toProcView(proc: ProcessDescription): ProcView {
     pmId: proc.pm_id ?? -1,
     namespace: env.namespace ?? 'default',
     instance: instanceOf(env),
+    uniqueId: typeof (env as { unique_id?: unknown }).unique_id === 'string' ? (env as { unique_id: string }).unique_id : '',
     // PM2 keeps listing a pid after its process died (a SIGKILL, or a respawn that failed).
     pid: proc.pid && isAlive(proc.pid) ? proc.pid : null,
     status: env.status ?? 'stopped',
@@ -157,7 +167,7 @@ export interface Pm2Bus {
 
 export interface Pm2Packet {
   /** Events carry PM2's whole pm2_env here (the instance index too); logs and messages only name, pm_id and namespace. */
-  process: { name: string, pm_id: number, namespace?: string, instance_var?: string, pid?: number, pm_pid?: number, exit_code?: number, status?: Pm2Status, restart_time?: number, pm_uptime?: number }
+  process: { name: string, pm_id: number, namespace?: string, instance_var?: string, unique_id?: string, pid?: number, pm_pid?: number, exit_code?: number, status?: Pm2Status, restart_time?: number, pm_uptime?: number, [key: string]: unknown }
   data?: unknown
   raw?: unknown
   event?: string
@@ -237,21 +247,42 @@ async function open(home: string, env: Record<string, string>, launchModules: bo
   // (`pm2 install`), as one that pm2.connect spawns does.
   if (launchModules)
     await call('launch modules', done => (pm2 as unknown as { launchModules: (done: (error: unknown) => void) => void }).launchModules(done))
+  const { Client } = pm2 as unknown as { Client: { executeRemote: (method: string, arg: unknown, done: (error: unknown, result?: unknown) => void) => void } }
+  const prepare = async (app: StartOptions): Promise<SpawnResult> => {
+    const name = app.name ?? ''
+    try {
+      const resolved = resolveApp(app, home)
+      const started = await call<{ pm2_env: { pm_id: number, unique_id?: string } }[]>(`start ${name}`, done => Client.executeRemote('prepare', resolved, done as (error: unknown, result?: unknown) => void))
+      const { pm_id: pmId, unique_id: uniqueId = '' } = started[0]!.pm2_env
+      return { name, pmId, uniqueId }
+    }
+    catch (error) {
+      return { name, error: toError(error, `start ${name}`) }
+    }
+  }
+  // At most this many apps at the daemon at once, across every spawn of this client: it never
+  // idles between them, and 100 workers are not 100 requests at the same moment.
+  let inFlight = 0
+  const queued: (() => void)[] = []
+  const limited = async (app: StartOptions) => {
+    if (inFlight >= SPAWN_AT_ONCE)
+      await new Promise<void>(resolve => queued.push(resolve))
+    inFlight++
+    try {
+      return await prepare(app)
+    }
+    finally {
+      inFlight--
+      queued.shift()?.()
+    }
+  }
   return {
     home,
-    start: async (options) => {
-      trace(`pm2 start ${options.name}`)
-      await call<unknown>(`start ${options.name}`, done => pm2.start(options, done))
-      trace(`pm2 started ${options.name}`)
-    },
-    startAll: async (apps) => {
-      trace(`pm2 start ${apps.length} apps`)
-      await call<unknown>(`start ${apps.map(app => app.name).join(', ')}`, done => pm2.start({ apps } as unknown as StartOptions, done))
+    spawn: async (apps) => {
+      trace(`pm2 start ${apps.map(app => app.name).join(', ')}`)
+      const results = await Promise.all(apps.map(limited))
       trace(`pm2 started ${apps.length} apps`)
-    },
-    duplicate: async (id) => {
-      const { Client } = pm2 as unknown as { Client: { executeRemote: (method: string, arg: unknown, done: (error: unknown) => void) => void } }
-      await call<unknown>(`duplicate ${id}`, done => Client.executeRemote('duplicateProcessId', id, done))
+      return results
     },
     restart: async (id) => {
       await call<unknown>(`restart ${id}`, done => pm2.restart(id, done))
@@ -272,6 +303,34 @@ async function open(home: string, env: Record<string, string>, launchModules: bo
       pm2.disconnect()
     },
   }
+}
+
+const SPAWN_AT_ONCE = 16
+
+/**
+ * An app as PM2's own `start` hands it to the daemon's `prepare` (pm2/lib/API.js, _startJson and
+ * its startApps): checked and completed by PM2's Common (which throws PM2's own refusal), with the
+ * PM2 home in its env. What that start does first — list every process and restart the ones of
+ * the same name — is what bun-pm must not have.
+ */
+function resolveApp(app: StartOptions, home: string): Record<string, unknown> {
+  const Common = require('pm2/lib/Common.js') as {
+    verifyConfs: (apps: unknown[]) => Record<string, unknown>[] | Error
+    getCurrentUsername: () => string
+    resolveAppAttributes: (opts: { cwd: string, pm2_home: string }, app: unknown) => Record<string, unknown> & { env?: Record<string, unknown> }
+    mergeEnvironmentVariables: (app: unknown, envName?: string, deploy?: unknown) => Record<string, unknown>
+  }
+  const verified = Common.verifyConfs([structuredClone(app)])
+  if (verified instanceof Error)
+    throw verified
+  const conf = verified[0]!
+  conf.username = Common.getCurrentUsername()
+  const resolved = Common.resolveAppAttributes({ cwd: process.cwd(), pm2_home: home }, conf)
+  resolved.env = { ...resolved.env, PM2_HOME: home }
+  resolved.env = Common.mergeEnvironmentVariables(resolved, undefined, {})
+  delete resolved.env.current_conf
+  resolved.km_link = false
+  return resolved
 }
 
 /** pm2 calls back with strings, arrays and objects as errors; make them Errors that say which call failed. */

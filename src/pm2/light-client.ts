@@ -71,9 +71,7 @@ async function openLight(home: string): Promise<Pm2Client> {
       sockets.push(await connected(bus, pubPath, home))
       return bus as unknown as Pm2Bus
     },
-    start: async options => (await heavy()).start(options),
-    startAll: async apps => (await heavy()).startAll(apps),
-    duplicate: async id => (await heavy()).duplicate(id),
+    spawn: async apps => (await heavy()).spawn(apps),
     restart: async id => (await heavy()).restart(id),
     stop: async id => (await heavy()).stop(id),
     delete: async id => (await heavy()).delete(id),

@@ -4,12 +4,18 @@ import { formatMs } from '../health/heartbeat.ts'
 import type { Readiness, WorkerHealth } from '../health/watch-health.ts'
 import type { ProcView } from '../pm2/client.ts'
 import { unitsOfProcesses } from '../workspace/replicas.ts'
+import { describeRollback } from '../cli/describe-changes.ts'
 
 /** A selected worker that did not become ready, said for a person. */
 export interface Failure {
   name: string
   reason: string
   lastLines: string[]
+  /**
+   * Set when the failure is a new version's that was to replace a running one: whether the
+   * running version still serves (`running`), was started again (`restored`), or not (`none`).
+   */
+  kept?: 'running' | 'restored' | 'none'
 }
 
 /** Why a worker is not ready, from how its wait ended (which replica, when one of several decided it). */
@@ -22,6 +28,10 @@ function reasonOf(readiness: Readiness, timeoutMs: number): string {
   const state = readiness.ready ? undefined : readiness.state
   if (!readiness.ready && readiness.why === 'exited')
     return `it exited and PM2 does not restart it (${readiness.state?.reason ?? 'exit'})`
+  if (!readiness.ready && readiness.why === 'refused')
+    return `PM2 would not start it: ${readiness.detail ?? 'no reason given'}`
+  if (!readiness.ready && readiness.why === 'crashed')
+    return `it exited before it was ready (${readiness.state?.reason ?? 'an exit'})`
   if (!readiness.ready && readiness.why === 'agent')
     return 'the health agent that judges it is not running (see its lines in `bun-pm logs`)'
   if (!state)
@@ -102,8 +112,8 @@ function diagnose(lines: string[]): string {
 }
 
 export function printFailures(failures: Failure[]): void {
-  for (const { name, reason, lastLines } of failures) {
-    console.error(`error: worker "${name}" is not ready: ${reason}`)
+  for (const { name, reason, lastLines, kept } of failures) {
+    console.error(kept ? `error: ${describeRollback(name, kept, reason)}` : `error: worker "${name}" is not ready: ${reason}`)
     for (const line of lastLines)
       console.error(`  ${name} | ${line}`)
   }

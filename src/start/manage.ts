@@ -4,8 +4,9 @@ import { WorkspaceError } from '../errors.ts'
 import { agentName } from '../health/agent-spec.ts'
 import { readLiveSnapshot, readSnapshot, stateFilePath } from '../health/state-file.ts'
 import { watchHealth } from '../health/watch-health.ts'
-import { applyPlan, stopInOrder } from '../pm2/apply.ts'
-import { withApplyLock } from '../pm2/daemon.ts'
+import { stopInOrder } from '../supervise/apply.ts'
+import { describeChanges } from '../cli/describe-changes.ts'
+import { deploy } from './deploy.ts'
 import { requireSupportedPlatform } from '../os/processes.ts'
 import { daemonRunning, type Pm2Client, type ProcView, userPm2Home } from '../pm2/client.ts'
 import { connectLight } from '../pm2/light-client.ts'
@@ -15,7 +16,7 @@ import { type LoadedWorker, type LoadedWorkspace, loadWorkspace } from '../works
 import { dependenciesOf, planFor } from '../workspace/resolve-plan.ts'
 import { departedTargets, selectTargets } from '../workspace/select-workers.ts'
 import { unitsOfProcesses } from '../workspace/replicas.ts'
-import { failingProcess, markLogs, notReadyReason, printFailures, tail, toFailure } from './failures.ts'
+import { printFailures, tail } from './failures.ts'
 
 interface Target {
   workspace: LoadedWorkspace
@@ -127,21 +128,12 @@ export async function runRestart({ cwd, selection, json, timeoutMs }: { cwd?: st
   const plan = planFor(workspace, target.workers.filter(w => w.activated && procs.some(p => p.name === w.name)))
   const planned = plan.workers
   const health = watchHealth(await client.launchBus(), workspace.namespace, readLiveSnapshot(home, workspace.namespace))
-  const marks = markLogs(home, planned.map(w => w.startOptions))
-  const result = await withApplyLock(home, workspace.namespace, () => applyPlan({
-    client,
-    health,
-    namespace: workspace.namespace,
-    desired: planned.map(w => w.startOptions),
-    deps: plan.deps,
-    agent: plan.agent,
-    replace: new Set(planned.map(w => w.name)),
-    deadline: Date.now() + timeoutMs,
-  }))
-  const waits = await Promise.all(planned.map(async w => [w.name, await result.readiness(w.name)] as const))
+  // Each unit is replaced by a new process started with the current config: beside the old one
+  // where its ports allow, the old one kept when the new one fails (see supervise/rollout.ts).
+  const { changes, failures } = await deploy({ client, health, plan, home, timeoutMs, replace: new Set(planned.map(w => w.name)) })
   const all = await client.list()
-  const failures = waits.filter(([, readiness]) => !readiness.ready).map(([name, readiness]) =>
-    toFailure(name, notReadyReason(readiness, timeoutMs), failingProcess(all, workspace.namespace, name, readiness), marks))
+  if (!json)
+    console.log(describeChanges(changes))
   printStatus(all, target, json)
   if (!json)
     printFailures(failures)

@@ -5,18 +5,21 @@ import { unitsOf, unitsOfProcesses } from '../workspace/replicas.ts'
 import { reportEvents } from '../cli/report-events.ts'
 import { formatTable, toStatusRows } from '../cli/status-table.ts'
 import { readLiveSnapshot, readSnapshot, stateFilePath } from '../health/state-file.ts'
+import { agentName } from '../health/agent-spec.ts'
 import { type HealthWatch, watchHealth } from '../health/watch-health.ts'
-import { applyPlan, stopInOrder } from '../pm2/apply.ts'
+import { stopInOrder } from '../supervise/apply.ts'
 import { type Pm2Client, readDaemonPid, userPm2Home } from '../pm2/client.ts'
-import { connectOrSpawn, watchDaemon, withApplyLock } from '../pm2/daemon.ts'
+import { connectOrSpawn, watchDaemon } from '../pm2/daemon.ts'
 import { WorkspaceError } from '../errors.ts'
-import { describeChanges, withoutBlocked } from '../cli/describe-changes.ts'
+import { describeChanges } from '../cli/describe-changes.ts'
+import { deploy } from './deploy.ts'
+import { runDryRun } from './dry-run.ts'
 import { environOf, isAlive, type KnownProcess, requireSupportedPlatform, signalGroup, startTime } from '../os/processes.ts'
 import type { StartJson } from '../json-output.ts'
 import type { Selection } from '../types.ts'
 import { type Plan, resolvePlan } from '../workspace/resolve-plan.ts'
 import { trace } from '../trace.ts'
-import { blockedReason, failingProcess, type Failure, type LogMarks, markLogs, notReadyReason, printFailures, toFailure } from './failures.ts'
+import { printFailures } from './failures.ts'
 
 export interface StartCommandOptions {
   cwd?: string
@@ -26,6 +29,8 @@ export interface StartCommandOptions {
   attach: boolean
   json: boolean
   timeoutMs: number
+  /** Say what would change, and why, and do nothing. */
+  dryRun?: boolean
 }
 
 /**
@@ -35,13 +40,15 @@ export interface StartCommandOptions {
  * is not and why (exit 1). With `--attach` it stays in the foreground until a signal, then stops
  * them in reverse order (exit 0; exit 1 at once when a worker did not become ready).
  */
-export async function runStart({ cwd, selection, env, attach, json, timeoutMs }: StartCommandOptions): Promise<number> {
+export async function runStart({ cwd, selection, env, attach, json, timeoutMs, dryRun = false }: StartCommandOptions): Promise<number> {
   requireSupportedPlatform('start')
   // Attached, a SIGTERM can come at any moment, even while the workers start: it is kept and
   // acted on once there is something to stop.
   const signals = attach ? latchSignals() : undefined
   const plan = await resolvePlan({ cwd, mode: 'start', selection, env })
   trace('config loaded')
+  if (dryRun)
+    return runDryRun(plan, { json })
   const home = userPm2Home()
   // Read by the daemon when it starts: memory limits checked every 2 s instead of 30 s, and
   // workers stopped with SIGTERM, the signal containers and `dev` use.
@@ -81,36 +88,36 @@ async function startWith({ client, plan, home, spawnedDaemon, signals, json, tim
   const health = watchHealth(bus, workspace.namespace, readLiveSnapshot(home, workspace.namespace))
   // Attached, the logs are followed from before the workers start, so no first line is missed.
   const attached = signals ? followWorkers(client, plan, home, spawnedDaemon, health, bus) : undefined
-  const startedAt = performance.now()
   const activated = new Set(workspace.workers.filter(w => w.activated).map(w => w.name))
-  const marks = markLogs(home, plan.workers.map(w => w.startOptions))
-  const result = await withApplyLock(home, workspace.namespace, () => applyPlan({
+  const { changes, failures, tookMs: took } = await deploy({
     client,
     health,
-    namespace: workspace.namespace,
-    desired: plan.workers.map(w => w.startOptions),
-    deps: plan.deps,
-    agent: plan.agent,
+    plan,
+    home,
+    timeoutMs,
     // Workers that the agent can check from outside (http, tcp) and that PM2 keeps running need
     // no agent listening when they start: it finds them running. A push heartbeat's first
     // heartbeat(), or a one-shot job's exit, would be lost on it.
     waitForAgent: plan.workers.some(w => (w.health.heartbeat.kind !== 'http' && w.health.heartbeat.kind !== 'tcp') || !w.health.autorestart),
     shouldRemove: name => !activated.has(name),
     beforeDelete: attached?.expectExit,
-    deadline: Date.now() + timeoutMs,
-  }))
-  trace('every worker handed to PM2')
-  const failures = await readinessFailures(client, plan, result, timeoutMs, marks)
-  trace('every worker ready')
-  const took = Math.round(performance.now() - startedAt)
+  })
   const names = plan.workers.map(w => w.name)
   const procs = (await client.list()).filter(p => p.namespace === workspace.namespace && names.includes(p.name))
   const rows = toStatusRows(procs, plan.workers, { snapshot: readSnapshot(stateFilePath(home, workspace.namespace)) })
-  const { blocked, readiness, ...done } = result
-  const changes = withoutBlocked(done, new Set(blocked.keys()))
 
   if (json) {
-    const output: StartJson = { namespace: workspace.namespace, pm2Home: home, ...changes, added: plan.added, readyInMs: failures.length ? null : took, workers: rows, failures }
+    const output: StartJson = {
+      namespace: workspace.namespace,
+      pm2Home: home,
+      ...changes,
+      replaced: changes.replaced.map(r => r.name),
+      rollouts: changes.replaced.flatMap(r => r.strategy ? [{ name: r.name, ...r.strategy }] : []),
+      added: plan.added,
+      readyInMs: failures.length ? null : took,
+      workers: rows,
+      failures,
+    }
     console.log(JSON.stringify(output, null, 2))
   }
   else {
@@ -138,23 +145,6 @@ async function startWith({ client, plan, home, spawnedDaemon, signals, json, tim
   }
   await attached.stop(ended)
   return failures.length > 0 ? 1 : 0
-}
-
-/** Waits for every selected worker's readiness; the ones that did not make it, with why and their last lines. */
-async function readinessFailures(client: Pm2Client, plan: Plan, result: Awaited<ReturnType<typeof applyPlan>>, timeoutMs: number, marks: LogMarks): Promise<Failure[]> {
-  const outcomes = await Promise.all(plan.workers.map(async ({ name }) => {
-    const blocked = result.blocked.get(name)
-    if (blocked)
-      return { name, reason: blockedReason(blocked.dependency, blocked.readiness, timeoutMs) }
-    const readiness = await result.readiness(name)
-    trace(`${name} ${readiness.ready ? 'ready' : 'not ready'}`)
-    return readiness.ready ? undefined : { name, reason: notReadyReason(readiness, timeoutMs), readiness }
-  }))
-  const notReady = outcomes.filter(outcome => outcome !== undefined)
-  if (notReady.length === 0)
-    return []
-  const procs = await client.list()
-  return notReady.map(outcome => toFailure(outcome.name, outcome.reason, failingProcess(procs, plan.workspace.namespace, outcome.name, 'readiness' in outcome ? outcome.readiness : undefined), marks))
 }
 
 /** Records SIGINT, SIGTERM and SIGHUP from now on; `next` resolves with the first one. */
@@ -206,7 +196,7 @@ function followWorkers(client: Pm2Client, plan: Plan, home: string, spawnedDaemo
       reporter.close()
       // The workspace's agent goes when nothing of the workspace is left for it to watch.
       const left = (await client.list().catch(() => [])).filter(p => p.namespace === plan.workspace.namespace)
-      if (!spawnedDaemon && left.every(p => p.name === plan.agent.name))
+      if (!spawnedDaemon && left.every(p => p.name === agentName(plan.workspace.namespace)))
         await Promise.all(left.map(p => client.delete(p.pmId).catch(() => {})))
       if (spawnedDaemon)
         await client.killDaemon().catch(() => {})

@@ -7,6 +7,7 @@ import { modeOptions, SCRIPT_KEY, WORKER_ENTRY } from './mode-options.ts'
 import { INTERPRETERS, requireInterpreter } from './interpreter.ts'
 import { runAsErrors } from '../pm2/schema.ts'
 import type { LoadedWorker, LoadedWorkspace } from './load-workspace.ts'
+import { PLAN_HASH_KEY, PLAN_PARTS_KEY, versionHash, versionParts } from './version.ts'
 
 /** A selected worker, checked on disk, with the exact options handed to PM2. */
 export interface PlannedWorker extends LoadedWorker {
@@ -14,7 +15,11 @@ export interface PlannedWorker extends LoadedWorker {
   interpreterPath: string
   /** Absolute path of the script. */
   script: string
+  /** What PM2 is handed, as one PM2 app (`instances` and all): with its version in its env. */
   startOptions: Pm2StartOptions
+  /** The version's digest, and each part's (see version.ts). */
+  hash: string
+  parts: Record<string, string>
 }
 
 /** What PM2 is handed for one worker: its start options, always with a name and the full env. */
@@ -67,27 +72,33 @@ function planWorker(workspace: LoadedWorkspace, worker: LoadedWorker): PlannedWo
     : {}
   if (byMode.interpreter_args.length === 0)
     delete (byMode as Partial<typeof byMode>).interpreter_args
-  return {
-    ...worker,
-    interpreterPath,
-    script,
-    startOptions: {
-      ...backoff,
-      ...options,
-      name,
-      // bun workers run through bun-pm's entry, which loads the script as `bun file.ts` would.
-      script: interpreter === 'bun' ? WORKER_ENTRY : script,
-      interpreter: interpreterPath,
-      cwd,
-      namespace,
-      exec_mode: 'fork',
-      // 'max' and -1 resolved here, so that a count is a count (and a new one a scale).
-      ...(instances === undefined ? {} : { instances: worker.replicas }),
-      ...byMode,
-      env: interpreter === 'bun' ? { ...env, [SCRIPT_KEY]: script } : env,
-    },
+  const startOptions: Pm2StartOptions = {
+    ...backoff,
+    // PM2 looks every kill_retry_time (100 ms) whether a stopped process has exited: a deploy
+    // waits for each old process's exit before the next unit, and Ctrl-C for all of them.
+    ...{ kill_retry_time: KILL_RETRY_MS } as Partial<Pm2StartOptions>,
+    ...options,
+    name,
+    // bun workers run through bun-pm's entry, which loads the script as `bun file.ts` would.
+    script: interpreter === 'bun' ? WORKER_ENTRY : script,
+    interpreter: interpreterPath,
+    cwd,
+    namespace,
+    exec_mode: 'fork',
+    // 'max' and -1 resolved here, so that a count is a count (and a new one a scale).
+    ...(instances === undefined ? {} : { instances: worker.replicas }),
+    ...byMode,
+    env: interpreter === 'bun' ? { ...env, [SCRIPT_KEY]: script } : env,
   }
+  const { env: _, ...rest } = startOptions
+  const parts = versionParts(rest, interpreter === 'bun' ? { ...worker.env, [SCRIPT_KEY]: { value: script, source: 'bun-pm' } } : worker.env)
+  const hash = versionHash(parts)
+  startOptions.env = { ...startOptions.env, [PLAN_HASH_KEY]: hash, [PLAN_PARTS_KEY]: JSON.stringify(parts) }
+  return { ...worker, interpreterPath, script, startOptions, hash, parts }
 }
+
+/** How often PM2 looks whether a process it stops has exited (its own default: 100 ms). */
+export const KILL_RETRY_MS = 20
 
 /** Linux refuses to start a process (E2BIG) with one environment string over this... */
 const MAX_ENV_STRING = 128 * 1024

@@ -1,4 +1,4 @@
-import { agentStartOptions } from '../health/agent-spec.ts'
+import { type AgentSpec, agentStartOptions } from '../health/agent-spec.ts'
 import type { Mode, Selection } from '../types.ts'
 import { requireInterpreter } from './interpreter.ts'
 import { type LoadedWorker, type LoadedWorkspace, loadWorkspace } from './load-workspace.ts'
@@ -15,7 +15,7 @@ export interface Plan {
   /** Each worker's `dependsOn`, for start and stop order. */
   deps: Dependencies
   /** The namespace's health agent: it watches every activated worker of the config. */
-  agent: Pm2StartOptions
+  agent: AgentPlan
 }
 
 /** Config + `.env` + flags -> the exact PM2 start options of each selected worker. Starts nothing. */
@@ -27,24 +27,32 @@ export async function resolvePlan({ cwd, mode, selection, env }: { cwd?: string,
 
 /** The plan for `workers` of a loaded workspace: what `restart` hands PM2 for the workers it finds running. */
 export function planFor(workspace: LoadedWorkspace, workers: LoadedWorker[], added: Plan['added'] = []): Plan {
-  return { workspace, workers: planWorkers(workspace, workers), added, deps: dependenciesOf(workspace), agent: planAgent(workspace) }
+  const planned = planWorkers(workspace, workers)
+  return { workspace, workers: planned, added, deps: dependenciesOf(workspace), agent: planAgent(workspace, planned) }
 }
 
 export function dependenciesOf(workspace: LoadedWorkspace): Dependencies {
   return Object.fromEntries(workspace.workers.map(w => [w.name, w.dependsOn]))
 }
 
-export function planAgent(workspace: LoadedWorkspace): Pm2StartOptions {
-  return agentStartOptions({
-    namespace: workspace.namespace,
-    root: workspace.root,
-    bunPath: requireInterpreter('bun', workspace.root, `${workspace.configLabel}: the health agent`),
-    workers: workspace.workers.filter(w => w.activated).map(w => ({
-      name: w.name,
-      replicas: w.replicas,
-      health: w.health,
-      incrementVar: w.options.increment_var,
-      env: Object.fromEntries(Object.entries(w.env).map(([key, { value }]) => [key, value])),
-    })),
-  })
+/** The namespace's health agent: the spec it must judge by, and its start options for a spec (apply adds the versions still running). */
+export interface AgentPlan {
+  spec: AgentSpec
+  startOptions: (spec: AgentSpec) => Pm2StartOptions
+}
+
+/**
+ * The agent for every activated worker of the config: the selected ones by their planned version,
+ * the others by their config's policy until the versions that run are known (see withRunningVersions).
+ */
+export function planAgent(workspace: LoadedWorkspace, planned: PlannedWorker[] = []): AgentPlan {
+  const bunPath = requireInterpreter('bun', workspace.root, `${workspace.configLabel}: the health agent`)
+  const byName = new Map(planned.map(w => [w.name, w]))
+  const workers = Object.fromEntries(workspace.workers.filter(w => w.activated).map((w) => {
+    const hash = byName.get(w.name)?.hash ?? ''
+    const incrementVar = w.options.increment_var
+    const base = incrementVar ? w.env[incrementVar]?.value : undefined
+    return [w.name, { replicas: w.replicas, incrementVar, current: hash, versions: { [hash]: { policy: w.health, ...(base !== undefined && { base }) } } }]
+  }))
+  return { spec: { namespace: workspace.namespace, workers }, startOptions: spec => agentStartOptions({ root: workspace.root, bunPath, spec }) }
 }

@@ -1,4 +1,5 @@
 import { afterAll, describe, expect, test } from 'bun:test'
+import { readFileSync } from 'node:fs'
 import { basename, isAbsolute, join } from 'node:path'
 import { REPO, runCli } from '../helpers/cli.ts'
 import { exampleWorkspace } from '../helpers/workspace.ts'
@@ -88,8 +89,20 @@ describe('explain on the example workspace', () => {
     expect(result.stdout).toContain('NODE_ENV=production  (set by the mode)')
     expect(result.stdout).toContain('not selected: jobs-mailer (not selected), jobs-reports (deactivated)')
     expect(result.stdout).not.toContain('s3cr3t-token')
+    // A shell variable reaches a worker through passEnv; its value is never printed.
     const json = await runCli(['explain', '--json'], { cwd: example.root, env: { API_TOKEN: 's3cr3t-token' } })
-    expect(JSON.parse(json.stdout).workers[0].env.API_TOKEN).toEqual({ value: '***', source: 'shell' })
+    expect(JSON.parse(json.stdout).workers[0].env.API_TOKEN).toBeUndefined()
+    expect(JSON.parse(json.stdout).workers[0].shellLeftOut).toContain('API_TOKEN')
     expect(json.stdout).not.toContain('s3cr3t-token')
+    const own = exampleWorkspace()
+    try {
+      own.write('pm.config.ts', readFileSync(join(own.root, 'pm.config.ts'), 'utf8').replace('defaults: {', "defaults: { passEnv: ['API_*'],"))
+      const passed = await runCli(['explain', '--json'], { cwd: own.root, env: { API_TOKEN: 's3cr3t-token' } })
+      expect(JSON.parse(passed.stdout).workers[0].env.API_TOKEN).toEqual({ value: '***', source: 'shell' })
+      expect(passed.stdout).not.toContain('s3cr3t-token')
+    }
+    finally {
+      own.remove()
+    }
   }, 20_000)
 })

@@ -184,7 +184,7 @@ describe('export --to=pm2: plain PM2 runs what bun start runs', () => {
     expect(plain).toEqual([0, 1, 2].map(i => ({ instance: String(i), db: SECRET, copy: SECRET, log: 'warn', env: 'production' })))
     await withHome(async (h) => {
       const started = await h.cli(['start', '--workers=api'], { cwd: ws.root })
-      expect(started.code).toBe(0)
+      expect(`${started.stdout}${started.stderr}exit ${started.code}`).toEndWith('exit 0')
       expect(await answers()).toEqual(plain)
     })
   }, 60_000)

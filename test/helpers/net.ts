@@ -9,25 +9,27 @@ export function freePort(): number {
   return port
 }
 
-/** `count` consecutive ports, free now (for `increment_var` replicas): a base the OS picked, checked up from there. */
+/**
+ * `count` consecutive ports, free now (for `increment_var` replicas), below 32768: the ports after
+ * an OS-picked one are in the kernel's ephemeral range, where an outgoing connection (a health
+ * probe's, say) can take one before its replica listens.
+ */
 export function freePorts(count: number): number {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const base = freePort()
-    if (base + count > 65535)
-      continue
-    const taken = Array.from({ length: count - 1 }, (_, i) => base + 1 + i).some((port) => {
-      try {
-        Bun.listen({ hostname: '127.0.0.1', port, socket: { data() {} } }).stop(true)
-        return false
-      }
-      catch {
-        return true
-      }
-    })
-    if (!taken)
+  const taken = (port: number) => {
+    try {
+      Bun.listen({ hostname: '0.0.0.0', port, socket: { data() {} } }).stop(true)
+      return false
+    }
+    catch {
+      return true
+    }
+  }
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const base = 20000 + Math.floor(Math.random() * (32000 - 20000 - count))
+    if (!Array.from({ length: count }, (_, i) => base + i).some(taken))
       return base
   }
-  throw new Error(`no ${count} consecutive free ports found`)
+  throw new Error(`no ${count} consecutive free ports found below 32768`)
 }
 
 /** Sockets listening on `port` (IPv4 and IPv6), from the kernel's tables: no `ss` needed. */

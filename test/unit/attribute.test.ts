@@ -12,7 +12,7 @@ const TABLE = `  sl  local_address rem_address   st tx_queue rx_queue tr tm->whe
 describe('who answered a probe', () => {
   test('the server\'s end of the very connection when a process holds it; else the listeners', () => {
     const entries = parseTcpTable(TABLE)
-    expect(entries[0]).toEqual({ localPort: 3000, remotePort: 0, state: '0A', inode: 111 })
+    expect(entries[0]).toEqual({ localAddress: '0100007F', family: 4, localPort: 3000, remotePort: 0, state: '0A', inode: 111 })
     expect(answeringSockets(entries, 3000, 45678)).toEqual({ inodes: [222], exact: true })
     // Not accepted yet (inode 0), or no port known: whoever listens.
     expect(answeringSockets(parseTcpTable(TABLE.replace(' 222 ', ' 0 ')), 3000, 45678)).toEqual({ inodes: [111], exact: false })

@@ -4,9 +4,9 @@ import { WorkspaceError } from '../../src/errors.ts'
 import type { HealthSnapshot } from '../../src/health/state-file.ts'
 import { initialState } from '../../src/health/reducer.ts'
 import type { ProcView } from '../../src/pm2/client.ts'
-import { diffProcesses, hashOptions, PLAN_HASH_KEY } from '../../src/pm2/reconcile.ts'
+import { type DesiredWorker, reconcile } from '../../src/supervise/reconcile.ts'
+import { PLAN_HASH_KEY } from '../../src/workspace/version.ts'
 import { dependents, findCycle, runInOrder, withDependencies } from '../../src/workspace/order.ts'
-import type { Pm2StartOptions } from '../../src/workspace/plan-workers.ts'
 import { validateWorkspace } from '../../src/workspace/validate-workspace.ts'
 
 const chain = { a: [], b: ['a'], c: ['b'], d: [] }
@@ -67,58 +67,64 @@ describe('dependsOn', () => {
 })
 
 const proc = (over: Partial<ProcView>): ProcView => ({
-  name: 'web', pmId: 0, namespace: 'shop', instance: 0, pid: 100, status: 'online', restarts: 0, unstableRestarts: 0, exitCode: null, upSince: 1000,
+  name: 'web', pmId: 0, namespace: 'shop', instance: 0, uniqueId: 'u0', pid: 100, status: 'online', restarts: 0, unstableRestarts: 0, exitCode: null, upSince: 1000,
   memory: 30 * 1024 * 1024, cpu: 0, env: {}, interpreterArgs: [], ...over,
 })
 
 describe('reconcile, decided without a daemon', () => {
-  const web: Pm2StartOptions = { name: 'web', script: '/w.ts', env: { A: '1' } }
-  const hashed = { [PLAN_HASH_KEY]: hashOptions(web) }
+  const want = (name: string, hash: string, replicas = 1): DesiredWorker => ({ name, hash, parts: {}, replicas })
+  const actions = (plan: ReturnType<typeof reconcile>) => plan.workers.map(w => [w.name, w.change, w.units.map(u => u.action)])
 
-  test('identical and up: kept; changed or down: replaced; missing: started; others: removed when allowed', () => {
-    const diff = diffProcesses([
-      proc({ name: 'web', env: hashed }),
-      proc({ name: 'tick', pmId: 1, env: { [PLAN_HASH_KEY]: 'old' } }),
-      proc({ name: 'gone', pmId: 2 }),
-    ], 'shop', [web, { name: 'tick', script: '/t.ts', env: {} }, { name: 'new', script: '/n.ts', env: {} }], { shouldRemove: () => true }, 'test')
-    expect([diff.kept, diff.replaced, diff.started, diff.removed]).toEqual([['web'], ['tick'], ['new'], ['gone']])
-    expect(diff.toDelete.map(p => p.name)).toEqual(['tick', 'gone'])
-    expect(diff.toStart.map(o => [o.name, o.env[PLAN_HASH_KEY]])).toEqual([['tick', hashOptions({ name: 'tick', script: '/t.ts', env: {} })], ['new', hashOptions({ name: 'new', script: '/n.ts', env: {} })]])
-    const errored = diffProcesses([proc({ status: 'errored', env: hashed })], 'shop', [web], {}, 'test')
-    expect(errored.replaced).toEqual(['web'])
-    // PM2 says online, but the process is gone (killed, or its respawn failed): not kept.
-    expect(diffProcesses([proc({ pid: null, env: hashed })], 'shop', [web], {}, 'test').replaced).toEqual(['web'])
+  test('the wanted version up: kept; another version: replaced; nothing running: started; others: removed when allowed', () => {
+    const plan = reconcile([
+      proc({ name: 'web', env: { [PLAN_HASH_KEY]: 'v1' } }),
+      proc({ name: 'tick', pmId: 1, uniqueId: 'u1', env: { [PLAN_HASH_KEY]: 'old' } }),
+      proc({ name: 'gone', pmId: 2, uniqueId: 'u2' }),
+    ], 'shop', [want('web', 'v1'), want('tick', 'v2'), want('new', 'v1')], { shouldRemove: () => true }, 'test')
+    expect(actions(plan)).toEqual([['web', 'keep', ['keep']], ['tick', 'replace', ['replace']], ['new', 'start', ['start']]])
+    expect(plan.removed.map(r => r.name)).toEqual(['gone'])
+    // Stopped or errored: started again (its record goes first); online with no process: not kept.
+    const errored = reconcile([proc({ status: 'errored', pid: null, env: { [PLAN_HASH_KEY]: 'v1' } })], 'shop', [want('web', 'v1')], {}, 'test')
+    expect(errored.workers[0]!).toMatchObject({ change: 'replace', units: [{ action: 'start', dead: [{ pmId: 0 }] }] })
+    expect(actions(reconcile([proc({ pid: null, env: { [PLAN_HASH_KEY]: 'v1' } })], 'shop', [want('web', 'v1')], {}, 'test'))).toEqual([['web', 'replace', ['start']]])
+    // restart: replaced whatever runs.
+    expect(actions(reconcile([proc({ env: { [PLAN_HASH_KEY]: 'v1' } })], 'shop', [want('web', 'v1')], { replace: new Set(['web']) }, 'test'))).toEqual([['web', 'replace', ['replace']]])
   })
 
-  test('instances: N is kept when its N processes run as wanted; a new N adds or removes only the difference', () => {
-    const two: Pm2StartOptions = { ...web, instances: 2 }
-    const hash = { [PLAN_HASH_KEY]: hashOptions(two) }
-    const running = [proc({ env: hash }), proc({ pmId: 1, instance: 1, pid: 101, env: hash })]
-    expect(diffProcesses(running, 'shop', [two], {}, 'test').kept).toEqual(['web'])
-    // The count is not part of the hash: 2 -> 3 adds one, 2 -> 1 removes the highest index.
-    const up = diffProcesses(running, 'shop', [{ ...two, instances: 3 }], {}, 'test')
-    expect([up.scaled, up.toDelete, up.toStart]).toEqual([[{ name: 'web', from: 2, to: 3 }], [], []])
-    expect(up.toAdd).toMatchObject([{ name: 'web', from: { pmId: 0 }, count: 1 }])
-    const down = diffProcesses(running, 'shop', [{ ...two, instances: 1 }], {}, 'test')
-    expect([down.scaled, down.toDelete.map(p => p.pmId), down.toAdd]).toEqual([[{ name: 'web', from: 2, to: 1 }], [1], []])
-    // One replica down, or other options: all of them are replaced.
-    expect(diffProcesses([proc({ env: hash }), proc({ pmId: 1, instance: 1, pid: null, env: hash })], 'shop', [{ ...two, instances: 3 }], {}, 'test').replaced).toEqual(['web'])
-    expect(diffProcesses(running, 'shop', [{ ...two, env: { A: '2' } }], {}, 'test').replaced).toEqual(['web'])
-    expect(diffProcesses(running, 'shop', [two], { replace: new Set(['web']) }, 'test').toDelete).toHaveLength(2)
+  test('replicas: each unit on its own; a new count adds or removes only the difference, highest index first', () => {
+    const running = [proc({ env: { [PLAN_HASH_KEY]: 'v1' } }), proc({ pmId: 1, uniqueId: 'u1', instance: 1, pid: 101, env: { [PLAN_HASH_KEY]: 'v1' } })]
+    expect(actions(reconcile(running, 'shop', [want('web', 'v1', 2)], {}, 'test'))).toEqual([['web', 'keep', ['keep', 'keep']]])
+    const up = reconcile(running, 'shop', [want('web', 'v1', 3)], {}, 'test')
+    expect(actions(up)).toEqual([['web', 'scale', ['keep', 'keep', 'start']]])
+    expect(up.workers[0]!.from).toBe(2)
+    const down = reconcile(running, 'shop', [want('web', 'v1', 1)], {}, 'test')
+    expect(actions(down)).toEqual([['web', 'scale', ['keep']]])
+    expect(down.workers[0]!.surplus.map(p => p.pmId)).toEqual([1])
+    // A new version: every unit is replaced, each on its own.
+    expect(actions(reconcile(running, 'shop', [want('web', 'v2', 2)], {}, 'test'))).toEqual([['web', 'replace', ['replace', 'replace']]])
+    // An interrupted deploy left two processes on one unit: the wanted one stays, the other goes.
+    const both = reconcile([proc({ env: { [PLAN_HASH_KEY]: 'v1' } }), proc({ pmId: 3, uniqueId: 'u3', pid: 103, env: { [PLAN_HASH_KEY]: 'v2' } })], 'shop', [want('web', 'v2')], {}, 'test')
+    expect(both.workers[0]!.units[0]).toMatchObject({ action: 'keep', proc: { pmId: 3 }, extra: [{ pmId: 0 }] })
+  })
+
+  test('what changed in a replaced version, by part; the health agent is never a worker', () => {
+    const parts = { 'max_memory_restart': 'a', 'env.PORT': 'b' }
+    const running = proc({ env: { [PLAN_HASH_KEY]: 'v1', BUN_PM_PLAN: JSON.stringify({ ...parts, 'env.PORT': 'c', 'env.OLD': 'd' }) } })
+    const plan = reconcile([running, proc({ name: 'shop:health', pmId: 9, uniqueId: 'u9' })], 'shop', [{ name: 'web', hash: 'v2', parts, replicas: 1 }], { shouldRemove: () => true }, 'test')
+    expect(plan.workers[0]!.units[0]).toMatchObject({ action: 'replace', changed: ['env.OLD', 'env.PORT'] })
+    expect(plan.removed).toEqual([])
   })
 
   test('a name another namespace uses is an error, and nothing is decided', () => {
-    expect(() => diffProcesses([proc({ namespace: 'other' })], 'shop', [web], {}, '~/.pm2')).toThrow('PM2 (~/.pm2) already runs a process named "web" in namespace "other"')
+    expect(() => reconcile([proc({ namespace: 'other' })], 'shop', [want('web', 'v1')], {}, '~/.pm2')).toThrow('PM2 (~/.pm2) already runs a process named "web" in namespace "other"')
   })
 })
 
 describe('status: health from PM2 and the agent', () => {
-  const snapshot = (state: Partial<HealthSnapshot['workers'][string]>): HealthSnapshot => ({
-    namespace: 'shop',
-    agentPid: 1,
-    writtenAt: 0,
-    workers: { web: { ...initialState(0), running: true, pid: 100, since: 1000, passed: true, lastOkAt: 4000, health: 'ready', check: 'GET /health', ...state } },
-  })
+  const snapshot = (state: Partial<HealthSnapshot['workers'][string]>): HealthSnapshot => {
+    const web = { ...initialState(0), running: true, pid: 100, since: 1000, passed: true, lastOkAt: 4000, health: 'ready' as const, check: 'GET /health', unit: 'web', worker: 'web', hash: 'v1', uniqueId: 'u0', ...state }
+    return { namespace: 'shop', agentPid: 1, writtenAt: 0, workers: { web }, processes: { 0: web } }
+  }
 
   test('online in PM2 is not ready by itself: the agent says it, for the same pid', () => {
     expect(judge(proc({}), { snapshot: snapshot({}) }).health).toBe('ready')

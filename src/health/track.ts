@@ -1,0 +1,134 @@
+// The agent's pure decisions about processes: which worker, unit and version a PM2 process is,
+// which process runs a unit now, what a saved state still says, when to check next. No I/O.
+import { type AgentSpec, policyOf, type ProcessHealth, unitOf } from './agent-spec.ts'
+import type { HealthPolicy } from './policy.ts'
+import { checkOf, healthOf, type WorkerState } from './reducer.ts'
+
+/** A PM2 process as the agent knows it: one run after another of one process (a PM2 id and its unique id). */
+export interface ProcessIdentity {
+  pmId: number
+  uniqueId: string
+  worker: string
+  index: number
+  unit: string
+  /** Its version, the plan hash in its environment ('' when it carries none). */
+  hash: string
+  policy: HealthPolicy
+}
+
+/** What a listing or an event says of a process: PM2 lays its env over its pm2_env, so the plan hash and the replica index are there. */
+export interface ProcessFacts {
+  name: string
+  pmId: number
+  namespace?: string
+  uniqueId?: string
+  instance: number
+  hash?: string
+}
+
+/** Who `facts` is in `spec`'s workspace; undefined for another namespace's process, the agent, or a worker it does not watch. */
+export function identify(facts: ProcessFacts, spec: AgentSpec): ProcessIdentity | undefined {
+  const worker = spec.workers[facts.name]
+  if (facts.namespace !== spec.namespace || !worker)
+    return undefined
+  const hash = facts.hash ?? ''
+  return {
+    pmId: facts.pmId,
+    uniqueId: facts.uniqueId ?? '',
+    worker: facts.name,
+    index: facts.instance,
+    unit: unitOf(facts.name, facts.instance, worker),
+    hash,
+    policy: policyOf(worker, hash, facts.instance),
+  }
+}
+
+/** True when `facts` names another process than the one known under its PM2 id (PM2 reuses ids once its table empties). */
+export function isAnotherProcess(known: { uniqueId: string }, facts: { uniqueId?: string }): boolean {
+  return facts.uniqueId !== undefined && facts.uniqueId !== '' && known.uniqueId !== '' && facts.uniqueId !== known.uniqueId
+}
+
+/** A process's state as the agent says it. */
+export function describeProcess(id: ProcessIdentity, state: WorkerState): ProcessHealth {
+  return { ...state, health: healthOf(state), check: checkOf(id.policy), unit: id.unit, worker: id.worker, hash: id.hash, uniqueId: id.uniqueId }
+}
+
+/**
+ * The process that runs each unit now, among several during a deploy: a running one before one
+ * that is not, the wanted version before an old one, the newer run before the older.
+ */
+export function currentByUnit(processes: Iterable<{ id: ProcessIdentity, state: WorkerState }>, spec: AgentSpec): Map<string, { id: ProcessIdentity, state: WorkerState }> {
+  const best = new Map<string, { id: ProcessIdentity, state: WorkerState }>()
+  const rank = ({ id, state }: { id: ProcessIdentity, state: WorkerState }) =>
+    [state.running ? 1 : 0, id.hash === spec.workers[id.worker]?.current ? 1 : 0, state.since ?? 0, id.pmId]
+  const before = (a: number[], b: number[]) => {
+    for (let i = 0; i < a.length; i++) {
+      if (a[i] !== b[i])
+        return a[i]! > b[i]!
+    }
+    return false
+  }
+  for (const entry of processes) {
+    const held = best.get(entry.id.unit)
+    if (!held || before(rank(entry), rank(held)))
+      best.set(entry.id.unit, entry)
+  }
+  return best
+}
+
+/** The lifecycle state inside what the agent said of a process. */
+export function savedState(saved: ProcessHealth): WorkerState {
+  const { health: _h, check: _c, unit: _u, worker: _w, hash: _x, uniqueId: _i, ...state } = saved
+  return state
+}
+
+/**
+ * What a saved state (an earlier agent's state file) still says of a listed process: all of it
+ * when it is the same process in the same run (same unique id and pid); else nothing.
+ */
+export function adoptSaved(saved: ProcessHealth | undefined, listed: { uniqueId: string, pid: number | null }): WorkerState | undefined {
+  if (!saved || saved.uniqueId !== listed.uniqueId || listed.pid === null || saved.pid !== listed.pid)
+    return undefined
+  // What the last agent asked PM2 for is not under way any more.
+  return { ...savedState(saved), pending: false }
+}
+
+/** While a worker has not passed its first check, it is checked this often, to be seen ready soon. */
+export const STARTING_PROBE_MS = 50
+/** ... for its first seconds; then this often, until it passes or its grace ends. */
+export const STARTING_PROBE_SLOW_MS = 250
+const STARTING_FAST_FOR_MS = 3000
+
+/** Answers from siblings in a row after which a unit is probed at the starting pace again, not at once. */
+export const SIBLING_RETRIES = 10
+
+/**
+ * When to probe again after a probe that ended at `at`: at once when a sibling answered (another
+ * process on the shared port: a new connection soon reaches this one, and a deploy waits for
+ * it), up to SIBLING_RETRIES in a row; soon while not ready; else at the interval.
+ */
+export function nextProbeAt(at: number, { passed, since }: { passed: boolean, since: number | null }, policy: HealthPolicy, informative: boolean, siblingsInARow = 0): number {
+  const ranMs = at - (since ?? at)
+  if (!informative && siblingsInARow < SIBLING_RETRIES)
+    return at
+  if (informative && passed)
+    return at + policy.intervalMs
+  return at + (ranMs < STARTING_FAST_FOR_MS ? STARTING_PROBE_MS : STARTING_PROBE_SLOW_MS)
+}
+
+/**
+ * Whether a `heartbeat()` at `at` is news: the first of a run, one after failed periods, and
+ * otherwise at most one per second (or per period, when that is shorter).
+ */
+export function beatCounts(at: number, state: { passed: boolean, failures: number, lastOkAt: number | null }, everyMs: number): boolean {
+  return !state.passed || state.failures > 0 || at - (state.lastOkAt ?? 0) >= Math.min(1000, everyMs)
+}
+
+/**
+ * A push heartbeat's missed period: when nothing came for `everyMs` since the last beat, the last
+ * judged miss or the run's start, the duration without a beat (to say); else undefined.
+ */
+export function missedBeat(at: number, { lastBeatAt, judgedAt, since }: { lastBeatAt: number | null, judgedAt: number | null, since: number | null }, everyMs: number): number | undefined {
+  const from = Math.max(lastBeatAt ?? 0, judgedAt ?? 0, since ?? at)
+  return at - from >= everyMs ? at - Math.max(lastBeatAt ?? 0, since ?? at) : undefined
+}
