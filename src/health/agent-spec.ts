@@ -32,6 +32,12 @@ export interface WorkerSpec {
 export interface AgentSpec {
   namespace: string
   workers: Record<string, WorkerSpec>
+  /**
+   * When the launcher made it (ms since the epoch). A running agent takes a newer spec by message
+   * (no restart for a deploy); restarted by PM2, it boots with the newest of the one in its
+   * environment and the one its state file kept.
+   */
+  revision: number
 }
 
 /** What the agent knows of one process, as it says it (and writes it to its state file). */
@@ -62,6 +68,14 @@ export interface AgentWord {
   'notes': Note[]
   /** True once, when a new agent starts listening: whoever started it may start workers now. */
   'hello': boolean
+  /** The spec it judges by now (a newer one sent to it is in force once this says it). */
+  'spec': AgentSpec
+}
+
+/** What the launcher sends a running agent (PM2's sendDataToProcessId, topic `bun-pm`): judge by this spec from now on. */
+export interface AgentOrder {
+  'bun-pm': 'spec'
+  'spec': AgentSpec
 }
 
 /** The variable that carries the spec. */
@@ -117,6 +131,13 @@ export function withRunningVersions(wanted: AgentSpec, running: AgentSpec | unde
     workers[name] = { ...spec, versions }
   }
   return { ...wanted, workers }
+}
+
+/** The newer of two specs (the state file's and the environment's, for an agent that PM2 restarted). */
+export function newestSpec(a: AgentSpec | undefined, b: AgentSpec | undefined): AgentSpec | undefined {
+  if (!a || !b)
+    return a ?? b
+  return (a.revision ?? 0) >= (b.revision ?? 0) ? a : b
 }
 
 /** True when an agent told `running` judges everything `wanted` asks for in the same way: it can stay. */

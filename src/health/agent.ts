@@ -4,14 +4,14 @@
 // listener on PM2's bus (dev, `start`, `start --attach`) what changed.
 import { connectLight } from '../pm2/light-client.ts'
 import { trace } from '../trace.ts'
-import { AGENT_SPEC_KEY, type AgentSpec, type AgentWord } from './agent-spec.ts'
+import { AGENT_SPEC_KEY, type AgentOrder, type AgentSpec, type AgentWord, newestSpec } from './agent-spec.ts'
 import { type Judged, type Note, startMonitor } from './monitor.ts'
 import { currentByUnit, describeProcess } from './track.ts'
 import { type HealthSnapshot, readSnapshot, stateFilePath, writeSnapshot } from './state-file.ts'
 
-const spec = JSON.parse(process.env[AGENT_SPEC_KEY] ?? 'null') as AgentSpec | null
+const booted = JSON.parse(process.env[AGENT_SPEC_KEY] ?? 'null') as AgentSpec | null
 const home = process.env.PM2_HOME
-if (!spec || !home) {
+if (!booted || !home) {
   console.error(`health agent: ${AGENT_SPEC_KEY} and PM2_HOME must be set; bun-pm starts this agent itself`)
   process.exit(2)
 }
@@ -22,10 +22,14 @@ const PUBLISH_EVERY_MS = 15
 const URGENT = new Set<Note['kind']>(['restart', 'errored', 'failed'])
 
 // PM2's bun container require()s this file: no top-level await.
-void main(spec, home)
+void main(booted, home)
 
-async function main(spec: AgentSpec, home: string): Promise<void> {
-  const path = stateFilePath(home, spec.namespace)
+async function main(booted: AgentSpec, home: string): Promise<void> {
+  const path = stateFilePath(home, booted.namespace)
+  const saved = readSnapshot(path)
+  // Restarted by PM2, the environment holds the spec this agent was first started with: a newer
+  // one it was sent since is in its state file.
+  let spec = newestSpec(saved?.namespace === booted.namespace ? saved.spec : undefined, booted)!
   trace('agent loaded')
   const client = await connectLight(home)
   trace('agent connected')
@@ -38,9 +42,10 @@ async function main(spec: AgentSpec, home: string): Promise<void> {
       writtenAt: Date.now(),
       workers: Object.fromEntries([...currentByUnit(processes.values(), spec)].map(([unit, { id, state }]) => [unit, describeProcess(id, state)])),
       processes: Object.fromEntries([...processes].map(([pmId, { id, state }]) => [String(pmId), describeProcess(id, state)])),
+      spec,
     }
     writeSnapshot(path, snapshot)
-    process.send?.({ type: 'process:msg', data: { 'bun-pm': 'health', 'agent': process.pid, 'workers': snapshot.workers, 'processes': snapshot.processes, notes, hello } satisfies AgentWord })
+    process.send?.({ type: 'process:msg', data: { 'bun-pm': 'health', 'agent': process.pid, 'workers': snapshot.workers, 'processes': snapshot.processes, notes, hello, spec } satisfies AgentWord })
     for (const note of notes)
       console.log(note.text)
   }
@@ -76,13 +81,24 @@ async function main(spec: AgentSpec, home: string): Promise<void> {
     client,
     bus,
     spec,
-    restored: readSnapshot(path)?.processes,
+    restored: saved?.processes,
     onChange: publishSoon,
   })
   // Listening from here on: whoever started this agent may start workers now.
   publish(monitor.processes(), [], true)
   trace('agent said hello')
   console.log(`watching ${Object.keys(spec.workers).length} worker(s) of namespace ${spec.namespace}`)
+
+  // A deploy sends the spec of the versions it starts: judged from now on, said at once.
+  process.on('message', (packet: { topic?: string, data?: Partial<AgentOrder> }) => {
+    const order = packet?.data
+    if (packet?.topic !== 'bun-pm' || order?.['bun-pm'] !== 'spec' || !order.spec || order.spec.namespace !== spec.namespace)
+      return
+    spec = order.spec
+    monitor.setSpec(spec)
+    flush()
+    publish(monitor.processes(), [])
+  })
 
   // Its parent is the PM2 daemon: without it there is nothing to watch.
   process.once('disconnect', () => process.exit(0))

@@ -72,7 +72,8 @@ const factsOfPacket = (packet: Pm2Packet): ProcessFacts => ({
   hash: typeof packet.process[PLAN_HASH_KEY] === 'string' ? packet.process[PLAN_HASH_KEY] as string : undefined,
 })
 
-export async function startMonitor({ client, bus, spec, restored = {}, onChange }: MonitorOptions): Promise<{ close: () => void, processes: () => ReadonlyMap<number, Judged> }> {
+export async function startMonitor({ client, bus, spec: initialSpec, restored = {}, onChange }: MonitorOptions): Promise<{ close: () => void, processes: () => ReadonlyMap<number, Judged>, setSpec: (spec: AgentSpec) => void }> {
+  let spec = initialSpec
   const tracked = new Map<number, Tracked>()
   const now = () => Date.now()
   let closed = false
@@ -358,5 +359,17 @@ export async function startMonitor({ client, bus, spec, restored = {}, onChange 
       clearTimeout(timer)
     },
     processes: snapshot,
+    /** From now on, judge by `next`: each process keeps its state, and takes its unit and policy from the new spec. */
+    setSpec(next) {
+      spec = next
+      for (const [pmId, t] of tracked) {
+        const id = identify({ name: t.id.worker, pmId, namespace: spec.namespace, uniqueId: t.id.uniqueId, instance: t.id.index, hash: t.id.hash }, spec)
+        if (id)
+          t.id = id
+        else
+          tracked.delete(pmId)
+      }
+      runSoon()
+    },
   }
 }

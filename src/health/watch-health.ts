@@ -2,7 +2,7 @@
 // and answers "is this process ready?" for start, restart, dev and --attach.
 import type { Pm2Bus } from '../pm2/client.ts'
 import { workerOf } from '../workspace/replicas.ts'
-import { agentName, type AgentWord, isAgentName, type ProcessHealth } from './agent-spec.ts'
+import { agentName, type AgentSpec, type AgentWord, isAgentName, type ProcessHealth } from './agent-spec.ts'
 import type { Note } from './monitor.ts'
 import type { HealthSnapshot } from './state-file.ts'
 
@@ -34,6 +34,10 @@ export interface HealthWatch {
   untilProcesses: (processes: ProcessRef[], deadline: number, options?: { failOnExit?: boolean }) => Promise<Readiness>
   /** The same for the processes that run `name`'s units now (a worker left as it was). */
   untilWorker: (name: string, deadline: number) => Promise<Readiness>
+  /** The spec the agent said last it judges by (from its state file until it speaks). */
+  spec: () => AgentSpec | undefined
+  /** Resolves true once the agent says it judges by a spec of `revision` or newer; false at `deadline`. */
+  specInForce: (revision: number, deadline: number) => Promise<boolean>
   /** Every note the agent sends from now on. */
   onNotes: (listener: (notes: Note[]) => void) => void
   /** Resolves true once an agent that started after `since` has said it listens; false at `deadline`. */
@@ -67,6 +71,7 @@ export function judgeProcess(state: WorkerHealth | undefined, failOnExit: boolea
 export function watchHealth(bus: Pm2Bus, namespace: string | undefined, initial?: HealthSnapshot): HealthWatch {
   let workers: Record<string, WorkerHealth> = { ...initial?.workers }
   let processes: Record<string, WorkerHealth> = { ...initial?.processes }
+  let spec: AgentSpec | undefined = initial?.spec
   let agentFailure: string | undefined
   /** When an agent last said it had just started listening. */
   let helloAt = 0
@@ -82,6 +87,7 @@ export function watchHealth(bus: Pm2Bus, namespace: string | undefined, initial?
       return
     workers = data.workers ?? workers
     processes = data.processes ?? processes
+    spec = data.spec ?? spec
     agentFailure = undefined
     if (data.hello)
       helloAt = Date.now()
@@ -136,11 +142,15 @@ export function watchHealth(bus: Pm2Bus, namespace: string | undefined, initial?
     get: unit => workers[unit],
     untilProcesses: (refs, deadline, { failOnExit = false } = {}) => settle<Readiness>(deadline, () => decide(refs.map(stateOf), deadline, failOnExit)),
     untilWorker: (name, deadline) => settle<Readiness>(deadline, () => decide(Object.keys(workers).filter(unit => workerOf(unit) === name).map(unit => workers[unit]), deadline, false)),
+    spec: () => spec,
+    specInForce: (revision, deadline) => settle(deadline, () =>
+      (spec?.revision ?? 0) >= revision ? true : agentFailure || Date.now() >= deadline ? false : undefined),
     onNotes: listener => void listeners.push(listener),
     replaceAgent: (oldPids) => {
       oldPids.forEach(pid => replaced.add(pid))
       workers = {}
       processes = {}
+      spec = undefined
     },
     agentListening: (since, deadline) => settle(deadline, () =>
       helloAt >= since ? true : agentFailure || Date.now() >= deadline ? false : undefined),

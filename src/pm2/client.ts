@@ -22,6 +22,8 @@ export interface Pm2Client {
    */
   spawn: (apps: StartOptions[]) => Promise<SpawnResult[]>
   restart: (id: string | number) => Promise<void>
+  /** Sends `data` to a running process (its `process.on('message')` gets `{ topic: 'bun-pm', data }`). */
+  send: (id: number, data: unknown) => Promise<void>
   stop: (id: string | number) => Promise<void>
   delete: (id: string | number) => Promise<void>
   /** Every process of the daemon, whatever its namespace, as typed views. */
@@ -286,6 +288,9 @@ async function open(home: string, env: Record<string, string>, launchModules: bo
     },
     restart: async (id) => {
       await call<unknown>(`restart ${id}`, done => pm2.restart(id, done))
+    },
+    send: async (id, data) => {
+      await call<unknown>(`send to ${id}`, done => Client.executeRemote('sendDataToProcessId', { id, topic: 'bun-pm', data, type: 'process:msg' }, done))
     },
     stop: async (id) => {
       await call<unknown>(`stop ${id}`, done => pm2.stop(id, done))

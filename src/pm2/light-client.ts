@@ -53,9 +53,9 @@ async function openLight(home: string): Promise<Pm2Client> {
   trace('pm2 sockets connected')
   let full: Promise<Pm2Client> | undefined
   const heavy = () => (full ??= connectPm2(home))
-  const remote = <T>(method: string) => new Promise<T>((resolve, reject) => {
+  const remote = <T>(method: string, arg: unknown = {}) => new Promise<T>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`pm2 ${method}: no answer after ${CALL_TIMEOUT_MS / 1000} s (PM2_HOME=${home})`)), CALL_TIMEOUT_MS)
-    client.call(method, {}, (error, result) => {
+    client.call(method, arg, (error, result) => {
       clearTimeout(timer)
       if (error)
         reject(toError(error, method))
@@ -73,6 +73,7 @@ async function openLight(home: string): Promise<Pm2Client> {
     },
     spawn: async apps => (await heavy()).spawn(apps),
     restart: async id => (await heavy()).restart(id),
+    send: async (id, data) => void await remote('sendDataToProcessId', { id, topic: 'bun-pm', data, type: 'process:msg' }),
     stop: async id => (await heavy()).stop(id),
     delete: async id => (await heavy()).delete(id),
     killDaemon: async () => (await heavy()).killDaemon(),

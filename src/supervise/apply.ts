@@ -1,7 +1,7 @@
 // Makes the daemon run a plan: removes what goes, starts what is new in dependsOn order, and
 // replaces what changed unit by unit — a new version beside the old one where its ports allow,
 // the old one kept when the new one fails. The decisions are reconcile.ts's and rollout.ts's.
-import { agentName, type AgentSpec, specCovers, specOf, withRunningVersions } from '../health/agent-spec.ts'
+import { agentName, type AgentOrder, type AgentSpec, newestSpec, specCovers, specOf, withRunningVersions } from '../health/agent-spec.ts'
 import type { HealthWatch, ProcessRef, Readiness } from '../health/watch-health.ts'
 import { canListenBeside, listenersOf } from '../os/sockets.ts'
 import type { Pm2Client, ProcView } from '../pm2/client.ts'
@@ -19,6 +19,8 @@ import { unitOptions } from './units.ts'
 
 /** How long workers wait for a new health agent to listen before they start anyway. */
 const AGENT_BOOT_TIMEOUT_MS = 10_000
+/** How long a running agent has to say it took a new spec before it is replaced instead. */
+const SPEC_ACK_TIMEOUT_MS = 3000
 
 export interface ApplyOptions extends ReconcileOptions {
   client: Pm2Client
@@ -180,9 +182,20 @@ async function applyAgent(o: ApplyOptions, agent: AgentPlan, procs: ProcView[]):
   const hashes = new Map<string, Set<string>>()
   for (const proc of procs.filter(p => p.namespace === namespace && isUp(p) && p.env[PLAN_HASH_KEY]))
     (hashes.get(proc.name) ?? hashes.set(proc.name, new Set()).get(proc.name)!).add(proc.env[PLAN_HASH_KEY]!)
-  const spec: AgentSpec = withRunningVersions(agent.spec, runningSpec, hashes)
-  if (running && mine.length === 1 && specCovers(runningSpec, spec))
+  // What it judges by now: its last word (a spec sent since it booted), else what it booted with.
+  const current = running ? newestSpec(health.spec(), runningSpec) : undefined
+  const spec: AgentSpec = withRunningVersions(agent.spec, current, hashes)
+  if (running && mine.length === 1 && specCovers(current, spec))
     return
+  // A running agent takes the new spec by message and keeps everything it knows; one that does
+  // not say so soon (an older bun-pm's, one that is stuck) is replaced.
+  if (running && mine.length === 1) {
+    const sent = await client.send(running.pmId, { 'bun-pm': 'spec', spec } satisfies AgentOrder).then(() => true, () => false)
+    if (sent && await health.specInForce(spec.revision, Date.now() + SPEC_ACK_TIMEOUT_MS)) {
+      trace('health agent took the new spec')
+      return
+    }
+  }
   const since = Date.now()
   health.replaceAgent(mine.flatMap(proc => proc.pid === null ? [] : [proc.pid]))
   await Promise.all(mine.map(proc => client.delete(proc.pmId).catch(() => {})))

@@ -54,5 +54,5 @@ export function planAgent(workspace: LoadedWorkspace, planned: PlannedWorker[] =
     const base = incrementVar ? w.env[incrementVar]?.value : undefined
     return [w.name, { replicas: w.replicas, incrementVar, current: hash, versions: { [hash]: { policy: w.health, ...(base !== undefined && { base }) } } }]
   }))
-  return { spec: { namespace: workspace.namespace, workers }, startOptions: spec => agentStartOptions({ root: workspace.root, bunPath, spec }) }
+  return { spec: { namespace: workspace.namespace, workers, revision: Date.now() }, startOptions: spec => agentStartOptions({ root: workspace.root, bunPath, spec }) }
 }
