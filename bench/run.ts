@@ -1,6 +1,7 @@
 // `bun run bench` (or `bun run bench --quick`, under 2 minutes): every benchmark, printed and
 // written to bench/RESULTS.md with the machine, the versions and the date.
 import { join } from 'node:path'
+import { benchDeploy, deployTable, migratesRequests, unitFloor, withMigration } from './deploy.ts'
 import { benchDevUpAndDown, benchReload } from './dev.ts'
 import { checkoutState, machine, ms, REPO, write } from './lib.ts'
 import { benchStart, type StartRow } from './start.ts'
@@ -9,8 +10,8 @@ import { benchTimeline } from './timeline.ts'
 
 const quick = process.argv.includes('--quick')
 const plan = quick
-  ? { start: [[1, 3], [10, 3], [50, 1]], status: 5, timeline: 3, saves: 40, devRuns: 3 }
-  : { start: [[1, 5], [10, 5], [50, 3], [100, 3]], status: 15, timeline: 5, saves: 100, devRuns: 5 }
+  ? { start: [[1, 3], [10, 3], [50, 1]], status: 5, timeline: 3, saves: 40, devRuns: 3, deploys: 1 }
+  : { start: [[1, 5], [10, 5], [50, 3], [100, 3]], status: 15, timeline: 5, saves: 100, devRuns: 5, deploys: 3 }
 const began = performance.now()
 const lines: string[] = []
 const say = (...section: string[]) => {
@@ -96,6 +97,37 @@ say(
   `| ratio (target ≤ 1.2) | ${ratio(reload.dev, reload.bunWatch)} |`,
   `| \`dev\` with 10 workers: command until every one answers (${plan.devRuns} runs) | ${ms(devRuns.up)} |`,
   `| Ctrl-C until the last process of the session is gone | ${ms(devRuns.down)} |`,
+  '',
+)
+
+const deploys = await benchDeploy(plan.deploys)
+const migrated = await withMigration(() => benchDeploy(plan.deploys, ['new connection']))
+const floor = await unitFloor(5)
+const bunPmRows = deploys.filter(r => r.tool === 'bun-pm')
+say(
+  '## Deploys under load: 8 clients requesting without pause while the workspace is deployed',
+  '',
+  'A Bun HTTP server (`reusePort`, `/health` its heartbeat): (a) `instances: 2`, a changed `.env` value, then `bun start`;',
+  '(b) one process of a default-exported server (bun-pm\'s entry serves it, with `reusePort`), the same;',
+  '(c) `bun run restart` of (a). Beside them PM2 7 as an expert deploys the same servers: `pm2 reload',
+  'ecosystem.config.cjs --update-env`, fork mode (the only mode that runs bun; PM2\'s container cannot serve a',
+  'default export, so (b) is the same server as (a) with one instance). Requests are summed over the runs;',
+  'deploy times are medians. Clients: keep-alive (browsers, proxies, `fetch`), or a new connection per request.',
+  `The kernel's \`net.ipv4.tcp_migrate_req\` is ${migratesRequests() ? 'on' : 'off'} on this machine.`,
+  '',
+  ...deployTable(deploys),
+  '',
+  ...(migrated ? ['The new-connection rows again with `net.ipv4.tcp_migrate_req=1` (set for these runs, then restored):', '', ...deployTable(migrated), ''] : []),
+  `The bar: 0 failed requests in every bun-pm case — ${bunPmRows.filter(r => r.mode === 'keep-alive').every(r => r.failed === 0) ? 'met' : 'not met'} with keep-alive clients${migrated ? `, ${migrated.filter(r => r.tool === 'bun-pm').every(r => r.failed === 0) ? 'met' : 'not met'} with a new connection per request once the kernel hands a closing listener's queue to the new one` : ''}.`,
+  'A client that opens a connection per request can land, in the microseconds before an old process closes its',
+  'listening socket, in that socket\'s accept queue; Linux resets what is queued there when it closes, unless',
+  '`net.ipv4.tcp_migrate_req=1` (Linux 5.14+) moves it to another listener of the port. bun-pm cannot do that',
+  'for the kernel; `start --dry-run` says so when it is off.',
+  '',
+  `The deploy itself: a bare server here answers ${ms(floor.readyMs)} after its spawn and drains in ${ms(floor.drainMs)} (no manager).`,
+  'Under bun-pm a unit\'s new process is ready when the health agent has seen *it* answer (PM2\'s container,',
+  'bun-pm\'s entry and the check come on top); "the rest" is what the deploy took beyond the command\'s own',
+  'cost (the same `start` with nothing to change) and each unit\'s ready + drain, one unit after another.',
   '',
 )
 

@@ -1,5 +1,6 @@
 // `start --dry-run`: what a deploy would do, worker by worker, and why — read from the daemon
 // that runs (never one started for it), with nothing started, stopped or written.
+import { readFileSync } from 'node:fs'
 import { dryRunRows, formatDryRun } from '../cli/format-dry-run.ts'
 import { daemonRunning, userPm2Home } from '../pm2/client.ts'
 import { connectLight } from '../pm2/light-client.ts'
@@ -34,5 +35,16 @@ export async function runDryRun(plan: Plan, { json }: { json: boolean }): Promis
   }
   console.log(`dry run: nothing is started or stopped (PM2 home ${home}${running ? '' : ', where no daemon runs yet'}, namespace ${workspace.namespace})`)
   console.log(formatDryRun(rows))
+  if (rows.some(r => r.strategy?.kind === 'surge') && readOr('/proc/sys/net/ipv4/tcp_migrate_req').trim() === '0')
+    console.log('note: a client that opens a connection per request can be reset in the moment an old process closes its port (keep-alive clients are not); `sysctl -w net.ipv4.tcp_migrate_req=1` (Linux 5.14+) has the kernel hand what waits there to the new process')
   return 0
+}
+
+function readOr(path: string): string {
+  try {
+    return readFileSync(path, 'utf8')
+  }
+  catch {
+    return ''
+  }
 }
