@@ -190,7 +190,7 @@ export async function runDev({ cwd, selection, env }: { cwd?: string, selection:
 /** The units of `namespace` that the user's own PM2 daemon runs, by its health agent's word (nothing is asked of that daemon). */
 function runningOnUserDaemon(userHome: string, namespace: string): string[] {
   const snapshot = readLiveSnapshot(userHome, namespace)
-  return Object.entries(snapshot?.workers ?? {}).filter(([, state]) => state.running).map(([unit]) => unit)
+  return [...new Set(Object.values(snapshot?.processes ?? {}).filter(state => state.running).map(state => state.unit))]
 }
 
 /**

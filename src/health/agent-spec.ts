@@ -61,15 +61,13 @@ export interface AgentWord {
   'bun-pm': 'health'
   /** The agent's pid. */
   'agent': number
-  /** By unit: the process that runs it now (the wanted version's, when it runs). */
-  'workers': Record<string, ProcessHealth>
   /** By PM2 id: every process the agent judges, old versions beside new ones during a deploy. */
   'processes': Record<string, ProcessHealth>
   'notes': Note[]
   /** True once, when a new agent starts listening: whoever started it may start workers now. */
   'hello': boolean
-  /** The spec it judges by now (a newer one sent to it is in force once this says it). */
-  'spec': AgentSpec
+  /** The revision of the spec it judges by now (a newer one sent to it is in force once this says it; the spec itself is in its state file). */
+  'specRevision': number
 }
 
 /** What the launcher sends a running agent (PM2's sendDataToProcessId, topic `bun-pm`): judge by this spec from now on. */

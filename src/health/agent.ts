@@ -6,7 +6,7 @@ import { connectLight } from '../pm2/light-client.ts'
 import { trace } from '../trace.ts'
 import { AGENT_SPEC_KEY, type AgentOrder, type AgentSpec, type AgentWord, newestSpec } from './agent-spec.ts'
 import { type Judged, type Note, startMonitor } from './monitor.ts'
-import { currentByUnit, describeProcess } from './track.ts'
+import { describeProcess } from './track.ts'
 import { type HealthSnapshot, readSnapshot, stateFilePath, writeSnapshot } from './state-file.ts'
 
 const booted = JSON.parse(process.env[AGENT_SPEC_KEY] ?? 'null') as AgentSpec | null
@@ -40,12 +40,11 @@ async function main(booted: AgentSpec, home: string): Promise<void> {
       namespace: spec.namespace,
       agentPid: process.pid,
       writtenAt: Date.now(),
-      workers: Object.fromEntries([...currentByUnit(processes.values(), spec)].map(([unit, { id, state }]) => [unit, describeProcess(id, state)])),
       processes: Object.fromEntries([...processes].map(([pmId, { id, state }]) => [String(pmId), describeProcess(id, state)])),
       spec,
     }
     writeSnapshot(path, snapshot)
-    process.send?.({ type: 'process:msg', data: { 'bun-pm': 'health', 'agent': process.pid, 'workers': snapshot.workers, 'processes': snapshot.processes, notes, hello, spec } satisfies AgentWord })
+    process.send?.({ type: 'process:msg', data: { 'bun-pm': 'health', 'agent': process.pid, 'processes': snapshot.processes, notes, hello, 'specRevision': spec.revision } satisfies AgentWord })
     for (const note of notes)
       console.log(note.text)
   }

@@ -2,6 +2,7 @@
 // workers' messages, probes, the clock — and applies the lifecycle's decisions through PM2. Each
 // PM2 process is judged on its own (two versions of a unit run side by side during a deploy),
 // by its own version's policy. What it decides comes from pure functions (reducer.ts, track.ts).
+import { readFileSync } from 'node:fs'
 import { freshLister, instanceOf, type Pm2Bus, type Pm2Client, type Pm2Packet, type ProcView } from '../pm2/client.ts'
 import { whoAnswered } from '../os/sockets.ts'
 import { isAlive } from '../os/processes.ts'
@@ -56,6 +57,8 @@ interface Tracked extends Judged {
   deadSince: number | null
   /** Probes in a row that another process of the worker answered (a shared port). */
   siblingAnswers: number
+  /** The pid of the run whose own answer a probe has seen (its port is its own since). */
+  ownAnswerPid: number | null
   /** The pid whose preload said "loaded": a second "loaded" from it is a reload in place. */
   loadedPid: number | null
   /** A startup failure the worker reported before its run was known here. */
@@ -71,6 +74,24 @@ const factsOfPacket = (packet: Pm2Packet): ProcessFacts => ({
   instance: instanceOf(packet.process),
   hash: typeof packet.process[PLAN_HASH_KEY] === 'string' ? packet.process[PLAN_HASH_KEY] as string : undefined,
 })
+
+/**
+ * The pid of the process an online event announces, from the pid file PM2 writes as it spawns it
+ * (pm_pid_path): 0 when that process is already gone (a run all the same), undefined when there
+ * is no file to read.
+ */
+function pidFileOf(packet: Pm2Packet): number | undefined {
+  const path = packet.process.pm_pid_path
+  if (typeof path !== 'string')
+    return undefined
+  try {
+    const pid = Number.parseInt(readFileSync(path, 'utf8'), 10)
+    return Number.isInteger(pid) && pid > 0 ? (isAlive(pid) ? pid : 0) : undefined
+  }
+  catch {
+    return undefined
+  }
+}
 
 export async function startMonitor({ client, bus, spec: initialSpec, restored = {}, onChange }: MonitorOptions): Promise<{ close: () => void, processes: () => ReadonlyMap<number, Judged>, setSpec: (spec: AgentSpec) => void }> {
   let spec = initialSpec
@@ -98,7 +119,7 @@ export async function startMonitor({ client, bus, spec: initialSpec, restored = 
     const id = identify(facts, spec)
     if (!id)
       return undefined
-    const t: Tracked = { id, state: initialState(now()), nextProbeAt: 0, probing: false, lastBeatAt: null, pushJudgedAt: null, deadSince: null, siblingAnswers: 0, loadedPid: null }
+    const t: Tracked = { id, state: initialState(now()), nextProbeAt: 0, probing: false, lastBeatAt: null, pushJudgedAt: null, deadSince: null, siblingAnswers: 0, ownAnswerPid: null, loadedPid: null }
     tracked.set(facts.pmId, t)
     return t
   }
@@ -175,21 +196,23 @@ export async function startMonitor({ client, bus, spec: initialSpec, restored = 
   bus.on('process:event', (packet) => {
     if (!ours(packet))
       return
-    // An online event's pid is in a listing made after it; events of one burst share one.
-    const listing = packet.event === 'online' ? listFresh().catch(() => []) : undefined
+    // An online event's pid is in the pid file PM2 wrote as it spawned the process (read at once,
+    // no listing of every process); else in a listing made after it, shared by a burst's events.
+    const pidFromFile = packet.event === 'online' ? pidFileOf(packet) : undefined
+    const listing = packet.event === 'online' && pidFromFile === undefined ? listFresh().catch(() => []) : undefined
     // A failed event is a bug of the agent's: said in its log (bun-pm logs), and the next one still runs.
-    queue = queue.then(() => onEvent(packet, listing)).catch(error => console.error('health agent: an event could not be handled:', error))
+    queue = queue.then(() => onEvent(packet, listing, pidFromFile)).catch(error => console.error('health agent: an event could not be handled:', error))
   })
-  const onEvent = async (packet: Pm2Packet, listing: Promise<ProcView[]> | undefined) => {
+  const onEvent = async (packet: Pm2Packet, listing: Promise<ProcView[]> | undefined, pidFromFile: number | undefined) => {
     const t = track(factsOfPacket(packet))
     if (!t)
       return
     // A run is known by when PM2 started it (pm_uptime), which its online and exit events both carry.
     const runAt = packet.process.pm_uptime ?? now()
     if (packet.event === 'online') {
-      const proc = (await listing ?? []).find(p => p.pmId === t.id.pmId)
+      const proc = listing ? (await listing).find(p => p.pmId === t.id.pmId) : undefined
       // A process already gone (or already replaced) by the time it is listed is a run all the same.
-      const pid = proc?.upSince === runAt ? proc.pid ?? 0 : 0
+      const pid = pidFromFile ?? (proc?.upSince === runAt ? proc.pid ?? 0 : 0)
       dispatch(t, { type: 'online', pid, at: runAt })
     }
     else if (packet.event === 'exit') {
@@ -293,7 +316,11 @@ export async function startMonitor({ client, bus, spec: initialSpec, restored = 
       const pid = state.pid
       const port = heartbeatPort(heartbeat)!
       // Whose answer it is, read while the connection is open: only the process's own counts.
-      void probe(heartbeat, policy.timeoutMs, ends => whoAnswered(pid, port, ends, siblingPids(t))).then((result) => {
+      // Once this run has answered for itself on a port it shares with no sibling, the port is its
+      // own until it exits: no need to ask again at every check.
+      const siblings = siblingPids(t)
+      const attribute = siblings.length > 0 || t.ownAnswerPid !== pid
+      void probe(heartbeat, policy.timeoutMs, attribute ? ends => whoAnswered(pid, port, ends, siblings) : undefined).then((result) => {
         t.probing = false
         // The answer of a process that is gone since says nothing about the new one.
         if (t.state.pid !== pid || closed)
@@ -301,6 +328,8 @@ export async function startMonitor({ client, bus, spec: initialSpec, restored = 
         const done = now()
         const verdict = attributeAnswer(result, t.id.unit, port)
         t.siblingAnswers = verdict === undefined ? t.siblingAnswers + 1 : 0
+        if (result.answer?.kind === 'ours')
+          t.ownAnswerPid = pid
         t.nextProbeAt = nextProbeAt(done, t.state, policy, verdict !== undefined, t.siblingAnswers)
         if (verdict)
           dispatch(t, { type: 'check', at: done, ok: verdict.ok, detail: verdict.detail })

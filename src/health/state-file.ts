@@ -9,8 +9,6 @@ export interface HealthSnapshot {
   /** The agent that wrote it. */
   agentPid: number
   writtenAt: number
-  /** By unit: the process that runs it now. */
-  workers: Record<string, ProcessHealth>
   /** By PM2 id: every process the agent judges (two versions of a unit during a deploy). */
   processes: Record<string, ProcessHealth>
   /** The spec the agent judges by (it may be newer than the one in its environment). */
@@ -36,7 +34,7 @@ export function readSnapshot(path: string): HealthSnapshot | undefined {
   try {
     const value = JSON.parse(readFileSync(path, 'utf8')) as HealthSnapshot
     // An agent of an earlier bun-pm wrote no processes: its word is not this one's.
-    return typeof value === 'object' && value !== null && typeof value.workers === 'object' && value.workers !== null && typeof value.processes === 'object' && value.processes !== null ? value : undefined
+    return typeof value === 'object' && value !== null && typeof value.processes === 'object' && value.processes !== null ? value : undefined
   }
   catch {
     return undefined

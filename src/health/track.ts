@@ -53,29 +53,6 @@ export function describeProcess(id: ProcessIdentity, state: WorkerState): Proces
   return { ...state, health: healthOf(state), check: checkOf(id.policy), unit: id.unit, worker: id.worker, hash: id.hash, uniqueId: id.uniqueId }
 }
 
-/**
- * The process that runs each unit now, among several during a deploy: a running one before one
- * that is not, the wanted version before an old one, the newer run before the older.
- */
-export function currentByUnit(processes: Iterable<{ id: ProcessIdentity, state: WorkerState }>, spec: AgentSpec): Map<string, { id: ProcessIdentity, state: WorkerState }> {
-  const best = new Map<string, { id: ProcessIdentity, state: WorkerState }>()
-  const rank = ({ id, state }: { id: ProcessIdentity, state: WorkerState }) =>
-    [state.running ? 1 : 0, id.hash === spec.workers[id.worker]?.current ? 1 : 0, state.since ?? 0, id.pmId]
-  const before = (a: number[], b: number[]) => {
-    for (let i = 0; i < a.length; i++) {
-      if (a[i] !== b[i])
-        return a[i]! > b[i]!
-    }
-    return false
-  }
-  for (const entry of processes) {
-    const held = best.get(entry.id.unit)
-    if (!held || before(rank(entry), rank(held)))
-      best.set(entry.id.unit, entry)
-  }
-  return best
-}
-
 /** The lifecycle state inside what the agent said of a process. */
 export function savedState(saved: ProcessHealth): WorkerState {
   const { health: _h, check: _c, unit: _u, worker: _w, hash: _x, uniqueId: _i, ...state } = saved

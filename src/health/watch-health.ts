@@ -1,7 +1,6 @@
 // The launcher's side of the health agent: follows its word on PM2's bus (from its state file on)
 // and answers "is this process ready?" for start, restart, dev and --attach.
 import type { Pm2Bus } from '../pm2/client.ts'
-import { workerOf } from '../workspace/replicas.ts'
 import { agentName, type AgentSpec, type AgentWord, isAgentName, type ProcessHealth } from './agent-spec.ts'
 import type { Note } from './monitor.ts'
 import type { HealthSnapshot } from './state-file.ts'
@@ -23,8 +22,6 @@ export interface ProcessRef {
 }
 
 export interface HealthWatch {
-  /** The latest word of the agent on a unit (`web`, `web#1`): the process that runs it now. */
-  get: (unit: string) => WorkerHealth | undefined
   /**
    * Resolves once every one of `processes` is ready (a one-shot job's exit 0 counts), once one is
    * errored or exited for good, or when `deadline` (ms since the epoch) passes. `failOnExit`:
@@ -49,6 +46,23 @@ export interface HealthWatch {
   replaceAgent: (oldPids: number[]) => void
 }
 
+/**
+ * The process that runs each unit of `worker` now, among the agent's: a running one before one
+ * that is not, then the newer run (during a deploy, the new version once it runs). Pure.
+ */
+export function currentOfUnits(processes: Record<string, WorkerHealth>, worker: string): Map<string, WorkerHealth> {
+  const best = new Map<string, WorkerHealth>()
+  for (const state of Object.values(processes)) {
+    if (state.worker !== worker)
+      continue
+    const held = best.get(state.unit)
+    const rank = (s: WorkerHealth) => (s.running ? 1e15 : 0) + (s.since ?? 0)
+    if (!held || rank(state) > rank(held))
+      best.set(state.unit, state)
+  }
+  return best
+}
+
 /** How one process's wait ends, from the agent's word on it; undefined while it goes on. Pure. */
 export function judgeProcess(state: WorkerHealth | undefined, failOnExit: boolean): Readiness | undefined {
   if (!state)
@@ -69,9 +83,9 @@ export function judgeProcess(state: WorkerHealth | undefined, failOnExit: boolea
  * `start` and `dev`, and its notes for a terminal.
  */
 export function watchHealth(bus: Pm2Bus, namespace: string | undefined, initial?: HealthSnapshot): HealthWatch {
-  let workers: Record<string, WorkerHealth> = { ...initial?.workers }
   let processes: Record<string, WorkerHealth> = { ...initial?.processes }
   let spec: AgentSpec | undefined = initial?.spec
+  let specRevision = initial?.spec?.revision ?? 0
   let agentFailure: string | undefined
   /** When an agent last said it had just started listening. */
   let helloAt = 0
@@ -85,9 +99,8 @@ export function watchHealth(bus: Pm2Bus, namespace: string | undefined, initial?
     const data = packet.data as Partial<AgentWord> | undefined
     if (!isOurAgent(packet.process.name, packet.process.namespace) || data?.['bun-pm'] !== 'health' || replaced.has(data.agent ?? 0))
       return
-    workers = data.workers ?? workers
     processes = data.processes ?? processes
-    spec = data.spec ?? spec
+    specRevision = data.specRevision ?? specRevision
     agentFailure = undefined
     if (data.hello)
       helloAt = Date.now()
@@ -139,18 +152,17 @@ export function watchHealth(bus: Pm2Bus, namespace: string | undefined, initial?
   }
 
   return {
-    get: unit => workers[unit],
     untilProcesses: (refs, deadline, { failOnExit = false } = {}) => settle<Readiness>(deadline, () => decide(refs.map(stateOf), deadline, failOnExit)),
-    untilWorker: (name, deadline) => settle<Readiness>(deadline, () => decide(Object.keys(workers).filter(unit => workerOf(unit) === name).map(unit => workers[unit]), deadline, false)),
+    untilWorker: (name, deadline) => settle<Readiness>(deadline, () => decide([...currentOfUnits(processes, name).values()], deadline, false)),
     spec: () => spec,
     specInForce: (revision, deadline) => settle(deadline, () =>
-      (spec?.revision ?? 0) >= revision ? true : agentFailure || Date.now() >= deadline ? false : undefined),
+      specRevision >= revision ? true : agentFailure || Date.now() >= deadline ? false : undefined),
     onNotes: listener => void listeners.push(listener),
     replaceAgent: (oldPids) => {
       oldPids.forEach(pid => replaced.add(pid))
-      workers = {}
       processes = {}
       spec = undefined
+      specRevision = 0
     },
     agentListening: (since, deadline) => settle(deadline, () =>
       helloAt >= since ? true : agentFailure || Date.now() >= deadline ? false : undefined),

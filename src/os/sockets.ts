@@ -79,10 +79,13 @@ export function whoAnswered(pid: number, port: number, ends: ProbeEnds | undefin
   if (inodes.length === 0)
     return { kind: 'unknown' }
   const wanted = new Set(inodes.map(inode => `socket:[${inode}]`))
+  // The process itself first: most servers listen in it, and its descendants cost a look at the whole process table.
+  if (holdsAny(pid, wanted))
+    return { kind: 'ours' }
   const tree = [pid, ...descendantsOf([pid])]
   if (tree.some(p => holdsAny(p, wanted)))
     return { kind: 'ours' }
-  const sibling = siblings.length === 0 ? undefined : [...siblings, ...descendantsOf(siblings)].find(p => holdsAny(p, wanted))
+  const sibling = siblings.length === 0 ? undefined : (siblings.find(p => holdsAny(p, wanted)) ?? descendantsOf(siblings).find(p => holdsAny(p, wanted)))
   if (sibling !== undefined) {
     const listening = new Set(listeners().map(inode => `socket:[${inode}]`))
     return { kind: 'sibling', pid: sibling, listening: tree.some(p => holdsAny(p, listening)) }
@@ -91,22 +94,27 @@ export function whoAnswered(pid: number, port: number, ends: ProbeEnds | undefin
   return { kind: 'other', pid: holder ?? null, command: holder === undefined ? '' : commandName(holder) }
 }
 
-/** The inodes that answered, and a way to get the port's listeners: by netlink where it answers, else from `pid`'s table. */
+/**
+ * The inodes that answered, and a way to get the port's listeners: the server's end of the very
+ * connection when the kernel has it (netlink), else whoever listens on the port; from `pid`'s
+ * table where netlink cannot be asked.
+ */
 function answering(pid: number, port: number, ends: ProbeEnds | undefined): { inodes: number[], listeners: () => number[] } {
-  const listened = listeningSockets()
-  if (listened !== undefined) {
-    const listeners = () => listened.filter(l => l.localPort === port && l.inode > 0).map(l => l.inode)
-    const accepted = ends && serverEnd(ends)
-    if (accepted)
-      return { inodes: [accepted], listeners }
-    return { inodes: listeners(), listeners }
+  const accepted = ends ? serverEnd(ends) : undefined
+  if (accepted !== null) {
+    const listeners = () => (listeningSockets() ?? []).filter(l => l.localPort === port && l.inode > 0).map(l => l.inode)
+    return { inodes: accepted !== undefined ? [accepted] : listeners(), listeners }
   }
   const entries = [`/proc/${pid}/net/tcp`, `/proc/${pid}/net/tcp6`].flatMap(path => parseTcpTable(readOr(path)))
   return { inodes: answeringSockets(entries, port, ends?.localPort).inodes, listeners: () => answeringSockets(entries, port, undefined).inodes }
 }
 
-/** The inode of the server's end of the connection `ends` (IPv4, or IPv4 mapped into IPv6 for a dual-stack listener), if a process holds it. */
-function serverEnd(ends: ProbeEnds): number | undefined {
+/**
+ * The inode of the server's end of the connection `ends` (IPv4, or IPv4 mapped into IPv6 for a
+ * dual-stack listener) if a process holds it; undefined when the kernel has none; null when
+ * netlink cannot be asked.
+ */
+function serverEnd(ends: ProbeEnds): number | undefined | null {
   const server = hexAddress(ends.remoteAddress)
   const client = hexAddress(ends.localAddress)
   if (!server || !client)
@@ -116,6 +124,8 @@ function serverEnd(ends: ProbeEnds): number | undefined {
     candidates.push({ family: 6, localAddress: mapped(server.hex), localPort: ends.remotePort, remoteAddress: mapped(client.hex), remotePort: ends.localPort })
   for (const tuple of candidates) {
     const found = findSocket(tuple)
+    if (found === undefined)
+      return null
     if (found && found.state === ESTABLISHED && found.remotePort === ends.localPort && found.inode > 0)
       return found.inode
   }
