@@ -1,8 +1,8 @@
-import type { Workspace } from './types.ts'
+import type { Workspace } from './types/config.ts'
 
-export type { Duration, EnvSource, HealthOptions, Interpreter, Mode, Selection, Worker, WorkerOptions, Workspace, WorkspaceOverride } from './types.ts'
-export type { AgentJson, ExplainJson, Failure, StartJson, StatusJson, StatusRow } from './json-output.ts'
-export { BUILTIN_DEFAULTS } from './workspace/defaults.ts'
+export type { Duration, EnvSource, HealthOptions, Interpreter, Mode, Selection, Worker, WorkerOptions, Workspace, WorkspaceOverride } from './types/config.ts'
+export type { AgentJson, ExplainJson, Failure, StartJson, StatusJson, StatusRow } from './types/json.ts'
+export { BUILTIN_DEFAULTS } from './config/defaults.ts'
 export { heartbeat } from './worker/heartbeat.ts'
 
 /**

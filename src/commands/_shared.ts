@@ -1,6 +1,6 @@
 import type { ArgsDef } from 'citty'
-import type { Selection } from '../types.ts'
-import { parseList } from '../workspace/select-workers.ts'
+import type { Selection } from '../types/config.ts'
+import { parseList } from '../plan/select.ts'
 
 /** The flags every command that acts on workers takes. */
 export const selectionArgs = {

@@ -1,7 +1,7 @@
 #!/usr/bin/env -S bun --no-env-file
 import { defineCommand } from 'citty'
 import { trace } from '../trace.ts'
-import { runCli } from '../cli/run-cli.ts'
+import { runCli } from './run-cli.ts'
 import pkg from '../../package.json' with { type: 'json' }
 
 const main = defineCommand({

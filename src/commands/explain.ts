@@ -1,9 +1,9 @@
 import { defineCommand } from 'citty'
-import { formatPlan, planToJson } from '../cli/format-plan.ts'
-import { rejectUnknownFlags } from '../cli/reject-unknown-flags.ts'
-import type { ExplainJson } from '../json-output.ts'
-import type { Mode } from '../types.ts'
-import { resolvePlan } from '../workspace/resolve-plan.ts'
+import { formatPlan, planToJson } from '../report/plan.ts'
+import { rejectUnknownFlags } from './reject-unknown-flags.ts'
+import type { ExplainJson } from '../types/json.ts'
+import type { Mode } from '../types/config.ts'
+import { resolvePlan } from '../plan/resolve-plan.ts'
 import { depsArg, envArg, jsonArg, selectionArgs, toSelection } from './_shared.ts'
 
 export default defineCommand({

@@ -1,5 +1,5 @@
 import { defineCommand } from 'citty'
-import { rejectUnknownFlags } from '../cli/reject-unknown-flags.ts'
+import { rejectUnknownFlags } from './reject-unknown-flags.ts'
 import { runExport, type Target, TARGETS } from '../export/run-export.ts'
 import { depsArg, envArg, selectionArgs, toSelection } from './_shared.ts'
 

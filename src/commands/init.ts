@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { basename, join, resolve } from 'node:path'
 import { defineCommand } from 'citty'
-import { rejectUnknownFlags } from '../cli/reject-unknown-flags.ts'
+import { rejectUnknownFlags } from './reject-unknown-flags.ts'
 import { WorkspaceError } from '../errors.ts'
 import { type Conversion, configSource, fromEcosystem, fromProcfile } from '../init/convert.ts'
 import { guessEntry, scaffold } from '../init/scaffold.ts'

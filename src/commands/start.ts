@@ -1,5 +1,5 @@
 import { defineCommand } from 'citty'
-import { rejectUnknownFlags } from '../cli/reject-unknown-flags.ts'
+import { rejectUnknownFlags } from './reject-unknown-flags.ts'
 import { WorkspaceError } from '../errors.ts'
 import { runStart } from '../start/run-start.ts'
 import { depsArg, envArg, selectionArgs, toSelection } from './_shared.ts'

@@ -1,7 +1,7 @@
 import { watch } from 'node:fs'
 import { dirname } from 'node:path'
 import type { Pm2Client } from '../pm2/client.ts'
-import type { PlannedWorker } from '../workspace/plan-workers.ts'
+import type { PlannedWorker } from '../plan/plan-workers.ts'
 
 /** What dev does for an errored worker: start it again at the next change in its script's folder. */
 export interface RetryOnEdit {

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process'
 import { createHash, randomBytes } from 'node:crypto'
 import { existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
-import { ownFile } from '../own-files.ts'
+import { ownFile } from '../bun-pm-files.ts'
 import { ensurePrivateDir, isPrivateDir, userCacheDir } from '../os/files.ts'
 import { allPids, cmdlineOf, descendantsOf, environOf, isSameProcess, known, type KnownProcess, signalGroup, startTime, stillRunning, uidOf, waitForExit } from '../os/processes.ts'
 

@@ -1,5 +1,5 @@
 import { WorkspaceError } from '../errors.ts'
-import type { Plan } from '../workspace/resolve-plan.ts'
+import type { Plan } from '../plan/resolve-plan.ts'
 
 /** Instances left for the user's editor and other tools after dev's workers. */
 const HEADROOM = 8

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import { stringify } from 'yaml'
 import { type ExportModel, type ExportWorker } from './model.ts'
-import { heartbeatPort } from '../health/heartbeat.ts'
+import { heartbeatPort } from '../model/heartbeat.ts'
 import { commonNotes, containerCommand, inImage, quoted, type ExportResult, header, isProbe, splitSecrets, waitProgram } from './shared.ts'
 
 type Manifest = Record<string, unknown>

@@ -1,9 +1,9 @@
 import { isAbsolute, posix, relative, resolve } from 'node:path'
 import { WorkspaceError } from '../errors.ts'
-import { type Heartbeat, heartbeatPort } from '../health/heartbeat.ts'
-import type { HealthPolicy } from '../health/policy.ts'
-import type { Interpreter } from '../types.ts'
-import type { LoadedWorker, LoadedWorkspace } from '../workspace/load-workspace.ts'
+import { type Heartbeat, heartbeatPort } from '../model/heartbeat.ts'
+import type { HealthPolicy } from '../model/policy.ts'
+import type { Interpreter } from '../types/config.ts'
+import type { LoadedWorker, LoadedWorkspace } from '../config/load.ts'
 
 /**
  * A workspace as every export target sees it: what each worker runs, with which variables (plain

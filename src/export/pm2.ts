@@ -1,6 +1,6 @@
 import { relative } from 'node:path'
-import { SCRIPT_KEY } from '../workspace/mode-options.ts'
-import type { Pm2StartOptions } from '../workspace/plan-workers.ts'
+import { SCRIPT_KEY } from '../plan/mode-options.ts'
+import type { Pm2StartOptions } from '../plan/plan-workers.ts'
 import type { ExportModel } from './model.ts'
 import { type ExportResult, header } from './shared.ts'
 

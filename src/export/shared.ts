@@ -1,5 +1,5 @@
 import { Scalar } from 'yaml'
-import type { Heartbeat } from '../health/heartbeat.ts'
+import type { Heartbeat } from '../model/heartbeat.ts'
 import type { ExportModel, ExportWorker } from './model.ts'
 
 /** One file an export writes: its path relative to `--out`, and 0600 when it holds secrets. */

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path'
-import type { Interpreter } from '../types.ts'
+import type { Interpreter } from '../types/config.ts'
 import { type ExportModel, type ExportWorker } from './model.ts'
-import { heartbeatPort } from '../health/heartbeat.ts'
+import { heartbeatPort } from '../model/heartbeat.ts'
 import { commonNotes, duration, type ExportFile, type ExportResult, header, isProbe, splitSecrets, waitProgram } from './shared.ts'
 
 export interface SystemdOptions {

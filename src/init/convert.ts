@@ -1,4 +1,4 @@
-import type { Interpreter } from '../types.ts'
+import type { Interpreter } from '../types/config.ts'
 
 /** A workspace converted from another tool's file, and what could not be carried over. */
 export interface Conversion {

@@ -1,12 +1,12 @@
 // One deploy on the user's daemon, shared by `start` and `restart`: apply the plan under the
 // namespace's lock, wait for readiness, and say what did not make it.
-import { type Changes, toChanges } from '../cli/describe-changes.ts'
-import type { HealthWatch } from '../health/watch-health.ts'
+import { type Changes, toChanges } from '../report/changes.ts'
+import type { HealthWatch } from '../supervise/readiness.ts'
 import { withApplyLock } from '../pm2/daemon.ts'
 import type { Pm2Client } from '../pm2/client.ts'
 import { applyPlan } from '../supervise/apply.ts'
 import { trace } from '../trace.ts'
-import type { Plan } from '../workspace/resolve-plan.ts'
+import type { Plan } from '../plan/resolve-plan.ts'
 import { blockedReason, failingProcess, type Failure, markLogs, notReadyReason, toFailure } from './failures.ts'
 
 export interface DeployOptions {

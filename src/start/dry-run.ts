@@ -1,14 +1,14 @@
 // `start --dry-run`: what a deploy would do, worker by worker, and why — read from the daemon
 // that runs (never one started for it), with nothing started, stopped or written.
 import { readFileSync } from 'node:fs'
-import { dryRunRows, formatDryRun } from '../cli/format-dry-run.ts'
+import { dryRunRows, formatDryRun } from '../report/dry-run.ts'
 import { daemonRunning, userPm2Home } from '../pm2/client.ts'
 import { connectLight } from '../pm2/light-client.ts'
-import type { DryRunJson } from '../json-output.ts'
+import type { DryRunJson } from '../types/json.ts'
 import { portFactsOf } from '../supervise/apply.ts'
 import { reconcile } from '../supervise/reconcile.ts'
 import { type Strategy, strategyFor } from '../supervise/rollout.ts'
-import type { Plan } from '../workspace/resolve-plan.ts'
+import type { Plan } from '../plan/resolve-plan.ts'
 
 export async function runDryRun(plan: Plan, { json }: { json: boolean }): Promise<number> {
   const home = userPm2Home()

@@ -1,10 +1,10 @@
 import { closeSync, existsSync, openSync, readdirSync, readSync, statSync } from 'node:fs'
 import { join, resolve } from 'node:path'
-import { formatMs } from '../health/heartbeat.ts'
-import type { Readiness, WorkerHealth } from '../health/watch-health.ts'
+import { formatMs } from '../model/heartbeat.ts'
+import type { Readiness, WorkerHealth } from '../supervise/readiness.ts'
 import type { ProcView } from '../pm2/client.ts'
-import { unitsOfProcesses } from '../workspace/replicas.ts'
-import { describeRollback } from '../cli/describe-changes.ts'
+import { unitsOfProcesses } from '../model/units.ts'
+import { describeRollback } from '../report/changes.ts'
 
 /** A selected worker that did not become ready, said for a person. */
 export interface Failure {

@@ -1,10 +1,10 @@
 // What to do to make a daemon run the wanted workers: per unit (a worker's process, or one
 // replica) keep, start, replace or remove, and why. Pure: the listing comes in.
 import { WorkspaceError } from '../errors.ts'
-import { isAgent } from '../health/agent-spec.ts'
+import { isAgent } from '../agent/spec.ts'
 import type { ProcView } from '../pm2/client.ts'
-import { unitLabel } from '../workspace/replicas.ts'
-import { changedParts, partsOf, PLAN_HASH_KEY } from '../workspace/version.ts'
+import { unitLabel } from '../model/units.ts'
+import { changedParts, partsOf, PLAN_HASH_KEY } from '../model/version.ts'
 
 /** A worker as reconcile needs it: its version and how many processes it runs. */
 export interface DesiredWorker {

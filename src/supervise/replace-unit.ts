@@ -1,9 +1,9 @@
 // Replacing one running unit by its new version, as the rollout decided: beside it (surge) or
 // after it (stopped first). Either way a new version that does not become ready leaves the old
 // one serving (stopped first: started again, as it was), and says why.
-import type { HealthWatch, ProcessRef, Readiness } from '../health/watch-health.ts'
+import type { HealthWatch, ProcessRef, Readiness } from './readiness.ts'
 import type { Pm2Client, ProcView } from '../pm2/client.ts'
-import type { Pm2StartOptions } from '../workspace/plan-workers.ts'
+import type { Pm2StartOptions } from '../plan/plan-workers.ts'
 import type { Strategy } from './rollout.ts'
 import { trace } from '../trace.ts'
 

@@ -256,7 +256,7 @@ describe('the build', () => {
     expect(built).not.toContain('God.prepare')
     expect(await Bun.file(`${copy.root}/dist/commands/exec-process.js`).text()).not.toContain('from "yaml"')
     expect(await Bun.file(`${copy.root}/dist/worker/preload.js`).exists()).toBe(true)
-    expect(await Bun.file(`${copy.root}/dist/health/agent.js`).exists()).toBe(true)
+    expect(await Bun.file(`${copy.root}/dist/agent/main.js`).exists()).toBe(true)
     const h = home()
     const port = freePort()
     const proc = Bun.spawn([BUN, '--no-env-file', 'dist/commands/exec-process.js', 'start', '--json'], { cwd: copy.root, env: childEnv({ PM2_HOME: h.path, PORT: String(port) }), stdout: 'pipe' })
@@ -266,7 +266,7 @@ describe('the build', () => {
     expect(await fetchUntil(port, '{')).toContain('primary-webserver')
     expect(jlist(h).find(p => p.name === 'primary-webserver').pm2_env.node_args).toContain(`${copy.root}/dist/worker/preload.js`)
     // The agent runs from the build too.
-    expect(jlist(h).find(p => p.name.endsWith(':health')).pm2_env.pm_exec_path).toBe(`${copy.root}/dist/health/agent.js`)
+    expect(jlist(h).find(p => p.name.endsWith(':health')).pm2_env.pm_exec_path).toBe(`${copy.root}/dist/agent/main.js`)
   }, 60_000)
 })
 

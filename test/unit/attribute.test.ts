@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test'
-import { attributeAnswer } from '../../src/health/attribute.ts'
+import { attributeAnswer } from '../../src/agent/attribute.ts'
 import { answeringSockets, parseTcpTable } from '../../src/os/sockets.ts'
 
 // Two lines of /proc/net/tcp: a listener on 3000 (0BB8), and the server's end of a connection to it from port 45678 (B26E).

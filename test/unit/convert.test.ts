@@ -1,8 +1,8 @@
 import { describe, expect, test } from 'bun:test'
 import { configSource, fromEcosystem, fromProcfile } from '../../src/init/convert.ts'
 import { pm2OptionNames, pm2Rules } from '../../src/pm2/schema.ts'
-import { applyOverrides } from '../../src/workspace/overrides.ts'
-import { validateWorkspace } from '../../src/workspace/validate-workspace.ts'
+import { applyOverrides } from '../../src/config/overrides.ts'
+import { validateWorkspace } from '../../src/config/validate.ts'
 
 describe('init --from a Procfile', () => {
   test('bun, node and tsx scripts carry over with their arguments; other commands are said', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test'
-import { countChanges, describeChanges, describeRollback, toChanges } from '../../src/cli/describe-changes.ts'
+import { countChanges, describeChanges, describeRollback, toChanges } from '../../src/report/changes.ts'
 import type { WorkerOutcome } from '../../src/supervise/apply.ts'
 
 const outcome = (name: string, change: WorkerOutcome['change'], extra: Partial<WorkerOutcome> = {}): WorkerOutcome => ({ name, change, from: 1, to: 1, ...extra })

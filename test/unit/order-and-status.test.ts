@@ -1,13 +1,13 @@
 import { describe, expect, test } from 'bun:test'
-import { judge, toStatusRows } from '../../src/cli/status-table.ts'
+import { judge, toStatusRows } from '../../src/report/status-table.ts'
 import { WorkspaceError } from '../../src/errors.ts'
-import type { HealthSnapshot } from '../../src/health/state-file.ts'
-import { initialState } from '../../src/health/reducer.ts'
+import type { HealthSnapshot } from '../../src/agent/state-file.ts'
+import { initialState } from '../../src/model/lifecycle.ts'
 import type { ProcView } from '../../src/pm2/client.ts'
 import { type DesiredWorker, reconcile } from '../../src/supervise/reconcile.ts'
-import { PLAN_HASH_KEY } from '../../src/workspace/version.ts'
-import { dependents, findCycle, runInOrder, withDependencies } from '../../src/workspace/order.ts'
-import { validateWorkspace } from '../../src/workspace/validate-workspace.ts'
+import { PLAN_HASH_KEY } from '../../src/model/version.ts'
+import { dependents, findCycle, runInOrder, withDependencies } from '../../src/model/order.ts'
+import { validateWorkspace } from '../../src/config/validate.ts'
 
 const chain = { a: [], b: ['a'], c: ['b'], d: [] }
 
@@ -121,9 +121,9 @@ describe('reconcile, decided without a daemon', () => {
 })
 
 describe('status: health from PM2 and the agent', () => {
-  const snapshot = (state: Partial<HealthSnapshot['workers'][string]>): HealthSnapshot => {
+  const snapshot = (state: Partial<HealthSnapshot['processes'][string]>): HealthSnapshot => {
     const web = { ...initialState(0), running: true, pid: 100, since: 1000, passed: true, lastOkAt: 4000, health: 'ready' as const, check: 'GET /health', unit: 'web', worker: 'web', hash: 'v1', uniqueId: 'u0', ...state }
-    return { namespace: 'shop', agentPid: 1, writtenAt: 0, workers: { web }, processes: { 0: web } }
+    return { namespace: 'shop', agentPid: 1, writtenAt: 0, processes: { 0: web } }
   }
 
   test('online in PM2 is not ready by itself: the agent says it, for the same pid', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'bun:test'
 import { pm2OptionNames, pm2Rules } from '../../src/pm2/schema.ts'
-import { applyOverrides } from '../../src/workspace/overrides.ts'
-import { validateOverrides, validateWorkspace } from '../../src/workspace/validate-workspace.ts'
+import { applyOverrides } from '../../src/config/overrides.ts'
+import { validateOverrides, validateWorkspace } from '../../src/config/validate.ts'
 
 const base = {
   defaults: { env: { LOG_LEVEL: 'info' }, kill_timeout: 3000 },

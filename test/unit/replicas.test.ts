@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'bun:test'
-import { toHealthPolicy } from '../../src/health/policy.ts'
-import { replicaCount, replicaPolicy, unitLabel, unitPolicies, unitsOf, workerOf } from '../../src/workspace/replicas.ts'
+import { toHealthPolicy } from '../../src/model/policy.ts'
+import { replicaCount, replicaPolicy, unitLabel, unitPolicies, unitsOf, workerOf } from '../../src/model/units.ts'
 
 describe('replicas: units and their checks', () => {
   test('instances resolves like PM2: a count, max or 0 = cores, -k = cores less k, never below 1', () => {

@@ -1,11 +1,11 @@
 import { describe, expect, test } from 'bun:test'
-import { flagProblem } from '../../src/cli/reject-unknown-flags.ts'
+import { flagProblem } from '../../src/commands/reject-unknown-flags.ts'
 import { depsArg, jsonArg, selectionArgs } from '../../src/commands/_shared.ts'
-import { toHealthPolicy } from '../../src/health/policy.ts'
-import { mergeOptions } from '../../src/workspace/defaults.ts'
-import { layerBaseEnv, layerEnv, withPassed } from '../../src/workspace/env.ts'
-import type { LoadedWorker, LoadedWorkspace } from '../../src/workspace/load-workspace.ts'
-import { selectTargets, selectWorkers } from '../../src/workspace/select-workers.ts'
+import { toHealthPolicy } from '../../src/model/policy.ts'
+import { mergeOptions } from '../../src/config/defaults.ts'
+import { layerBaseEnv, layerEnv, withPassed } from '../../src/config/env.ts'
+import type { LoadedWorker, LoadedWorkspace } from '../../src/config/load.ts'
+import { selectTargets, selectWorkers } from '../../src/plan/select.ts'
 
 describe('env layering', () => {
   test('.env < .env.local < shell < mode (only when unset); of the shell only what runs programs, what the files name, and NODE_ENV', () => {

@@ -1,8 +1,8 @@
 // What `--json` prints, per command: the stable interface for scripts. Exported from the
 // package entry; a field is added, never renamed or removed, without a major version.
-import type { Failure } from './start/failures.ts'
-import type { StatusRow } from './cli/status-table.ts'
-import type { planToJson } from './cli/format-plan.ts'
+import type { Failure } from '../start/failures.ts'
+import type { StatusRow } from '../report/status-table.ts'
+import type { planToJson } from '../report/plan.ts'
 
 export type { Failure, StatusRow }
 

@@ -1,11 +1,11 @@
 import type { RetryOnEdit } from '../dev/retry-on-edit.ts'
 import type { LogPrinter } from './log-printer.ts'
-import { isAgentName } from '../health/agent-spec.ts'
-import type { Note } from '../health/monitor.ts'
-import type { HealthWatch } from '../health/watch-health.ts'
+import { isAgentName } from '../agent/spec.ts'
+import type { Note } from '../agent/monitor.ts'
+import type { HealthWatch } from '../supervise/readiness.ts'
 import { freshLister, instanceOf, type Pm2Bus, type Pm2Client, type Pm2Packet, type ProcView } from '../pm2/client.ts'
-import type { PlannedWorker } from '../workspace/plan-workers.ts'
-import { unitLabel, workerOf } from '../workspace/replicas.ts'
+import type { PlannedWorker } from '../plan/plan-workers.ts'
+import { unitLabel, workerOf } from '../model/units.ts'
 import { followDaemonLog } from '../pm2/daemon-log.ts'
 
 export interface EventReporter {

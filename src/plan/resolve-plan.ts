@@ -1,10 +1,10 @@
-import { type AgentSpec, agentStartOptions } from '../health/agent-spec.ts'
-import type { Mode, Selection } from '../types.ts'
+import { type AgentSpec, agentStartOptions } from '../agent/spec.ts'
+import type { Mode, Selection } from '../types/config.ts'
 import { requireInterpreter } from './interpreter.ts'
-import { type LoadedWorker, type LoadedWorkspace, loadWorkspace } from './load-workspace.ts'
-import type { Dependencies } from './order.ts'
+import { type LoadedWorker, type LoadedWorkspace, loadWorkspace } from '../config/load.ts'
+import type { Dependencies } from '../model/order.ts'
 import { type PlannedWorker, planWorkers, type Pm2StartOptions } from './plan-workers.ts'
-import { selectWorkers } from './select-workers.ts'
+import { selectWorkers } from './select.ts'
 
 export interface Plan {
   workspace: LoadedWorkspace

@@ -1,10 +1,10 @@
-import { formatMs } from '../health/heartbeat.ts'
-import type { HealthPolicy } from '../health/policy.ts'
-import { checkOf } from '../health/reducer.ts'
-import type { EnvSource } from '../types.ts'
-import { displayPath } from '../workspace/load-workspace.ts'
-import { leftOutOfShell } from '../workspace/env.ts'
-import type { Plan } from '../workspace/resolve-plan.ts'
+import { formatMs } from '../model/heartbeat.ts'
+import type { HealthPolicy } from '../model/policy.ts'
+import { checkOf } from '../model/lifecycle.ts'
+import type { EnvSource } from '../types/config.ts'
+import { displayPath } from '../config/load.ts'
+import { leftOutOfShell } from '../config/env.ts'
+import type { Plan } from '../plan/resolve-plan.ts'
 
 /** Values of these keys are shown; every other value is masked, since any of them may be a secret. */
 const SHOWN_KEYS = new Set(['NODE_ENV', 'BUN_PM_SCRIPT', 'BUN_PM_PLAN_HASH', 'BUN_PM_PLAN'])

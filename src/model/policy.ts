@@ -1,4 +1,4 @@
-import type { HealthOptions, WorkerOptions } from '../types.ts'
+import type { HealthOptions, WorkerOptions } from '../types/config.ts'
 import { type Heartbeat, parseDuration, parseHeartbeat } from './heartbeat.ts'
 
 /** Everything that decides a worker's health, in milliseconds and counts. */

@@ -1,9 +1,9 @@
-import { isAgentName } from '../health/agent-spec.ts'
-import { formatMs } from '../health/heartbeat.ts'
-import type { Health } from '../health/reducer.ts'
-import type { HealthSnapshot } from '../health/state-file.ts'
+import { isAgentName } from '../agent/spec.ts'
+import { formatMs } from '../model/heartbeat.ts'
+import type { Health } from '../model/lifecycle.ts'
+import type { HealthSnapshot } from '../agent/state-file.ts'
 import type { ProcView } from '../pm2/client.ts'
-import { unitLabel, unitsOf, unitsOfProcesses } from '../workspace/replicas.ts'
+import { unitLabel, unitsOf, unitsOfProcesses } from '../model/units.ts'
 
 export interface StatusRow {
   /** The worker's name, or `web#1` for one of its replicas. */

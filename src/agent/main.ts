@@ -4,7 +4,7 @@
 // listener on PM2's bus (dev, `start`, `start --attach`) what changed.
 import { connectLight } from '../pm2/light-client.ts'
 import { trace } from '../trace.ts'
-import { AGENT_SPEC_KEY, type AgentOrder, type AgentSpec, type AgentWord, newestSpec } from './agent-spec.ts'
+import { AGENT_SPEC_KEY, type AgentOrder, type AgentSpec, type AgentWord, newestSpec } from './spec.ts'
 import { type Judged, type Note, startMonitor } from './monitor.ts'
 import { describeProcess } from './track.ts'
 import { type HealthSnapshot, readSnapshot, stateFilePath, writeSnapshot } from './state-file.ts'

@@ -2,11 +2,11 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { stripVTControlCharacters } from 'node:util'
 import { type ArgsDef, type CommandDef, renderUsage, runCommand } from 'citty'
-import { useColor } from './log-printer.ts'
+import { useColor } from '../report/log-printer.ts'
 import { isUserError } from '../errors.ts'
 import { exitProcess } from '../os/exit.ts'
 import { userCacheDir } from '../os/files.ts'
-import { didYouMean } from '../workspace/suggest.ts'
+import { didYouMean } from '../model/suggest.ts'
 
 /**
  * Runs the CLI and owns the process's exit: a user mistake is one line on stderr and exit 1, a bug

@@ -1,10 +1,10 @@
 // What a deploy would do, for `start --dry-run`: per worker keep, start, replace (how) or remove,
 // and why — the parts of its version that changed, values masked as `explain` masks them. Pure.
-import type { DryRunJson } from '../json-output.ts'
+import type { DryRunJson } from '../types/json.ts'
 import type { ReconcilePlan } from '../supervise/reconcile.ts'
 import type { Strategy } from '../supervise/rollout.ts'
-import type { PlannedWorker } from '../workspace/plan-workers.ts'
-import { maskValue } from './format-plan.ts'
+import type { PlannedWorker } from '../plan/plan-workers.ts'
+import { maskValue } from './plan.ts'
 
 type Row = DryRunJson['workers'][number]
 

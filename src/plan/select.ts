@@ -1,9 +1,9 @@
 import { WorkspaceError } from '../errors.ts'
-import type { Mode, Selection } from '../types.ts'
-import { DEFAULT_GROUP } from './defaults.ts'
-import type { LoadedWorker, LoadedWorkspace } from './load-workspace.ts'
-import { withDependencies } from './order.ts'
-import { didYouMean } from './suggest.ts'
+import type { Mode, Selection } from '../types/config.ts'
+import { DEFAULT_GROUP } from '../config/defaults.ts'
+import type { LoadedWorker, LoadedWorkspace } from '../config/load.ts'
+import { withDependencies } from '../model/order.ts'
+import { didYouMean } from '../model/suggest.ts'
 
 export interface SelectedWorkers {
   workers: LoadedWorker[]

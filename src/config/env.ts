@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parse } from 'dotenv'
 import { WorkspaceError } from '../errors.ts'
-import type { EnvSource, Mode } from '../types.ts'
+import type { EnvSource, Mode } from '../types/config.ts'
 
 /** The files read from the workspace root, lowest precedence first. */
 export const ENV_FILES = ['.env', '.env.local'] as const

@@ -2,12 +2,12 @@ import { existsSync, statSync } from 'node:fs'
 import { resolve } from 'node:path'
 import type { StartOptions } from '../pm2/client.ts'
 import { WorkspaceError } from '../errors.ts'
-import { CRASH_LOOP_DEFAULTS } from '../health/policy.ts'
+import { CRASH_LOOP_DEFAULTS } from '../model/policy.ts'
 import { modeOptions, SCRIPT_KEY, WORKER_ENTRY } from './mode-options.ts'
 import { INTERPRETERS, requireInterpreter } from './interpreter.ts'
 import { runAsErrors } from '../pm2/schema.ts'
-import type { LoadedWorker, LoadedWorkspace } from './load-workspace.ts'
-import { PLAN_HASH_KEY, PLAN_PARTS_KEY, versionHash, versionParts } from './version.ts'
+import type { LoadedWorker, LoadedWorkspace } from '../config/load.ts'
+import { PLAN_HASH_KEY, PLAN_PARTS_KEY, versionHash, versionParts } from '../model/version.ts'
 
 /** A selected worker, checked on disk, with the exact options handed to PM2. */
 export interface PlannedWorker extends LoadedWorker {

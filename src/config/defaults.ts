@@ -1,5 +1,5 @@
 import { createDefu } from 'defu'
-import type { WorkerOptions } from '../types.ts'
+import type { WorkerOptions } from '../types/config.ts'
 
 /** Options every worker starts from; the workspace `defaults` and the worker's `options` win. */
 export const BUILTIN_DEFAULTS = {

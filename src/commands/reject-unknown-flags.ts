@@ -1,6 +1,6 @@
 import type { ArgDef, ArgsDef, CittyPlugin } from 'citty'
 import { WorkspaceError } from '../errors.ts'
-import { didYouMean } from '../workspace/suggest.ts'
+import { didYouMean } from '../model/suggest.ts'
 
 const BUILTIN_FLAGS = ['help', 'h', 'version', 'v']
 

@@ -1,7 +1,7 @@
 import { accessSync, constants, realpathSync, statSync } from 'node:fs'
 import { basename, delimiter, dirname, join } from 'node:path'
 import { WorkspaceError } from '../errors.ts'
-import type { Interpreter } from '../types.ts'
+import type { Interpreter } from '../types/config.ts'
 
 export const INTERPRETERS = ['bun', 'node', 'tsx'] as const satisfies readonly Interpreter[]
 

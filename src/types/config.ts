@@ -1,4 +1,4 @@
-import type { StartOptions } from './pm2/client.ts'
+import type { StartOptions } from '../pm2/client.ts'
 
 /**
  * The programs a worker can run under. Each one picks the worker's script field of the same name.

@@ -1,11 +1,11 @@
 // The health agent's contract: what it is told (its spec, in its environment), what it says on
 // PM2's bus, and how it runs as a PM2 app. Pure, but for the agent's script path.
-import { ownFile } from '../own-files.ts'
-import type { Pm2StartOptions } from '../workspace/plan-workers.ts'
-import { replicaPolicy, unitLabel } from '../workspace/replicas.ts'
+import { ownFile } from '../bun-pm-files.ts'
+import type { Pm2StartOptions } from '../plan/plan-workers.ts'
+import { replicaPolicy, unitLabel } from '../model/units.ts'
 import type { Note } from './monitor.ts'
-import type { HealthPolicy } from './policy.ts'
-import type { Health, WorkerState } from './reducer.ts'
+import type { HealthPolicy } from '../model/policy.ts'
+import type { Health, WorkerState } from '../model/lifecycle.ts'
 
 /** One version of a worker, as the agent judges it: its policy, and the base of its replicas' ports. */
 export interface VersionSpec {
@@ -80,7 +80,7 @@ export interface AgentOrder {
 export const AGENT_SPEC_KEY = 'BUN_PM_AGENT'
 
 /** The agent's script; `.ts` from the sources, `.js` from a build. */
-export const AGENT_SCRIPT = ownFile('health/agent')
+export const AGENT_SCRIPT = ownFile('agent/main')
 
 /**
  * The agent's PM2 name. `:` is not allowed in worker names, so it never clashes with one; the

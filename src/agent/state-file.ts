@@ -1,7 +1,7 @@
 import { chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { isAlive } from '../os/processes.ts'
-import type { AgentSpec, ProcessHealth } from './agent-spec.ts'
+import type { AgentSpec, ProcessHealth } from './spec.ts'
 
 /** What the health agent knows, as it writes it after every change; `status` and `start` read it. */
 export interface HealthSnapshot {

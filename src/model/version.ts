@@ -2,7 +2,7 @@
 // every start option and every counted variable — kept in the process's own environment, so
 // that a later start tells what changed without keeping the values. Pure.
 import { createHash } from 'node:crypto'
-import type { EnvSource } from '../types.ts'
+import type { EnvSource } from '../types/config.ts'
 
 /** The env variable that carries a digest of the whole version. */
 export const PLAN_HASH_KEY = 'BUN_PM_PLAN_HASH'

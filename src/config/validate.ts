@@ -1,9 +1,9 @@
 import { WorkspaceError } from '../errors.ts'
-import type { Worker, WorkerOptions, Workspace } from '../types.ts'
-import { parseDuration, parseHeartbeat } from '../health/heartbeat.ts'
-import { INTERPRETERS, isInterpreter } from './interpreter.ts'
-import { findCycle } from './order.ts'
-import { didYouMean } from './suggest.ts'
+import type { Worker, WorkerOptions, Workspace } from '../types/config.ts'
+import { parseDuration, parseHeartbeat } from '../model/heartbeat.ts'
+import { INTERPRETERS, isInterpreter } from '../plan/interpreter.ts'
+import { findCycle } from '../model/order.ts'
+import { didYouMean } from '../model/suggest.ts'
 
 const WORKSPACE_KEYS = ['name', 'defaults', 'workers']
 const WORKER_KEYS = ['name', 'group', 'activated', 'heartbeat', 'dependsOn', 'bun', 'node', 'tsx', 'options']

@@ -1,8 +1,8 @@
 import { dirname, resolve } from 'node:path'
-import { ownFile } from '../own-files.ts'
+import { ownFile } from '../bun-pm-files.ts'
 import type { StartOptions } from '../pm2/client.ts'
-import type { Mode } from '../types.ts'
-import type { LoadedWorker } from './load-workspace.ts'
+import type { Mode } from '../types/config.ts'
+import type { LoadedWorker } from '../config/load.ts'
 
 /** What PM2 runs for a bun worker: it loads the worker's script (in SCRIPT_KEY) as `bun file.ts` would. */
 export const WORKER_ENTRY = ownFile('worker/entry')
