@@ -4,10 +4,13 @@
 // listener on PM2's bus (dev, `start`, `start --attach`) what changed.
 import { connectLight } from '../pm2/light-client.ts'
 import { trace } from '../trace.ts'
-import { AGENT_SPEC_KEY, type AgentOrder, type AgentSpec, type AgentWord, newestSpec } from './spec.ts'
-import { type Judged, type Note, startMonitor } from './monitor.ts'
+import { AGENT_SPEC_KEY, newestSpec } from '../model/agent-spec.ts'
+import { type Judged, startMonitor } from './monitor.ts'
 import { describeProcess } from './track.ts'
-import { type HealthSnapshot, readSnapshot, stateFilePath, writeSnapshot } from './state-file.ts'
+import { readSnapshot, stateFilePath, writeSnapshot } from './state-file.ts'
+import type { Note } from '../types/health.ts'
+import type { AgentOrder, AgentSpec, AgentWord } from '../types/agent.ts'
+import type { HealthSnapshot } from '../types/agent.ts'
 
 const booted = JSON.parse(process.env[AGENT_SPEC_KEY] ?? 'null') as AgentSpec | null
 const home = process.env.PM2_HOME

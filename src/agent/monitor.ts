@@ -7,22 +7,13 @@ import { freshLister, instanceOf, type Pm2Bus, type Pm2Client, type Pm2Packet, t
 import { whoAnswered } from '../os/sockets.ts'
 import { isAlive } from '../os/processes.ts'
 import { PLAN_HASH_KEY } from '../model/version.ts'
-import type { AgentSpec, ProcessHealth } from './spec.ts'
 import { attributeAnswer } from './attribute.ts'
 import { formatMs, heartbeatPort } from '../model/heartbeat.ts'
 import { probe } from './probe.ts'
-import { type Effect, initialState, type LifecycleEvent, type NoteKind, step, type WorkerState } from '../model/lifecycle.ts'
-import { adoptSaved, beatCounts, savedState, identify, isAnotherProcess, missedBeat, nextProbeAt, type ProcessFacts, type ProcessIdentity } from './track.ts'
-
-/** Something the monitor said about a worker, for a terminal (dev, `start --attach`). */
-export interface Note {
-  /** The unit: the worker's name, or `web#1` for one of its replicas. */
-  name: string
-  kind: NoteKind
-  text: string
-  /** For a restart: why, so the "restarted" line can say it. */
-  reason?: string
-}
+import { type Effect, initialState, type LifecycleEvent, step } from '../model/lifecycle.ts'
+import { adoptSaved, beatCounts, identify, isAnotherProcess, missedBeat, nextProbeAt, type ProcessFacts, type ProcessIdentity, savedState } from './track.ts'
+import type { Note, WorkerState } from '../types/health.ts'
+import type { AgentSpec, ProcessHealth } from '../types/agent.ts'
 
 /** A process the monitor judges, with its state. */
 export interface Judged {

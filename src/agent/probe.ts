@@ -3,7 +3,8 @@
 import { connect as connectTcp, type Socket } from 'node:net'
 import { connect as connectTls } from 'node:tls'
 import type { ProbeEnds } from '../os/sockets.ts'
-import { describeHeartbeat, formatMs, type Heartbeat } from '../model/heartbeat.ts'
+import { describeHeartbeat, formatMs } from '../model/heartbeat.ts'
+import type { Heartbeat } from '../types/health.ts'
 
 export interface ProbeResult<T = undefined> {
   ok: boolean

@@ -1,19 +1,7 @@
 import { chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { isAlive } from '../os/processes.ts'
-import type { AgentSpec, ProcessHealth } from './spec.ts'
-
-/** What the health agent knows, as it writes it after every change; `status` and `start` read it. */
-export interface HealthSnapshot {
-  namespace: string
-  /** The agent that wrote it. */
-  agentPid: number
-  writtenAt: number
-  /** By PM2 id: every process the agent judges (two versions of a unit during a deploy). */
-  processes: Record<string, ProcessHealth>
-  /** The spec the agent judges by (it may be newer than the one in its environment). */
-  spec?: AgentSpec
-}
+import type { HealthSnapshot } from '../types/agent.ts'
 
 /** Where the agent of `namespace` keeps its snapshot: in the PM2 home, in a folder only the user can open. */
 export function stateFilePath(pm2Home: string, namespace: string): string {

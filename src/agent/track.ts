@@ -1,8 +1,9 @@
 // The agent's pure decisions about processes: which worker, unit and version a PM2 process is,
 // which process runs a unit now, what a saved state still says, when to check next. No I/O.
-import { type AgentSpec, policyOf, type ProcessHealth, unitOf } from './spec.ts'
-import type { HealthPolicy } from '../model/policy.ts'
-import { checkOf, healthOf, type WorkerState } from '../model/lifecycle.ts'
+import { policyOf, unitOf } from '../model/agent-spec.ts'
+import { checkOf, healthOf } from '../model/lifecycle.ts'
+import type { HealthPolicy, WorkerState } from '../types/health.ts'
+import type { AgentSpec, ProcessHealth } from '../types/agent.ts'
 
 /** A PM2 process as the agent knows it: one run after another of one process (a PM2 id and its unique id). */
 export interface ProcessIdentity {

@@ -5,6 +5,7 @@ import type { ExplainJson } from '../types/json.ts'
 import type { Mode } from '../types/config.ts'
 import { resolvePlan } from '../plan/resolve-plan.ts'
 import { depsArg, envArg, jsonArg, selectionArgs, toSelection } from './_shared.ts'
+import { pm2Rules } from '../pm2/schema.ts'
 
 export default defineCommand({
   meta: {
@@ -25,7 +26,7 @@ export default defineCommand({
   },
   plugins: [rejectUnknownFlags('explain')],
   async run({ args }) {
-    const plan = await resolvePlan({ cwd: args.cwd, mode: args.mode as Mode, selection: toSelection(args), env: args.env })
+    const plan = await resolvePlan({ cwd: args.cwd, mode: args.mode as Mode, selection: toSelection(args), env: args.env, rules: pm2Rules() })
     const output: ExplainJson = planToJson(plan)
     console.log(args.json ? JSON.stringify(output, null, 2) : formatPlan(plan))
   },

@@ -3,7 +3,7 @@ import { basename, join, resolve } from 'node:path'
 import { defineCommand } from 'citty'
 import { rejectUnknownFlags } from './reject-unknown-flags.ts'
 import { WorkspaceError } from '../errors.ts'
-import { type Conversion, configSource, fromEcosystem, fromProcfile } from '../init/convert.ts'
+import { configSource, type Conversion, fromEcosystem, fromProcfile } from '../init/convert.ts'
 import { guessEntry, scaffold } from '../init/scaffold.ts'
 import { pm2OptionNames } from '../pm2/schema.ts'
 

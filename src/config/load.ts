@@ -1,17 +1,17 @@
 import { existsSync, readFileSync, statSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
 import { basename, isAbsolute, relative, resolve } from 'node:path'
-import { type LoadConfigOptions, loadConfig } from 'c12'
+import { loadConfig, type LoadConfigOptions } from 'c12'
 import { isUserError, WorkspaceError } from '../errors.ts'
-import { type HealthPolicy, toHealthPolicy } from '../model/policy.ts'
-import type { Interpreter, Mode, WorkerOptions, Workspace } from '../types/config.ts'
+import { toHealthPolicy } from '../model/policy.ts'
+import type { Interpreter, Mode, Pm2Rules, WorkerOptions, Workspace } from '../types/config.ts'
 import { CONFIG_NAME, DEFAULT_GROUP, mergeOptions } from './defaults.ts'
 import { forgetInjected, type LayeredEnv, layerEnv, loadBaseEnv, withPassed } from './env.ts'
-import { pm2Rules } from '../pm2/schema.ts'
 import { applyOverrides, overrideEnvs } from './overrides.ts'
 import { replicaCount } from '../model/units.ts'
 import { trace } from '../trace.ts'
 import { validateOverrides, validateWorkspace } from './validate.ts'
+import type { HealthPolicy } from '../types/health.ts'
 
 /** A worker as configured: validated, options merged, environment layered. Nothing checked on disk yet. */
 export interface LoadedWorker {
@@ -46,6 +46,8 @@ export interface LoadedWorkspace {
   mode: Mode
   /** The environment whose `$<env>` overrides were applied. */
   envName: string
+  /** What the installed PM2 accepts: the plan checks the workers that run against it too. */
+  rules: Pm2Rules
   workers: LoadedWorker[]
 }
 
@@ -55,13 +57,15 @@ export interface LoadWorkspaceOptions {
   mode: Mode
   /** Whose `$<env>` overrides apply. @default 'development' for dev, 'production' for start */
   env?: string
+  /** What the installed PM2 accepts (src/pm2/schema.ts's `pm2Rules()`): the config is checked against it. */
+  rules: Pm2Rules
 }
 
 /** The environment whose overrides apply when `--env` does not say. */
 export const ENV_BY_MODE: Record<Mode, string> = { dev: 'development', start: 'production' }
 
 /** The one place that reads `pm.config.ts` and `.env`: loads, validates and merges them. */
-export async function loadWorkspace({ cwd = process.cwd(), mode, env }: LoadWorkspaceOptions): Promise<LoadedWorkspace> {
+export async function loadWorkspace({ cwd = process.cwd(), mode, env, rules }: LoadWorkspaceOptions): Promise<LoadedWorkspace> {
   const root = resolve(cwd)
   if (!existsSync(root) || !statSync(root).isDirectory())
     throw new WorkspaceError(`${root}: no such folder; pass --cwd a folder that holds ${CONFIG_NAME}.config.ts`)
@@ -75,7 +79,6 @@ export async function loadWorkspace({ cwd = process.cwd(), mode, env }: LoadWork
   // The workspace alone, then with each environment's block as if it applied: a mistake in
   // `$development` fails `start` too, rather than pass today and fail the first `dev`, and the
   // error names the block it is in.
-  const rules = pm2Rules()
   validateWorkspace(isRecord(raw) ? applyOverrides(raw, '') : raw, configLabel, rules)
   for (const name of isRecord(raw) ? overrideEnvs(raw) : [])
     validateWorkspace(applyOverrides(raw as Record<string, unknown>, name), `${configLabel} ($${name})`, rules)
@@ -87,6 +90,7 @@ export async function loadWorkspace({ cwd = process.cwd(), mode, env }: LoadWork
     namespace: workspace.name ?? defaultNamespace(root, configLabel),
     mode,
     envName,
+    rules,
     workers: workspace.workers.map(worker => {
       const merged = mergeOptions(worker.options, workspace.defaults)
       const { env, health, passEnv, ...options } = merged

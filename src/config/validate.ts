@@ -1,9 +1,10 @@
 import { WorkspaceError } from '../errors.ts'
 import type { Worker, WorkerOptions, Workspace } from '../types/config.ts'
 import { parseDuration, parseHeartbeat } from '../model/heartbeat.ts'
-import { INTERPRETERS, isInterpreter } from '../plan/interpreter.ts'
 import { findCycle } from '../model/order.ts'
 import { didYouMean } from '../model/suggest.ts'
+import { INTERPRETERS, isInterpreter } from '../model/interpreters.ts'
+import type { Pm2Rules } from '../types/config.ts'
 
 const WORKSPACE_KEYS = ['name', 'defaults', 'workers']
 const WORKER_KEYS = ['name', 'group', 'activated', 'heartbeat', 'dependsOn', 'bun', 'node', 'tsx', 'options']
@@ -15,12 +16,6 @@ export const NAME_RULE = 'letters, digits, ".", "_" and "-", starting with a let
 const NAME_PATTERN = /^[A-Za-z0-9][\w.-]*$/
 
 type Fail = (problem: string) => never
-
-/** What the installed PM2 accepts: its option names, and what it would refuse in one level of options (src/pm2/schema.ts). */
-export interface Pm2Rules {
-  names: ReadonlySet<string>
-  errors?: (options: Record<string, unknown>) => string[]
-}
 
 const MEMORY_PATTERN = /^\d+[KMG]?$/
 

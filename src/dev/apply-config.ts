@@ -5,12 +5,12 @@ import type { EventReporter } from '../report/events.ts'
 import type { LogPrinter } from '../report/log-printer.ts'
 import type { HealthWatch } from '../supervise/readiness.ts'
 import { applyPlan } from '../supervise/apply.ts'
-import { isAgentName } from '../agent/spec.ts'
+import { isAgentName } from '../model/agent-spec.ts'
 import type { Pm2Client } from '../pm2/client.ts'
-import { notReadyReason } from '../start/failures.ts'
-import type { Pm2StartOptions } from '../plan/plan-workers.ts'
 import type { Plan } from '../plan/resolve-plan.ts'
 import { SESSION_TOKEN_KEY } from './session.ts'
+import type { Pm2StartOptions } from '../types/config.ts'
+import { notReadyReason } from '../report/failures.ts'
 
 /** How long `dev` waits for a worker (and so its dependents) to be ready before it says it is not. */
 const READY_TIMEOUT_MS = 30_000

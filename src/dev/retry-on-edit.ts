@@ -1,20 +1,14 @@
+// dev's follow-up to a halt: an errored worker starts again at the next edit of its files.
 import { watch } from 'node:fs'
 import { dirname } from 'node:path'
 import type { Pm2Client } from '../pm2/client.ts'
-import type { PlannedWorker } from '../plan/plan-workers.ts'
+import type { AfterHalt } from '../report/events.ts'
 
-/** What dev does for an errored worker: start it again at the next change in its script's folder. */
-export interface RetryOnEdit {
-  /** True when `worker` is one dev retries (not `watch: false`). */
-  retries: (worker: PlannedWorker | undefined) => boolean
-  /** Watches the worker's folder; the first change restarts this unit (the worker, or one replica) through PM2. */
-  arm: (worker: PlannedWorker, unit: string, pmId: number) => void
-  /** The unit runs again: nothing to wait for. */
-  disarm: (unit: string) => void
-  close: () => void
-}
-
-export function createRetryOnEdit(client: Pm2Client, say: (line: string) => void): RetryOnEdit {
+/**
+ * What dev does for an errored worker: start it again at the next change in its script's folder
+ * (not for `watch: false`); the first change restarts that unit (the worker, or one replica).
+ */
+export function createRetryOnEdit(client: Pm2Client, say: (line: string) => void): AfterHalt {
   const armed = new Map<string, () => void>()
   const disarm = (name: string) => {
     armed.get(name)?.()

@@ -4,7 +4,7 @@ import { createLogPrinter, useColor } from '../report/log-printer.ts'
 import { unitsOf, unitsOfProcesses } from '../model/units.ts'
 import { isUserError, WorkspaceError } from '../errors.ts'
 import { reportEvents } from '../report/events.ts'
-import { isAgentName } from '../agent/spec.ts'
+import { isAgentName } from '../model/agent-spec.ts'
 import { readLiveSnapshot } from '../agent/state-file.ts'
 import { watchHealth } from '../supervise/readiness.ts'
 import { ensurePrivateDir } from '../os/files.ts'
@@ -19,7 +19,8 @@ import { createConfigApplier } from './apply-config.ts'
 import { guardSession } from './guard.ts'
 import { createRetryOnEdit } from './retry-on-edit.ts'
 import { checkWatchBudget } from './watch-budget.ts'
-import { devHome, isLauncher, SESSION_DIR_PURPOSE, isSessionWatchdog, newToken, readSession, SESSION_TOKEN_KEY, type SessionFile, signalSession, spawnWatchdog, sweepSession, writeSession } from './session.ts'
+import { devHome, isLauncher, isSessionWatchdog, newToken, readSession, SESSION_DIR_PURPOSE, SESSION_TOKEN_KEY, type SessionFile, signalSession, spawnWatchdog, sweepSession, writeSession } from './session.ts'
+import { pm2Rules } from '../pm2/schema.ts'
 
 const SIGNAL_CODES: Record<string, number> = { SIGHUP: 129, SIGINT: 130, SIGTERM: 143 }
 /** Signals closer together than this are one Ctrl-C delivered twice. */
@@ -63,7 +64,8 @@ export async function runDev({ cwd, selection, env }: { cwd?: string, selection:
     throw new WorkspaceError(`${root}: another \`dev\` (pid ${previous.launcherPid}) is running this workspace; stop it first (Ctrl-C in its terminal)`)
 
   // A broken config stops a first start with an error; during a session it only pauses it.
-  const load = () => resolvePlan({ cwd: root, mode: 'dev', selection, env })
+  const rules = pm2Rules()
+  const load = () => resolvePlan({ cwd: root, mode: 'dev', selection, env, rules })
   // A config that takes long to load (up to its timeout) does not hold up a Ctrl-C.
   const first = await Promise.race([
     load().catch((error: unknown) => {

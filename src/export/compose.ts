@@ -1,6 +1,6 @@
 import { stringify } from 'yaml'
 import type { ExportModel, ExportWorker } from './model.ts'
-import { checkProgram, inImage, quoted, commonNotes, containerCommand, duration, type ExportFile, type ExportResult, header, isProbe, splitSecrets } from './shared.ts'
+import { checkProgram, commonNotes, containerCommand, duration, type ExportFile, type ExportResult, header, inImage, isProbe, quoted, splitSecrets } from './shared.ts'
 
 export interface ComposeOptions {
   /** The image every service runs. */

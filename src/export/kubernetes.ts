@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto'
 import { stringify } from 'yaml'
-import { type ExportModel, type ExportWorker } from './model.ts'
+import type { ExportModel, ExportWorker } from './model.ts'
 import { heartbeatPort } from '../model/heartbeat.ts'
-import { commonNotes, containerCommand, inImage, quoted, type ExportResult, header, isProbe, splitSecrets, waitProgram } from './shared.ts'
+import { commonNotes, containerCommand, type ExportResult, header, inImage, isProbe, quoted, splitSecrets, waitProgram } from './shared.ts'
 
 type Manifest = Record<string, unknown>
 

@@ -1,9 +1,9 @@
 import { isAbsolute, posix, relative, resolve } from 'node:path'
 import { WorkspaceError } from '../errors.ts'
-import { type Heartbeat, heartbeatPort } from '../model/heartbeat.ts'
-import type { HealthPolicy } from '../model/policy.ts'
+import { heartbeatPort } from '../model/heartbeat.ts'
 import type { Interpreter } from '../types/config.ts'
 import type { LoadedWorker, LoadedWorkspace } from '../config/load.ts'
+import type { HealthPolicy, Heartbeat } from '../types/health.ts'
 
 /**
  * A workspace as every export target sees it: what each worker runs, with which variables (plain

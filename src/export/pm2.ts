@@ -1,8 +1,8 @@
 import { relative } from 'node:path'
 import { SCRIPT_KEY } from '../plan/mode-options.ts'
-import type { Pm2StartOptions } from '../plan/plan-workers.ts'
 import type { ExportModel } from './model.ts'
 import { type ExportResult, header } from './shared.ts'
+import type { Pm2StartOptions } from '../types/config.ts'
 
 export interface Pm2ExportOptions {
   /** What `bun start` hands PM2 for each worker (interpreters resolved, defaults merged), by name. */

@@ -15,6 +15,7 @@ import { type ExportModel, toExportModel } from './model.ts'
 import { renderPm2 } from './pm2.ts'
 import { type ExportFile, type ExportResult, isProbe } from './shared.ts'
 import { renderSystemd } from './systemd.ts'
+import { pm2Rules } from '../pm2/schema.ts'
 
 export const TARGETS = ['compose', 'kubernetes', 'systemd', 'pm2'] as const
 export type Target = typeof TARGETS[number]
@@ -36,7 +37,7 @@ export interface ExportOptions {
  * files for another engine. Writes nothing until every file is rendered.
  */
 export async function runExport({ cwd, to, selection, env, out, image }: ExportOptions): Promise<number> {
-  const workspace = await loadWorkspace({ cwd, mode: 'start', env })
+  const workspace = await loadWorkspace({ cwd, mode: 'start', env, rules: pm2Rules() })
   const { workers } = selectWorkers(workspace, selection, 'dev')
   const fileEnv = readEnvFiles(workspace.root)
   const model = toExportModel(workspace, workers, { bunVersion: Bun.version, nodeMajor: nodeMajor(workspace.root), fileEnv })

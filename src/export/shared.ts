@@ -1,6 +1,6 @@
 import { Scalar } from 'yaml'
-import type { Heartbeat } from '../model/heartbeat.ts'
 import type { ExportModel, ExportWorker } from './model.ts'
+import type { Heartbeat } from '../types/health.ts'
 
 /** One file an export writes: its path relative to `--out`, and 0600 when it holds secrets. */
 export interface ExportFile {

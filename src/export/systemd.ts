@@ -1,6 +1,6 @@
 import { resolve } from 'node:path'
 import type { Interpreter } from '../types/config.ts'
-import { type ExportModel, type ExportWorker } from './model.ts'
+import type { ExportModel, ExportWorker } from './model.ts'
 import { heartbeatPort } from '../model/heartbeat.ts'
 import { commonNotes, duration, type ExportFile, type ExportResult, header, isProbe, splitSecrets, waitProgram } from './shared.ts'
 

@@ -1,16 +1,4 @@
-/**
- * The `heartbeat` grammar of a worker, parsed. One small language, so that a config says in one
- * string how bun-pm knows the worker is alive:
- * - `''` or absent: no check;
- * - `http://…` / `https://…`: healthy while a GET answers 2xx within the timeout;
- * - `tcp://host:port`: healthy while a TCP connection opens;
- * - a duration (`'500ms'`, `'10s'`, `'2m'`): the worker calls `heartbeat()` at least that often.
- */
-export type Heartbeat =
-  | { kind: 'none' }
-  | { kind: 'http', url: string }
-  | { kind: 'tcp', host: string, port: number }
-  | { kind: 'push', everyMs: number }
+import type { Heartbeat } from '../types/health.ts'
 
 const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/
 const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const

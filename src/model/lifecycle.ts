@@ -1,43 +1,5 @@
 import { describeHeartbeat, formatMs } from './heartbeat.ts'
-import type { HealthPolicy } from './policy.ts'
-
-/**
- * What bun-pm says of a worker:
- * - `none`: not running (stopped, exited, never started);
- * - `starting`: running, no check passed yet in this run;
- * - `ready`: its last check passed (or, without a heartbeat, it has stayed up long enough);
- * - `unhealthy`: ready before, but its last check failed;
- * - `crash-looping`: crashed twice or more in a row, each run shorter than `min_uptime`;
- * - `errored`: stopped for crashing `max_restarts` times in a row, or failed at startup and waits for an edit.
- */
-export type Health = 'none' | 'starting' | 'ready' | 'unhealthy' | 'crash-looping' | 'errored'
-
-/** One worker as the lifecycle sees it. Plain data: it goes to the state file and back. */
-export interface WorkerState {
-  running: boolean
-  pid: number | null
-  /** When the current (or last) run started, ms since the epoch. */
-  since: number | null
-  /** A check passed in this run. */
-  passed: boolean
-  /** Failed checks in a row in this run. */
-  failures: number
-  lastOkAt: number | null
-  /** What the last check found, passed or not. */
-  lastCheck: string | null
-  /** Crashes in a row, each ending a run shorter than min_uptime. */
-  streak: number
-  /** Why it last restarted, stopped or failed. */
-  reason: string | null
-  /** `errored`: stopped for a crash loop; `failed`: threw at startup and waits for an edit (dev). */
-  halted: 'errored' | 'failed' | null
-  /** bun-pm asked PM2 to restart or stop it; checks wait for the next run. */
-  pending: boolean
-  /** The code of an exit PM2 does not restart after (autorestart off, a stop_exit_code): the run is over. */
-  exitCode: number | null
-  /** When any of the above last changed. */
-  changedAt: number
-}
+import type { Health, HealthPolicy, NoteKind, WorkerState } from '../types/health.ts'
 
 export type LifecycleEvent =
   | { type: 'online', pid: number, at: number }
@@ -58,9 +20,6 @@ export type LifecycleEvent =
   | { type: 'gone', at: number, detail: string }
   /** bun-pm's restart or stop through PM2 failed: nothing is pending any more. */
   | { type: 'action-failed', at: number, detail: string }
-
-/** `done`: a run PM2 does not restart ended with exit 0 (a one-shot job finished); `exited`: it ended otherwise. */
-export type NoteKind = 'ready' | 'done' | 'exited' | 'unhealthy' | 'recovered' | 'restart' | 'crash-loop' | 'stable' | 'errored' | 'failed'
 
 export type Effect =
   | { type: 'restart', reason: string }

@@ -1,27 +1,6 @@
 import type { HealthOptions, WorkerOptions } from '../types/config.ts'
-import { type Heartbeat, parseDuration, parseHeartbeat } from './heartbeat.ts'
-
-/** Everything that decides a worker's health, in milliseconds and counts. */
-export interface HealthPolicy {
-  heartbeat: Heartbeat
-  /** Between two http/tcp checks once the worker is ready. */
-  intervalMs: number
-  /** One http/tcp check that takes longer has failed. */
-  timeoutMs: number
-  /** Failed checks in a row (missed heartbeat periods, for push) that restart the worker. */
-  failures: number
-  /** After a (re)start, failures do not count until this has passed or the first check passed. */
-  graceMs: number
-  /** Without a heartbeat, a run this long makes the worker ready. */
-  readyAfterMs: number
-  /** Crashes in a row, each ending a run shorter than `minUptimeMs`, after which the worker is stopped as errored. */
-  maxRestarts: number
-  minUptimeMs: number
-  /** Whether PM2 restarts the worker after it exits by itself. */
-  autorestart: boolean
-  /** Exit codes after which PM2 does not restart it. */
-  stopExitCodes: number[]
-}
+import { parseDuration, parseHeartbeat } from './heartbeat.ts'
+import type { HealthPolicy } from '../types/health.ts'
 
 /** `options.health` when nothing sets it. */
 export const HEALTH_DEFAULTS = {

@@ -1,5 +1,5 @@
-import { type Heartbeat, heartbeatPort } from './heartbeat.ts'
-import type { HealthPolicy } from './policy.ts'
+import { heartbeatPort } from './heartbeat.ts'
+import type { HealthPolicy, Heartbeat } from '../types/health.ts'
 
 /**
  * Replicas: `instances: N` runs N processes of one worker (PM2 does so in fork mode too). Each is

@@ -3,17 +3,10 @@ import { basename, delimiter, dirname, join } from 'node:path'
 import { WorkspaceError } from '../errors.ts'
 import type { Interpreter } from '../types/config.ts'
 
-export const INTERPRETERS = ['bun', 'node', 'tsx'] as const satisfies readonly Interpreter[]
-
 const INSTALL_HINT: Record<Interpreter, string> = {
   bun: 'install it with `npm install -D bun` in the workspace, or from https://bun.sh',
   node: 'install Node.js (https://nodejs.org) so that `node` is on PATH',
   tsx: 'install it with `npm install -D tsx` in the workspace',
-}
-
-/** True for the names `options.interpreter` accepts. */
-export function isInterpreter(value: unknown): value is Interpreter {
-  return typeof value === 'string' && (INTERPRETERS as readonly string[]).includes(value)
 }
 
 /**

@@ -1,6 +1,6 @@
 import { dirname, resolve } from 'node:path'
 import { ownFile } from '../bun-pm-files.ts'
-import type { StartOptions } from '../pm2/client.ts'
+import type { StartOptions } from '../types/config.ts'
 import type { Mode } from '../types/config.ts'
 import type { LoadedWorker } from '../config/load.ts'
 

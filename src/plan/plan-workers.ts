@@ -1,13 +1,13 @@
 import { existsSync, statSync } from 'node:fs'
 import { resolve } from 'node:path'
-import type { StartOptions } from '../pm2/client.ts'
 import { WorkspaceError } from '../errors.ts'
 import { CRASH_LOOP_DEFAULTS } from '../model/policy.ts'
 import { modeOptions, SCRIPT_KEY, WORKER_ENTRY } from './mode-options.ts'
-import { INTERPRETERS, requireInterpreter } from './interpreter.ts'
-import { runAsErrors } from '../pm2/schema.ts'
+import { requireInterpreter } from './interpreter.ts'
 import type { LoadedWorker, LoadedWorkspace } from '../config/load.ts'
 import { PLAN_HASH_KEY, PLAN_PARTS_KEY, versionHash, versionParts } from '../model/version.ts'
+import type { Pm2StartOptions } from '../types/config.ts'
+import { INTERPRETERS } from '../model/interpreters.ts'
 
 /** A selected worker, checked on disk, with the exact options handed to PM2. */
 export interface PlannedWorker extends LoadedWorker {
@@ -21,9 +21,6 @@ export interface PlannedWorker extends LoadedWorker {
   hash: string
   parts: Record<string, string>
 }
-
-/** What PM2 is handed for one worker: its start options, always with a name and the full env. */
-export type Pm2StartOptions = StartOptions & { name: string, env: Record<string, string> }
 
 /**
  * Turns selected workers into PM2 start options. Only selected workers are checked on disk: a
@@ -52,7 +49,7 @@ function planWorker(workspace: LoadedWorkspace, worker: LoadedWorker): PlannedWo
   if (options.cwd && !(existsSync(cwd) && statSync(cwd).isDirectory()))
     throw new WorkspaceError(`${at}: \`cwd\` "${options.cwd}" is no folder (${cwd}); PM2 could not start the worker there: create it, or fix the path (it is relative to the workspace root)`)
   // Checked only for the workers that run, as the script is: users and groups are this machine's.
-  const runAs = runAsErrors(worker.options as { uid?: unknown, user?: unknown, gid?: unknown })[0]
+  const runAs = workspace.rules.runAs?.(worker.options as { uid?: unknown, user?: unknown, gid?: unknown })[0]
   if (runAs)
     throw new WorkspaceError(`${at}: ${runAs}`)
   const interpreterPath = requireInterpreter(interpreter, root, at)

@@ -1,10 +1,9 @@
-import { type AgentSpec, agentStartOptions } from '../agent/spec.ts'
-import type { Mode, Selection } from '../types/config.ts'
-import { requireInterpreter } from './interpreter.ts'
+import type { Mode, Pm2Rules, Selection } from '../types/config.ts'
 import { type LoadedWorker, type LoadedWorkspace, loadWorkspace } from '../config/load.ts'
 import type { Dependencies } from '../model/order.ts'
-import { type PlannedWorker, planWorkers, type Pm2StartOptions } from './plan-workers.ts'
+import { type PlannedWorker, planWorkers } from './plan-workers.ts'
 import { selectWorkers } from './select.ts'
+import { type AgentPlan, planAgent } from './agent-app.ts'
 
 export interface Plan {
   workspace: LoadedWorkspace
@@ -19,8 +18,8 @@ export interface Plan {
 }
 
 /** Config + `.env` + flags -> the exact PM2 start options of each selected worker. Starts nothing. */
-export async function resolvePlan({ cwd, mode, selection, env }: { cwd?: string, mode: Mode, selection: Selection, env?: string }): Promise<Plan> {
-  const workspace = await loadWorkspace({ cwd, mode, env })
+export async function resolvePlan({ cwd, mode, selection, env, rules }: { cwd?: string, mode: Mode, selection: Selection, env?: string, rules: Pm2Rules }): Promise<Plan> {
+  const workspace = await loadWorkspace({ cwd, mode, env, rules })
   const { workers, added } = selectWorkers(workspace, selection, mode)
   return planFor(workspace, workers, added)
 }
@@ -33,26 +32,4 @@ export function planFor(workspace: LoadedWorkspace, workers: LoadedWorker[], add
 
 export function dependenciesOf(workspace: LoadedWorkspace): Dependencies {
   return Object.fromEntries(workspace.workers.map(w => [w.name, w.dependsOn]))
-}
-
-/** The namespace's health agent: the spec it must judge by, and its start options for a spec (apply adds the versions still running). */
-export interface AgentPlan {
-  spec: AgentSpec
-  startOptions: (spec: AgentSpec) => Pm2StartOptions
-}
-
-/**
- * The agent for every activated worker of the config: the selected ones by their planned version,
- * the others by their config's policy until the versions that run are known (see withRunningVersions).
- */
-export function planAgent(workspace: LoadedWorkspace, planned: PlannedWorker[] = []): AgentPlan {
-  const bunPath = requireInterpreter('bun', workspace.root, `${workspace.configLabel}: the health agent`)
-  const byName = new Map(planned.map(w => [w.name, w]))
-  const workers = Object.fromEntries(workspace.workers.filter(w => w.activated).map((w) => {
-    const hash = byName.get(w.name)?.hash ?? ''
-    const incrementVar = w.options.increment_var
-    const base = incrementVar ? w.env[incrementVar]?.value : undefined
-    return [w.name, { replicas: w.replicas, incrementVar, current: hash, versions: { [hash]: { policy: w.health, ...(base !== undefined && { base }) } } }]
-  }))
-  return { spec: { namespace: workspace.namespace, workers, revision: Date.now() }, startOptions: spec => agentStartOptions({ root: workspace.root, bunPath, spec }) }
 }

@@ -3,6 +3,7 @@
 // refused when it loads, with the file, the worker and the fix.
 import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
+import type { Pm2Rules } from '../types/config.ts'
 
 interface SchemaEntry { alias?: string | string[] }
 
@@ -30,8 +31,8 @@ export function pm2OptionNames(): Set<string> {
 }
 
 /** The installed PM2's rules, for validating a config (validate-workspace.ts takes them as data). */
-export function pm2Rules(): { names: Set<string>, errors: (options: Record<string, unknown>) => string[] } {
-  return { names: pm2OptionNames(), errors: pm2OptionErrors }
+export function pm2Rules(): Pm2Rules {
+  return { names: pm2OptionNames(), errors: pm2OptionErrors, runAs: options => runAsErrors(options) }
 }
 
 /** Options whose values bun-pm reads and turns into what PM2 gets: not PM2's to judge as written. */

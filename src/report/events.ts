@@ -1,12 +1,25 @@
-import type { RetryOnEdit } from '../dev/retry-on-edit.ts'
 import type { LogPrinter } from './log-printer.ts'
-import { isAgentName } from '../agent/spec.ts'
-import type { Note } from '../agent/monitor.ts'
+import { isAgentName } from '../model/agent-spec.ts'
 import type { HealthWatch } from '../supervise/readiness.ts'
 import { freshLister, instanceOf, type Pm2Bus, type Pm2Client, type Pm2Packet, type ProcView } from '../pm2/client.ts'
 import type { PlannedWorker } from '../plan/plan-workers.ts'
 import { unitLabel, workerOf } from '../model/units.ts'
 import { followDaemonLog } from '../pm2/daemon-log.ts'
+import type { Note } from '../types/health.ts'
+
+/**
+ * What follows a worker that stopped for good (errored, or a one-shot job that failed): dev
+ * starts it again at the next edit of its files (src/dev/retry-on-edit.ts). The reporter says so
+ * and hands it over; it decides nothing of it.
+ */
+export interface AfterHalt {
+  /** True when `worker` is started again this way (its hint is then printed). */
+  retries: (worker: PlannedWorker | undefined) => boolean
+  arm: (worker: PlannedWorker, unit: string, pmId: number) => void
+  /** The unit runs again: nothing to wait for. */
+  disarm: (unit: string) => void
+  close: () => void
+}
 
 export interface EventReporter {
   /** The workers of the plan now applied, for what to watch once errored. */
@@ -32,8 +45,8 @@ export function reportEvents({ bus, client, health, namespace, printer, daemonLo
   daemonLog: string
   /** Report only these workers (default: every process of the namespace). */
   names?: string[]
-  /** dev: an errored worker starts again when a file in its script's folder changes (supervision, not printing: src/dev/retry-on-edit.ts). */
-  retry?: RetryOnEdit
+  /** dev: an errored worker starts again when a file in its script's folder changes. */
+  retry?: AfterHalt
 }): EventReporter {
   const workers = new Map<string, PlannedWorker>()
   const pids = new Map<string, number>()

@@ -1,10 +1,11 @@
 import { formatMs } from '../model/heartbeat.ts'
-import type { HealthPolicy } from '../model/policy.ts'
 import { checkOf } from '../model/lifecycle.ts'
 import type { EnvSource } from '../types/config.ts'
 import { displayPath } from '../config/load.ts'
 import { leftOutOfShell } from '../config/env.ts'
+import type { ExplainJson } from '../types/json.ts'
 import type { Plan } from '../plan/resolve-plan.ts'
+import type { HealthPolicy } from '../types/health.ts'
 
 /** Values of these keys are shown; every other value is masked, since any of them may be a secret. */
 const SHOWN_KEYS = new Set(['NODE_ENV', 'BUN_PM_SCRIPT', 'BUN_PM_PLAN_HASH', 'BUN_PM_PLAN'])
@@ -15,7 +16,7 @@ export function maskValue(key: string, value: string): string {
 }
 
 /** The plan as data for `explain --json`: everything PM2 gets, with environment values masked. */
-export function planToJson(plan: Plan) {
+export function planToJson(plan: Plan): ExplainJson {
   const { workspace, workers } = plan
   const selected = new Set(workers.map(w => w.name))
   return {
@@ -40,7 +41,6 @@ export function planToJson(plan: Plan) {
         options,
         env: Object.fromEntries(Object.entries(env).map(([key, value]) =>
           [key, { value: maskValue(key, value), source: sources[key]?.source ?? 'bun-pm' }])),
-        /** The launcher's shell variables no rule passes to this worker (names only). */
         shellLeftOut: leftOutOfShell(sources),
       }
     }),

@@ -1,34 +1,9 @@
-import { isAgentName } from '../agent/spec.ts'
+import { isAgentName } from '../model/agent-spec.ts'
 import { formatMs } from '../model/heartbeat.ts'
-import type { Health } from '../model/lifecycle.ts'
-import type { HealthSnapshot } from '../agent/state-file.ts'
 import type { ProcView } from '../pm2/client.ts'
 import { unitLabel, unitsOf, unitsOfProcesses } from '../model/units.ts'
-
-export interface StatusRow {
-  /** The worker's name, or `web#1` for one of its replicas. */
-  name: string
-  /** The worker it belongs to, and its replica index (0 for a worker of one process). */
-  worker: string
-  instance: number
-  group: string
-  pid: number | null
-  /** PM2's word: online, stopped, errored, waiting restart, ... or `not running`. */
-  status: string
-  /** bun-pm's word; `unknown` when no health agent is there to judge. */
-  health: Health | 'unknown'
-  /** Why it last restarted, stopped or failed. */
-  reason: string | null
-  /** What its last check found (`GET /health -> 500`), while it runs. */
-  lastCheck: string | null
-  /** How long ago its last check passed. */
-  lastOkAgoMs: number | null
-  memoryMb: number | null
-  cpu: number | null
-  restarts: number
-  uptimeMs: number | null
-  interpreter: string
-}
+import type { HealthSnapshot } from '../types/agent.ts'
+import type { StatusRow } from '../types/json.ts'
 
 export interface HealthFacts {
   /** The agent's state file. */

@@ -7,7 +7,9 @@ import type { Pm2Client } from '../pm2/client.ts'
 import { applyPlan } from '../supervise/apply.ts'
 import { trace } from '../trace.ts'
 import type { Plan } from '../plan/resolve-plan.ts'
-import { blockedReason, failingProcess, type Failure, markLogs, notReadyReason, toFailure } from './failures.ts'
+import { markLogs, toFailure } from './failures.ts'
+import type { Failure } from '../types/json.ts'
+import { blockedReason, failingProcess, notReadyReason } from '../report/failures.ts'
 
 export interface DeployOptions {
   client: Pm2Client

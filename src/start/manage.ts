@@ -1,7 +1,7 @@
 import { createLogPrinter, useColor } from '../report/log-printer.ts'
 import { formatTable, toStatusRows } from '../report/status-table.ts'
 import { WorkspaceError } from '../errors.ts'
-import { agentName } from '../agent/spec.ts'
+import { agentName } from '../model/agent-spec.ts'
 import { readLiveSnapshot, readSnapshot, stateFilePath } from '../agent/state-file.ts'
 import { watchHealth } from '../supervise/readiness.ts'
 import { stopInOrder } from '../supervise/apply.ts'
@@ -17,6 +17,7 @@ import { dependenciesOf, planFor } from '../plan/resolve-plan.ts'
 import { departedTargets, selectTargets } from '../plan/select.ts'
 import { unitsOfProcesses } from '../model/units.ts'
 import { printFailures, tail } from './failures.ts'
+import { pm2Rules } from '../pm2/schema.ts'
 
 interface Target {
   workspace: LoadedWorkspace
@@ -30,7 +31,7 @@ interface Target {
 
 async function resolveTarget(command: string, cwd: string | undefined, selection: Selection): Promise<Target> {
   requireSupportedPlatform(command)
-  const workspace = await loadWorkspace({ cwd, mode: 'start' })
+  const workspace = await loadWorkspace({ cwd, mode: 'start', rules: pm2Rules() })
   const home = userPm2Home()
   // What runs in the namespace, so that a worker that left the config can still be named.
   const running = selection.workers && daemonRunning(home) ? await runningNames(home, workspace.namespace) : []

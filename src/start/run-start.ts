@@ -5,7 +5,7 @@ import { unitsOf, unitsOfProcesses } from '../model/units.ts'
 import { reportEvents } from '../report/events.ts'
 import { formatTable, toStatusRows } from '../report/status-table.ts'
 import { readLiveSnapshot, readSnapshot, stateFilePath } from '../agent/state-file.ts'
-import { agentName } from '../agent/spec.ts'
+import { agentName } from '../model/agent-spec.ts'
 import { type HealthWatch, watchHealth } from '../supervise/readiness.ts'
 import { stopInOrder } from '../supervise/apply.ts'
 import { type Pm2Client, readDaemonPid, userPm2Home } from '../pm2/client.ts'
@@ -20,6 +20,7 @@ import type { Selection } from '../types/config.ts'
 import { type Plan, resolvePlan } from '../plan/resolve-plan.ts'
 import { trace } from '../trace.ts'
 import { printFailures } from './failures.ts'
+import { pm2Rules } from '../pm2/schema.ts'
 
 export interface StartCommandOptions {
   cwd?: string
@@ -45,7 +46,7 @@ export async function runStart({ cwd, selection, env, attach, json, timeoutMs, d
   // Attached, a SIGTERM can come at any moment, even while the workers start: it is kept and
   // acted on once there is something to stop.
   const signals = attach ? latchSignals() : undefined
-  const plan = await resolvePlan({ cwd, mode: 'start', selection, env })
+  const plan = await resolvePlan({ cwd, mode: 'start', selection, env, rules: pm2Rules() })
   trace('config loaded')
   if (dryRun)
     return runDryRun(plan, { json })

@@ -1,21 +1,23 @@
 // Makes the daemon run a plan: removes what goes, starts what is new in dependsOn order, and
 // replaces what changed unit by unit — a new version beside the old one where its ports allow,
 // the old one kept when the new one fails. The decisions are reconcile.ts's and rollout.ts's.
-import { agentName, type AgentOrder, type AgentSpec, newestSpec, specCovers, specOf, withRunningVersions } from '../agent/spec.ts'
+import { agentName, newestSpec, specCovers, specOf, withRunningVersions } from '../model/agent-spec.ts'
 import type { HealthWatch, ProcessRef, Readiness } from './readiness.ts'
 import { canListenBeside, listenersOf } from '../os/sockets.ts'
 import type { Pm2Client, ProcView } from '../pm2/client.ts'
 import { trace } from '../trace.ts'
 import type { Mode } from '../types/config.ts'
 import { type Dependencies, dependents, runInOrder } from '../model/order.ts'
-import type { PlannedWorker, Pm2StartOptions } from '../plan/plan-workers.ts'
+import type { PlannedWorker } from '../plan/plan-workers.ts'
 import { unitLabel } from '../model/units.ts'
-import type { AgentPlan } from '../plan/resolve-plan.ts'
 import { PLAN_HASH_KEY } from '../model/version.ts'
 import { isUp, reconcile, type ReconcileOptions, type UnitPlan, type WorkerPlan } from './reconcile.ts'
 import { replaceUnit, type UnitOutcome } from './replace-unit.ts'
 import { type Strategy, strategyFor } from './rollout.ts'
 import { unitOptions } from './units.ts'
+import type { AgentOrder, AgentSpec } from '../types/agent.ts'
+import type { AgentPlan } from '../plan/agent-app.ts'
+import type { Pm2StartOptions } from '../types/config.ts'
 
 /** How long workers wait for a new health agent to listen before they start anyway. */
 const AGENT_BOOT_TIMEOUT_MS = 10_000

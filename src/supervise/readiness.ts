@@ -1,9 +1,10 @@
 // The launcher's side of the health agent: follows its word on PM2's bus (from its state file on)
 // and answers "is this process ready?" for start, restart, dev and --attach.
 import type { Pm2Bus } from '../pm2/client.ts'
-import { agentName, type AgentSpec, type AgentWord, isAgentName, type ProcessHealth } from '../agent/spec.ts'
-import type { Note } from '../agent/monitor.ts'
-import type { HealthSnapshot } from '../agent/state-file.ts'
+import { agentName, isAgentName } from '../model/agent-spec.ts'
+import type { Note } from '../types/health.ts'
+import type { AgentSpec, AgentWord, ProcessHealth } from '../types/agent.ts'
+import type { HealthSnapshot } from '../types/agent.ts'
 
 export type WorkerHealth = ProcessHealth
 

@@ -1,7 +1,7 @@
 // What to do to make a daemon run the wanted workers: per unit (a worker's process, or one
 // replica) keep, start, replace or remove, and why. Pure: the listing comes in.
 import { WorkspaceError } from '../errors.ts'
-import { isAgent } from '../agent/spec.ts'
+import { isAgent } from '../model/agent-spec.ts'
 import type { ProcView } from '../pm2/client.ts'
 import { unitLabel } from '../model/units.ts'
 import { changedParts, partsOf, PLAN_HASH_KEY } from '../model/version.ts'

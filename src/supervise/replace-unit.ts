@@ -3,9 +3,9 @@
 // one serving (stopped first: started again, as it was), and says why.
 import type { HealthWatch, ProcessRef, Readiness } from './readiness.ts'
 import type { Pm2Client, ProcView } from '../pm2/client.ts'
-import type { Pm2StartOptions } from '../plan/plan-workers.ts'
 import type { Strategy } from './rollout.ts'
 import { trace } from '../trace.ts'
+import type { Pm2StartOptions } from '../types/config.ts'
 
 export interface UnitOutcome {
   unit: string

@@ -1,7 +1,7 @@
 // How a running unit is replaced by a new version: beside it (a surge: the new one serves before
 // the old one stops) or after it (stopped first, as PM2 restarts). Pure: the facts come in.
-import type { HealthPolicy } from '../model/policy.ts'
 import type { Mode } from '../types/config.ts'
+import type { HealthPolicy } from '../types/health.ts'
 
 export type Strategy =
   | { kind: 'surge', why: string }

@@ -1,7 +1,7 @@
 // One unit's start options, from its worker's: bun-pm runs replicas itself, one PM2 process per
 // unit, so that a unit's new version can start beside its old one. Pure.
 import { join } from 'node:path'
-import type { Pm2StartOptions } from '../plan/plan-workers.ts'
+import type { Pm2StartOptions } from '../types/config.ts'
 
 /**
  * What PM2 is handed for replica `index` of a worker of `replicas`: one process (no `instances`),

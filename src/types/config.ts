@@ -1,4 +1,7 @@
-import type { StartOptions } from '../pm2/client.ts'
+import type { StartOptions } from 'pm2'
+
+/** PM2's start options, as its own types say them (bun-pm names them; only src/pm2/ loads pm2). */
+export type { StartOptions }
 
 /**
  * The programs a worker can run under. Each one picks the worker's script field of the same name.
@@ -224,4 +227,15 @@ export interface Selection {
   groups?: string[]
   /** Do not bring in what the selected workers depend on (`--no-deps`). */
   noDeps?: boolean
+}
+
+/** What PM2 is handed for one worker: its start options, always with a name and the full env. */
+export type Pm2StartOptions = StartOptions & { name: string, env: Record<string, string> }
+
+/** What the installed PM2 accepts: its option names, what it would refuse in one level of options, and its user checks (src/pm2/schema.ts gives them; config and plan take them as data). */
+export interface Pm2Rules {
+  names: ReadonlySet<string>
+  errors?: (options: Record<string, unknown>) => string[]
+  /** What PM2 checks when a worker runs as another user (`uid`/`user`/`gid`), as sentences; for the workers that run. */
+  runAs?: (options: { uid?: unknown, user?: unknown, gid?: unknown }) => string[]
 }

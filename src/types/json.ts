@@ -1,10 +1,7 @@
 // What `--json` prints, per command: the stable interface for scripts. Exported from the
 // package entry; a field is added, never renamed or removed, without a major version.
-import type { Failure } from '../start/failures.ts'
-import type { StatusRow } from '../report/status-table.ts'
-import type { planToJson } from '../report/plan.ts'
-
-export type { Failure, StatusRow }
+import type { EnvSource, Interpreter, Mode, StartOptions } from './config.ts'
+import type { Health, HealthPolicy } from './health.ts'
 
 /** The workspace's health agent, as `status --json` shows it. */
 export interface AgentJson {
@@ -51,8 +48,35 @@ export interface StartJson {
   failures: Failure[]
 }
 
-/** `explain --json`. */
-export type ExplainJson = ReturnType<typeof planToJson>
+/** `explain --json`: the plan, everything PM2 is handed, with environment values masked. */
+export interface ExplainJson {
+  root: string
+  configFile: string
+  namespace: string
+  mode: Mode
+  /** The environment whose `$<env>` overrides applied. */
+  env: string
+  /** Workers selected because a selected one depends on them. */
+  added: { name: string, neededBy: string[] }[]
+  workers: {
+    name: string
+    group: string
+    heartbeat?: string
+    dependsOn: string[]
+    /** How its health is judged, and `check`: the check in words (`GET /health`, `up 1 s`, `exit 0`). */
+    health: HealthPolicy & { check: string }
+    interpreter: Interpreter
+    interpreterPath: string
+    script: string
+    /** The start options PM2 is handed, but its env. */
+    options: Omit<StartOptions, 'env'>
+    /** Each variable, masked (`***`) but for NODE_ENV and bun-pm's own, with where it came from. */
+    env: Record<string, { value: string, source: EnvSource }>
+    /** The launcher's shell variables no rule passes to this worker (names only). */
+    shellLeftOut: string[]
+  }[]
+  notSelected: { name: string, group: string, reason: 'not selected' | 'deactivated' }[]
+}
 
 /** `start --dry-run --json`: what a start would do, having done nothing. */
 export interface DryRunJson {
@@ -73,3 +97,39 @@ export interface DryRunJson {
   }[]
 }
 
+/** A selected worker that did not become ready, said for a person. */
+export interface Failure {
+  name: string
+  reason: string
+  lastLines: string[]
+  /**
+   * Set when the failure is a new version's that was to replace a running one: whether the
+   * running version still serves (`running`), was started again (`restored`), or not (`none`).
+   */
+  kept?: 'running' | 'restored' | 'none'
+}
+
+export interface StatusRow {
+  /** The worker's name, or `web#1` for one of its replicas. */
+  name: string
+  /** The worker it belongs to, and its replica index (0 for a worker of one process). */
+  worker: string
+  instance: number
+  group: string
+  pid: number | null
+  /** PM2's word: online, stopped, errored, waiting restart, ... or `not running`. */
+  status: string
+  /** bun-pm's word; `unknown` when no health agent is there to judge. */
+  health: Health | 'unknown'
+  /** Why it last restarted, stopped or failed. */
+  reason: string | null
+  /** What its last check found (`GET /health -> 500`), while it runs. */
+  lastCheck: string | null
+  /** How long ago its last check passed. */
+  lastOkAgoMs: number | null
+  memoryMb: number | null
+  cpu: number | null
+  restarts: number
+  uptimeMs: number | null
+  interpreter: string
+}

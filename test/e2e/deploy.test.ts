@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import { fetchText, fixture, freePort } from '../helpers/dev-session.ts'
 import { loadPort } from '../helpers/load.ts'
 import { type TestHome, withHome } from '../helpers/pm2-home.ts'
-import { tempWorkspaces, type TempWorkspace } from '../helpers/workspace.ts'
+import { type TempWorkspace, tempWorkspaces } from '../helpers/workspace.ts'
 
 const workspaces = tempWorkspaces()
 afterAll(workspaces.removeAll)

@@ -7,7 +7,7 @@ import { fetchUntil, fixture } from '../helpers/dev-session.ts'
 import { freePort, freePorts } from '../helpers/net.ts'
 import { withHome } from '../helpers/pm2-home.ts'
 import { composeErrors, kubernetesErrors, systemdErrors } from '../helpers/validators.ts'
-import { exampleWorkspace, tempWorkspaces, type TempWorkspace } from '../helpers/workspace.ts'
+import { exampleWorkspace, type TempWorkspace, tempWorkspaces } from '../helpers/workspace.ts'
 
 const workspaces = tempWorkspaces()
 const examples: TempWorkspace[] = []

@@ -5,7 +5,7 @@ import { REPO } from '../helpers/cli.ts'
 import { fixture, freePort } from '../helpers/dev-session.ts'
 import { waitUntil } from '../helpers/net.ts'
 import { type TestHome, withHome } from '../helpers/pm2-home.ts'
-import { tempWorkspaces, type TempWorkspace } from '../helpers/workspace.ts'
+import { type TempWorkspace, tempWorkspaces } from '../helpers/workspace.ts'
 
 // Every test here owns its PM2 home, ports and folder, so they run at the same time.
 const workspaces = tempWorkspaces()

@@ -6,7 +6,7 @@ import { runCli } from '../helpers/cli.ts'
 import { fixture, startDev, stopDev, stopLeftoverRuns } from '../helpers/dev-session.ts'
 import { freePort, waitUntil } from '../helpers/net.ts'
 import { type TestHome, withHome } from '../helpers/pm2-home.ts'
-import { tempWorkspaces, type TempWorkspace } from '../helpers/workspace.ts'
+import { type TempWorkspace, tempWorkspaces } from '../helpers/workspace.ts'
 
 const workspaces = tempWorkspaces()
 afterEach(stopLeftoverRuns)

@@ -6,7 +6,7 @@ import { isAlive } from '../../src/os/processes.ts'
 import { BUN, childEnv, ENTRY } from '../helpers/cli.ts'
 import { expectNothingLeft, fixture, freePort, startDev, stopDev, stopLeftoverRuns } from '../helpers/dev-session.ts'
 import { makePm2Home } from '../helpers/pm2-home.ts'
-import { tempWorkspaces, type TempWorkspace } from '../helpers/workspace.ts'
+import { type TempWorkspace, tempWorkspaces } from '../helpers/workspace.ts'
 
 // What must hold after each: nothing of the session is left, it was said in one line, and the
 // exit code says the session did not end well.

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test'
-import { renderCompose, quoteEnvValue } from '../../src/export/compose.ts'
+import { quoteEnvValue, renderCompose } from '../../src/export/compose.ts'
 import { renderDockerfile } from '../../src/export/dockerfile.ts'
 import { quantity, renderKubernetes } from '../../src/export/kubernetes.ts'
 import { dnsLabel, memoryBytes, toExportModel, toList } from '../../src/export/model.ts'
@@ -28,7 +28,7 @@ function worker(name: string, over: Partial<LoadedWorker> = {}, env: LayeredEnv 
   }
 }
 
-const workspace = (workers: LoadedWorker[]): LoadedWorkspace => ({ root: '/srv/shop', configFile: '/srv/shop/pm.config.ts', configLabel: 'pm.config.ts', namespace: 'Shop_1', mode: 'start', envName: 'production', workers })
+const workspace = (workers: LoadedWorker[]): LoadedWorkspace => ({ root: '/srv/shop', configFile: '/srv/shop/pm.config.ts', configLabel: 'pm.config.ts', namespace: 'Shop_1', mode: 'start', envName: 'production', rules: { names: new Set() }, workers })
 
 describe('export: the model', () => {
   test('secrets are the .env files\' values wherever they show up; the exporting shell\'s own variables are left out', () => {

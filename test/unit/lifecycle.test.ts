@@ -1,7 +1,8 @@
 import { describe, expect, test } from 'bun:test'
 import { parseHeartbeat } from '../../src/model/heartbeat.ts'
 import { toHealthPolicy } from '../../src/model/policy.ts'
-import { type Effect, healthOf, initialState, type LifecycleEvent, step, type WorkerState } from '../../src/model/lifecycle.ts'
+import { type Effect, healthOf, initialState, type LifecycleEvent, step } from '../../src/model/lifecycle.ts'
+import type { WorkerState } from '../../src/types/health.ts'
 
 /** Runs events through the lifecycle; returns the last state and every effect on the way. */
 function run(heartbeat: string, events: LifecycleEvent[], options: Parameters<typeof toHealthPolicy>[1] = {}) {
