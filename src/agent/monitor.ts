@@ -1,25 +1,20 @@
 // The health agent's engine: gathers what happens to a namespace's processes — PM2's bus, the
 // workers' messages, probes, the clock — and applies the lifecycle's decisions through PM2. Each
-// PM2 process is judged on its own (two versions of a unit run side by side during a deploy),
-// by its own version's policy. What it decides comes from pure functions (reducer.ts, track.ts).
-import { readFileSync } from 'node:fs'
-import { freshLister, instanceOf, type Pm2Bus, type Pm2Client, type Pm2Packet, type ProcView } from '../pm2/client.ts'
-import { whoAnswered } from '../os/sockets.ts'
-import { isAlive } from '../os/processes.ts'
-import { PLAN_HASH_KEY } from '../model/version.ts'
-import { attributeAnswer } from './attribute.ts'
-import { formatMs, heartbeatPort } from '../model/heartbeat.ts'
-import { probe } from './probe.ts'
-import { type Effect, initialState, type LifecycleEvent, step } from '../model/lifecycle.ts'
-import { adoptSaved, beatCounts, identify, isAnotherProcess, missedBeat, nextProbeAt, type ProcessFacts, type ProcessIdentity, savedState } from './track.ts'
-import type { Note, WorkerState } from '../types/health.ts'
+// PM2 process is judged on its own (two versions of a unit run side by side during a deploy), by
+// its own version's policy. What it decides is pure: model/lifecycle.ts, translate.ts, track.ts,
+// schedule.ts; this gathers and acts.
+import { type Effect, type LifecycleEvent, step } from '../model/lifecycle.ts'
+import { freshLister, type Pm2Bus, type Pm2Client, type Pm2Packet, type ProcView } from '../pm2/client.ts'
+import { pidFromFile } from '../pm2/pid-file.ts'
 import type { AgentSpec, ProcessHealth } from '../types/agent.ts'
+import type { Note } from '../types/health.ts'
+import { createCheck } from './checks.ts'
+import { tickEvery } from './schedule.ts'
+import { identify, isAnotherProcess, type ProcessFacts } from './track.ts'
+import { type Judged, newTracked, takeMessage, type Tracked } from './tracked.ts'
+import { adoption, exitEvent, factsOfPacket, factsOfProc, listingEvent, readMessage, toNotes } from './translate.ts'
 
-/** A process the monitor judges, with its state. */
-export interface Judged {
-  id: ProcessIdentity
-  state: WorkerState
-}
+export type { Judged }
 
 export interface MonitorOptions {
   client: Pick<Pm2Client, 'list' | 'restart' | 'stop'>
@@ -31,58 +26,8 @@ export interface MonitorOptions {
   onChange: (processes: ReadonlyMap<number, Judged>, notes: Note[]) => void
 }
 
-/** How often the loop runs while a worker is starting, and otherwise. */
-const FAST_TICK_MS = 25
-const IDLE_TICK_MS = 250
 /** PM2's list is asked this often, to catch what the bus did not say (a spawn that failed, a deleted process). */
 const LIST_EVERY_MS = 2000
-/** A run listed online with no process, and no exit event, for this long is one PM2 lost. */
-const GONE_AFTER_MS = 1500
-
-interface Tracked extends Judged {
-  nextProbeAt: number
-  probing: boolean
-  lastBeatAt: number | null
-  /** When the last push period was judged (a missed period counts once). */
-  pushJudgedAt: number | null
-  deadSince: number | null
-  /** Probes in a row that another process of the worker answered (a shared port). */
-  siblingAnswers: number
-  /** The pid of the run whose own answer a probe has seen (its port is its own since). */
-  ownAnswerPid: number | null
-  /** The pid whose preload said "loaded": a second "loaded" from it is a reload in place. */
-  loadedPid: number | null
-  /** A startup failure the worker reported before its run was known here. */
-  early?: { at: number, detail: string }
-}
-
-const factsOfProc = (proc: ProcView): ProcessFacts => ({ name: proc.name, pmId: proc.pmId, namespace: proc.namespace, uniqueId: proc.uniqueId, instance: proc.instance, hash: proc.env[PLAN_HASH_KEY] })
-const factsOfPacket = (packet: Pm2Packet): ProcessFacts => ({
-  name: packet.process.name,
-  pmId: packet.process.pm_id,
-  namespace: packet.process.namespace,
-  uniqueId: packet.process.unique_id,
-  instance: instanceOf(packet.process),
-  hash: typeof packet.process[PLAN_HASH_KEY] === 'string' ? packet.process[PLAN_HASH_KEY] as string : undefined,
-})
-
-/**
- * The pid of the process an online event announces, from the pid file PM2 writes as it spawns it
- * (pm_pid_path): 0 when that process is already gone (a run all the same), undefined when there
- * is no file to read.
- */
-function pidFileOf(packet: Pm2Packet): number | undefined {
-  const path = packet.process.pm_pid_path
-  if (typeof path !== 'string')
-    return undefined
-  try {
-    const pid = Number.parseInt(readFileSync(path, 'utf8'), 10)
-    return Number.isInteger(pid) && pid > 0 ? (isAlive(pid) ? pid : 0) : undefined
-  }
-  catch {
-    return undefined
-  }
-}
 
 export async function startMonitor({ client, bus, spec: initialSpec, restored = {}, onChange }: MonitorOptions): Promise<{ close: () => void, processes: () => ReadonlyMap<number, Judged>, setSpec: (spec: AgentSpec) => void }> {
   let spec = initialSpec
@@ -110,7 +55,7 @@ export async function startMonitor({ client, bus, spec: initialSpec, restored = 
     const id = identify(facts, spec)
     if (!id)
       return undefined
-    const t: Tracked = { id, state: initialState(now()), nextProbeAt: 0, probing: false, lastBeatAt: null, pushJudgedAt: null, deadSince: null, siblingAnswers: 0, ownAnswerPid: null, loadedPid: null }
+    const t = newTracked(id, now())
     tracked.set(facts.pmId, t)
     return t
   }
@@ -119,7 +64,7 @@ export async function startMonitor({ client, bus, spec: initialSpec, restored = 
     const { state, effects } = step(t.state, event, t.id.policy, t.id.unit)
     const changed = state !== t.state
     t.state = state
-    const notes = effects.flatMap(effect => toNotes(t.id.unit, effect))
+    const notes = toNotes(t.id.unit, effects)
     // Said before it is done: a listener learns why a worker restarts before PM2 reports the exit.
     if (changed || notes.length > 0)
       onChange(snapshot(), notes)
@@ -139,11 +84,6 @@ export async function startMonitor({ client, bus, spec: initialSpec, restored = 
       t.early = undefined
     }
   }
-  const toNotes = (unit: string, effect: Effect): Note[] => {
-    if (effect.type === 'note')
-      return [{ name: unit, kind: effect.kind, text: effect.text }]
-    return effect.type === 'restart' ? [{ name: unit, kind: 'restart', text: `${unit} restarting: ${effect.reason}`, reason: effect.reason }] : []
-  }
   const act = (t: Tracked, effect: Effect) => {
     if (effect.type === 'note')
       return
@@ -157,26 +97,11 @@ export async function startMonitor({ client, bus, spec: initialSpec, restored = 
       const t = track(factsOfProc(proc))
       if (!t)
         continue
-      const saved = restored[String(proc.pmId)]
-      const kept = adoptSaved(saved, proc)
-      if (kept && t.state.pid === null) {
-        t.state = kept
-        continue
-      }
-      if (proc.status === 'online' && proc.pid !== null && proc.pid !== t.state.pid)
-        dispatch(t, { type: 'online', pid: proc.pid, at: proc.upSince ?? now() })
-      else if ((proc.status === 'errored' || proc.status === 'stopped') && saved?.uniqueId === proc.uniqueId && saved.halted === 'errored')
-        t.state = { ...savedState(saved), running: false, pid: null, pending: false }
-      // Runs that ended for good before this agent listened (start need not wait for it): PM2
-      // gave up on a fast crash loop, or a one-shot job or a stop_exit_code ended it.
-      else if (!saved && t.state.since === null && proc.upSince !== null && proc.status === 'errored') {
-        dispatch(t, { type: 'online', pid: 0, at: proc.upSince })
-        dispatch(t, { type: 'overlimit', at: now() })
-      }
-      else if (!saved && t.state.since === null && proc.upSince !== null && proc.status === 'stopped' && proc.exitCode !== null) {
-        dispatch(t, { type: 'online', pid: 0, at: proc.upSince })
-        dispatch(t, { type: 'exit', at: now(), code: proc.exitCode, manual: false, willRestart: false })
-      }
+      const { state, events } = adoption(proc, restored[String(proc.pmId)], t.state, now())
+      if (state)
+        t.state = state
+      for (const event of events)
+        dispatch(t, event)
     }
   }
 
@@ -189,12 +114,12 @@ export async function startMonitor({ client, bus, spec: initialSpec, restored = 
       return
     // An online event's pid is in the pid file PM2 wrote as it spawned the process (read at once,
     // no listing of every process); else in a listing made after it, shared by a burst's events.
-    const pidFromFile = packet.event === 'online' ? pidFileOf(packet) : undefined
-    const listing = packet.event === 'online' && pidFromFile === undefined ? listFresh().catch(() => []) : undefined
+    const filed = packet.event === 'online' ? pidFromFile(packet.process.pm_pid_path) : undefined
+    const listing = packet.event === 'online' && filed === undefined ? listFresh().catch(() => []) : undefined
     // A failed event is a bug of the agent's: said in its log (bun-pm logs), and the next one still runs.
-    queue = queue.then(() => onEvent(packet, listing, pidFromFile)).catch(error => console.error('health agent: an event could not be handled:', error))
+    queue = queue.then(() => onEvent(packet, listing, filed)).catch(error => console.error('health agent: an event could not be handled:', error))
   })
-  const onEvent = async (packet: Pm2Packet, listing: Promise<ProcView[]> | undefined, pidFromFile: number | undefined) => {
+  const onEvent = async (packet: Pm2Packet, listing: Promise<ProcView[]> | undefined, filed: number | undefined) => {
     const t = track(factsOfPacket(packet))
     if (!t)
       return
@@ -203,22 +128,13 @@ export async function startMonitor({ client, bus, spec: initialSpec, restored = 
     if (packet.event === 'online') {
       const proc = listing ? (await listing).find(p => p.pmId === t.id.pmId) : undefined
       // A process already gone (or already replaced) by the time it is listed is a run all the same.
-      const pid = pidFromFile ?? (proc?.upSince === runAt ? proc.pid ?? 0 : 0)
+      const pid = filed ?? (proc?.upSince === runAt ? proc.pid ?? 0 : 0)
       dispatch(t, { type: 'online', pid, at: runAt })
     }
     else if (packet.event === 'exit') {
-      // The exit of an older run than the one known here (its event came late) says nothing new.
-      if (t.state.running && t.state.since !== null && packet.process.pm_uptime !== undefined && packet.process.pm_uptime !== t.state.since)
-        return
-      const status = packet.process.status
-      const code = packet.process.exit_code ?? null
-      dispatch(t, {
-        type: 'exit',
-        at: now(),
-        code,
-        manual: status === 'stopping',
-        willRestart: status !== 'errored' && t.id.policy.autorestart && !t.id.policy.stopExitCodes.includes(code ?? 0),
-      })
+      const event = exitEvent(packet.process, t.state, t.id.policy, now())
+      if (event)
+        dispatch(t, event)
     }
     else if (packet.event === 'restart overlimit') {
       dispatch(t, { type: 'overlimit', at: now() })
@@ -244,31 +160,12 @@ export async function startMonitor({ client, bus, spec: initialSpec, restored = 
     }).catch(() => {})
   })
   const onMessage = (packet: Pm2Packet, t: Tracked, at: number) => {
-    const data = packet.data as { 'bun-pm'?: string, 'pid'?: number, 'detail'?: string } | undefined
-    const { heartbeat } = t.id.policy
-    switch (data?.['bun-pm']) {
-      case 'beat':
-        t.lastBeatAt = at
-        if (heartbeat.kind === 'push' && beatCounts(at, t.state, heartbeat.everyMs))
-          dispatch(t, { type: 'check', at, ok: true, detail: 'heartbeat() called' })
-        break
-      case 'loaded':
-        // New code in the same process (a failed start halts before its first "loaded").
-        if (data.pid !== undefined && (t.loadedPid === data.pid || t.state.halted === 'failed'))
-          dispatch(t, { type: 'reloaded', at })
-        t.loadedPid = data.pid ?? null
-        break
-      case 'failed': {
-        const detail = String(data.detail ?? 'threw an uncaught error')
-        if (t.state.running)
-          dispatch(t, { type: 'failed', at, detail })
-        else
-          t.early = { at, detail }
-        break
-      }
-    }
+    const event = takeMessage(t, readMessage(packet.data), at)
+    if (event)
+      dispatch(t, event)
   }
 
+  const check = createCheck({ dispatch, siblingPids: t => siblingPids(t), runSoon, closed: () => closed, now })
   // One chain of ticks: whoever runs the loop replaces the pending tick.
   const loop = () => {
     clearTimeout(timer)
@@ -281,53 +178,7 @@ export async function startMonitor({ client, bus, spec: initialSpec, restored = 
       lastListAt = at
       void listFresh().then(reconcileListing).catch(() => {})
     }
-    const starting = [...tracked.values()].some(t => t.state.running && !t.state.passed && !t.state.halted)
-    timer = setTimeout(loop, starting ? FAST_TICK_MS : IDLE_TICK_MS)
-  }
-  const check = (t: Tracked, at: number) => {
-    const { state } = t
-    const { policy } = t.id
-    if (!state.running || state.halted || state.pending)
-      return
-    // A run whose process is gone proves nothing by its age: no tick, no probe. (Its exit event,
-    // or PM2's listing when there is none, says what happened.)
-    if (!(state.pid !== null && state.pid > 0 && isAlive(state.pid)))
-      return
-    dispatch(t, { type: 'tick', at })
-    const { heartbeat } = policy
-    if (heartbeat.kind === 'push') {
-      const missed = missedBeat(at, { lastBeatAt: t.lastBeatAt, judgedAt: t.pushJudgedAt, since: t.state.since }, heartbeat.everyMs)
-      if (missed !== undefined) {
-        t.pushJudgedAt = at
-        dispatch(t, { type: 'check', at, ok: false, detail: `no heartbeat() for ${formatMs(missed)}` })
-      }
-    }
-    else if (heartbeat.kind !== 'none' && !t.probing && at >= t.nextProbeAt) {
-      t.probing = true
-      const pid = state.pid
-      const port = heartbeatPort(heartbeat)!
-      // Whose answer it is, read while the connection is open: only the process's own counts.
-      // Once this run has answered for itself on a port it shares with no sibling, the port is its
-      // own until it exits: no need to ask again at every check.
-      const siblings = siblingPids(t)
-      const attribute = siblings.length > 0 || t.ownAnswerPid !== pid
-      void probe(heartbeat, policy.timeoutMs, attribute ? ends => whoAnswered(pid, port, ends, siblings) : undefined).then((result) => {
-        t.probing = false
-        // The answer of a process that is gone since says nothing about the new one.
-        if (t.state.pid !== pid || closed)
-          return
-        const done = now()
-        const verdict = attributeAnswer(result, t.id.unit, port)
-        t.siblingAnswers = verdict === undefined ? t.siblingAnswers + 1 : 0
-        if (result.answer?.kind === 'ours')
-          t.ownAnswerPid = pid
-        t.nextProbeAt = nextProbeAt(done, t.state, policy, verdict !== undefined, t.siblingAnswers)
-        if (verdict)
-          dispatch(t, { type: 'check', at: done, ok: verdict.ok, detail: verdict.detail })
-        else if (t.nextProbeAt <= done)
-          runSoon()
-      })
-    }
+    timer = setTimeout(loop, tickEvery([...tracked.values()].map(t => t.state)))
   }
   /** The live processes of the worker but this one (its replicas, the other version of its unit): they may answer on a port they share. */
   const siblingPids = (t: Tracked) => [...tracked.values()].flatMap(other =>
@@ -350,21 +201,12 @@ export async function startMonitor({ client, bus, spec: initialSpec, restored = 
       onChange(snapshot(), [])
     for (const proc of procs) {
       const t = tracked.get(proc.pmId) ?? track(factsOfProc(proc))
-      if (!t || proc.status !== 'online' || t.state.halted || proc.upSince === null)
+      if (!t)
         continue
-      if (proc.upSince !== t.state.since || (proc.pid !== null && proc.pid !== t.state.pid)) {
-        dispatch(t, { type: 'online', pid: proc.pid ?? 0, at: proc.upSince })
-        continue
-      }
-      // This run, listed online with no live process, and no exit came: PM2 lost it.
-      if (proc.pid === null && t.state.running && !t.state.pending) {
-        t.deadSince ??= now()
-        if (now() - t.deadSince >= GONE_AFTER_MS) {
-          dispatch(t, { type: 'gone', at: now(), detail: t.state.pid === 0
-            ? 'PM2 could not start its process (is its interpreter or script still there?)'
-            : `its process (pid ${t.state.pid}) is gone, though PM2 lists it online` })
-        }
-      }
+      const { event, deadSince } = listingEvent(proc, t.state, t.deadSince, now())
+      t.deadSince = deadSince
+      if (event)
+        dispatch(t, event)
     }
   }
   // What runs already, listed only now that every event from here on is heard: a worker that

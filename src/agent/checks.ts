@@ -1,0 +1,69 @@
+// One look at one process, each tick: its age (readiness without a heartbeat, a stable run), a
+// push heartbeat's missed period, or an http/tcp probe whose answer counts only when the
+// process itself gave it.
+import { formatMs, heartbeatPort } from '../model/heartbeat.ts'
+import type { LifecycleEvent } from '../model/lifecycle.ts'
+import { isAlive } from '../os/processes.ts'
+import { whoAnswered } from '../os/sockets.ts'
+import { attributeAnswer } from './attribute.ts'
+import { probe } from './probe.ts'
+import { missedBeat, nextProbeAt } from './schedule.ts'
+import type { Tracked } from './tracked.ts'
+
+export interface CheckDeps {
+  dispatch: (t: Tracked, event: LifecycleEvent) => void
+  /** The live pids of the worker's other processes: they may answer on a port they share. */
+  siblingPids: (t: Tracked) => number[]
+  /** Run the loop again at once (a probe to repeat now). */
+  runSoon: () => void
+  closed: () => boolean
+  now: () => number
+}
+
+export function createCheck({ dispatch, siblingPids, runSoon, closed, now }: CheckDeps): (t: Tracked, at: number) => void {
+  return (t, at) => {
+    const { state } = t
+    const { policy } = t.id
+    if (!state.running || state.halted || state.pending)
+      return
+    // A run whose process is gone proves nothing by its age: no tick, no probe. (Its exit event,
+    // or PM2's listing when there is none, says what happened.)
+    if (!(state.pid !== null && state.pid > 0 && isAlive(state.pid)))
+      return
+    dispatch(t, { type: 'tick', at })
+    const { heartbeat } = policy
+    if (heartbeat.kind === 'push') {
+      const missed = missedBeat(at, { lastBeatAt: t.lastBeatAt, judgedAt: t.pushJudgedAt, since: t.state.since }, heartbeat.everyMs)
+      if (missed !== undefined) {
+        t.pushJudgedAt = at
+        dispatch(t, { type: 'check', at, ok: false, detail: `no heartbeat() for ${formatMs(missed)}` })
+      }
+    }
+    else if (heartbeat.kind !== 'none' && !t.probing && at >= t.nextProbeAt) {
+      t.probing = true
+      const pid = state.pid
+      const port = heartbeatPort(heartbeat)!
+      // Whose answer it is, read while the connection is open: only the process's own counts.
+      // Once this run has answered for itself on a port it shares with no sibling, the port is its
+      // own until it exits: no need to ask again at every check.
+      const siblings = siblingPids(t)
+      const attribute = siblings.length > 0 || t.ownAnswerPid !== pid
+      void probe(heartbeat, policy.timeoutMs, attribute ? ends => whoAnswered(pid, port, ends, siblings) : undefined).then((result) => {
+        t.probing = false
+        // The answer of a process that is gone since says nothing about the new one.
+        if (t.state.pid !== pid || closed())
+          return
+        const done = now()
+        const verdict = attributeAnswer(result, t.id.unit, port)
+        t.siblingAnswers = verdict === undefined ? t.siblingAnswers + 1 : 0
+        if (result.answer?.kind === 'ours')
+          t.ownAnswerPid = pid
+        t.nextProbeAt = nextProbeAt(done, t.state, policy, verdict !== undefined, t.siblingAnswers)
+        if (verdict)
+          dispatch(t, { type: 'check', at: done, ok: verdict.ok, detail: verdict.detail })
+        else if (t.nextProbeAt <= done)
+          runSoon()
+      })
+    }
+  }
+}
