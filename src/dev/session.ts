@@ -4,10 +4,11 @@ import { existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSyn
 import { join, resolve } from 'node:path'
 import { ownFile } from '../bun-pm-files.ts'
 import { ensurePrivateDir, isPrivateDir, userCacheDir } from '../os/files.ts'
-import { allPids, cmdlineOf, descendantsOf, environOf, isSameProcess, known, type KnownProcess, signalGroup, startTime, stillRunning, uidOf, waitForExit } from '../os/processes.ts'
+import { allPids, cmdlineOf, descendantsOf, environOf, isSameProcess, known, type KnownProcess, startTime, stillRunning, uidOf } from '../os/processes.ts'
 
 export { isSameProcess }
 import { readDaemonPid } from '../pm2/client.ts'
+import { signalGroup, waitForExit } from '../os/signals.ts'
 
 /**
  * Every process a dev session starts carries this variable, its value a secret made for the

@@ -1,5 +1,6 @@
-import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs'
-import { WorkspaceError } from '../errors.ts'
+// Processes as /proc shows them: alive or not, started when, by whom, under which parent and group.
+
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
 
 /** A process known by pid and start time, so that a recycled pid is never signalled. */
 export interface KnownProcess {
@@ -39,34 +40,6 @@ export function runsPerStat(fields: string[] | undefined): boolean {
  */
 export function startTime(pid: number): string | undefined {
   return statFields(pid)?.[19]
-}
-
-/** Sends `signal` to the process group led by `pid` (a PM2 worker is spawned detached, so it leads one). */
-export function signalGroup(pid: number, signal: NodeJS.Signals): boolean {
-  try {
-    process.kill(-pid, signal)
-    return true
-  }
-  catch {
-    try {
-      process.kill(pid, signal)
-      return true
-    }
-    catch {
-      return false
-    }
-  }
-}
-
-/** Resolves once none of `pids` is alive, or after `timeoutMs`; returns the ones still alive. */
-export async function waitForExit(pids: number[], timeoutMs: number): Promise<number[]> {
-  const deadline = Date.now() + timeoutMs
-  let alive = pids.filter(isAlive)
-  while (alive.length > 0 && Date.now() < deadline) {
-    await Bun.sleep(20)
-    alive = alive.filter(isAlive)
-  }
-  return alive
 }
 
 /** The fields of /proc/<pid>/stat after the command name (which may hold spaces). */
@@ -122,76 +95,6 @@ export function parentOf(pid: number): number | undefined {
   return ppid === undefined ? undefined : Number(ppid)
 }
 
-
-/**
- * Makes this process the "subreaper" of its descendants (Linux prctl PR_SET_CHILD_SUBREAPER):
- * a process whose parent dies is handed to us instead of to init, so a worker's child that cleared
- * its environment and left its group is still found (as our child). False where it cannot be set.
- */
-export function becomeSubreaper(): boolean {
-  if (process.platform !== 'linux' || !process.versions.bun)
-    return false
-  try {
-    // eslint-disable-next-line ts/no-require-imports
-    const { dlopen, FFIType } = require('bun:ffi') as typeof import('bun:ffi')
-    const libc = dlopen('libc.so.6', { prctl: { args: [FFIType.i32, FFIType.u64, FFIType.u64, FFIType.u64, FFIType.u64], returns: FFIType.i32 } })
-    const PR_SET_CHILD_SUBREAPER = 36
-    return libc.symbols.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) === 0
-  }
-  catch {
-    return false
-  }
-}
-
-/** Platforms whose process table bun-pm can read (it finds, times and sweeps processes through /proc). */
-export function platformSupported(): boolean {
-  return process.platform === 'linux'
-}
-
-/**
- * Refuses, in one line and before anything is done, a command that would read processes on a
- * platform without /proc: there pids, start times and daemons cannot be told apart, and a wrong
- * guess would stop a daemon bun-pm did not start.
- */
-export function requireSupportedPlatform(command: string): void {
-  if (!platformSupported())
-    throw new WorkspaceError(`\`${command}\` needs Linux (bun-pm finds, times and stops processes through /proc); this is ${process.platform}: run it in a Linux container or VM (\`explain\` works anywhere)`)
-}
-
-/** The inotify instances one user may hold (fs.inotify.max_user_instances), if it can be read. */
-export function inotifyLimit(): number | undefined {
-  try {
-    return Number(readFileSync('/proc/sys/fs/inotify/max_user_instances', 'utf8').trim()) || undefined
-  }
-  catch {
-    return undefined
-  }
-}
-
-/** The inotify instances this user's processes hold now (editors, watchers, bun --watch). */
-export function inotifyInUse(): number {
-  const uid = process.getuid?.()
-  let count = 0
-  for (const pid of allPids()) {
-    if (uidOf(pid) !== uid)
-      continue
-    let fds: string[]
-    try {
-      fds = readdirSync(`/proc/${pid}/fd`)
-    }
-    catch {
-      continue
-    }
-    for (const fd of fds) {
-      try {
-        if (readlinkSync(`/proc/${pid}/fd/${fd}`) === 'anon_inode:inotify')
-          count++
-      }
-      catch {}
-    }
-  }
-  return count
-}
 
 /**
  * Every descendant of `roots` (children, their children, ...): from each process's own list of
@@ -287,27 +190,6 @@ export function isSameProcess(pid: number | undefined, start: string | undefined
   }
   const fields = statFields(pid)
   return fields === undefined || (runsPerStat(fields) && fields[19] === start)
-}
-
-/**
- * Takes an exclusive lock on an open file (flock), without waiting; the kernel releases it when
- * the holder closes the file or dies, so a crashed holder never leaves a stale lock.
- * Undefined where flock cannot be called.
- */
-export function tryLock(fd: number): boolean | undefined {
-  if (process.platform !== 'linux' || !process.versions.bun)
-    return undefined
-  try {
-    // eslint-disable-next-line ts/no-require-imports
-    const { dlopen, FFIType } = require('bun:ffi') as typeof import('bun:ffi')
-    const libc = dlopen('libc.so.6', { flock: { args: [FFIType.i32, FFIType.i32], returns: FFIType.i32 } })
-    const LOCK_EX = 2
-    const LOCK_NB = 4
-    return libc.symbols.flock(fd, LOCK_EX | LOCK_NB) === 0
-  }
-  catch {
-    return undefined
-  }
 }
 
 /** The process group of `pid`. */

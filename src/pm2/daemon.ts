@@ -5,10 +5,11 @@ import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import { WorkspaceError } from '../errors.ts'
 import { ensurePrivateDir } from '../os/files.ts'
-import { isAlive, startTime, tryLock } from '../os/processes.ts'
+import { isAlive, startTime } from '../os/processes.ts'
 import { trace } from '../trace.ts'
 import { connectPm2, daemonRunning, loadPm2, type Pm2Client, readDaemonPid } from './client.ts'
 import { socketPaths } from './light-client.ts'
+import { tryLock } from '../os/libc.ts'
 
 /** How long a client waits for another that is spawning (or connecting to) the daemon. */
 const LOCK_WAIT_MS = 60_000

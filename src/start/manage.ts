@@ -7,7 +7,6 @@ import { watchHealth } from '../supervise/readiness.ts'
 import { stopInOrder } from '../supervise/apply.ts'
 import { describeChanges } from '../report/changes.ts'
 import { deploy } from './deploy.ts'
-import { requireSupportedPlatform } from '../os/processes.ts'
 import { daemonRunning, type Pm2Client, type ProcView, userPm2Home } from '../pm2/client.ts'
 import { connectLight } from '../pm2/light-client.ts'
 import type { AgentJson, StatusJson } from '../types/json.ts'
@@ -18,6 +17,7 @@ import { departedTargets, selectTargets } from '../plan/select.ts'
 import { unitsOfProcesses } from '../model/units.ts'
 import { printFailures, tail } from './failures.ts'
 import { pm2Rules } from '../pm2/schema.ts'
+import { requireSupportedPlatform } from '../os/platform.ts'
 
 interface Target {
   workspace: LoadedWorkspace

@@ -14,13 +14,15 @@ import { WorkspaceError } from '../errors.ts'
 import { describeChanges } from '../report/changes.ts'
 import { deploy } from './deploy.ts'
 import { runDryRun } from './dry-run.ts'
-import { environOf, isAlive, type KnownProcess, requireSupportedPlatform, signalGroup, startTime } from '../os/processes.ts'
+import { environOf, isAlive, type KnownProcess, startTime } from '../os/processes.ts'
 import type { StartJson } from '../types/json.ts'
 import type { Selection } from '../types/config.ts'
 import { type Plan, resolvePlan } from '../plan/resolve-plan.ts'
 import { trace } from '../trace.ts'
 import { printFailures } from './failures.ts'
 import { pm2Rules } from '../pm2/schema.ts'
+import { signalGroup } from '../os/signals.ts'
+import { requireSupportedPlatform } from '../os/platform.ts'
 
 export interface StartCommandOptions {
   cwd?: string

@@ -3,12 +3,13 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { devHome, isSameProcess } from '../../src/dev/session.ts'
-import { cmdlineOf, inotifyLimit, isAlive, startTime } from '../../src/os/processes.ts'
+import { cmdlineOf, isAlive, startTime } from '../../src/os/processes.ts'
 import { BUN, childEnv, ENTRY, runCli } from '../helpers/cli.ts'
 import { expectNothingLeft, fixture, startDev, stopDev, stopLeftoverRuns } from '../helpers/dev-session.ts'
 import { waitUntil } from '../helpers/net.ts'
 import { type TestHome, withHome } from '../helpers/pm2-home.ts'
 import { IMPORT_DEFINE, makeWorkspace, type TempWorkspace } from '../helpers/workspace.ts'
+import { inotifyLimit } from '../../src/os/inotify.ts'
 
 const made: TempWorkspace[] = []
 afterEach(stopLeftoverRuns)

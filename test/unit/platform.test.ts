@@ -1,6 +1,7 @@
 import { afterEach, expect, test } from 'bun:test'
 import { WorkspaceError } from '../../src/errors.ts'
-import { platformSupported, requireSupportedPlatform, runsPerStat } from '../../src/os/processes.ts'
+import { runsPerStat } from '../../src/os/processes.ts'
+import { platformSupported, requireSupportedPlatform } from '../../src/os/platform.ts'
 
 const real = process.platform
 afterEach(() => Object.defineProperty(process, 'platform', { value: real }))
