@@ -4,7 +4,7 @@
 // its own version's policy. What it decides is pure: model/lifecycle.ts, translate.ts, track.ts,
 // schedule.ts; this gathers and acts.
 import { type Effect, type LifecycleEvent, step } from '../model/lifecycle.ts'
-import { freshLister, type Pm2Bus, type Pm2Client, type Pm2Packet, type ProcView } from '../pm2/client.ts'
+import type { Pm2Client } from '../pm2/client.ts'
 import { pidFromFile } from '../pm2/pid-file.ts'
 import type { AgentSpec, ProcessHealth } from '../types/agent.ts'
 import type { Note } from '../types/health.ts'
@@ -13,6 +13,7 @@ import { tickEvery } from './schedule.ts'
 import { identify, isAnotherProcess, type ProcessFacts } from './track.ts'
 import { type Judged, newTracked, takeMessage, type Tracked } from './tracked.ts'
 import { adoption, exitEvent, factsOfPacket, factsOfProc, listingEvent, readMessage, toNotes } from './translate.ts'
+import { freshLister, type Pm2Bus, type Pm2Packet, type ProcView } from '../pm2/process-view.ts'
 
 export type { Judged }
 

@@ -2,10 +2,10 @@
 // run a process's state through, decided from the facts alone. Pure.
 import type { Effect, LifecycleEvent } from '../model/lifecycle.ts'
 import { PLAN_HASH_KEY } from '../model/version.ts'
-import { instanceOf, type Pm2Packet, type ProcView } from '../pm2/client.ts'
 import type { ProcessHealth } from '../types/agent.ts'
 import type { HealthPolicy, Note, WorkerState } from '../types/health.ts'
 import { adoptSaved, type ProcessFacts, savedState } from './track.ts'
+import { instanceOf, type Pm2Packet, type ProcView } from '../pm2/process-view.ts'
 
 /** Who a listed process is. */
 export function factsOfProc(proc: ProcView): ProcessFacts {

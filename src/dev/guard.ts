@@ -1,6 +1,6 @@
 import { isAlive, startTime } from '../os/processes.ts'
-import { readDaemonPid } from '../pm2/client.ts'
 import { isSessionWatchdog, type SessionFile, spawnWatchdog, writeSession } from './session.ts'
+import { readDaemonPid } from '../pm2/home.ts'
 
 /** How often the launcher looks at its daemon and its watchdog: a loss is noticed within 2 s. */
 const GUARD_MS = 500

@@ -10,7 +10,7 @@ import { watchHealth } from '../supervise/readiness.ts'
 import { ensurePrivateDir } from '../os/files.ts'
 import { descendantsOf, known, type KnownProcess, startTime } from '../os/processes.ts'
 import { stopInOrder } from '../supervise/apply.ts'
-import { connectPm2, type Pm2Client, userPm2Home } from '../pm2/client.ts'
+import { connectPm2, type Pm2Client } from '../pm2/client.ts'
 import type { Selection } from '../types/config.ts'
 import { ENV_FILES } from '../config/env.ts'
 import type { Dependencies } from '../model/order.ts'
@@ -25,6 +25,7 @@ import { signalGroup, waitForExit } from '../os/signals.ts'
 import { becomeSubreaper } from '../os/libc.ts'
 import { requireSupportedPlatform } from '../os/platform.ts'
 import { inotifyInUse, inotifyLimit } from '../os/inotify.ts'
+import { userPm2Home } from '../pm2/home.ts'
 
 const SIGNAL_CODES: Record<string, number> = { SIGHUP: 129, SIGINT: 130, SIGTERM: 143 }
 /** Signals closer together than this are one Ctrl-C delivered twice. */

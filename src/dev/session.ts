@@ -7,8 +7,8 @@ import { ensurePrivateDir, isPrivateDir, userCacheDir } from '../os/files.ts'
 import { allPids, cmdlineOf, descendantsOf, environOf, isSameProcess, known, type KnownProcess, startTime, stillRunning, uidOf } from '../os/processes.ts'
 
 export { isSameProcess }
-import { readDaemonPid } from '../pm2/client.ts'
 import { signalGroup, waitForExit } from '../os/signals.ts'
+import { readDaemonPid } from '../pm2/home.ts'
 
 /**
  * Every process a dev session starts carries this variable, its value a secret made for the

@@ -1,13 +1,12 @@
-import { readFileSync } from 'node:fs'
+// The PM2 API as promises with timeouts: connect to a home's daemon, spawn, stop, list, listen.
+
 import { createRequire } from 'node:module'
-import { homedir } from 'node:os'
-import { join } from 'node:path'
 import type { ProcessDescription, StartOptions } from 'pm2'
+import { trace } from '../trace.ts'
+import { type Pm2Bus, type ProcView, toProcView } from './process-view.ts'
 
 /** PM2's start options, for the modules that build them (nothing else imports pm2 but light-client.ts, which speaks to its sockets). */
 export type { StartOptions }
-import { cmdlineOf, isAlive } from '../os/processes.ts'
-import { trace } from '../trace.ts'
 
 const require = createRequire(import.meta.url)
 
@@ -36,145 +35,6 @@ export interface Pm2Client {
 
 /** How one app of a `spawn` went: the PM2 id of its new process, or why PM2 refused it. */
 export type SpawnResult = { name: string, pmId: number, uniqueId: string } | { name: string, error: Error }
-
-/** The PM2 home `start` and the other production commands use: PM2_HOME if set, else PM2's own default. */
-export function userPm2Home(): string {
-  return process.env.PM2_HOME || join(homedir(), '.pm2')
-}
-
-/** The pid in `home`'s pm2.pid, if any. */
-export function readDaemonPid(home: string): number | undefined {
-  try {
-    return Number.parseInt(readFileSync(join(home, 'pm2.pid'), 'utf8'), 10) || undefined
-  }
-  catch {
-    return undefined
-  }
-}
-
-/**
- * True when `home`'s daemon runs: the pid in pm2.pid is alive and is a PM2 daemon (after a reboot
- * or a SIGKILL the file can name a pid that now belongs to anything else).
- */
-export function daemonRunning(home: string): boolean {
-  const pid = readDaemonPid(home)
-  if (pid === undefined)
-    return false
-  return /Daemon\.js|God Daemon/.test(cmdlineOf(pid))
-}
-
-/** PM2's process states, as its `pm2_env.status` says them. */
-export type Pm2Status = 'online' | 'launching' | 'stopping' | 'stopped' | 'errored' | 'waiting restart' | 'one-launch-status'
-
-/** A process as the rest of bun-pm sees it: only what it reads, typed, PM2's shapes left here. */
-export interface ProcView {
-  name: string
-  pmId: number
-  namespace: string
-  /** PM2's instance index among the processes of its name (NODE_APP_INSTANCE): 0 … instances - 1. */
-  instance: number
-  /** PM2's own id of the process for good: a PM2 id is handed out again once the daemon's table is empty. */
-  uniqueId: string
-  /** The OS pid of a live process; null when PM2 has none (stopped, a spawn that failed) or it is gone. */
-  pid: number | null
-  status: Pm2Status
-  restarts: number
-  unstableRestarts: number
-  /** The code of its last exit, as PM2 keeps it (null before any). */
-  exitCode: number | null
-  /** When the current run started (PM2's pm_uptime), ms since the epoch. */
-  upSince: number | null
-  memory: number | null
-  cpu: number | null
-  outLog?: string
-  errLog?: string
-  killTimeout?: number
-  /** The variables PM2 passes the process (its explicit env). */
-  env: Record<string, string>
-  /** Interpreter arguments (bun's `--preload`, `--watch`, ...). */
-  interpreterArgs: string[]
-  pmx?: boolean
-}
-
-interface RawPm2Env {
-  namespace?: string
-  instance_var?: string
-  status?: Pm2Status
-  restart_time?: number
-  unstable_restarts?: number
-  exit_code?: number
-  pm_uptime?: number
-  pm_out_log_path?: string
-  pm_err_log_path?: string
-  kill_timeout?: number
-  env?: Record<string, string>
-  node_args?: string[]
-  pmx?: boolean
-}
-
-export function toProcView(proc: ProcessDescription): ProcView {
-  const env = (proc.pm2_env ?? {}) as RawPm2Env
-  return {
-    name: proc.name ?? '',
-    pmId: proc.pm_id ?? -1,
-    namespace: env.namespace ?? 'default',
-    instance: instanceOf(env),
-    uniqueId: typeof (env as { unique_id?: unknown }).unique_id === 'string' ? (env as { unique_id: string }).unique_id : '',
-    // PM2 keeps listing a pid after its process died (a SIGKILL, or a respawn that failed).
-    pid: proc.pid && isAlive(proc.pid) ? proc.pid : null,
-    status: env.status ?? 'stopped',
-    restarts: env.restart_time ?? 0,
-    exitCode: typeof env.exit_code === 'number' ? env.exit_code : null,
-    unstableRestarts: env.unstable_restarts ?? 0,
-    upSince: env.pm_uptime ?? null,
-    memory: proc.monit?.memory ?? null,
-    cpu: proc.monit?.cpu ?? null,
-    outLog: env.pm_out_log_path,
-    errLog: env.pm_err_log_path,
-    killTimeout: env.kill_timeout,
-    env: env.env ?? {},
-    interpreterArgs: env.node_args ?? [],
-    pmx: env.pmx,
-  }
-}
-
-/** A process's instance index, as PM2 puts it in its pm2_env (and in its events' `process`). */
-export function instanceOf(env: { instance_var?: string }): number {
-  return Number((env as Record<string, unknown>)[env.instance_var ?? 'NODE_APP_INSTANCE'] ?? 0) || 0
-}
-
-/**
- * `list`, shared: each call resolves with a listing that started after it was made, and calls
- * made while one is in flight share the next. A burst of 50 `online` events asks PM2 for its list
- * two or three times, not 50 (each is every process with its environment, served one at a time).
- */
-export function freshLister(list: () => Promise<ProcView[]>): () => Promise<ProcView[]> {
-  let inflight: Promise<unknown> = Promise.resolve()
-  let next: Promise<ProcView[]> | undefined
-  return () => {
-    next ??= inflight.then(() => {
-      const listing = list()
-      inflight = listing.catch(() => {})
-      next = undefined
-      return listing
-    })
-    return next
-  }
-}
-
-/** PM2's event bus: `log:out`, `log:err`, `process:event`, `process:msg`. */
-export interface Pm2Bus {
-  on: (event: string, listener: (packet: Pm2Packet) => void) => void
-}
-
-export interface Pm2Packet {
-  /** Events carry PM2's whole pm2_env here (the instance index too); logs and messages only name, pm_id and namespace. */
-  process: { name: string, pm_id: number, namespace?: string, instance_var?: string, unique_id?: string, pid?: number, pm_pid?: number, exit_code?: number, status?: Pm2Status, restart_time?: number, pm_uptime?: number, [key: string]: unknown }
-  data?: unknown
-  raw?: unknown
-  event?: string
-  manually?: boolean
-}
 
 const TIMEOUT_MS = 30_000
 let boundHome: string | undefined

@@ -7,9 +7,10 @@ import { WorkspaceError } from '../errors.ts'
 import { ensurePrivateDir } from '../os/files.ts'
 import { isAlive, startTime } from '../os/processes.ts'
 import { trace } from '../trace.ts'
-import { connectPm2, daemonRunning, loadPm2, type Pm2Client, readDaemonPid } from './client.ts'
+import { connectPm2, loadPm2, type Pm2Client } from './client.ts'
 import { socketPaths } from './light-client.ts'
 import { tryLock } from '../os/libc.ts'
+import { daemonRunning, readDaemonPid } from './home.ts'
 
 /** How long a client waits for another that is spawning (or connecting to) the daemon. */
 const LOCK_WAIT_MS = 60_000

@@ -3,7 +3,8 @@ import { join } from 'node:path'
 import type { ProcessDescription } from 'pm2'
 import { WorkspaceError } from '../errors.ts'
 import { trace } from '../trace.ts'
-import { connectPm2, type Pm2Bus, type Pm2Client, toError, toProcView } from './client.ts'
+import { connectPm2, type Pm2Client, toError } from './client.ts'
+import { type Pm2Bus, toProcView } from './process-view.ts'
 
 const require = createRequire(import.meta.url)
 const CONNECT_TIMEOUT_MS = 5000

@@ -1,11 +1,12 @@
 import type { LogPrinter } from './log-printer.ts'
 import { isAgentName } from '../model/agent-spec.ts'
 import type { HealthWatch } from '../supervise/readiness.ts'
-import { freshLister, instanceOf, type Pm2Bus, type Pm2Client, type Pm2Packet, type ProcView } from '../pm2/client.ts'
+import type { Pm2Client } from '../pm2/client.ts'
 import type { PlannedWorker } from '../plan/plan-workers.ts'
 import { unitLabel, workerOf } from '../model/units.ts'
 import { followDaemonLog } from '../pm2/daemon-log.ts'
 import type { Note } from '../types/health.ts'
+import { freshLister, instanceOf, type Pm2Bus, type Pm2Packet, type ProcView } from '../pm2/process-view.ts'
 
 /**
  * What follows a worker that stopped for good (errored, or a one-shot job that failed): dev

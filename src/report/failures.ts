@@ -2,10 +2,10 @@
 // lines show. Pure.
 import { formatMs } from '../model/heartbeat.ts'
 import { unitsOfProcesses } from '../model/units.ts'
-import type { ProcView } from '../pm2/client.ts'
 import type { Readiness, WorkerHealth } from '../supervise/readiness.ts'
 import type { Failure } from '../types/json.ts'
 import { describeRollback } from './changes.ts'
+import type { ProcView } from '../pm2/process-view.ts'
 
 /** What a failure prints: its one line, then its last lines under the worker's name. */
 export function failureLines({ name, reason, lastLines, kept }: Failure): string[] {

@@ -1,9 +1,9 @@
 import { isAgentName } from '../model/agent-spec.ts'
 import { formatMs } from '../model/heartbeat.ts'
-import type { ProcView } from '../pm2/client.ts'
 import { unitLabel, unitsOf, unitsOfProcesses } from '../model/units.ts'
 import type { HealthSnapshot } from '../types/agent.ts'
 import type { StatusRow } from '../types/json.ts'
+import type { ProcView } from '../pm2/process-view.ts'
 
 export interface HealthFacts {
   /** The agent's state file. */

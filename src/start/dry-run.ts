@@ -2,13 +2,13 @@
 // that runs (never one started for it), with nothing started, stopped or written.
 import { readFileSync } from 'node:fs'
 import { dryRunRows, formatDryRun } from '../report/dry-run.ts'
-import { daemonRunning, userPm2Home } from '../pm2/client.ts'
 import { connectLight } from '../pm2/light-client.ts'
 import type { DryRunJson } from '../types/json.ts'
 import { portFactsOf } from '../supervise/apply.ts'
 import { reconcile } from '../supervise/reconcile.ts'
 import { type Strategy, strategyFor } from '../supervise/rollout.ts'
 import type { Plan } from '../plan/resolve-plan.ts'
+import { daemonRunning, userPm2Home } from '../pm2/home.ts'
 
 export async function runDryRun(plan: Plan, { json }: { json: boolean }): Promise<number> {
   const home = userPm2Home()

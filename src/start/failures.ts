@@ -1,9 +1,9 @@
 // A failure's last lines, from the log files, and only those this run wrote.
 import { closeSync, existsSync, openSync, readdirSync, readSync, statSync } from 'node:fs'
 import { join, resolve } from 'node:path'
-import type { ProcView } from '../pm2/client.ts'
 import { diagnose, failureLines } from '../report/failures.ts'
 import type { Failure } from '../types/json.ts'
+import type { ProcView } from '../pm2/process-view.ts'
 
 /** Where each log file ended when a command began: its failures show the lines written after, this run's alone. */
 export type LogMarks = ReadonlyMap<string, number>

@@ -7,7 +7,7 @@ import { watchHealth } from '../supervise/readiness.ts'
 import { stopInOrder } from '../supervise/apply.ts'
 import { describeChanges } from '../report/changes.ts'
 import { deploy } from './deploy.ts'
-import { daemonRunning, type Pm2Client, type ProcView, userPm2Home } from '../pm2/client.ts'
+import type { Pm2Client } from '../pm2/client.ts'
 import { connectLight } from '../pm2/light-client.ts'
 import type { AgentJson, StatusJson } from '../types/json.ts'
 import type { Selection } from '../types/config.ts'
@@ -18,6 +18,8 @@ import { unitsOfProcesses } from '../model/units.ts'
 import { printFailures, tail } from './failures.ts'
 import { pm2Rules } from '../pm2/schema.ts'
 import { requireSupportedPlatform } from '../os/platform.ts'
+import { daemonRunning, userPm2Home } from '../pm2/home.ts'
+import type { ProcView } from '../pm2/process-view.ts'
 
 interface Target {
   workspace: LoadedWorkspace

@@ -8,7 +8,7 @@ import { readLiveSnapshot, readSnapshot, stateFilePath } from '../agent/state-fi
 import { agentName } from '../model/agent-spec.ts'
 import { type HealthWatch, watchHealth } from '../supervise/readiness.ts'
 import { stopInOrder } from '../supervise/apply.ts'
-import { type Pm2Client, readDaemonPid, userPm2Home } from '../pm2/client.ts'
+import type { Pm2Client } from '../pm2/client.ts'
 import { connectOrSpawn, watchDaemon } from '../pm2/daemon.ts'
 import { WorkspaceError } from '../errors.ts'
 import { describeChanges } from '../report/changes.ts'
@@ -23,6 +23,7 @@ import { printFailures } from './failures.ts'
 import { pm2Rules } from '../pm2/schema.ts'
 import { signalGroup } from '../os/signals.ts'
 import { requireSupportedPlatform } from '../os/platform.ts'
+import { readDaemonPid, userPm2Home } from '../pm2/home.ts'
 
 export interface StartCommandOptions {
   cwd?: string

@@ -4,9 +4,9 @@
 import { agentName, newestSpec, specCovers, specOf, withRunningVersions } from '../model/agent-spec.ts'
 import type { HealthWatch, ProcessRef, Readiness } from './readiness.ts'
 import { canListenBeside, listenersOf } from '../os/sockets.ts'
-import type { Pm2Client, ProcView } from '../pm2/client.ts'
+import type { Pm2Client } from '../pm2/client.ts'
 import { trace } from '../trace.ts'
-import type { Mode } from '../types/config.ts'
+import type { Mode, Pm2StartOptions } from '../types/config.ts'
 import { type Dependencies, dependents, runInOrder } from '../model/order.ts'
 import type { PlannedWorker } from '../plan/plan-workers.ts'
 import { unitLabel } from '../model/units.ts'
@@ -17,7 +17,7 @@ import { type Strategy, strategyFor } from './rollout.ts'
 import { unitOptions } from './units.ts'
 import type { AgentOrder, AgentSpec } from '../types/agent.ts'
 import type { AgentPlan } from '../plan/agent-app.ts'
-import type { Pm2StartOptions } from '../types/config.ts'
+import type { ProcView } from '../pm2/process-view.ts'
 
 /** How long workers wait for a new health agent to listen before they start anyway. */
 const AGENT_BOOT_TIMEOUT_MS = 10_000

@@ -1,10 +1,9 @@
 // The launcher's side of the health agent: follows its word on PM2's bus (from its state file on)
 // and answers "is this process ready?" for start, restart, dev and --attach.
-import type { Pm2Bus } from '../pm2/client.ts'
 import { agentName, isAgentName } from '../model/agent-spec.ts'
 import type { Note } from '../types/health.ts'
-import type { AgentSpec, AgentWord, ProcessHealth } from '../types/agent.ts'
-import type { HealthSnapshot } from '../types/agent.ts'
+import type { AgentSpec, AgentWord, HealthSnapshot, ProcessHealth } from '../types/agent.ts'
+import type { Pm2Bus } from '../pm2/process-view.ts'
 
 export type WorkerHealth = ProcessHealth
 

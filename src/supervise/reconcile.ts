@@ -2,9 +2,9 @@
 // replica) keep, start, replace or remove, and why. Pure: the listing comes in.
 import { WorkspaceError } from '../errors.ts'
 import { isAgent } from '../model/agent-spec.ts'
-import type { ProcView } from '../pm2/client.ts'
 import { unitLabel } from '../model/units.ts'
 import { changedParts, partsOf, PLAN_HASH_KEY } from '../model/version.ts'
+import type { ProcView } from '../pm2/process-view.ts'
 
 /** A worker as reconcile needs it: its version and how many processes it runs. */
 export interface DesiredWorker {

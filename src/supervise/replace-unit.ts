@@ -2,10 +2,11 @@
 // after it (stopped first). Either way a new version that does not become ready leaves the old
 // one serving (stopped first: started again, as it was), and says why.
 import type { HealthWatch, ProcessRef, Readiness } from './readiness.ts'
-import type { Pm2Client, ProcView } from '../pm2/client.ts'
+import type { Pm2Client } from '../pm2/client.ts'
 import type { Strategy } from './rollout.ts'
 import { trace } from '../trace.ts'
 import type { Pm2StartOptions } from '../types/config.ts'
+import type { ProcView } from '../pm2/process-view.ts'
 
 export interface UnitOutcome {
   unit: string

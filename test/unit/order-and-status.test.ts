@@ -2,12 +2,12 @@ import { describe, expect, test } from 'bun:test'
 import { judge, toStatusRows } from '../../src/report/status-table.ts'
 import { WorkspaceError } from '../../src/errors.ts'
 import { initialState } from '../../src/model/lifecycle.ts'
-import type { ProcView } from '../../src/pm2/client.ts'
 import { type DesiredWorker, reconcile } from '../../src/supervise/reconcile.ts'
 import { PLAN_HASH_KEY } from '../../src/model/version.ts'
 import { dependents, findCycle, runInOrder, withDependencies } from '../../src/model/order.ts'
 import { validateWorkspace } from '../../src/config/validate.ts'
 import type { HealthSnapshot } from '../../src/types/agent.ts'
+import type { ProcView } from '../../src/pm2/process-view.ts'
 
 const chain = { a: [], b: ['a'], c: ['b'], d: [] }
 

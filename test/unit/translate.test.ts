@@ -2,8 +2,8 @@ import { describe, expect, test } from 'bun:test'
 import { adoption, exitEvent, GONE_AFTER_MS, listingEvent, readMessage, toNotes } from '../../src/agent/translate.ts'
 import { initialState } from '../../src/model/lifecycle.ts'
 import { toHealthPolicy } from '../../src/model/policy.ts'
-import type { ProcView } from '../../src/pm2/client.ts'
 import type { ProcessHealth } from '../../src/types/agent.ts'
+import type { ProcView } from '../../src/pm2/process-view.ts'
 
 const proc = (over: Partial<ProcView>): ProcView => ({
   name: 'web', pmId: 3, namespace: 'shop', instance: 0, uniqueId: 'u3', pid: 100, status: 'online', restarts: 0, unstableRestarts: 0, exitCode: null, upSince: 1000,

@@ -1,0 +1,117 @@
+// PM2's processes and events as bun-pm reads them: typed views made from PM2's own shapes.
+
+import type { ProcessDescription } from 'pm2'
+import { isAlive } from '../os/processes.ts'
+
+/** PM2's process states, as its `pm2_env.status` says them. */
+export type Pm2Status = 'online' | 'launching' | 'stopping' | 'stopped' | 'errored' | 'waiting restart' | 'one-launch-status'
+
+/** A process as the rest of bun-pm sees it: only what it reads, typed, PM2's shapes left here. */
+export interface ProcView {
+  name: string
+  pmId: number
+  namespace: string
+  /** PM2's instance index among the processes of its name (NODE_APP_INSTANCE): 0 … instances - 1. */
+  instance: number
+  /** PM2's own id of the process for good: a PM2 id is handed out again once the daemon's table is empty. */
+  uniqueId: string
+  /** The OS pid of a live process; null when PM2 has none (stopped, a spawn that failed) or it is gone. */
+  pid: number | null
+  status: Pm2Status
+  restarts: number
+  unstableRestarts: number
+  /** The code of its last exit, as PM2 keeps it (null before any). */
+  exitCode: number | null
+  /** When the current run started (PM2's pm_uptime), ms since the epoch. */
+  upSince: number | null
+  memory: number | null
+  cpu: number | null
+  outLog?: string
+  errLog?: string
+  killTimeout?: number
+  /** The variables PM2 passes the process (its explicit env). */
+  env: Record<string, string>
+  /** Interpreter arguments (bun's `--preload`, `--watch`, ...). */
+  interpreterArgs: string[]
+  pmx?: boolean
+}
+
+interface RawPm2Env {
+  namespace?: string
+  instance_var?: string
+  status?: Pm2Status
+  restart_time?: number
+  unstable_restarts?: number
+  exit_code?: number
+  pm_uptime?: number
+  pm_out_log_path?: string
+  pm_err_log_path?: string
+  kill_timeout?: number
+  env?: Record<string, string>
+  node_args?: string[]
+  pmx?: boolean
+}
+
+export function toProcView(proc: ProcessDescription): ProcView {
+  const env = (proc.pm2_env ?? {}) as RawPm2Env
+  return {
+    name: proc.name ?? '',
+    pmId: proc.pm_id ?? -1,
+    namespace: env.namespace ?? 'default',
+    instance: instanceOf(env),
+    uniqueId: typeof (env as { unique_id?: unknown }).unique_id === 'string' ? (env as { unique_id: string }).unique_id : '',
+    // PM2 keeps listing a pid after its process died (a SIGKILL, or a respawn that failed).
+    pid: proc.pid && isAlive(proc.pid) ? proc.pid : null,
+    status: env.status ?? 'stopped',
+    restarts: env.restart_time ?? 0,
+    exitCode: typeof env.exit_code === 'number' ? env.exit_code : null,
+    unstableRestarts: env.unstable_restarts ?? 0,
+    upSince: env.pm_uptime ?? null,
+    memory: proc.monit?.memory ?? null,
+    cpu: proc.monit?.cpu ?? null,
+    outLog: env.pm_out_log_path,
+    errLog: env.pm_err_log_path,
+    killTimeout: env.kill_timeout,
+    env: env.env ?? {},
+    interpreterArgs: env.node_args ?? [],
+    pmx: env.pmx,
+  }
+}
+
+/** A process's instance index, as PM2 puts it in its pm2_env (and in its events' `process`). */
+export function instanceOf(env: { instance_var?: string }): number {
+  return Number((env as Record<string, unknown>)[env.instance_var ?? 'NODE_APP_INSTANCE'] ?? 0) || 0
+}
+
+/**
+ * `list`, shared: each call resolves with a listing that started after it was made, and calls
+ * made while one is in flight share the next. A burst of 50 `online` events asks PM2 for its list
+ * two or three times, not 50 (each is every process with its environment, served one at a time).
+ */
+export function freshLister(list: () => Promise<ProcView[]>): () => Promise<ProcView[]> {
+  let inflight: Promise<unknown> = Promise.resolve()
+  let next: Promise<ProcView[]> | undefined
+  return () => {
+    next ??= inflight.then(() => {
+      const listing = list()
+      inflight = listing.catch(() => {})
+      next = undefined
+      return listing
+    })
+    return next
+  }
+}
+
+/** PM2's event bus: `log:out`, `log:err`, `process:event`, `process:msg`. */
+export interface Pm2Bus {
+  on: (event: string, listener: (packet: Pm2Packet) => void) => void
+}
+
+export interface Pm2Packet {
+  /** Events carry PM2's whole pm2_env here (the instance index too); logs and messages only name, pm_id and namespace. */
+  process: { name: string, pm_id: number, namespace?: string, instance_var?: string, unique_id?: string, pid?: number, pm_pid?: number, exit_code?: number, status?: Pm2Status, restart_time?: number, pm_uptime?: number, [key: string]: unknown }
+  data?: unknown
+  raw?: unknown
+  event?: string
+  manually?: boolean
+}
