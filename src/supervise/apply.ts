@@ -3,7 +3,7 @@
 // the old one kept when the new one fails. The decisions are reconcile.ts's and rollout.ts's.
 import { agentName, newestSpec, specCovers, specOf, withRunningVersions } from '../model/agent-spec.ts'
 import type { HealthWatch, ProcessRef, Readiness } from './readiness.ts'
-import { canListenBeside, listenersOf } from '../os/sockets.ts'
+import { listenersOf } from '../os/sockets.ts'
 import type { Pm2Client } from '../pm2/client.ts'
 import { trace } from '../trace.ts'
 import type { Mode, Pm2StartOptions } from '../types/config.ts'
@@ -18,6 +18,7 @@ import { unitOptions } from './units.ts'
 import type { AgentOrder, AgentSpec } from '../types/agent.ts'
 import type { AgentPlan } from '../plan/agent-app.ts'
 import type { ProcView } from '../pm2/process-view.ts'
+import { canListenBeside } from '../os/reuse-port.ts'
 
 /** How long workers wait for a new health agent to listen before they start anyway. */
 const AGENT_BOOT_TIMEOUT_MS = 10_000

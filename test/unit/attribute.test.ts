@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'bun:test'
 import { attributeAnswer } from '../../src/agent/attribute.ts'
-import { answeringSockets, parseTcpTable } from '../../src/os/sockets.ts'
+import { answeringSockets, parseTcpTable } from '../../src/os/tcp-table.ts'
 
 // Two lines of /proc/net/tcp: a listener on 3000 (0BB8), and the server's end of a connection to it from port 45678 (B26E).
 const TABLE = `  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode
