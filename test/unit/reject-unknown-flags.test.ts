@@ -1,0 +1,18 @@
+import { describe, expect, test } from 'bun:test'
+import { flagProblem } from '../../src/commands/reject-unknown-flags.ts'
+import { depsArg, jsonArg, selectionArgs } from '../../src/commands/_shared.ts'
+
+describe('flags', () => {
+  const args = { ...selectionArgs, ...depsArg, ...jsonArg }
+
+  test('known flags, values in either form, and --no-<boolean> pass', () => {
+    expect(flagProblem(['--workers=a,b', '--group', 'g', '--no-deps', '--json', '--cwd', '/x'], args, 'start')).toBeUndefined()
+    expect(flagProblem(['--', 'anything'], args, 'start')).toBeUndefined()
+  })
+
+  test('an unknown flag suggests the closest; a stray word says how to select workers', () => {
+    expect(flagProblem(['--grup=g'], args, 'start')).toBe('unknown flag --grup (did you mean "group"?) for `start`; run `start --help` for its flags')
+    expect(flagProblem(['web'], args, 'dev')).toBe('`dev` takes no argument "web"; to select workers write --workers=web')
+    expect(flagProblem(['--json', 'web'], args, 'dev')).toBe('`dev` takes no argument "web"; to select workers write --workers=web')
+  })
+})
