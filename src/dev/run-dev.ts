@@ -1,5 +1,6 @@
-import { watch } from 'node:fs'
-import { basename, dirname, join, resolve } from 'node:path'
+// `dev`: the foreground session, from its first signal to its last sweep.
+
+import { dirname, join, resolve } from 'node:path'
 import { createLogPrinter, useColor } from '../report/log-printer.ts'
 import { unitsOf, unitsOfProcesses } from '../model/units.ts'
 import { isUserError, WorkspaceError } from '../errors.ts'
@@ -8,26 +9,25 @@ import { isAgentName } from '../model/agent-spec.ts'
 import { readLiveSnapshot } from '../agent/state-file.ts'
 import { watchHealth } from '../supervise/readiness.ts'
 import { ensurePrivateDir } from '../os/files.ts'
-import { descendantsOf, known, type KnownProcess, startTime } from '../os/processes.ts'
-import { stopInOrder } from '../supervise/apply.ts'
-import { connectPm2, type Pm2Client } from '../pm2/client.ts'
+import { cmdlineOf, startTime } from '../os/processes.ts'
+import { connectPm2 } from '../pm2/client.ts'
 import type { Selection } from '../types/config.ts'
-import { ENV_FILES } from '../config/env.ts'
 import type { Dependencies } from '../model/order.ts'
 import { resolvePlan } from '../plan/resolve-plan.ts'
 import { createConfigApplier } from './apply-config.ts'
 import { guardSession } from './guard.ts'
 import { createRetryOnEdit } from './retry-on-edit.ts'
 import { checkWatchBudget } from './watch-budget.ts'
-import { devHome, isLauncher, isSessionWatchdog, newToken, readSession, SESSION_DIR_PURPOSE, SESSION_TOKEN_KEY, type SessionFile, signalSession, spawnWatchdog, sweepSession, writeSession } from './session.ts'
+import { devHome, isLauncher, isSessionWatchdog, newToken, readSession, SESSION_DIR_PURPOSE, SESSION_TOKEN_KEY, signalSession, spawnWatchdog, sweepSession, writeSession } from './session.ts'
 import { pm2Rules } from '../pm2/schema.ts'
-import { signalGroup, waitForExit } from '../os/signals.ts'
+import { latchSignals, SIGNAL_EXIT_CODES, waitForExit } from '../os/signals.ts'
+import { adoptedOrphans, killWatchdog, shutdown, sweepAll } from './shutdown.ts'
+import { watchConfigFiles } from './watch-config.ts'
 import { becomeSubreaper } from '../os/libc.ts'
 import { requireSupportedPlatform } from '../os/platform.ts'
 import { inotifyInUse, inotifyLimit } from '../os/inotify.ts'
 import { userPm2Home } from '../pm2/home.ts'
 
-const SIGNAL_CODES: Record<string, number> = { SIGHUP: 129, SIGINT: 130, SIGTERM: 143 }
 /** Signals closer together than this are one Ctrl-C delivered twice. */
 const DUPLICATE_SIGNAL_MS = 150
 /** How long a new dev waits for a killed session's watchdog to finish its sweep. */
@@ -49,23 +49,12 @@ export async function runDev({ cwd, selection, env }: { cwd?: string, selection:
   ensurePrivateDir(dirname(home), SESSION_DIR_PURPOSE)
   // Signals from the first moment: one that comes while the session is being set up is acted on
   // as soon as there is something to stop.
-  let onSignal: ((signal: NodeJS.Signals) => void) | undefined
-  let early: NodeJS.Signals | undefined
-  let interrupt: (signal: NodeJS.Signals) => void = () => {}
-  const interrupted = new Promise<NodeJS.Signals>(resolve => (interrupt = resolve))
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-    process.on(signal, () => {
-      if (onSignal)
-        return onSignal(signal)
-      early ??= signal
-      interrupt(signal)
-    })
-  }
+  const signals = latchSignals()
 
   const me = { pid: process.pid, start: startTime(process.pid) ?? '' }
   const previous = readSession(home)
   const reloading = previous?.launcherPid === me.pid && previous.launcherStart === me.start
-  if (!reloading && previous && isLauncher(previous.launcherPid, previous.launcherStart))
+  if (!reloading && previous && isLauncher(previous))
     throw new WorkspaceError(`${root}: another \`dev\` (pid ${previous.launcherPid}) is running this workspace; stop it first (Ctrl-C in its terminal)`)
 
   // A broken config stops a first start with an error; during a session it only pauses it.
@@ -78,10 +67,10 @@ export async function runDev({ cwd, selection, env }: { cwd?: string, selection:
         return error
       throw error
     }),
-    interrupted.then(signal => new WorkspaceError(`${signal} while the config was loading`)),
+    signals.next().then(signal => new WorkspaceError(`${signal} while the config was loading`)),
   ])
-  if (early && !reloading)
-    return SIGNAL_CODES[early] ?? 1
+  if (signals.first && !reloading)
+    return SIGNAL_EXIT_CODES[signals.first] ?? 1
   if (!reloading) {
     // What a killed session left: its watchdog may still be sweeping (it alone knows the orphans
     // that went to init); let it finish, briefly, and it must not sweep ours.
@@ -100,7 +89,7 @@ export async function runDev({ cwd, selection, env }: { cwd?: string, selection:
     becomeSubreaper()
     const token = newToken()
     const watchdog = spawnWatchdog(home, token, me.pid, me.start)
-    writeSession(home, { root, token, launcherPid: me.pid, launcherStart: me.start, watchdogPid: watchdog.pid, watchdogStart: watchdog.start })
+    writeSession(home, { root, token, launcherPid: me.pid, launcherStart: me.start, launcherCommand: cmdlineOf(me.pid), watchdogPid: watchdog.pid, watchdogStart: watchdog.start })
   }
   let session = readSession(home)!
   // Before PM2_HOME becomes the session's: the user's own daemon may run this workspace already.
@@ -162,7 +151,7 @@ export async function runDev({ cwd, selection, env }: { cwd?: string, selection:
       },
     })
     let firstSignalAt = 0
-    onSignal = async (signal) => {
+    const onSignal = async (signal: NodeJS.Signals) => {
       // `bun run` and `npm run` pass the terminal's Ctrl-C on to us, which the terminal also sent
       // us: one keypress, two signals a few ms apart. A second Ctrl-C by a person comes later.
       if (stopping && performance.now() - firstSignalAt < DUPLICATE_SIGNAL_MS)
@@ -170,7 +159,7 @@ export async function runDev({ cwd, selection, env }: { cwd?: string, selection:
       if (stopping) {
         printer.info('forced: killing every process of the session now')
         signalSession(home, session.token, 'SIGKILL', { exclude: [session.watchdogPid ?? 0], adopted: adoptedOrphans(session) })
-        finish(SIGNAL_CODES[signal] ?? 1)
+        finish(SIGNAL_EXIT_CODES[signal] ?? 1)
         return
       }
       stopping = true
@@ -183,11 +172,10 @@ export async function runDev({ cwd, selection, env }: { cwd?: string, selection:
       await shutdown(client, home, session, deps, reporter.expectExit, guard.daemonAlive())
       reporter.close()
       killWatchdog(session)
-      finish(SIGNAL_CODES[signal] ?? 1)
+      finish(SIGNAL_EXIT_CODES[signal] ?? 1)
     }
+    signals.handle(signal => void onSignal(signal))
   })
-  if (early)
-    void onSignal?.(early)
 
   // performance.now() counts from the launcher's start (or its last reload): the figure users feel.
   await applier.apply(first, 0)
@@ -198,71 +186,4 @@ export async function runDev({ cwd, selection, env }: { cwd?: string, selection:
 function runningOnUserDaemon(userHome: string, namespace: string): string[] {
   const snapshot = readLiveSnapshot(userHome, namespace)
   return [...new Set(Object.values(snapshot?.processes ?? {}).filter(state => state.running).map(state => state.unit))]
-}
-
-/**
- * Stops every worker in reverse start order (PM2 sends SIGTERM to each process tree, SIGKILL after
- * kill_timeout), then the daemon, then sweeps whatever is left and removes the session's PM2 home.
- */
-async function shutdown(client: Pm2Client, home: string, session: SessionFile, deps: Dependencies, expectExit: (names: string[]) => void, daemonAlive: boolean): Promise<void> {
-  // A dead daemon answers nothing: asking it would wait out PM2's 30 s timeout.
-  const procs = daemonAlive ? await client.list().catch(() => []) : []
-  expectExit(unitsOfProcesses(procs))
-  const longest = Math.max(1600, ...procs.map(p => p.killTimeout ?? 0))
-  const graceful = (async () => {
-    // Dependents first; the health agent last, so that it never sees a half-stopped workspace as a crash.
-    await stopInOrder(procs.filter(p => !isAgentName(p.name)), deps, proc => client.delete(proc.pmId))
-    await Promise.all(procs.filter(p => isAgentName(p.name)).map(p => client.delete(p.pmId).catch(() => {})))
-    await client.killDaemon().catch(() => {})
-  })()
-  if (daemonAlive)
-    await Promise.race([graceful, Bun.sleep(longest + 2000)])
-  await sweepAll(home, session, true, 500)
-}
-
-/** Everything below the launcher but its watchdog: the daemon, workers, orphans it adopted as their subreaper. */
-function adoptedOrphans(session: SessionFile): KnownProcess[] {
-  return known(descendantsOf([process.pid]).filter(pid => pid !== session.watchdogPid))
-}
-
-/**
- * Sweeps the session, then whatever came to the launcher while it did (children of dying workers
- * are handed to their subreaper after the first look), until nothing new comes.
- */
-async function sweepAll(home: string, session: SessionFile, keepLogs: boolean, graceMs: number): Promise<void> {
-  await sweepSession(home, session.token, { graceMs, exclude: [session.watchdogPid ?? 0], adopted: adoptedOrphans(session), keepLogs })
-  for (let round = 0; round < 3; round++) {
-    const late = adoptedOrphans(session)
-    if (late.length === 0)
-      return
-    for (const { pid } of late)
-      signalGroup(pid, 'SIGKILL')
-    await waitForExit(late.map(p => p.pid), 1000)
-  }
-}
-
-function killWatchdog(session: SessionFile): void {
-  if (isSessionWatchdog(session))
-    process.kill(session.watchdogPid!, 'SIGKILL')
-}
-
-/**
- * `.env` and `.env.local` are not imported, so `bun --watch` cannot see them: watch them here.
- * `pm.config.ts` is imported, so under `bun --watch` bun reloads the launcher when it changes;
- * without `--watch` it is watched here too.
- */
-function watchConfigFiles(root: string, includeConfig: boolean, onChange: () => Promise<void>): () => void {
-  const names = new Set<string>(ENV_FILES)
-  let timer: ReturnType<typeof setTimeout> | undefined
-  const watcher = watch(root, (_event, file) => {
-    const name = file ? basename(String(file)) : ''
-    if (!names.has(name) && !(includeConfig && /^pm\.config\.[cm]?[jt]s$/.test(name)))
-      return
-    clearTimeout(timer)
-    timer = setTimeout(() => void onChange(), 100)
-  })
-  return () => {
-    clearTimeout(timer)
-    watcher.close()
-  }
 }

@@ -26,6 +26,8 @@ export interface SessionFile {
   token: string
   launcherPid: number
   launcherStart: string
+  /** The launcher's command line (/proc/<pid>/cmdline), which a process is only taken for it when it has too. */
+  launcherCommand?: string
   watchdogPid?: number
   watchdogStart?: string
 }
@@ -58,16 +60,26 @@ export function newToken(): string {
 
 /** The session file, if there is one of the right shape. */
 export function readSession(home: string): SessionFile | undefined {
+  try {
+    return parseSession(readFileSync(join(home, 'session.json'), 'utf8'))
+  }
+  catch {
+    return undefined
+  }
+}
+
+/** A session file's text, checked field by field: anything else (a hand edit, a half-written file) is no session. Pure. */
+export function parseSession(text: string): SessionFile | undefined {
   let value: unknown
   try {
-    value = JSON.parse(readFileSync(join(home, 'session.json'), 'utf8'))
+    value = JSON.parse(text)
   }
   catch {
     return undefined
   }
   const s = value as Partial<SessionFile> | null
   const ok = typeof s === 'object' && s !== null && typeof s.root === 'string' && typeof s.token === 'string' && /^[0-9a-f]{32}$/.test(s.token)
-    && Number.isInteger(s.launcherPid) && typeof s.launcherStart === 'string'
+    && Number.isInteger(s.launcherPid) && typeof s.launcherStart === 'string' && (s.launcherCommand === undefined || typeof s.launcherCommand === 'string')
     && (s.watchdogPid === undefined || Number.isInteger(s.watchdogPid)) && (s.watchdogStart === undefined || typeof s.watchdogStart === 'string')
   return ok ? s as SessionFile : undefined
 }
@@ -83,11 +95,13 @@ export function writeSession(home: string, session: SessionFile): void {
 }
 
 /**
- * True when `pid` (with its start time) is a `dev` launcher of this user: what session.json says
- * is only believed of a process that is verifiably one.
+ * True when the session's launcher still runs: the same process (pid and start time), this
+ * user's, with the command line it wrote down. What session.json says is only believed of a
+ * process that is verifiably the one that wrote it.
  */
-export function isLauncher(pid: number, start: string): boolean {
-  return isSameProcess(pid, start) && uidOf(pid) === process.getuid?.() && /exec-process|bun-pm/.test(cmdlineOf(pid))
+export function isLauncher(session: SessionFile): boolean {
+  const { launcherPid: pid, launcherStart: start, launcherCommand: command } = session
+  return isSameProcess(pid, start) && uidOf(pid) === process.getuid?.() && (command === undefined || cmdlineOf(pid) === command)
 }
 
 /** True when `pid` is this session's watchdog: same process, this user, and it holds the session's token. */

@@ -30,3 +30,47 @@ export async function waitForExit(pids: number[], timeoutMs: number): Promise<nu
   }
   return alive
 }
+
+/** The signals that end a foreground command: Ctrl-C, a stop (container, systemd), a closed terminal. */
+export const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const
+
+/** The exit code of a command ended by a signal: 128 + its number, as a shell reports it. */
+export const SIGNAL_EXIT_CODES: Record<string, number> = { SIGHUP: 129, SIGINT: 130, SIGTERM: 143 }
+
+/** The stop signals a command received, kept from the moment it asked (see `latchSignals`). */
+export interface SignalLatch {
+  /** The first signal received so far. */
+  readonly first: NodeJS.Signals | undefined
+  /** Resolves with the first signal, at once when one came already. */
+  next: () => Promise<NodeJS.Signals>
+  /** From now on every signal goes to `handler`; the first, when it came before, is handed over at once. */
+  handle: (handler: (signal: NodeJS.Signals) => void) => void
+}
+
+/**
+ * Keeps SIGINT, SIGTERM and SIGHUP from now on: one that comes while a command is still setting
+ * up is acted on as soon as there is something to stop, instead of killing it half-way.
+ */
+export function latchSignals(): SignalLatch {
+  let first: NodeJS.Signals | undefined
+  let handler: ((signal: NodeJS.Signals) => void) | undefined
+  const waiting: ((signal: NodeJS.Signals) => void)[] = []
+  for (const signal of STOP_SIGNALS) {
+    process.on(signal, () => {
+      if (first === undefined) {
+        first = signal
+        waiting.splice(0).forEach(wake => wake(signal))
+      }
+      handler?.(signal)
+    })
+  }
+  return {
+    get first() { return first },
+    next: () => first ? Promise.resolve(first) : new Promise(resolve => waiting.push(resolve)),
+    handle: (next) => {
+      handler = next
+      if (first)
+        next(first)
+    },
+  }
+}

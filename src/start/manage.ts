@@ -19,6 +19,7 @@ import { printFailures, tail } from './failures.ts'
 import { pm2Rules } from '../pm2/schema.ts'
 import { requireSupportedPlatform } from '../os/platform.ts'
 import { daemonRunning, userPm2Home } from '../pm2/home.ts'
+import { latchSignals } from '../os/signals.ts'
 import type { ProcView } from '../pm2/process-view.ts'
 
 interface Target {
@@ -169,8 +170,5 @@ export async function runLogs({ cwd, selection, lines }: { cwd?: string, selecti
         printer.chunk(unitByPmId.get(packet.process.pm_id) ?? packet.process.name, stream, String(packet.data ?? ''))
     })
   }
-  return new Promise<number>((resolve) => {
-    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const)
-      process.on(signal, () => resolve(0))
-  })
+  return latchSignals().next().then(() => 0)
 }

@@ -21,7 +21,7 @@ import { type Plan, resolvePlan } from '../plan/resolve-plan.ts'
 import { trace } from '../trace.ts'
 import { printFailures } from './failures.ts'
 import { pm2Rules } from '../pm2/schema.ts'
-import { signalGroup } from '../os/signals.ts'
+import { latchSignals, type SignalLatch, signalGroup } from '../os/signals.ts'
 import { requireSupportedPlatform } from '../os/platform.ts'
 import { readDaemonPid, userPm2Home } from '../pm2/home.ts'
 
@@ -81,7 +81,7 @@ async function startWith({ client, plan, home, spawnedDaemon, signals, json, tim
   plan: Plan
   home: string
   spawnedDaemon: boolean
-  signals: ReturnType<typeof latchSignals> | undefined
+  signals: SignalLatch | undefined
   json: boolean
   timeoutMs: number
   lost: Promise<void>
@@ -149,19 +149,6 @@ async function startWith({ client, plan, home, spawnedDaemon, signals, json, tim
   }
   await attached.stop(ended)
   return failures.length > 0 ? 1 : 0
-}
-
-/** Records SIGINT, SIGTERM and SIGHUP from now on; `next` resolves with the first one. */
-function latchSignals(): { next: () => Promise<NodeJS.Signals> } {
-  let received: NodeJS.Signals | undefined
-  let wake: ((signal: NodeJS.Signals) => void) | undefined
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-    process.on(signal, () => {
-      received ??= signal
-      wake?.(signal)
-    })
-  }
-  return { next: () => received ? Promise.resolve(received) : new Promise(resolve => (wake = resolve)) }
 }
 
 /**
