@@ -177,6 +177,12 @@ const SPAWN_AT_ONCE = 16
  * its startApps): checked and completed by PM2's Common (which throws PM2's own refusal), with the
  * PM2 home in its env. What that start does first — list every process and restart the ones of
  * the same name — is what bun-pm must not have.
+ *
+ * The process gets the app's `env` and nothing else: PM2 lays the environment of the process that
+ * starts it (the deployer's shell: SSH_CLIENT, OLDPWD, a secret exported for another tool) under
+ * it, and its `filter_env` is no way out (`true` is ignored for want of a `length`; a list drops
+ * every name that contains an entry). bun-pm decides what a worker gets (README,
+ * "Environment"); what PM2 adds is only PM2_HOME.
  */
 function resolveApp(app: StartOptions, home: string): Record<string, unknown> {
   const Common = require('pm2/lib/Common.js') as {
@@ -191,7 +197,7 @@ function resolveApp(app: StartOptions, home: string): Record<string, unknown> {
   const conf = verified[0]!
   conf.username = Common.getCurrentUsername()
   const resolved = Common.resolveAppAttributes({ cwd: process.cwd(), pm2_home: home }, conf)
-  resolved.env = { ...resolved.env, PM2_HOME: home }
+  resolved.env = { ...app.env, PM2_HOME: home }
   resolved.env = Common.mergeEnvironmentVariables(resolved, undefined, {})
   delete resolved.env.current_conf
   resolved.km_link = false

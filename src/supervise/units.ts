@@ -7,8 +7,8 @@ import type { Pm2StartOptions } from '../types/config.ts'
  * What PM2 is handed for replica `index` of a worker of `replicas`: one process (no `instances`),
  * its index in NODE_APP_INSTANCE (PM2's `instance_var` renames it) and `increment_var` one higher
  * per replica, as PM2 would set them; its own log files under `logDir` (PM2 would give each
- * process of a name one file otherwise); and nothing of the launcher's environment but what the
- * plan says (`filter_env`: PM2 would lay the whole shell under it).
+ * process of a name one file otherwise). Its `env` is all it gets: the PM2 client lays nothing of
+ * the launcher's environment under it.
  */
 export function unitOptions(options: Pm2StartOptions, replicas: number, index: number, logDir: string): Pm2StartOptions {
   // `increment_var` is done here: PM2 would give the next process of a name the highest value
@@ -27,5 +27,5 @@ export function unitOptions(options: Pm2StartOptions, replicas: number, index: n
     ...(replicated && !setsOut && { out_file: join(logDir, `${options.name}-${index}-out.log`) }),
     ...(replicated && !setsErr && { error_file: join(logDir, `${options.name}-${index}-error.log`) }),
   }
-  return { ...rest, ...logs, env, filter_env: true } as Pm2StartOptions
+  return { ...rest, ...logs, env } as Pm2StartOptions
 }

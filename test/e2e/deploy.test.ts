@@ -8,6 +8,7 @@ import { fetchText, fixture, freePort } from '../helpers/dev-session.ts'
 import { loadPort } from '../helpers/load.ts'
 import { type TestHome, withHome } from '../helpers/pm2-home.ts'
 import { type TempWorkspace, tempWorkspaces } from '../helpers/workspace.ts'
+import { environOf } from '../../src/os/processes.ts'
 
 const workspaces = tempWorkspaces()
 afterAll(workspaces.removeAll)
@@ -126,6 +127,17 @@ describe('only what a worker reads makes it restart', () => {
     expect((await status(h, ws)).map(r => r.pid)).toEqual(pids)
     const released = await h.cli(['start'], { cwd: ws.root, env: { ...another, RELEASE: '2' } })
     expect(released.stdout).toMatch(/^restarted tick \(stopped, then started: no heartbeat to judge the new process ready\); unchanged web;/)
+    // What a worker gets of the shell that started it: the runtime variables and what passEnv names, nothing else.
+    for (const row of await status(h, ws)) {
+      const names = environOf(row.pid!).map(line => line.slice(0, line.indexOf('=')))
+      expect(names).toContain('PATH')
+      expect(names).not.toContain('SSH_CLIENT')
+      expect(names).not.toContain('OLDPWD')
+      expect(names).not.toContain('EDITOR')
+      expect(names).not.toContain('SHLVL')
+      if (row.name === 'tick')
+        expect(environOf(row.pid!)).toContain('RELEASE=2')
+    }
     const staged = await h.cli(['start', '--dry-run'], { cwd: ws.root, env: { ...another, RELEASE: '2', NODE_ENV: 'staging' } })
     expect(staged.stdout).toContain('env NODE_ENV changed (now staging, from shell)')
   }), 60_000)
