@@ -1,8 +1,9 @@
-// Loaded into every bun worker (bun --preload), and again on each `bun --watch` reload. Three jobs,
+// Loaded into every bun worker (bun --preload), and again on each `bun --watch` reload. Its jobs,
 // with no dependency: tell bun-pm that new code is running; under `bun --watch` (dev), tell it when
-// that code threw, since bun then keeps the process halted until an edit and PM2 sees it online; and
-// make the worker's whole process group stop if the PM2 daemon, its parent, goes away (PM2's own
-// library, @pm2/io, did that; bun-pm turns it off because it triples the reload time).
+// that code threw, since bun then keeps the process halted until an edit and PM2 sees it online,
+// and end a process whose code has run out, as plain bun would; and make the worker's whole
+// process group stop if the PM2 daemon, its parent, goes away (PM2's own library, @pm2/io, did
+// that; bun-pm turns it off because it triples the reload time) without keeping a finished job alive.
 const say = (data: Record<string, unknown>) => process.send?.({ type: 'process:msg', data: { 'bun-pm': data.event, ...data } })
 
 // After the worker's own top-level code: the message must not delay the code it announces. A bun
@@ -38,6 +39,9 @@ if (process.execArgv.includes('--watch')) {
   }
   process.on('uncaughtException', failed)
   process.on('unhandledRejection', failed)
+  // bun --watch stays after code that has run out (it waits for an edit), so a job never exited
+  // and dev never said "done": end the way plain bun would, with the exit code the code set.
+  process.once('beforeExit', () => process.exit(process.exitCode ?? 0))
 }
 
 process.once('disconnect', () => {
@@ -48,3 +52,6 @@ process.once('disconnect', () => {
     process.kill(process.pid, 'SIGTERM')
   }
 })
+// The listener must not keep the worker alive: a job whose code is done would wait for the
+// daemon forever instead of exiting 0. Unreferenced, the channel still says when it closes.
+process.channel?.unref()

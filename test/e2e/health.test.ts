@@ -118,7 +118,7 @@ describe('workers that are meant to exit', () => {
       { name: 'migrate', bun: 'job.ts', options: { autorestart: false, env: { CODE: '0' } } },
       { name: 'api', bun: 'tick.ts', dependsOn: ['migrate'] },
       { name: 'broken', bun: 'job.ts', options: { autorestart: false, env: { CODE: '1' } } },
-    ] }`, { 'job.ts': `console.log('job ran')\nprocess.exit(Number(process.env.CODE))\n`, 'tick.ts': fixture('forever.ts') })
+    ] }`, { 'job.ts': `console.log('job ran')\nif (process.env.CODE !== '0')\n  process.exit(Number(process.env.CODE))\n`, 'tick.ts': fixture('forever.ts') })
     const before = Date.now()
     const result = await h.cli(['start', '--group=primary', '--timeout=20'], { cwd: ws.root })
     expect(Date.now() - before).toBeLessThan(10_000)
