@@ -16,7 +16,7 @@ export function dryRunRows(plan: ReconcilePlan, workers: PlannedWorker[], strate
     const replace = wp.units.find(u => u.action === 'replace')
     const strategy = strategies.get(wp.name)
     if (wp.change === 'keep')
-      return { name: wp.name, action: 'keep', why: 'runs this version' }
+      return { name: wp.name, action: 'keep', why: wp.units.every(u => u.action === 'keep' && u.done) ? 'done: exited 0 with this version' : 'runs this version' }
     if (wp.change === 'start')
       return { name: wp.name, action: 'start', why: 'not running' }
     if (wp.change === 'scale')

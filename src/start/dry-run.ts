@@ -5,7 +5,7 @@ import { dryRunRows, formatDryRun } from '../report/dry-run.ts'
 import { connectLight } from '../pm2/light-client.ts'
 import type { DryRunJson } from '../types/json.ts'
 import { portFactsOf } from '../supervise/apply.ts'
-import { reconcile } from '../supervise/reconcile.ts'
+import { reconcile, toDesired } from '../supervise/reconcile.ts'
 import { type Strategy, strategyFor } from '../supervise/rollout.ts'
 import type { Plan } from '../plan/resolve-plan.ts'
 import { daemonRunning, userPm2Home } from '../pm2/home.ts'
@@ -18,7 +18,7 @@ export async function runDryRun(plan: Plan, { json }: { json: boolean }): Promis
   const procs = client ? await client.list() : []
   client?.disconnect()
   const activated = new Set(workspace.workers.filter(w => w.activated).map(w => w.name))
-  const reconciled = reconcile(procs, workspace.namespace, plan.workers.map(w => ({ name: w.name, hash: w.hash, parts: w.parts, replicas: w.replicas })), { shouldRemove: name => !activated.has(name) }, home)
+  const reconciled = reconcile(procs, workspace.namespace, plan.workers.map(toDesired), { shouldRemove: name => !activated.has(name) }, home)
   const strategies = new Map<string, Strategy>()
   for (const wp of reconciled.workers) {
     const replace = wp.units.find(u => u.action === 'replace')

@@ -11,7 +11,7 @@ import { type Dependencies, dependents, runInOrder } from '../model/order.ts'
 import type { PlannedWorker } from '../plan/plan-workers.ts'
 import { unitLabel } from '../model/units.ts'
 import { PLAN_HASH_KEY } from '../model/version.ts'
-import { isUp, reconcile, type ReconcileOptions, type UnitPlan, type WorkerPlan } from './reconcile.ts'
+import { isUp, reconcile, toDesired, type ReconcileOptions, type UnitPlan, type WorkerPlan } from './reconcile.ts'
 import { replaceUnit, type UnitOutcome } from './replace-unit.ts'
 import { type Strategy, strategyFor } from './rollout.ts'
 import { unitOptions } from './units.ts'
@@ -78,7 +78,7 @@ export interface ApplyResult {
 export async function applyPlan(o: ApplyOptions): Promise<ApplyResult> {
   const { client, health, namespace, workers, deps, beforeDelete = () => {}, timeoutMs, signal } = o
   const procs = await client.list()
-  const plan = reconcile(procs, namespace, workers.map(w => ({ name: w.name, hash: w.hash, parts: w.parts, replicas: w.replicas })), o, client.home)
+  const plan = reconcile(procs, namespace, workers.map(toDesired), o, client.home)
   const byName = new Map(workers.map(w => [w.name, w]))
   const labels = (list: ProcView[]) => list.map(p => unitLabel(p.name, p.instance, byName.get(p.name)?.replicas ?? 1))
   const options = (worker: PlannedWorker, index: number) => (o.prepare ?? (x => x))(unitOptions(worker.startOptions, worker.replicas, index, `${client.home}/logs`))

@@ -5,6 +5,7 @@ import { isAgent } from '../model/agent-spec.ts'
 import { unitLabel } from '../model/units.ts'
 import { changedParts, partsOf, PLAN_HASH_KEY } from '../model/version.ts'
 import type { ProcView } from '../pm2/process-view.ts'
+import type { PlannedWorker } from '../plan/plan-workers.ts'
 
 /** A worker as reconcile needs it: its version and how many processes it runs. */
 export interface DesiredWorker {
@@ -12,11 +13,21 @@ export interface DesiredWorker {
   hash: string
   parts: Record<string, string>
   replicas: number
+  /** A one-shot job (`autorestart: false`): once it has exited 0 with this version, it is done, not down. */
+  job?: boolean
+}
+
+/** What reconcile needs of a planned worker. */
+export function toDesired(worker: PlannedWorker): DesiredWorker {
+  return { name: worker.name, hash: worker.hash, parts: worker.parts, replicas: worker.replicas, job: worker.startOptions.autorestart === false }
 }
 
 export type UnitPlan =
-  /** Runs the wanted version: left alone (`extra`: other processes of the unit, left over from an interrupted deploy, go). */
-  | { action: 'keep', worker: string, unit: string, index: number, proc: ProcView, extra: ProcView[] }
+  /**
+   * Runs the wanted version, or (`done`) a job ran it to exit 0: left alone (`extra`: other
+   * processes of the unit, left over from an interrupted deploy, go).
+   */
+  | { action: 'keep', worker: string, unit: string, index: number, proc: ProcView, extra: ProcView[], done: boolean }
   /** Nothing of it runs: a new process (`dead`: records of it that PM2 keeps stopped or errored, deleted first). */
   | { action: 'start', worker: string, unit: string, index: number, dead: ProcView[] }
   /**
@@ -49,6 +60,11 @@ export interface ReconcileOptions {
   replace?: ReadonlySet<string>
 }
 
+/** A job's process that ran to the end: stopped by its own exit 0. */
+export function isDone(proc: ProcView): boolean {
+  return proc.status === 'stopped' && proc.exitCode === 0 && proc.pid === null
+}
+
 /** Running, or about to: PM2's `online` with no live process is neither. */
 export function isUp(proc: ProcView): boolean {
   return (proc.status === 'online' && proc.pid !== null) || proc.status === 'launching'
@@ -79,8 +95,10 @@ function planWorker(worker: DesiredWorker, procs: ProcView[], forced: boolean): 
     const up = mine.filter(isUp)
     const dead = mine.filter(proc => !isUp(proc))
     const current = forced ? undefined : up.find(proc => proc.env[PLAN_HASH_KEY] === worker.hash)
-    if (current)
-      units.push({ action: 'keep', worker: worker.name, unit, index, proc: current, extra: mine.filter(proc => proc !== current) })
+    // A job is run again when its version changes (or on `restart`), not because it is done.
+    const done = forced || !worker.job || up.length > 0 ? undefined : dead.find(proc => isDone(proc) && proc.env[PLAN_HASH_KEY] === worker.hash)
+    if (current ?? done)
+      units.push({ action: 'keep', worker: worker.name, unit, index, proc: (current ?? done)!, extra: mine.filter(proc => proc !== (current ?? done)), done: !current })
     else if (up.length === 0)
       units.push({ action: 'start', worker: worker.name, unit, index, dead })
     else

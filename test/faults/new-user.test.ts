@@ -51,6 +51,16 @@ describe('a one-shot job (autorestart: false)', () => {
     const lines = order(ws)
     expect(at(lines, 'start', 'api')).toBeGreaterThanOrEqual(at(lines, 'done', 'migrate'))
     expect((await status(h, ws)).map(w => [w.name, w.health])).toEqual([['migrate', 'none'], ['api', 'ready']])
+    // Done with this version: start again keeps it (and what depends on it); a new version runs it again.
+    const again = await h.cli(['start', '--timeout=20'], { cwd: ws.root })
+    expect(`${again.stderr}exit ${again.code}`).toBe('exit 0')
+    expect(again.stdout).toMatch(/^unchanged migrate, api; ready in \d+ ms/)
+    expect((await h.cli(['start', '--dry-run'], { cwd: ws.root })).stdout).toMatch(/migrate +keep: done: exited 0 with this version/)
+    expect(order(ws).filter(([what, name]) => what === 'done' && name === 'migrate')).toHaveLength(1)
+    writeFileSync(join(ws.root, '.env'), 'RELEASE=2\n')
+    const released = await h.cli(['start', '--timeout=20'], { cwd: ws.root })
+    expect(`${released.stderr}exit ${released.code}`).toBe('exit 0')
+    expect(order(ws).filter(([what, name]) => what === 'done' && name === 'migrate')).toHaveLength(2)
   }), 40_000)
 
   test.concurrent('start: an exit 1 fails start, and what depends on it is not started and not called started', () => withHome(async (h) => {

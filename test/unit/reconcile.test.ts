@@ -47,6 +47,20 @@ describe('reconcile, decided without a daemon', () => {
     expect(plan.removed).toEqual([])
   })
 
+  test('a job that exited 0 with the wanted version is done and kept; another version, an exit 1 or a restart runs it again', () => {
+    const job = (over = {}) => ({ ...want('migrate', 'v1'), job: true, ...over })
+    const exited = (code: number, hash = 'v1') => proc({ name: 'migrate', status: 'stopped', pid: null, exitCode: code, env: { [PLAN_HASH_KEY]: hash } })
+    const done = reconcile([exited(0)], 'shop', [job()], {}, 'test')
+    expect(done.workers[0]!).toMatchObject({ change: 'keep', units: [{ action: 'keep', done: true, extra: [] }] })
+    expect(actions(reconcile([exited(0, 'v0')], 'shop', [job()], {}, 'test'))).toEqual([['migrate', 'replace', ['start']]])
+    expect(actions(reconcile([exited(1)], 'shop', [job()], {}, 'test'))).toEqual([['migrate', 'replace', ['start']]])
+    expect(actions(reconcile([exited(0)], 'shop', [job()], { replace: new Set(['migrate']) }, 'test'))).toEqual([['migrate', 'replace', ['start']]])
+    // A worker PM2 restarts is not a job: stopped is down, whatever its code.
+    expect(actions(reconcile([exited(0)], 'shop', [job({ job: false })], {}, 'test'))).toEqual([['migrate', 'replace', ['start']]])
+    // A running one is kept as running, not as done.
+    expect(reconcile([proc({ name: 'migrate', env: { [PLAN_HASH_KEY]: 'v1' } })], 'shop', [job()], {}, 'test').workers[0]!.units[0]).toMatchObject({ action: 'keep', done: false })
+  })
+
   test('a name another namespace uses is an error, and nothing is decided', () => {
     expect(() => reconcile([proc({ namespace: 'other' })], 'shop', [want('web', 'v1')], {}, '~/.pm2')).toThrow('PM2 (~/.pm2) already runs a process named "web" in namespace "other"')
   })
