@@ -1,3 +1,6 @@
+// Selected workers turned into what PM2 is handed: checked on disk, options by mode, and the
+// version each runs.
+
 import { existsSync, statSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { WorkspaceError } from '../errors.ts'
@@ -8,6 +11,7 @@ import type { LoadedWorker, LoadedWorkspace } from '../config/load.ts'
 import { PLAN_HASH_KEY, PLAN_PARTS_KEY, versionHash, versionParts } from '../model/version.ts'
 import type { Pm2StartOptions } from '../types/config.ts'
 import { INTERPRETERS } from '../model/interpreters.ts'
+import { type CodeCache, codeDigest } from './code-digest.ts'
 
 /** A selected worker, checked on disk, with the exact options handed to PM2. */
 export interface PlannedWorker extends LoadedWorker {
@@ -20,6 +24,8 @@ export interface PlannedWorker extends LoadedWorker {
   /** The version's digest, and each part's (see version.ts). */
   hash: string
   parts: Record<string, string>
+  /** In `start`: the files whose content is the `code` part of its version (the script first), and the lockfile. */
+  code?: { files: string[], lockfile: string | undefined }
 }
 
 /**
@@ -27,10 +33,11 @@ export interface PlannedWorker extends LoadedWorker {
  * worker nobody runs may lack its built script or interpreter.
  */
 export function planWorkers(workspace: LoadedWorkspace, workers: LoadedWorker[]): PlannedWorker[] {
-  return workers.map(worker => planWorker(workspace, worker))
+  const cache: CodeCache = new Map()
+  return workers.map(worker => planWorker(workspace, worker, cache))
 }
 
-function planWorker(workspace: LoadedWorkspace, worker: LoadedWorker): PlannedWorker {
+function planWorker(workspace: LoadedWorkspace, worker: LoadedWorker, cache: CodeCache): PlannedWorker {
   const { root, configLabel, namespace } = workspace
   const { name, interpreter, scripts } = worker
   const { node_args, interpreter_args, instances, ...options } = worker.options
@@ -89,9 +96,14 @@ function planWorker(workspace: LoadedWorkspace, worker: LoadedWorker): PlannedWo
   }
   const { env: _, ...rest } = startOptions
   const parts = versionParts(rest, interpreter === 'bun' ? { ...worker.env, [SCRIPT_KEY]: { value: script, source: 'bun-pm' } } : worker.env)
+  // A deploy is new code under the same config: in `start` the code is part of the version. (In
+  // `dev` each worker's own watch restarts it on an edit; a config reload must not do it twice.)
+  const code = workspace.mode === 'start' ? codeDigest(script, cache) : undefined
+  if (code)
+    parts.code = code.digest
   const hash = versionHash(parts)
   startOptions.env = { ...startOptions.env, [PLAN_HASH_KEY]: hash, [PLAN_PARTS_KEY]: JSON.stringify(parts) }
-  return { ...worker, interpreterPath, script, startOptions, hash, parts }
+  return { ...worker, interpreterPath, script, startOptions, hash, parts, ...(code && { code: { files: code.files, lockfile: code.lockfile } }) }
 }
 
 /** How often PM2 looks whether a process it stops has exited (its own default: 100 ms). */

@@ -38,6 +38,15 @@ export function dryRunRows(plan: ReconcilePlan, workers: PlannedWorker[], strate
 
 /** `env.PORT changed (now ***, from .env)`, `max_memory_restart changed (now "1G")`, `env.OLD removed`. */
 function describePart(part: string, worker: PlannedWorker): string {
+  if (part === 'code') {
+    const others = (worker.code?.files.length ?? 1) - 1
+    const where = [worker.scripts[worker.interpreter] ?? worker.script]
+    if (others > 0)
+      where.push(others === 1 ? 'the file it imports' : `one of the ${others} files it imports`)
+    if (worker.code?.lockfile)
+      where.push('the lockfile')
+    return `its code changed (${where.length > 2 ? `${where.slice(0, -1).join(', ')}, or ${where.at(-1)}` : where.join(' or ')})`
+  }
   if (part.startsWith('env.')) {
     const key = part.slice(4)
     const entry = worker.env[key]

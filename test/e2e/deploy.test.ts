@@ -142,6 +142,34 @@ describe('only what a worker reads makes it restart', () => {
     expect(staged.stdout).toContain('env NODE_ENV changed (now staging, from shell)')
   }), 60_000)
 
+  test.concurrent('new code is a new version: an edited import replaces the workers that import it, and only those', () => withHome(async (h) => {
+    const ws = workspaces.make(`{ workers: [
+      { name: 'api', bun: 'api.ts' },
+      { name: 'mail', bun: 'mail.ts' },
+      { name: 'cron', bun: 'cron.ts' },
+    ] }`, {
+      'api.ts': `import { greet } from './lib/greet'\nconsole.log(greet('api'))\nsetInterval(() => {}, 1000)\n`,
+      'mail.ts': `import { greet } from './lib/greet.ts'\nconsole.log(greet('mail'))\nsetInterval(() => {}, 1000)\n`,
+      'cron.ts': `console.log('cron')\nsetInterval(() => {}, 1000)\n`,
+      'lib/greet.ts': `export const greet = (who: string) => \`hello \${who}\`\n`,
+    })
+    expect((await h.cli(['start'], { cwd: ws.root })).code).toBe(0)
+    const pid = async (name: string) => (await status(h, ws)).find(r => r.name === name)!.pid
+    const [api, mail, cron] = [await pid('api'), await pid('mail'), await pid('cron')]
+    ws.write('lib/greet.ts', `export const greet = (who: string) => \`hi \${who}\`\n`)
+    const dry = await h.cli(['start', '--dry-run'], { cwd: ws.root })
+    expect(dry.stdout).toMatch(/api +replace, stopped first \(no heartbeat to judge the new process ready\): its code changed \(api\.ts or the file it imports\)/)
+    expect(dry.stdout).toMatch(/cron +keep: runs this version/)
+    const deployed = await h.cli(['start'], { cwd: ws.root })
+    expect(`${deployed.stderr}exit ${deployed.code}`).toBe('exit 0')
+    expect(deployed.stdout).toMatch(/^restarted api, mail \(stopped, then started: no heartbeat to judge the new process ready\); unchanged cron;/)
+    const after = [await pid('api'), await pid('mail'), await pid('cron')]
+    expect([after[0] === api, after[1] === mail, after[2] === cron]).toEqual([false, false, true])
+    // The same code again, whatever its files' times: nothing restarts.
+    ws.write('lib/greet.ts', `export const greet = (who: string) => \`hi \${who}\`\n`)
+    expect((await h.cli(['start'], { cwd: ws.root })).stdout).toMatch(/^unchanged api, mail, cron;/)
+  }), 60_000)
+
   test.concurrent('a dependency replaced leaves its dependents running; --dry-run says why, for an option, a .env value and a removed worker, and touches nothing', () => withHome(async (h) => {
     const port = freePort()
     const config = (memory: string, extra = '') => `{ workers: [
