@@ -1,17 +1,25 @@
 // Deploys under load: N clients request a workspace without pause while it is deployed (a
 // changed .env value, then `bun start`; or `restart`), against PM2 7 as an expert runs the same
 // (`pm2 reload` of an ecosystem file, fork mode: the only mode that runs bun). Counts requests
-// sent and failed, and times each deploy. `bun bench/deploy.ts [runs]` runs it alone.
+// sent and failed, and times each deploy. The clients are Node's fetch (undici), which reports a
+// keep-alive connection closed under a request where Bun's fetch retries it. `bun
+// bench/deploy.ts [runs]` runs it alone.
 import { readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { median, ms, REPO, stopHome, tempDir, write } from './lib.ts'
 import { BUILT, freeLowPorts } from './start.ts'
+import { type ClientMode, loadPort } from '../test/helpers/load.ts'
 
 const PM2_CLI = join(REPO, 'node_modules/pm2/bin/pm2')
 const BUN_LINK = join(REPO, 'node_modules/.bin/bun')
 
-/** A server that shares its port (reusePort), says its version, and drains on SIGTERM: what a team deploys. */
-const SHARED_SERVER = `const server = Bun.serve({ port: Number(process.env.PORT), hostname: '127.0.0.1', reusePort: true,
+/** A server served with bun-pm's `serve`: it shares its port (reusePort), says its version, and drains on SIGTERM. What a team deploys. */
+const SHARED_SERVER = `import { serve } from '${join(REPO, 'src/index.ts')}'
+serve({ port: Number(process.env.PORT), hostname: '127.0.0.1',
+  fetch: req => new URL(req.url).pathname === '/health' ? new Response('ok') : new Response(\`\${process.env.VERSION} \${process.pid}\`) })
+`
+/** The same server stopped at once (`server.stop()` on SIGTERM): what the README warns against, measured. */
+const STOPPED_AT_ONCE = `const server = Bun.serve({ port: Number(process.env.PORT), hostname: '127.0.0.1', reusePort: true,
   fetch: req => new URL(req.url).pathname === '/health' ? new Response('ok') : new Response(\`\${process.env.VERSION} \${process.pid}\`) })
 for (const signal of ['SIGTERM', 'SIGINT']) process.once(signal, () => void server.stop().then(() => process.exit(0)))
 `
@@ -20,11 +28,9 @@ const DEFAULT_EXPORT = `export default { port: Number(process.env.PORT), hostnam
   fetch: (req: Request) => new URL(req.url).pathname === '/health' ? new Response('ok') : new Response(\`\${process.env.VERSION} \${process.pid}\`) }
 `
 
-export type DeployCase = 'instances: 2, reusePort' | 'one process, default export' | 'restart'
-export const CASES: DeployCase[] = ['instances: 2, reusePort', 'one process, default export', 'restart']
+export type DeployCase = 'instances: 2, reusePort' | 'one process, default export' | 'restart' | 'instances: 2, server.stop() at once'
+export const CASES: DeployCase[] = ['instances: 2, reusePort', 'one process, default export', 'restart', 'instances: 2, server.stop() at once']
 type Tool = 'bun-pm' | 'pm2 reload'
-/** How clients connect: keep-alive (browsers, proxies, fetch), or a new connection per request. */
-export type ClientMode = 'keep-alive' | 'new connection'
 
 export interface DeploySample {
   sent: number
@@ -60,33 +66,6 @@ function unitTimes(path: string): { readyMs: number, drainMs: number }[] {
   })
 }
 
-/** `clients` loops requesting `port` without pause until `stop`. */
-function load(port: number, clients: number, mode: ClientMode) {
-  let running = true
-  let sent = 0
-  const errors: string[] = []
-  const loop = async () => {
-    while (running) {
-      sent++
-      try {
-        const response = await fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(5000), ...(mode === 'new connection' && { headers: { connection: 'close' }, keepalive: false }) })
-        await response.text()
-        if (!response.ok)
-          errors.push(`HTTP ${response.status}`)
-      }
-      catch (error) {
-        errors.push((error as { code?: string }).code ?? (error as Error).name)
-      }
-    }
-  }
-  const loops = Array.from({ length: clients }, loop)
-  return async () => {
-    running = false
-    await Promise.all(loops)
-    return { sent, failed: errors.length, errors: [...new Set(errors)] }
-  }
-}
-
 const run = async (cmd: string[], cwd: string, env: Record<string, string>) => {
   const proc = Bun.spawn(cmd, { cwd, env, stdout: 'pipe', stderr: 'pipe' })
   const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited])
@@ -103,7 +82,7 @@ export async function deployOnce(tool: Tool, kind: DeployCase, { clients = 8, mo
   const env = { ...process.env as Record<string, string>, PM2_HOME: home, PATH: `${join(REPO, 'node_modules/.bin')}:${process.env.PATH}` }
   const single = kind === 'one process, default export'
   try {
-    write(join(dir.path, 'server.ts'), single && tool === 'bun-pm' ? DEFAULT_EXPORT : SHARED_SERVER)
+    write(join(dir.path, 'server.ts'), single && tool === 'bun-pm' ? DEFAULT_EXPORT : kind === 'instances: 2, server.stop() at once' ? STOPPED_AT_ONCE : SHARED_SERVER)
     write(join(dir.path, '.env'), 'VERSION=v1\n')
     write(join(dir.path, 'pm.config.ts'), `export default { workers: [{ name: 'web', bun: 'server.ts', heartbeat: 'http://127.0.0.1:${port}/health', options: { ${single ? '' : 'instances: 2, '}env: { PORT: '${port}' } } }] }\n`)
     const ecosystem = (version: string) => `module.exports = { apps: [{ name: 'web', script: 'server.ts', interpreter: '${BUN_LINK}', exec_mode: 'fork', instances: ${single ? 1 : 2}, pmx: false, automation: false, kill_timeout: 1600, env: { PORT: '${port}', VERSION: '${version}' } }] }\n`
@@ -114,7 +93,7 @@ export async function deployOnce(tool: Tool, kind: DeployCase, { clients = 8, mo
     else
       await run(['node', PM2_CLI, 'start', 'ecosystem.config.cjs'], dir.path, env)
     await waitFor(port, 'v1 ')
-    const stop = load(port, clients, mode)
+    const load = await loadPort(port, { clients, mode })
     await Bun.sleep(500)
     const trace = join(dir.path, 'trace.log')
     const began = performance.now()
@@ -130,7 +109,7 @@ export async function deployOnce(tool: Tool, kind: DeployCase, { clients = 8, mo
     }
     const deployMs = performance.now() - began
     await Bun.sleep(500)
-    const result = await stop()
+    const result = await load.stop()
     if (kind !== 'restart' && !(await body(port))?.startsWith('v2 '))
       throw new Error(`${tool} ${kind}: the new version does not answer`)
     if (tool !== 'bun-pm')

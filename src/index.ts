@@ -4,6 +4,7 @@ export type { Duration, EnvSource, HealthOptions, Interpreter, Mode, Selection, 
 export type { AgentJson, ExplainJson, Failure, StartJson, StatusJson, StatusRow } from './types/json.ts'
 export { BUILTIN_DEFAULTS } from './config/defaults.ts'
 export { heartbeat } from './worker/heartbeat.ts'
+export { type DrainOptions, serve } from './worker/serve.ts'
 
 /**
  * Declares the workspace in `pm.config.ts`. It returns its argument unchanged: it exists so that

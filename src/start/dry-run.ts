@@ -36,7 +36,7 @@ export async function runDryRun(plan: Plan, { json }: { json: boolean }): Promis
   console.log(`dry run: nothing is started or stopped (PM2 home ${home}${running ? '' : ', where no daemon runs yet'}, namespace ${workspace.namespace})`)
   console.log(formatDryRun(rows))
   if (rows.some(r => r.strategy?.kind === 'surge') && readOr('/proc/sys/net/ipv4/tcp_migrate_req').trim() === '0')
-    console.log('note: a client that opens a connection per request can be reset in the moment an old process closes its port (keep-alive clients are not); `sysctl -w net.ipv4.tcp_migrate_req=1` (Linux 5.14+) has the kernel hand what waits there to the new process')
+    console.log('note: a client that opens a connection per request can be reset in the moment an old process closes its port (keep-alive clients rarely: bun-pm\'s `serve` moves them first); `sysctl -w net.ipv4.tcp_migrate_req=1` (Linux 5.14+) has the kernel hand what waits there to the new process')
   return 0
 }
 

@@ -4,6 +4,7 @@
 // default app` for Hono: Bun calls Bun.serve with it) nor allows a top-level await.
 // No top-level await here either: the container require()s this file.
 import { trace } from '../trace.ts'
+import { serve } from './serve.ts'
 
 const script = process.env.BUN_PM_SCRIPT
 if (!script) {
@@ -18,13 +19,9 @@ void import(script).then((module: { default?: unknown }) => {
   const def = module.default
   if (isServerConfig(def)) {
     // reusePort (unless the export says otherwise): a deploy starts the new version beside this
-    // one on the same port, and only then stops this one.
-    const server = Bun.serve({ reusePort: true, ...def as object } as Parameters<typeof Bun.serve>[0])
+    // one on the same port, and only then stops this one, which drains (see serve.ts).
+    const server = serve(def as Parameters<typeof Bun.serve>[0])
     console.debug(`Started ${server.development ? 'development ' : ''}server: ${server.protocol}://${server.hostname}:${server.port}`)
-    // Stopped, it drains: no new connection comes to it, the requests under way are answered,
-    // then it exits (PM2 kills it after kill_timeout if they take longer).
-    for (const signal of ['SIGTERM', 'SIGINT'] as const)
-      process.once(signal, () => void server.stop().then(() => process.exit(0)))
   }
   // The script's top level has run (an error before this is a failed start, after it a throw).
   ;(globalThis as { [key: symbol]: boolean })[Symbol.for('bun-pm.loaded')] = true
