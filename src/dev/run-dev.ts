@@ -13,7 +13,8 @@ import { cmdlineOf, startTime } from '../os/processes.ts'
 import { connectPm2 } from '../pm2/client.ts'
 import type { Selection } from '../types/config.ts'
 import type { Dependencies } from '../model/order.ts'
-import { resolvePlan } from '../plan/resolve-plan.ts'
+import { type Plan, planFor, resolvePlan } from '../plan/resolve-plan.ts'
+import { besideProduction, productionOf } from './beside-production.ts'
 import { createConfigApplier } from './apply-config.ts'
 import { guardSession } from './guard.ts'
 import { createRetryOnEdit } from './retry-on-edit.ts'
@@ -94,7 +95,7 @@ export async function runDev({ cwd, selection, env }: { cwd?: string, selection:
   let session = readSession(home)!
   // Before PM2_HOME becomes the session's: the user's own daemon may run this workspace already.
   const userHome = userPm2Home()
-  const inProduction = first instanceof Error || reloading ? [] : runningOnUserDaemon(userHome, first.workspace.namespace)
+  const inProduction = first instanceof Error || reloading ? [] : [...new Set(productionOf(userHome, first.workspace.namespace).map(p => p.worker))]
   const client = await connectPm2(home, { PM2_KILL_SIGNAL: 'SIGTERM', PM2_WORKER_INTERVAL: '2000', [SESSION_TOKEN_KEY]: session.token })
   const color = useColor()
   const running = first instanceof Error ? await client.list() : []
@@ -110,7 +111,16 @@ export async function runDev({ cwd, selection, env }: { cwd?: string, selection:
   if (reloading)
     printer.info('the launcher reloaded: applying the config')
   if (inProduction.length > 0)
-    printer.info(`note: \`bun start\` already runs this workspace on the PM2 daemon of ${userHome} (${inProduction.join(', ')}); a dev worker that needs a port one of them holds will fail its check, and say so`)
+    printer.info(`note: \`start\` already runs this workspace on the PM2 daemon of ${userHome} (${inProduction.join(', ')}); dev leaves it alone, and does not start a worker whose production process holds the port it would take`)
+  // Each plan, before it is applied: what would share a port with production is left out, and said so.
+  const besideStart = (plan: Plan | Error): Plan | Error => {
+    if (plan instanceof Error)
+      return plan
+    const held = besideProduction(plan.workers.map(w => ({ name: w.name, heartbeat: w.health.heartbeat })), productionOf(userHome, plan.workspace.namespace), userHome)
+    for (const [name, why] of held)
+      printer.info(`not started: ${name}: ${why}`)
+    return held.size === 0 ? plan : planFor(plan.workspace, plan.workers.filter(w => !held.has(w.name)), plan.added)
+  }
 
   let stopping = false
   let deps: Dependencies = first instanceof Error ? {} : first.deps
@@ -126,7 +136,7 @@ export async function runDev({ cwd, selection, env }: { cwd?: string, selection:
       return
     if (!(plan instanceof Error))
       deps = plan.deps
-    await applier.apply(plan, startedAt)
+    await applier.apply(besideStart(plan), startedAt)
   })
 
   const done = new Promise<number>((finish) => {
@@ -178,12 +188,7 @@ export async function runDev({ cwd, selection, env }: { cwd?: string, selection:
   })
 
   // performance.now() counts from the launcher's start (or its last reload): the figure users feel.
-  await applier.apply(first, 0)
+  await applier.apply(besideStart(first), 0)
   return done
 }
 
-/** The units of `namespace` that the user's own PM2 daemon runs, by its health agent's word (nothing is asked of that daemon). */
-function runningOnUserDaemon(userHome: string, namespace: string): string[] {
-  const snapshot = readLiveSnapshot(userHome, namespace)
-  return [...new Set(Object.values(snapshot?.processes ?? {}).filter(state => state.running).map(state => state.unit))]
-}

@@ -3,7 +3,7 @@ import { afterAll, afterEach, describe, expect, test } from 'bun:test'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { runCli } from '../helpers/cli.ts'
-import { fixture, startDev, stopDev, stopLeftoverRuns } from '../helpers/dev-session.ts'
+import { fetchText, fixture, startDev, stopDev, stopLeftoverRuns } from '../helpers/dev-session.ts'
 import { freePort, waitUntil } from '../helpers/net.ts'
 import { type TestHome, withHome } from '../helpers/pm2-home.ts'
 import { type TempWorkspace, tempWorkspaces } from '../helpers/workspace.ts'
@@ -109,17 +109,24 @@ describe('a check judges the worker\'s own process', () => {
     }
   }), 40_000)
 
-  test('dev while start runs the workspace: it says so, and the dev worker whose port start holds is never "ready"', () => withHome(async (h) => {
+  test('dev while start runs the workspace: it says so, and leaves out the worker whose production process holds its port, reusePort or not', () => withHome(async (h) => {
     const port = freePort()
-    const ws = workspaces.make(`{ workers: [{ name: 'web', bun: 'web.ts', heartbeat: 'http://127.0.0.1:${port}/', options: { env: { PORT: '${port}' } } }] }`, { 'web.ts': fixture('serve.ts') })
+    const ws = workspaces.make(`{ workers: [
+      { name: 'web', bun: 'web.ts', heartbeat: 'http://127.0.0.1:${port}/health', options: { env: { PORT: '${port}', VERSION: 'prod' } } },
+      { name: 'tick', bun: 'tick.ts' },
+    ] }`, { 'web.ts': fixture('serve-versioned.ts'), 'tick.ts': fixture('forever.ts') })
     expect((await h.cli(['start'], { cwd: ws.root })).code).toBe(0)
+    const before = await status(h, ws)
     const dev = startDev(ws.root, [], { env: { PM2_HOME: h.path } })
-    await dev.waitFor(new RegExp(`note: \`bun start\` already runs this workspace on the PM2 daemon of ${h.path} \\(web\\)`))
-    await dev.waitFor(/0 of 1 workers up in \d+ ms/)
-    expect(dev.output()).not.toMatch(/web ready/)
+    await dev.waitFor(new RegExp(`note: \`start\` already runs this workspace on the PM2 daemon of ${h.path} \\(web, tick\\); dev leaves it alone`))
+    await dev.waitFor(new RegExp(`not started: web: \`start\` runs it on the PM2 daemon of ${h.path} \\(pid ${before[0]!.pid}, listening on ${port}\\); a dev copy would share that port and serve production traffic`))
+    // A worker that listens on nothing runs in dev beside its production process.
+    await dev.waitFor(/1 worker up in \d+ ms \([^)]*\): tick/)
+    expect(dev.output()).not.toMatch(/web (started|ready)/)
+    // Production answers, and is still the process it was, judged ready by its own agent.
+    expect(await fetchText(port)).toStartWith('prod ')
     expect(await stopDev(dev)).toBe(130)
-    // start's worker was never touched.
-    expect((await status(h, ws))[0]).toMatchObject({ health: 'ready' })
+    expect((await status(h, ws)).map(r => [r.name, r.pid, r.health])).toEqual(before.map(r => [r.name, r.pid, 'ready']))
   }), 60_000)
 })
 
