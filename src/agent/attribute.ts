@@ -10,10 +10,10 @@ import type { ProbeResult } from './probe.ts'
  * the unit does not even listen there. Where the tables cannot tell (another host, another
  * network namespace), the answer counts as before.
  */
-export function attributeAnswer(result: ProbeResult<Answerer>, unit: string, port: number): { ok: boolean, detail: string } | undefined {
-  const { ok, detail, answer } = result
+export function attributeAnswer(result: ProbeResult<Answerer>, unit: string, port: number): { ok: boolean, detail: string, status?: number } | undefined {
+  const { ok, detail, answer, status } = result
   if (answer === undefined || answer.kind === 'ours' || answer.kind === 'unknown')
-    return { ok, detail }
+    return { ok, detail, ...(status !== undefined && { status }) }
   if (answer.kind === 'sibling')
     return answer.listening ? undefined : { ok: false, detail: `${detail}, but from another process of the worker (pid ${answer.pid}); ${unit} does not listen on port ${port}` }
   const who = answer.pid === null ? 'a process bun-pm cannot see (another user\'s?)' : `pid ${answer.pid}${answer.command ? `: ${answer.command}` : ''}`

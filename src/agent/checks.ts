@@ -60,7 +60,7 @@ export function createCheck({ dispatch, siblingPids, runSoon, closed, now }: Che
           t.ownAnswerPid = pid
         t.nextProbeAt = nextProbeAt(done, t.state, policy, verdict !== undefined, t.siblingAnswers)
         if (verdict)
-          dispatch(t, { type: 'check', at: done, ok: verdict.ok, detail: verdict.detail })
+          dispatch(t, { type: 'check', at: done, ok: verdict.ok, detail: verdict.detail, ...(verdict.status !== undefined && { status: verdict.status }) })
         else if (t.nextProbeAt <= done)
           runSoon()
       })

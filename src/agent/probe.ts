@@ -12,6 +12,8 @@ export interface ProbeResult<T = undefined> {
   detail: string
   /** What `whileOpen` said of the connection, when something answered on it. */
   answer?: T
+  /** The HTTP status of the answer, for an http check that got one. */
+  status?: number
 }
 
 /**
@@ -36,14 +38,14 @@ export function probe<T = undefined>(heartbeat: Heartbeat & { kind: 'http' | 'tc
       socket.destroy()
       resolve(result)
     }
-    const answered = (ok: boolean, detail: string) => {
+    const answered = (ok: boolean, detail: string, status?: number) => {
       let answer: T | undefined
       try {
         const { localAddress, localPort, remoteAddress, remotePort } = socket
         answer = whileOpen?.(localAddress && localPort && remoteAddress && remotePort ? { localAddress, localPort, remoteAddress, remotePort } : undefined)
       }
       catch {}
-      done({ ok, detail, answer })
+      done({ ok, detail, answer, ...(status !== undefined && { status }) })
     }
     const timer = setTimeout(() => done({ ok: false, detail: `${what}: no answer within ${formatMs(timeoutMs)}` }), timeoutMs)
     socket.once('error', error => done({ ok: false, detail: `${what}: ${describeError(error)}` }))
@@ -64,7 +66,7 @@ export function probe<T = undefined>(heartbeat: Heartbeat & { kind: 'http' | 'tc
         if (!status)
           return done({ ok: false, detail: `${what}: answered with something that is not HTTP` })
         const code = Number(status[1])
-        answered(code >= 200 && code < 300, `${what} -> ${code}`)
+        answered(code >= 200 && code < 300, `${what} -> ${code}`, code)
       })
       socket.once('end', () => done({ ok: false, detail: `${what}: connection closed without an answer` }))
     }

@@ -57,7 +57,8 @@ export function describeProcess(id: ProcessIdentity, state: WorkerState): Proces
 /** The lifecycle state inside what the agent said of a process. */
 export function savedState(saved: ProcessHealth): WorkerState {
   const { health: _h, check: _c, unit: _u, worker: _w, hash: _x, uniqueId: _i, ...state } = saved
-  return state
+  // A state file of an earlier bun-pm lacks the newer fields.
+  return { ...state, errorAnswers: state.errorAnswers ?? 0, errorSince: state.errorSince ?? null }
 }
 
 /**

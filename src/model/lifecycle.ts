@@ -7,7 +7,8 @@ export type LifecycleEvent =
   | { type: 'exit', at: number, code: number | null, signal?: string | null, manual: boolean, willRestart: boolean }
   /** PM2 itself gave up (its own `restart overlimit`). */
   | { type: 'overlimit', at: number }
-  | { type: 'check', at: number, ok: boolean, detail: string }
+  /** `status`: the HTTP status of an answer, when the check got one. */
+  | { type: 'check', at: number, ok: boolean, detail: string, status?: number }
   | { type: 'tick', at: number }
   /**
    * The worker's code threw (dev: `bun --watch` keeps such a process waiting for an edit);
@@ -27,7 +28,24 @@ export type Effect =
   | { type: 'note', kind: NoteKind, text: string }
 
 export function initialState(at: number): WorkerState {
-  return { running: false, pid: null, since: null, passed: false, failures: 0, lastOkAt: null, lastCheck: null, streak: 0, reason: null, halted: null, pending: false, exitCode: null, changedAt: at }
+  return { running: false, pid: null, since: null, passed: false, failures: 0, errorAnswers: 0, errorSince: null, lastOkAt: null, lastCheck: null, streak: 0, reason: null, halted: null, pending: false, exitCode: null, changedAt: at }
+}
+
+/** An HTTP answer that is an error, not "not ready yet": 4xx and 5xx but 429 and 503. */
+export function isErrorStatus(status: number): boolean {
+  return status >= 400 && status !== 429 && status !== 503
+}
+
+/** Error answers in a row, over this long at least, make a new version in a deploy broken. */
+export const BROKEN_AFTER = { answers: 3, ms: 1000 }
+
+/**
+ * A run that has only answered its check with errors — 3 in a row, over 1 s at least — and never
+ * passed: what a deploy's new version does when it is broken. It is failed at once rather than
+ * given the whole --timeout, since it already serves a share of the traffic beside the old one.
+ */
+export function isBroken(state: WorkerState, at: number): boolean {
+  return !state.passed && state.errorAnswers >= BROKEN_AFTER.answers && state.errorSince !== null && at - state.errorSince >= BROKEN_AFTER.ms
 }
 
 /** The one word status and `--json` show. */
@@ -64,7 +82,7 @@ function reduce(s: WorkerState, e: LifecycleEvent, policy: HealthPolicy, name: s
       // over, and the halt's reason is history.
       const streak = s.halted ? 0 : s.streak
       const reason = s.halted ? null : s.reason
-      return { ...s, running: true, pid: e.pid, since: e.at, passed: false, failures: 0, lastCheck: null, halted: null, pending: false, exitCode: null, streak, reason }
+      return { ...s, running: true, pid: e.pid, since: e.at, passed: false, failures: 0, errorAnswers: 0, errorSince: null, lastCheck: null, halted: null, pending: false, exitCode: null, streak, reason }
     }
     case 'exit': {
       if (!s.running && !s.pending)
@@ -101,18 +119,21 @@ function reduce(s: WorkerState, e: LifecycleEvent, policy: HealthPolicy, name: s
       if (!s.running || s.halted || s.pending)
         return s
       if (e.ok) {
-        const passed = { ...s, passed: true, failures: 0, lastOkAt: e.at, lastCheck: e.detail }
+        const passed = { ...s, passed: true, failures: 0, errorAnswers: 0, errorSince: null, lastOkAt: e.at, lastCheck: e.detail }
         if (!s.passed)
           note('ready', `${name} ready: ${e.detail}${s.since !== null ? ` (${formatMs(e.at - s.since)} after its start)` : ''}`)
         else if (s.failures > 0)
           note('recovered', `${name} healthy again: ${e.detail}`)
         return passed
       }
+      const answers = !s.passed && e.status !== undefined && isErrorStatus(e.status)
+        ? { errorAnswers: s.errorAnswers + 1, errorSince: s.errorSince ?? e.at }
+        : { errorAnswers: 0, errorSince: null }
       const inGrace = !s.passed && s.since !== null && e.at - s.since < policy.graceMs
       if (inGrace)
-        return { ...s, lastCheck: e.detail }
+        return { ...s, ...answers, lastCheck: e.detail }
       const failures = s.failures + 1
-      const failing = { ...s, failures, lastCheck: e.detail }
+      const failing = { ...s, ...answers, failures, lastCheck: e.detail }
       if (failures < policy.failures) {
         if (failures === 1)
           note('unhealthy', `${name} ${s.passed ? 'unhealthy' : 'still not ready'}: ${e.detail} (${policy.failures} failures in a row restart it)`)

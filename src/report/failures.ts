@@ -26,6 +26,8 @@ function reasonOf(readiness: Readiness, timeoutMs: number): string {
     return `PM2 would not start it: ${readiness.detail ?? 'no reason given'}`
   if (!readiness.ready && readiness.why === 'crashed')
     return `it exited before it was ready (${readiness.state?.reason ?? 'an exit'})`
+  if (!readiness.ready && readiness.why === 'broken')
+    return `it answered its check with errors only (${readiness.state?.errorAnswers ?? 'several'} in a row, last: ${readiness.state?.lastCheck ?? 'an error'}); a new version that serves errors is not waited for (answer 503 while it warms up)`
   if (!readiness.ready && readiness.why === 'agent')
     return 'the health agent that judges it is not running (see its lines in `bun-pm logs`)'
   if (!state)

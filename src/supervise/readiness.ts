@@ -1,6 +1,7 @@
 // The launcher's side of the health agent: follows its word on PM2's bus (from its state file on)
 // and answers "is this process ready?" for start, restart, dev and --attach.
 import { agentName, isAgentName } from '../model/agent-spec.ts'
+import { isBroken } from '../model/lifecycle.ts'
 import type { Note } from '../types/health.ts'
 import type { AgentSpec, AgentWord, HealthSnapshot, ProcessHealth } from '../types/agent.ts'
 import type { Pm2Bus } from '../pm2/process-view.ts'
@@ -13,7 +14,7 @@ export type WorkerHealth = ProcessHealth
  */
 export type Readiness =
   | { ready: true, state: WorkerHealth }
-  | { ready: false, state?: WorkerHealth, why: 'errored' | 'exited' | 'crashed' | 'timeout' | 'agent' | 'refused', unit?: string, detail?: string }
+  | { ready: false, state?: WorkerHealth, why: 'errored' | 'exited' | 'crashed' | 'broken' | 'timeout' | 'agent' | 'refused', unit?: string, detail?: string }
 
 /** A process by PM2 id and PM2's unique id (an id is reused once PM2's table empties; the unique id is not). */
 export interface ProcessRef {
@@ -25,8 +26,8 @@ export interface HealthWatch {
   /**
    * Resolves once every one of `processes` is ready (a one-shot job's exit 0 counts), once one is
    * errored or exited for good, or when `deadline` (ms since the epoch) passes. `failOnExit`:
-   * a process that exits before it was ever ready fails at once (a new version in a deploy),
-   * rather than be given its restarts.
+   * a process that exits before it was ever ready, or answers its check with errors only (see
+   * `isBroken`), fails at once (a new version in a deploy), rather than be given its restarts.
    */
   untilProcesses: (processes: ProcessRef[], deadline: number, options?: { failOnExit?: boolean }) => Promise<Readiness>
   /** The same for the processes that run `name`'s units now (a worker left as it was). */
@@ -75,6 +76,8 @@ export function judgeProcess(state: WorkerHealth | undefined, failOnExit: boolea
     return state.exitCode === 0 ? { ready: true, state } : { ready: false, state, why: 'exited', unit: state.unit }
   if (failOnExit && !state.running && state.since !== null && !state.passed)
     return { ready: false, state, why: 'crashed', unit: state.unit }
+  if (failOnExit && state.running && isBroken(state, state.changedAt))
+    return { ready: false, state, why: 'broken', unit: state.unit }
   return undefined
 }
 

@@ -58,6 +58,13 @@ export interface WorkerState {
   passed: boolean
   /** Failed checks in a row in this run. */
   failures: number
+  /**
+   * Before its first pass: checks in a row that the worker answered with an error (HTTP 4xx/5xx
+   * but 429 and 503, which say "not yet"), and when the first of them came. A new version in a
+   * deploy that answers so is broken, not slow (see `isBroken`).
+   */
+  errorAnswers: number
+  errorSince: number | null
   lastOkAt: number | null
   /** What the last check found, passed or not. */
   lastCheck: string | null

@@ -1,7 +1,8 @@
 import { describe, expect, test } from 'bun:test'
 import { parseHeartbeat } from '../../src/model/heartbeat.ts'
 import { toHealthPolicy } from '../../src/model/policy.ts'
-import { type Effect, healthOf, initialState, type LifecycleEvent, step } from '../../src/model/lifecycle.ts'
+import { type Effect, healthOf, initialState, isBroken, type LifecycleEvent, step } from '../../src/model/lifecycle.ts'
+import { judgeProcess } from '../../src/supervise/readiness.ts'
 import type { WorkerState } from '../../src/types/health.ts'
 
 /** Runs events through the lifecycle; returns the last state and every effect on the way. */
@@ -197,5 +198,30 @@ describe('push heartbeats', () => {
     expect(policy.failures).toBe(2)
     expect(policy.graceMs).toBe(60_000)
     expect(policy.intervalMs).toBe(5000)
+  })
+})
+
+describe('a new version that answers with errors only', () => {
+  const answer = (at: number, status: number): LifecycleEvent => ({ type: 'check', at, ok: status < 300, detail: `GET /health -> ${status}`, status })
+  const refused = (at: number): LifecycleEvent => ({ type: 'check', at, ok: false, detail: 'GET /health: connection refused' })
+
+  test('is broken after 3 error answers in a row over 1 s; "not yet" (503, 429), a refused connection or a pass starts the count again', () => {
+    const broken = run('http://127.0.0.1:3000/health', [online(0), answer(100, 500), answer(600, 500), answer(1100, 404)])
+    expect(broken.state).toMatchObject({ errorAnswers: 3, errorSince: 100 })
+    expect(isBroken(broken.state, 1100)).toBe(true)
+    // Quick in a row, but not for 1 s yet.
+    expect(isBroken(run('http://127.0.0.1:3000/health', [online(0), answer(50, 500), answer(100, 500), answer(150, 500)]).state, 150)).toBe(false)
+    for (const between of [answer(600, 503), answer(600, 429), refused(600)])
+      expect(run('http://127.0.0.1:3000/health', [online(0), answer(100, 500), between, answer(1100, 500), answer(1200, 500)]).state.errorAnswers).toBe(2)
+    const passed = run('http://127.0.0.1:3000/health', [online(0), answer(100, 500), answer(200, 200), answer(1300, 500), answer(1400, 500), answer(2500, 500)])
+    expect(isBroken(passed.state, 2500)).toBe(false)
+    // A new run forgets the last one's answers.
+    expect(run('http://127.0.0.1:3000/health', [online(0), answer(100, 500), answer(600, 500), online(700, 101)]).state.errorAnswers).toBe(0)
+  })
+
+  test('a deploy fails such a process at once; a first start (no failOnExit) waits for it as before', () => {
+    const state = { ...run('http://127.0.0.1:3000/health', [online(0), answer(100, 500), answer(600, 500), answer(1100, 500)]).state, health: 'starting' as const, check: 'GET /health', unit: 'web', worker: 'web', hash: 'v2', uniqueId: 'u1' }
+    expect(judgeProcess(state, true)).toMatchObject({ ready: false, why: 'broken', unit: 'web' })
+    expect(judgeProcess(state, false)).toBeUndefined()
   })
 })
