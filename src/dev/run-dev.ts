@@ -21,7 +21,7 @@ import { createRetryOnEdit } from './retry-on-edit.ts'
 import { checkWatchBudget } from './watch-budget.ts'
 import { devHome, isLauncher, isSessionWatchdog, newToken, readSession, SESSION_DIR_PURPOSE, SESSION_TOKEN_KEY, signalSession, spawnWatchdog, sweepSession, writeSession } from './session.ts'
 import { pm2Rules } from '../pm2/schema.ts'
-import { latchSignals, SIGNAL_EXIT_CODES, waitForExit } from '../os/signals.ts'
+import { latchSignals, onParentExit, SIGNAL_EXIT_CODES, waitForExit } from '../os/signals.ts'
 import { adoptedOrphans, killWatchdog, shutdown, sweepAll } from './shutdown.ts'
 import { watchConfigFiles } from './watch-config.ts'
 import { becomeSubreaper } from '../os/libc.ts'
@@ -125,6 +125,14 @@ export async function runDev({ cwd, selection, env }: { cwd?: string, selection:
   let stopping = false
   let deps: Dependencies = first instanceof Error ? {} : first.deps
   let loads = 0
+  // `npx bun-pm dev` killed: npm dies without passing the signal on. dev stops as if it had come
+  // (not when it stops already: `bun run` goes at Ctrl-C before the launcher has stopped).
+  onParentExit((pid) => {
+    if (stopping)
+      return
+    printer.info(`the process that started dev (pid ${pid}) is gone: stopping`)
+    process.kill(process.pid, 'SIGTERM')
+  })
 
   const stopWatching = watchConfigFiles(root, !process.execArgv.includes('--watch'), async () => {
     printer.info('config changed, applying it')

@@ -74,3 +74,21 @@ export function latchSignals(): SignalLatch {
     },
   }
 }
+
+/**
+ * Calls `onGone` once the process that started this one has exited: this one is then another's
+ * child (init's, a subreaper's). Linux says nothing of it, so the parent is looked at every
+ * `everyMs`; the timer keeps nothing alive. `npx`, `npm exec` and `sh -c` do not pass a SIGTERM
+ * on to what they run: they die and leave it running.
+ */
+export function onParentExit(onGone: (pid: number) => void, everyMs = 500): () => void {
+  const parent = process.ppid
+  const timer = setInterval(() => {
+    if (process.ppid !== parent) {
+      clearInterval(timer)
+      onGone(parent)
+    }
+  }, everyMs)
+  timer.unref()
+  return () => clearInterval(timer)
+}

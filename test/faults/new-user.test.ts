@@ -3,7 +3,8 @@ import { afterAll, afterEach, describe, expect, test } from 'bun:test'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { runCli } from '../helpers/cli.ts'
-import { fetchText, fixture, startDev, stopDev, stopLeftoverRuns } from '../helpers/dev-session.ts'
+import { expectNothingLeft, fetchText, fixture, startDev, stopDev, stopLeftoverRuns } from '../helpers/dev-session.ts'
+import { allPids, cmdlineOf, isAlive, parentOf } from '../../src/os/processes.ts'
 import { freePort, waitUntil } from '../helpers/net.ts'
 import { type TestHome, withHome } from '../helpers/pm2-home.ts'
 import { type TempWorkspace, tempWorkspaces } from '../helpers/workspace.ts'
@@ -128,6 +129,21 @@ describe('a check judges the worker\'s own process', () => {
     expect(await stopDev(dev)).toBe(130)
     expect((await status(h, ws)).map(r => [r.name, r.pid, r.health])).toEqual(before.map(r => [r.name, r.pid, 'ready']))
   }), 60_000)
+})
+
+describe('dev under a parent that does not pass signals on', () => {
+  test('the parent (npx, npm exec, sh -c) dies of a SIGTERM: dev stops every process of its session', async () => {
+    const ws = workspaces.make(`{ workers: [{ name: 'tick', bun: 'tick.ts' }] }`, { 'tick.ts': fixture('forever.ts') })
+    const dev = startDev(ws.root, [], { viaShell: true })
+    await dev.waitFor(/1 worker up in \d+ ms/)
+    const launcher = allPids().find(pid => parentOf(pid) === dev.pid)!
+    expect(cmdlineOf(launcher)).toContain('exec-process.ts dev')
+    dev.proc.kill('SIGTERM')
+    await dev.exited
+    // The shell is gone, the launcher lives on without it: it notices, and stops as on SIGTERM.
+    await waitUntil(() => isAlive(launcher), alive => !alive, 15_000)
+    await expectNothingLeft(ws.root, launcher)
+  }, 40_000)
 })
 
 describe('start\'s words', () => {

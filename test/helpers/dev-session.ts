@@ -36,9 +36,11 @@ export async function stopLeftoverRuns(): Promise<void> {
 }
 
 /** Starts `dev` in `root` as a user would (`bun --watch ... dev` with `watch`), collecting its output. */
-export function startDev(root: string, args: string[] = [], { watch = false, env = {} }: { watch?: boolean, env?: Record<string, string> } = {}): DevRun {
+export function startDev(root: string, args: string[] = [], { watch = false, env = {}, viaShell = false }: { watch?: boolean, env?: Record<string, string>, viaShell?: boolean } = {}): DevRun {
   const flags = watch ? ['--watch', '--watch-kill-signal=SIGUSR2', '--no-clear-screen'] : []
-  const proc = Bun.spawn([BUN, '--no-env-file', ...flags, ENTRY, 'dev', ...args], {
+  const command = [BUN, '--no-env-file', ...flags, ENTRY, 'dev', ...args]
+  // `viaShell`: under a parent that dies of a SIGTERM without passing it on, as npx and `sh -c` do.
+  const proc = Bun.spawn(viaShell ? ['sh', '-c', '"$0" "$@"; exit $?', ...command] : command, {
     cwd: root,
     env: childEnv({ NO_COLOR: '1', ...env }),
     stdout: 'pipe',
