@@ -211,3 +211,8 @@ export function checkOf(policy: HealthPolicy): string {
     return describeHeartbeat(policy.heartbeat)
   return policy.autorestart ? `up ${formatMs(policy.readyAfterMs)}` : 'exit 0'
 }
+
+/** Whether a `checkOf` is a readiness rule only (no heartbeat): nothing is checked once it is ready. */
+export function isReadinessOnly(check: string): boolean {
+  return check === 'exit 0' || /^up \d/.test(check)
+}

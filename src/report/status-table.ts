@@ -1,6 +1,10 @@
+// The status table: each unit of the config with its process, its health by the agent's word, and the
+// processes the config no longer has. Pure: the listing and the snapshot come in.
+
 import { isAgentName } from '../model/agent-spec.ts'
 import { formatMs } from '../model/heartbeat.ts'
 import { unitLabel, unitsOf, unitsOfProcesses } from '../model/units.ts'
+import { isReadinessOnly } from '../model/lifecycle.ts'
 import type { HealthSnapshot } from '../types/agent.ts'
 import type { StatusRow } from '../types/json.ts'
 import type { ProcView } from '../pm2/process-view.ts'
@@ -51,7 +55,8 @@ function toRow(proc: ProcView, unit: string, group: string, interpreter: string,
     health,
     reason,
     lastCheck: online && state?.pid === proc.pid ? state.lastCheck : null,
-    lastOkAgoMs: lastOkAt === null ? null : Math.max(0, now - lastOkAt),
+    // Without a heartbeat there is no check to have passed: staying up made it ready, once.
+    lastOkAgoMs: lastOkAt === null || (state !== undefined && isReadinessOnly(state.check)) ? null : Math.max(0, now - lastOkAt),
     memoryMb: online && proc.memory !== null ? Math.round(proc.memory / 1024 / 1024) : null,
     cpu: online ? proc.cpu : null,
     restarts: proc.restarts,

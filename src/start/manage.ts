@@ -49,7 +49,7 @@ async function runningNames(home: string, namespace: string): Promise<string[]> 
 /** Connects only to a daemon that already runs: these commands never start one. */
 async function connectExisting(home: string): Promise<Pm2Client> {
   if (!daemonRunning(home))
-    throw new WorkspaceError(`no PM2 daemon runs for ${home}; start the workspace with \`bun start\` (or set PM2_HOME to the daemon's home)`)
+    throw new WorkspaceError(`no PM2 daemon runs for ${home}; start the workspace with \`bun-pm start\` (or set PM2_HOME to the daemon's home)`)
   return connectLight(home)
 }
 
@@ -80,7 +80,7 @@ function printStatus(all: ProcView[], target: Target, json: boolean): void {
   }
   console.log(formatTable(rows, ['name', 'group', 'pid', 'status', 'health', 'last ok', 'memory', 'restarts', 'uptime', 'interpreter', 'reason']))
   if (all.some(p => p.namespace === namespace))
-    console.log(agent.running ? `health checks: ${agent.name} (pid ${agent.pid}, ${agent.memoryMb ?? '?'} MB)` : `health checks: ${agent.name} is not running; \`bun start\` starts it again`)
+    console.log(agent.running ? `health checks: ${agent.name} (pid ${agent.pid}, ${agent.memoryMb ?? '?'} MB)` : `health checks: ${agent.name} is not running; \`bun-pm start\` starts it again`)
 }
 
 /** `status`: the table, from a running daemon; every worker `not running` when there is none. */
@@ -125,10 +125,10 @@ export async function runRestart({ cwd, selection, json, timeoutMs }: { cwd?: st
   const client = await connectExisting(home)
   const procs = targetProcs(await client.list(), target)
   if (target.departed.length > 0)
-    throw new WorkspaceError(`${workspace.configLabel}: ${target.departed.join(', ')} ${target.departed.length === 1 ? 'runs but is' : 'run but are'} no longer in the config, so there is nothing to restart ${target.departed.length === 1 ? 'it' : 'them'} with; \`bun start\` removes ${target.departed.length === 1 ? 'it' : 'them'}, \`stop --workers=${target.departed.join(',')}\` stops ${target.departed.length === 1 ? 'it' : 'them'}`)
+    throw new WorkspaceError(`${workspace.configLabel}: ${target.departed.join(', ')} ${target.departed.length === 1 ? 'runs but is' : 'run but are'} no longer in the config, so there is nothing to restart ${target.departed.length === 1 ? 'it' : 'them'} with; \`bun-pm start\` removes ${target.departed.length === 1 ? 'it' : 'them'}, \`bun-pm stop --workers=${target.departed.join(',')}\` stops ${target.departed.length === 1 ? 'it' : 'them'}`)
   const notRunning = (selection.workers ?? []).filter(name => !procs.some(p => p.name === name))
   if (notRunning.length > 0)
-    throw new WorkspaceError(`${workspace.configLabel}: ${notRunning.join(', ')} ${notRunning.length === 1 ? 'is' : 'are'} not on the PM2 daemon (never started, or removed); start ${notRunning.length === 1 ? 'it' : 'them'} with \`bun start --workers=${notRunning.join(',')}\``)
+    throw new WorkspaceError(`${workspace.configLabel}: ${notRunning.join(', ')} ${notRunning.length === 1 ? 'is' : 'are'} not on the PM2 daemon (never started, or removed); start ${notRunning.length === 1 ? 'it' : 'them'} with \`bun-pm start --workers=${notRunning.join(',')}\``)
   const plan = planFor(workspace, target.workers.filter(w => w.activated && procs.some(p => p.name === w.name)))
   const planned = plan.workers
   const health = watchHealth(await client.launchBus(), workspace.namespace, readLiveSnapshot(home, workspace.namespace))

@@ -28,5 +28,8 @@ describe('status: health from PM2 and the agent', () => {
     const [row, deactivated] = toStatusRows([proc({})], [{ name: 'web', group: 'primary', interpreter: 'bun' }, { name: 'old', group: 'primary', interpreter: 'bun', activated: false }], { snapshot: snapshot({}), now: 6000 })
     expect(row).toMatchObject({ health: 'ready', lastOkAgoMs: 2000, uptimeMs: 5000 })
     expect(deactivated).toMatchObject({ health: 'none', reason: 'deactivated (activated: false)' })
+    // Without a heartbeat, nothing has been checked since it became ready: no age to show.
+    const [unchecked] = toStatusRows([proc({})], [{ name: 'web', group: 'primary', interpreter: 'bun' }], { snapshot: snapshot({ check: 'up 1 s' }), now: 6000 })
+    expect(unchecked).toMatchObject({ health: 'ready', lastOkAgoMs: null })
   })
 })
