@@ -21,8 +21,13 @@ export function dryRunRows(plan: ReconcilePlan, workers: PlannedWorker[], strate
       return { name: wp.name, action: 'start', why: 'not running' }
     if (wp.change === 'scale')
       return { name: wp.name, action: 'scale', why: `${wp.from} -> ${worker.replicas} replicas; the running ones are kept` }
-    if (!replace || replace.action !== 'replace')
-      return { name: wp.name, action: 'replace', why: 'not running (stopped or errored): started again', ...(strategy && { strategy }) }
+    if (!replace || replace.action !== 'replace') {
+      // Some units down (stopped or errored), the others kept: say which is which.
+      const down = wp.units.filter(u => u.action === 'start').map(u => u.unit)
+      const kept = wp.units.filter(u => u.action === 'keep').map(u => u.unit)
+      const why = kept.length === 0 ? 'not running (stopped or errored): started again' : `${down.join(', ')} not running (stopped or errored): started again; ${kept.join(', ')} kept`
+      return { name: wp.name, action: 'replace', why, ...(strategy && { strategy }) }
+    }
     const changes = replace.changed?.map(part => describePart(part, worker))
     const why = replace.forced
       ? 'restart asked for'
