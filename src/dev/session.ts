@@ -26,7 +26,7 @@ export interface SessionFile {
   token: string
   launcherPid: number
   launcherStart: string
-  /** The launcher's command line (/proc/<pid>/cmdline), which a process is only taken for it when it has too. */
+  /** The launcher's command line (/proc/<pid>/cmdline): a process is taken for the launcher only when it has the same. */
   launcherCommand?: string
   watchdogPid?: number
   watchdogStart?: string
@@ -101,7 +101,8 @@ export function writeSession(home: string, session: SessionFile): void {
  */
 export function isLauncher(session: SessionFile): boolean {
   const { launcherPid: pid, launcherStart: start, launcherCommand: command } = session
-  return isSameProcess(pid, start) && uidOf(pid) === process.getuid?.() && (command === undefined || cmdlineOf(pid) === command)
+  // A file without the command line (planted, or an older bun-pm's) names no launcher.
+  return command !== undefined && isSameProcess(pid, start) && uidOf(pid) === process.getuid?.() && cmdlineOf(pid) === command
 }
 
 /** True when `pid` is this session's watchdog: same process, this user, and it holds the session's token. */

@@ -3,8 +3,8 @@
 // it ends every process of the session and removes the session's PM2 home, so that nothing
 // outlives `dev`: the processes that carry the token and all that descended from the launcher
 // (a worker's child that cleared its environment and left its group), which it notes while it waits.
-import { descendantsOf, known, type KnownProcess } from '../os/processes.ts'
-import { isSameProcess, sweepSession, WATCHDOG_TOKEN_KEY } from './session.ts'
+import { descendantsOf, isGoneForSure, known, type KnownProcess } from '../os/processes.ts'
+import { sweepSession, WATCHDOG_TOKEN_KEY } from './session.ts'
 
 const [home, pid, start] = process.argv.slice(2)
 const token = process.env[WATCHDOG_TOKEN_KEY]
@@ -21,8 +21,14 @@ if (!home || !launcherPid || !start || !token) {
 // Everything below the launcher, by pid and start time: once it dies, they are handed to init.
 const adopted = new Map<string, KnownProcess>()
 let lastLook = 0
+let looking = false
 const timer = setInterval(async () => {
-  if (isSameProcess(launcherPid, start)) {
+  if (looking)
+    return
+  looking = true
+  const gone = await isGoneForSure(launcherPid, start)
+  looking = false
+  if (!gone) {
     if (Date.now() - lastLook >= ADOPTED_EVERY_MS) {
       lastLook = Date.now()
       for (const p of known(descendantsOf([launcherPid]).filter(pid => pid !== process.pid)))

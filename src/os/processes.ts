@@ -192,6 +192,22 @@ export function isSameProcess(pid: number | undefined, start: string | undefined
   return fields === undefined || (runsPerStat(fields) && fields[19] === start)
 }
 
+/** How long after a first "gone" a second look confirms it: a reload's execve takes far less. */
+export const CONFIRM_GONE_MS = 30
+
+/**
+ * True when `pid` is no longer the process that started at `start`, by two looks
+ * CONFIRM_GONE_MS apart: under load one look can land in the instant a thread of the process
+ * takes its pid over in execve (bun --watch reloading), and a live session must never be swept
+ * on that.
+ */
+export async function isGoneForSure(pid: number, start: string): Promise<boolean> {
+  if (isSameProcess(pid, start))
+    return false
+  await Bun.sleep(CONFIRM_GONE_MS)
+  return !isSameProcess(pid, start)
+}
+
 /** The process group of `pid`. */
 export function groupOf(pid: number): number | undefined {
   const pgrp = statFields(pid)?.[2]

@@ -26,5 +26,7 @@ describe('the session file', () => {
     // This test runner is no launcher, though its pid and start time match.
     expect(isLauncher({ ...session, ...me, launcherCommand: 'bun src/commands/exec-process.ts dev' })).toBe(false)
     expect(isLauncher({ ...session, ...me, launcherStart: '1' })).toBe(false)
+    // A file that names no command line names no launcher, even of a live process of this user.
+    expect(isLauncher({ ...session, ...me, launcherCommand: undefined })).toBe(false)
   })
 })
