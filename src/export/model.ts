@@ -4,6 +4,7 @@ import { heartbeatPort } from '../model/heartbeat.ts'
 import type { Interpreter } from '../types/config.ts'
 import type { LoadedWorker, LoadedWorkspace } from '../config/load.ts'
 import type { HealthPolicy, Heartbeat } from '../types/health.ts'
+import { toList } from '../model/args.ts'
 
 /**
  * A workspace as every export target sees it: what each worker runs, with which variables (plain
@@ -186,15 +187,4 @@ function toExportWorker(workspace: LoadedWorkspace, worker: LoadedWorker, fileEn
 
 function toPosix(path: string): string {
   return path.split('\\').join(posix.sep)
-}
-
-/** An argument list as PM2 reads one (pm2/lib/tools/Config.js): a string is split on spaces, quotes kept together. */
-export function toList(value: string | string[] | undefined): string[] {
-  if (value === undefined)
-    return []
-  if (Array.isArray(value))
-    return value.map(String)
-  return (String(value).match(/[^\s"'=]+="[^"]*"|[^\s"'=]+='[^']*'|"([^"]*)"|'([^']*)'|\S+/g) ?? [])
-    .map(word => /^(["']).*\1$/.test(word) ? word.slice(1, -1) : word)
-    .filter(word => word.trim())
 }

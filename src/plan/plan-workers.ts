@@ -11,6 +11,7 @@ import type { LoadedWorker, LoadedWorkspace } from '../config/load.ts'
 import { PLAN_HASH_KEY, PLAN_PARTS_KEY, versionHash, versionParts } from '../model/version.ts'
 import type { Pm2StartOptions } from '../types/config.ts'
 import { INTERPRETERS } from '../model/interpreters.ts'
+import { toList } from '../model/args.ts'
 import { type CodeCache, codeDigest } from './code-digest.ts'
 
 /** A selected worker, checked on disk, with the exact options handed to PM2. */
@@ -60,7 +61,7 @@ function planWorker(workspace: LoadedWorkspace, worker: LoadedWorker, cache: Cod
   if (runAs)
     throw new WorkspaceError(`${at}: ${runAs}`)
   const interpreterPath = requireInterpreter(interpreter, root, at)
-  const args = toArray(interpreter_args ?? node_args)
+  const args = toList(interpreter_args ?? node_args)
   // The launcher already read .env and .env.local; bun reading them again in the worker would
   // bring back values the config overrode or the user deleted.
   if (interpreter === 'bun')
@@ -129,10 +130,4 @@ function checkEnvSize(worker: LoadedWorker, at: string): void {
     const [source, size] = [...bySource].sort((a, b) => b[1] - a[1])[0]!
     throw new WorkspaceError(`${at}: its environment is ${Math.round(total / 1024)} KB (${Math.round(size / 1024)} KB from ${source}); Linux starts no process with over 2 MB of arguments and environment: trim ${source}`)
   }
-}
-
-function toArray(value: string | string[] | undefined): string[] {
-  if (value === undefined)
-    return []
-  return Array.isArray(value) ? value : value.split(' ').filter(Boolean)
 }

@@ -2,13 +2,14 @@ import { describe, expect, test } from 'bun:test'
 import { quoteEnvValue, renderCompose } from '../../src/export/compose.ts'
 import { renderDockerfile } from '../../src/export/dockerfile.ts'
 import { quantity, renderKubernetes } from '../../src/export/kubernetes.ts'
-import { dnsLabel, memoryBytes, toExportModel, toList } from '../../src/export/model.ts'
+import { dnsLabel, memoryBytes, toExportModel } from '../../src/export/model.ts'
 import { heartbeatPort } from '../../src/model/heartbeat.ts'
 import { duration } from '../../src/export/shared.ts'
 import { cronToCalendar, renderSystemd } from '../../src/export/systemd.ts'
 import { toHealthPolicy } from '../../src/model/policy.ts'
 import type { LoadedWorker, LoadedWorkspace } from '../../src/config/load.ts'
 import type { LayeredEnv } from '../../src/config/env.ts'
+import { toList } from '../../src/model/args.ts'
 
 const FACTS = { bunVersion: '1.4.5', nodeMajor: 20, fileEnv: { DATABASE_URL: 'postgres://secret@db', PORT: '3000' } }
 
