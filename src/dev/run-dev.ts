@@ -108,7 +108,7 @@ export async function runDev({ cwd, selection, env }: { cwd?: string, selection:
   const reporter = reportEvents({ bus, client, health, printer, daemonLog: join(home, 'pm2.log'), retry: createRetryOnEdit(client, line => printer.info(line)) })
   const applier = createConfigApplier({ client, health, reporter, printer, token: session.token, color })
 
-  if (reloading)
+  if (reloading && !signals.first)
     printer.info('the launcher reloaded: applying the config')
   if (inProduction.length > 0)
     printer.info(`note: \`start\` already runs this workspace on the PM2 daemon of ${userHome} (${inProduction.join(', ')}); dev leaves it alone, and does not start a worker whose production process holds the port it would take`)

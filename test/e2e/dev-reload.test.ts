@@ -42,7 +42,8 @@ describe('dev: reloads', () => {
       writeFileSync(join(ws.root, 'web.ts'), edited)
     await dev.waitFor(/web reloaded its code/, { from: mark })
     expect(await fetchUntil(port, 'edited')).toBe(`edited ${before.get('web')}`)
-    // Not a wait for readiness: a quiet spell in which a second reload, if any, would show.
+    // A negative needs a window: no event says "no second reload". bun's watcher would reload
+    // again within milliseconds of the first; this is the quiet spell in which it would show.
     await Bun.sleep(800)
     const after = dev.output().slice(mark)
     expect(after.match(/web reloaded its code/g)).toHaveLength(1)

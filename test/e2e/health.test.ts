@@ -97,6 +97,7 @@ describe('readiness and crash loops in start', () => {
     // bun-pm stops it: PM2 then lists it stopped, and it is not restarted again.
     const row = await waitUntil(async () => (await status(h, ws))[0]!, w => w.status === 'stopped', 5000)
     expect(row).toMatchObject({ status: 'stopped', health: 'errored', pid: null })
+    // A negative needs a window: longer than the run that crashed each time (3 s), in which a restart would show.
     await Bun.sleep(3500)
     expect((await status(h, ws))[0]!.restarts).toBe(row!.restarts)
   }), 40_000)

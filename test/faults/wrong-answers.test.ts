@@ -1,5 +1,5 @@
 import { afterAll, afterEach, describe, expect, test } from 'bun:test'
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { devHome, isSameProcess } from '../../src/dev/session.ts'
@@ -100,11 +100,16 @@ describe('wrong answers', () => {
     const ws = workspace(`{ workers: [{ name: 'tick', bun: 'tick.ts' }] }`)
     const dev = startDev(ws.root, [], { watch: true })
     await dev.waitFor(/1 worker up/)
-    ws.write('pm.config.ts', `${IMPORT_DEFINE}await new Promise(() => {})\nexport default defineWorkspace({ workers: [] })\n`)
-    await Bun.sleep(1500)
+    const mark = dev.output().length
+    // The config says when it is being loaded, then never finishes.
+    ws.write('pm.config.ts', `${IMPORT_DEFINE}import { writeFileSync } from 'node:fs'\nwriteFileSync('loading', '')\nawait new Promise(() => {})\nexport default defineWorkspace({ workers: [] })\n`)
+    await waitUntil(() => existsSync(join(ws.root, 'loading')), found => found, 10_000, 20)
+    // The reloaded launcher is stuck in it: nothing is applied.
+    expect(dev.output().slice(mark)).not.toContain('applying the config')
     const before = Date.now()
     expect(await stopDev(dev)).toBe(130)
     expect(Date.now() - before).toBeLessThan(8000)
+    expect(dev.output().slice(mark)).not.toContain('applying the config')
   }, 30_000)
 
   test('a bun --watch reload is never taken for the death of the process: the watchdog looks at every instant of it', async () => {
@@ -177,7 +182,9 @@ describe('wrong answers', () => {
     })
     // The test reads nothing for a while: dev's stdout is a pipe that fills, as a slow terminal would.
     const proc = Bun.spawn([BUN, '--no-env-file', ENTRY, 'dev'], { cwd: ws.root, env: childEnv({ NO_COLOR: '1' }), stdout: 'pipe', stderr: 'pipe' })
-    await Bun.sleep(6000)
+    // Until the worker has written far more than a pipe holds (its log file says how much).
+    const logged = () => { try { return readdirSync(join(devHome(ws.root), 'logs')).reduce((n, f) => n + statSync(join(devHome(ws.root), 'logs', f)).size, 0) } catch { return 0 } }
+    await waitUntil(logged, bytes => bytes > 50 * 1024 * 1024, 30_000, 100)
     const rss = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${proc.pid}/status`, 'utf8'))![1]) / 1024
     let text = ''
     const reader = (async () => {
