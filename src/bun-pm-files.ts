@@ -1,3 +1,6 @@
+// bun-pm's own files that run as processes of their own (the agent, the worker entry, the
+// watchdog): from src/ under the sources, from dist/ when built.
+
 import { existsSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 

@@ -1,3 +1,5 @@
+// The user's mistakes (WorkspaceError: one line, exit 1), told apart from bugs (a stack).
+
 /**
  * A mistake the user can fix: the message says what is wrong, where (file, worker, field) and how
  * to fix it. The CLI prints it as one line without a stack; anything else is a bug and keeps its

@@ -1,3 +1,6 @@
+// The package's entry, for pm.config.ts and for workers: defineWorkspace, the types, heartbeat()
+// and serve().
+
 import type { Workspace } from './types/config.ts'
 
 export type { Duration, EnvSource, HealthOptions, Interpreter, Mode, Selection, Worker, WorkerOptions, Workspace, WorkspaceOverride } from './types/config.ts'

@@ -1,3 +1,6 @@
+// The health agent's state file: where it lives in the PM2 home, written atomically, read back
+// only while the agent that wrote it still runs.
+
 import { chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { isAlive } from '../os/processes.ts'

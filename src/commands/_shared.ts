@@ -1,3 +1,5 @@
+// The flags the commands share: which workers (--workers, --group), --no-deps, --env, --json.
+
 import type { ArgsDef } from 'citty'
 import type { Selection } from '../types/config.ts'
 import { parseList } from '../plan/select.ts'

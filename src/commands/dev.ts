@@ -1,3 +1,5 @@
+// `dev`: the citty command; the session itself is src/dev/run-dev.ts.
+
 import { defineCommand } from 'citty'
 import { rejectUnknownFlags } from './reject-unknown-flags.ts'
 import { runDev } from '../dev/run-dev.ts'

@@ -1,4 +1,5 @@
 #!/usr/bin/env -S bun --no-env-file
+// The CLI's entry: every subcommand, and the one place the process's exit is decided (run-cli.ts).
 import { defineCommand } from 'citty'
 import { trace } from '../trace.ts'
 import { runCli } from './run-cli.ts'

@@ -1,3 +1,5 @@
+// `explain`: what `start` or `dev` would hand PM2, where each value came from; starts nothing.
+
 import { defineCommand } from 'citty'
 import { formatPlan, planToJson } from '../report/plan.ts'
 import { rejectUnknownFlags } from './reject-unknown-flags.ts'

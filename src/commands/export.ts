@@ -1,3 +1,5 @@
+// `export --to=compose|kubernetes|systemd|pm2`: the citty command; the work is src/export/.
+
 import { defineCommand } from 'citty'
 import { rejectUnknownFlags } from './reject-unknown-flags.ts'
 import { runExport, type Target, TARGETS } from '../export/run-export.ts'

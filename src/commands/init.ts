@@ -1,3 +1,6 @@
+// `init`: a typed pm.config.ts and .env.example for a project, or one converted from an
+// ecosystem file or a Procfile; never overwrites.
+
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { basename, join, resolve } from 'node:path'
 import { defineCommand } from 'citty'

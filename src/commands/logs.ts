@@ -1,3 +1,5 @@
+// `logs`: the workers' last lines, then their output as it comes.
+
 import { defineCommand } from 'citty'
 import { rejectUnknownFlags } from './reject-unknown-flags.ts'
 import { WorkspaceError } from '../errors.ts'

@@ -1,3 +1,5 @@
+// A citty plugin: an unknown flag or a stray word is an error before any command runs.
+
 import type { ArgDef, ArgsDef, CittyPlugin } from 'citty'
 import { WorkspaceError } from '../errors.ts'
 import { didYouMean } from '../model/suggest.ts'

@@ -1,3 +1,5 @@
+// `restart` (alias `reload`): every selected worker replaced as a deploy replaces it (rolling where it can), whatever its version.
+
 import { defineCommand } from 'citty'
 import { rejectUnknownFlags } from './reject-unknown-flags.ts'
 import { WorkspaceError } from '../errors.ts'

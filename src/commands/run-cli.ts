@@ -1,3 +1,5 @@
+// Runs the CLI and owns the exit: a user's mistake is one line and exit 1, a bug keeps its stack.
+
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { stripVTControlCharacters } from 'node:util'

@@ -1,3 +1,5 @@
+// `start`: the citty command; the deploy itself is src/start/run-start.ts.
+
 import { defineCommand } from 'citty'
 import { rejectUnknownFlags } from './reject-unknown-flags.ts'
 import { WorkspaceError } from '../errors.ts'

@@ -1,3 +1,5 @@
+// `status` (alias `ls`): each unit's process and health, from PM2 and the health agent.
+
 import { defineCommand } from 'citty'
 import { rejectUnknownFlags } from './reject-unknown-flags.ts'
 import { runStatus } from '../start/manage.ts'

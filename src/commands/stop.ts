@@ -1,3 +1,5 @@
+// `stop`: the selected workers deleted from PM2, dependents first.
+
 import { defineCommand } from 'citty'
 import { rejectUnknownFlags } from './reject-unknown-flags.ts'
 import { runStop } from '../start/manage.ts'

@@ -1,3 +1,6 @@
+// The built-in defaults, the config's file name, and how a worker's options merge over the
+// workspace's (defu: the worker wins).
+
 import { createDefu } from 'defu'
 import type { WorkerOptions } from '../types/config.ts'
 

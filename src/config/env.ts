@@ -1,3 +1,6 @@
+// What reaches a worker's environment, layered with where each value came from: the .env files,
+// the shell's runtime variables and what passEnv names, NODE_ENV by mode, then the config.
+
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parse } from 'dotenv'

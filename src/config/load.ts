@@ -1,3 +1,6 @@
+// pm.config.ts to a loaded workspace: c12 loads it (after dotenv has read .env), overrides for
+// --env, validation, merged options, layered env and health policy per worker.
+
 import { existsSync, readFileSync, statSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
 import { basename, isAbsolute, relative, resolve } from 'node:path'

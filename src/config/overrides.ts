@@ -1,3 +1,5 @@
+// Per-environment overrides (`$production`, `$staging` blocks): applied over the base config. Pure.
+
 import { defu } from 'defu'
 
 /** Top-level keys of a workspace that hold per-environment overrides (c12's convention). */

@@ -1,3 +1,6 @@
+// The config's shape checked field by field: every mistake is one line naming the file, the
+// worker and the fix. Pure: PM2's own rules come in.
+
 import { WorkspaceError } from '../errors.ts'
 import type { Worker, WorkerOptions, Workspace } from '../types/config.ts'
 import { parseDuration, parseHeartbeat } from '../model/heartbeat.ts'

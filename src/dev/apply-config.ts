@@ -1,3 +1,5 @@
+// dev's way of applying a plan: in order, one at a time, and one summary line once it is up.
+
 import { countChanges, toChanges } from '../report/changes.ts'
 import { describeAdded } from '../report/plan.ts'
 import { isUserError } from '../errors.ts'

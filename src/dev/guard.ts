@@ -1,3 +1,5 @@
+// While dev runs: a watchdog that died is replaced, and a session whose PM2 daemon died ends.
+
 import { isAlive, startTime } from '../os/processes.ts'
 import { isSessionWatchdog, type SessionFile, spawnWatchdog, writeSession } from './session.ts'
 import { readDaemonPid } from '../pm2/home.ts'

@@ -1,3 +1,6 @@
+// A dev session on disk and as processes: its private folder, its session file, its token, its
+// watchdog, and the sweep that ends whatever of it is left.
+
 import { spawn } from 'node:child_process'
 import { createHash, randomBytes } from 'node:crypto'
 import { existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'

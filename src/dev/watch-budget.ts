@@ -1,3 +1,5 @@
+// More bun --watch workers than inotify allows is an error before anything starts. Pure.
+
 import { WorkspaceError } from '../errors.ts'
 import type { Plan } from '../plan/resolve-plan.ts'
 

@@ -1,3 +1,5 @@
+// `export --to=compose`: the workspace as a Docker Compose file. Pure.
+
 import { stringify } from 'yaml'
 import type { ExportModel, ExportWorker } from './model.ts'
 import { checkProgram, commonNotes, containerCommand, duration, type ExportFile, type ExportResult, header, inImage, isProbe, quoted, splitSecrets } from './shared.ts'

@@ -1,3 +1,5 @@
+// The Dockerfile that the Compose and Kubernetes exports build from. Pure.
+
 import type { ExportModel } from './model.ts'
 import { APP_DIR, type ExportFile, header } from './shared.ts'
 

@@ -1,3 +1,5 @@
+// `export --to=kubernetes`: a Deployment (and Service) per worker, probes from heartbeats. Pure.
+
 import { createHash } from 'node:crypto'
 import { stringify } from 'yaml'
 import type { ExportModel, ExportWorker } from './model.ts'

@@ -1,3 +1,5 @@
+// What every export is made from: each worker as a command, an environment, a heartbeat, limits. Pure.
+
 import { isAbsolute, posix, relative, resolve } from 'node:path'
 import { WorkspaceError } from '../errors.ts'
 import { heartbeatPort } from '../model/heartbeat.ts'

@@ -1,3 +1,5 @@
+// `export --to=pm2`: an ecosystem file that plain PM2 runs as `start` would. Pure.
+
 import { relative } from 'node:path'
 import { SCRIPT_KEY } from '../plan/mode-options.ts'
 import type { ExportModel } from './model.ts'

@@ -1,3 +1,5 @@
+// `export`: loads the workspace, renders the target, writes its files.
+
 import { spawnSync } from 'node:child_process'
 import { closeSync, constants, existsSync, fchmodSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs'
 import { join, relative, resolve } from 'node:path'

@@ -1,3 +1,5 @@
+// What the export renderers share: file results, quoting, the generated-file header, durations.
+
 import { Scalar } from 'yaml'
 import type { ExportModel, ExportWorker } from './model.ts'
 import type { Heartbeat } from '../types/health.ts'

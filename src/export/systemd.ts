@@ -1,3 +1,6 @@
+// `export --to=systemd`: a unit per worker (and timers for cron_restart), checked by
+// systemd-analyze in the tests. Pure.
+
 import { resolve } from 'node:path'
 import type { Interpreter } from '../types/config.ts'
 import type { ExportModel, ExportWorker } from './model.ts'

@@ -1,3 +1,6 @@
+// `init --from`: an ecosystem file or a Procfile turned into a workspace, with what it could not
+// carry said. Pure.
+
 import type { Interpreter } from '../types/config.ts'
 
 /** A workspace converted from another tool's file, and what could not be carried over. */

@@ -1,3 +1,5 @@
+// `init`'s starting point: a commented pm.config.ts around the project's likely entry.
+
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 

@@ -1,3 +1,5 @@
+// The `heartbeat` grammar and durations: parsed, described for messages, the port they check. Pure.
+
 import type { Heartbeat } from '../types/health.ts'
 
 const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/

@@ -1,3 +1,6 @@
+// One process's health as a state machine: events in (online, exit, check, tick), a new state and
+// effects out (restart, stop, a note). Pure: the agent runs it.
+
 import { describeHeartbeat, formatMs } from './heartbeat.ts'
 import type { Health, HealthPolicy, NoteKind, WorkerState } from '../types/health.ts'
 

@@ -1,3 +1,5 @@
+// `dependsOn`: cycles found, dependencies added to a selection, and work run in start order. Pure.
+
 /** Start order from `dependsOn`: pure, so every rule is tested without a process. */
 
 /** Each worker's dependencies, by name. */

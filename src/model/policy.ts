@@ -1,3 +1,6 @@
+// A worker's health policy from its heartbeat and options: intervals, failures, grace, crash
+// loops. Pure.
+
 import type { HealthOptions, WorkerOptions } from '../types/config.ts'
 import { parseDuration, parseHeartbeat } from './heartbeat.ts'
 import type { HealthPolicy } from '../types/health.ts'

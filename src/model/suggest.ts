@@ -1,3 +1,5 @@
+// "Did you mean": the closest name to a mistyped one. Pure.
+
 /** The candidate closest to `input` by edit distance, if it is close enough to be a likely typo. */
 export function closest(input: string, candidates: Iterable<string>): string | undefined {
   let best: string | undefined

@@ -1,3 +1,5 @@
+// Replicas as units: how many, their labels (web#1), and whose is which. Pure.
+
 import { heartbeatPort } from './heartbeat.ts'
 import type { HealthPolicy, Heartbeat } from '../types/health.ts'
 

@@ -1,3 +1,5 @@
+// Private folders (0700, the user's own, no link) and the user's cache folder.
+
 import { chmodSync, lstatSync, mkdirSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { isAbsolute, join } from 'node:path'

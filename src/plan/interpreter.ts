@@ -1,3 +1,5 @@
+// An interpreter's absolute path: the workspace's node_modules/.bin, then bun-pm's own, then PATH.
+
 import { accessSync, constants, realpathSync, statSync } from 'node:fs'
 import { basename, delimiter, dirname, join } from 'node:path'
 import { WorkspaceError } from '../errors.ts'

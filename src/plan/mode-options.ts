@@ -1,3 +1,5 @@
+// What `dev` and `start` add to a worker's PM2 options: bun-pm's entry and preload, watch in dev.
+
 import { dirname, resolve } from 'node:path'
 import { ownFile } from '../bun-pm-files.ts'
 import type { StartOptions } from '../types/config.ts'

@@ -1,3 +1,6 @@
+// Config, .env and flags to a plan: the selected workers with their exact PM2 options, in order,
+// and the health agent that watches them. Starts nothing.
+
 import type { Mode, Pm2Rules, Selection } from '../types/config.ts'
 import { type LoadedWorker, type LoadedWorkspace, loadWorkspace } from '../config/load.ts'
 import type { Dependencies } from '../model/order.ts'

@@ -1,3 +1,5 @@
+// Which workers a command acts on: --workers, --group, the default group, and what they depend on.
+
 import { WorkspaceError } from '../errors.ts'
 import type { Mode, Selection } from '../types/config.ts'
 import { DEFAULT_GROUP } from '../config/defaults.ts'

@@ -1,3 +1,5 @@
+// PM2's own log, followed for the reasons it restarts a worker (memory limit, cron, watch).
+
 import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs'
 
 /** Why PM2 restarted a process, read from its daemon log: the bus does not say. */

@@ -1,3 +1,6 @@
+// A PM2 daemon for `start`: connected to or spawned, watched for its death, and one apply per
+// workspace at a time (a lock in its home).
+
 import { spawn } from 'node:child_process'
 import { createConnection } from 'node:net'
 import { closeSync, existsSync, openSync } from 'node:fs'

@@ -1,3 +1,6 @@
+// A PM2 client that speaks to the daemon's sockets without loading PM2's API (~60 ms saved), for
+// the commands that only list and stop.
+
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import type { ProcessDescription } from 'pm2'

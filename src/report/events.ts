@@ -1,3 +1,6 @@
+// PM2's and the agent's events as lines for people: started, ready, restarted and why, crashed,
+// errored, for dev and start --attach.
+
 import type { LogPrinter } from './log-printer.ts'
 import { isAgentName } from '../model/agent-spec.ts'
 import type { HealthWatch } from '../supervise/readiness.ts'

@@ -1,3 +1,6 @@
+// Workers' output, prefixed and colored per unit, bounded when the terminal cannot keep up (the
+// full log is kept on disk).
+
 export type Stream = 'out' | 'err'
 
 export interface LogPrinter {

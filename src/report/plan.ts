@@ -1,3 +1,5 @@
+// `explain`: a plan for people and as JSON, values masked but bun-pm's own and NODE_ENV.
+
 import { formatMs } from '../model/heartbeat.ts'
 import { checkOf } from '../model/lifecycle.ts'
 import type { EnvSource } from '../types/config.ts'

@@ -1,3 +1,5 @@
+// The commands around `start`: status, stop, restart and logs, on the workspace's namespace only.
+
 import { createLogPrinter, useColor } from '../report/log-printer.ts'
 import { formatTable, toStatusRows } from '../report/status-table.ts'
 import { WorkspaceError } from '../errors.ts'

@@ -1,3 +1,5 @@
+// `start`: the selection deployed to the user's PM2 daemon, and with --attach followed until a signal.
+
 import { join } from 'node:path'
 import { describeAdded } from '../report/plan.ts'
 import { createLogPrinter, useColor } from '../report/log-printer.ts'

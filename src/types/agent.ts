@@ -1,3 +1,6 @@
+// What the launcher and the health agent say to each other: the spec it judges by, its word on
+// each process. Types only.
+
 import type { Health, HealthPolicy, Note, WorkerState } from './health.ts'
 // The health agent's contract: what it is told (its spec), what it says on PM2's bus and keeps in
 // its state file, and what a launcher may send it. Types only.

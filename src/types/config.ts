@@ -1,3 +1,6 @@
+// The config's types, as users write them in pm.config.ts, and the internal modes and rules.
+// Types only.
+
 import type { StartOptions } from 'pm2'
 
 /** PM2's start options, as its own types say them (bun-pm names them; only src/pm2/ loads pm2). */
