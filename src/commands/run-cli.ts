@@ -5,10 +5,9 @@ import { join } from 'node:path'
 import { stripVTControlCharacters } from 'node:util'
 import { type ArgsDef, type CommandDef, renderUsage, runCommand } from 'citty'
 import { useColor } from '../report/log-printer.ts'
-import { isUserError } from '../errors.ts'
+import { faultDetails, faultLine, isMistake, mistakeLine } from './error-lines.ts'
 import { exitProcess } from '../os/exit.ts'
 import { userCacheDir } from '../os/files.ts'
-import { didYouMean } from '../model/suggest.ts'
 
 /**
  * Runs the CLI and owns the process's exit: a user mistake is one line on stderr and exit 1, a bug
@@ -32,31 +31,22 @@ export async function runCli(main: CommandDef<ArgsDef>, rawArgs = process.argv.s
     exitProcess(Number(process.exitCode ?? 0))
   }
   catch (error) {
-    if (isUserError(error) || isCittyError(error))
-      console.error(`error: ${stripVTControlCharacters((error as Error).message)}${await commandHint(main, error)}`)
-    else
-      console.error(describeBug(error, rawArgs))
+    console.error(isMistake(error) ? mistakeLine(error, await commandNames(main)) : faultLine(error, writeDetails(error, rawArgs)))
     exitProcess(1)
   }
 }
 
-/**
- * Anything else is a fault of bun-pm's, or of what it runs on (PM2 not answering, say): one line
- * that says so and where the details are — the stack goes to a file only the user can read.
- */
-function describeBug(error: unknown, rawArgs: string[]): string {
-  const message = error instanceof Error ? error.message : String(error)
-  const first = stripVTControlCharacters(message.split('\n')[0] ?? '')
+/** A fault's stack goes to a file only the user can read; its path, or undefined if it could not be written. */
+function writeDetails(error: unknown, rawArgs: string[]): string | undefined {
   try {
     const dir = join(userCacheDir(), 'errors')
     mkdirSync(dir, { recursive: true, mode: 0o700 })
     const file = join(dir, `${new Date().toISOString().replace(/[:.]/g, '-')}-${process.pid}.log`)
-    const details = error instanceof Error ? `${error.stack ?? message}${error.cause ? `\ncause: ${(error.cause as Error).stack ?? String(error.cause)}` : ''}` : message
-    writeFileSync(file, `bun-pm ${rawArgs.join(' ')}\n${details}\n`, { mode: 0o600 })
-    return `error: ${first} (not a mistake in your config: bun-pm or PM2 failed; the details are in ${file})`
+    writeFileSync(file, faultDetails(error, rawArgs), { mode: 0o600 })
+    return file
   }
   catch {
-    return `error: ${first} (not a mistake in your config: bun-pm or PM2 failed)`
+    return undefined
   }
 }
 
@@ -76,17 +66,8 @@ async function findCommand(main: CommandDef<ArgsDef>, rawArgs: string[]): Promis
   return [main]
 }
 
-/** After "Unknown command", the commands there are. */
-async function commandHint(main: CommandDef<ArgsDef>, error: unknown): Promise<string> {
-  if ((error as { code?: string }).code !== 'E_UNKNOWN_COMMAND')
-    return ''
+/** The names of the CLI's commands. */
+async function commandNames(main: CommandDef<ArgsDef>): Promise<string[]> {
   const subCommands = typeof main.subCommands === 'function' ? await main.subCommands() : await main.subCommands
-  const names = Object.keys(subCommands ?? {})
-  const typed = /Unknown command `?([^`\s;]+)`?/i.exec(stripVTControlCharacters((error as Error).message))?.[1]
-  return `${typed ? didYouMean(typed, names) : ''}; the commands are ${names.join(', ')}`
-}
-
-/** citty's own usage errors (unknown command), which say what is wrong already. */
-function isCittyError(error: unknown): boolean {
-  return error instanceof Error && error.name === 'CLIError'
+  return Object.keys(subCommands ?? {})
 }
