@@ -1,7 +1,7 @@
 // Makes the daemon run a plan: removes what goes, starts what is new in dependsOn order, and
 // replaces what changed unit by unit — a new version beside the old one where its ports allow,
 // the old one kept when the new one fails. The decisions are reconcile.ts's and rollout.ts's.
-import { agentName, newestSpec, specCovers, specOf, withRunningVersions } from '../model/agent-spec.ts'
+import { agentAction, dependenciesToWaitFor, spreadBlocked } from './apply-decisions.ts'
 import type { HealthWatch, ProcessRef, Readiness } from './readiness.ts'
 import { listenersOf } from '../os/sockets.ts'
 import type { Pm2Client } from '../pm2/client.ts'
@@ -10,12 +10,11 @@ import type { Mode, Pm2StartOptions } from '../types/config.ts'
 import { type Dependencies, dependents, runInOrder } from '../model/order.ts'
 import type { PlannedWorker } from '../plan/plan-workers.ts'
 import { unitLabel } from '../model/units.ts'
-import { PLAN_HASH_KEY } from '../model/version.ts'
-import { isUp, reconcile, toDesired, type ReconcileOptions, type UnitPlan, type WorkerPlan } from './reconcile.ts'
+import { reconcile, toDesired, type ReconcileOptions, type UnitPlan, type WorkerPlan } from './reconcile.ts'
 import { replaceUnit, type UnitOutcome } from './replace-unit.ts'
 import { type Strategy, strategyFor } from './rollout.ts'
 import { unitOptions } from './units.ts'
-import type { AgentOrder, AgentSpec } from '../types/agent.ts'
+import type { AgentOrder } from '../types/agent.ts'
 import type { AgentPlan } from '../plan/agent-app.ts'
 import type { ProcView } from '../pm2/process-view.ts'
 import { canListenBeside } from '../os/reuse-port.ts'
@@ -110,7 +109,7 @@ export async function applyPlan(o: ApplyOptions): Promise<ApplyResult> {
     outcomes.set(name, outcome)
     // A worker that starts afresh waits for what it depends on; one replaced or scaled waits
     // only for dependencies that start afresh themselves (the others serve already).
-    for (const dep of (deps[name] ?? []).filter(d => names.includes(d) && (wp.change === 'start' || fresh.has(d)))) {
+    for (const dep of dependenciesToWaitFor(wp, deps, names, fresh)) {
       const depReady = await untilAborted(readiness(dep), signal)
       if (!depReady.ready) {
         blocked.set(name, { dependency: dep, readiness: depReady })
@@ -151,19 +150,12 @@ export async function applyPlan(o: ApplyOptions): Promise<ApplyResult> {
   }
   const ran = await runInOrder(names, deps, async name => run(name))
   trace('every worker handed to PM2')
-  // A worker whose dependency was itself blocked waits on the same one.
-  for (const [name, outcome] of ran) {
-    const first = outcome.ok ? undefined : outcome.blockedBy && blocked.get(outcome.blockedBy)
-    if (first)
-      blocked.set(name, first)
-    else if (!outcome.ok && outcome.error)
-      throw outcome.error
-  }
+  const allBlocked = spreadBlocked(ran, blocked)
   return {
     outcomes,
     removed: plan.removed.map(r => r.name),
-    blocked,
-    readiness: name => blocked.has(name) ? Promise.resolve({ ready: false, why: 'timeout' } as Readiness) : readiness(name),
+    blocked: allBlocked,
+    readiness: name => allBlocked.has(name) ? Promise.resolve({ ready: false, why: 'timeout' } as Readiness) : readiness(name),
   }
 }
 
@@ -179,20 +171,12 @@ export function portFactsOf(old: ProcView[]): { port: number, shared: boolean | 
  */
 async function applyAgent(o: ApplyOptions, agent: AgentPlan, procs: ProcView[]): Promise<void> {
   const { client, health, namespace } = o
-  const mine = procs.filter(p => p.namespace === namespace && p.name === agentName(namespace))
-  const running = mine.find(isUp)
-  const runningSpec = running ? specOf(running.env) : undefined
-  const hashes = new Map<string, Set<string>>()
-  for (const proc of procs.filter(p => p.namespace === namespace && isUp(p) && p.env[PLAN_HASH_KEY]))
-    (hashes.get(proc.name) ?? hashes.set(proc.name, new Set()).get(proc.name)!).add(proc.env[PLAN_HASH_KEY]!)
-  // What it judges by now: its last word (a spec sent since it booted), else what it booted with.
-  const current = running ? newestSpec(health.spec(), runningSpec) : undefined
-  const spec: AgentSpec = withRunningVersions(agent.spec, current, hashes)
-  if (running && mine.length === 1 && specCovers(current, spec))
+  const { action, spec, running, agents: mine } = agentAction(procs, namespace, agent.spec, health.spec())
+  if (action === 'keep')
     return
   // A running agent takes the new spec by message and keeps everything it knows; one that does
   // not say so soon (an older bun-pm's, one that is stuck) is replaced.
-  if (running && mine.length === 1) {
+  if (action === 'send' && running) {
     const sent = await client.send(running.pmId, { 'bun-pm': 'spec', spec } satisfies AgentOrder).then(() => true, () => false)
     if (sent && await health.specInForce(spec.revision, Date.now() + SPEC_ACK_TIMEOUT_MS)) {
       trace('health agent took the new spec')
