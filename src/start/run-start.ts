@@ -26,6 +26,7 @@ import { pm2Rules } from '../pm2/schema.ts'
 import { latchSignals, type SignalLatch, signalGroup } from '../os/signals.ts'
 import { requireSupportedPlatform } from '../os/platform.ts'
 import { readDaemonPid, userPm2Home } from '../pm2/home.ts'
+import { agentMustListenFirst } from '../supervise/apply-decisions.ts'
 
 export interface StartCommandOptions {
   cwd?: string
@@ -104,7 +105,7 @@ async function startWith({ client, plan, home, spawnedDaemon, signals, json, tim
     // Workers that the agent can check from outside (http, tcp) and that PM2 keeps running need
     // no agent listening when they start: it finds them running. A push heartbeat's first
     // heartbeat(), or a one-shot job's exit, would be lost on it.
-    waitForAgent: plan.workers.some(w => (w.health.heartbeat.kind !== 'http' && w.health.heartbeat.kind !== 'tcp') || !w.health.autorestart),
+    waitForAgent: agentMustListenFirst(plan.workers),
     shouldRemove: name => !activated.has(name),
     beforeDelete: attached?.expectExit,
   })

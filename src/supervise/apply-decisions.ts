@@ -6,6 +6,7 @@ import type { Dependencies, Outcome } from '../model/order.ts'
 import { PLAN_HASH_KEY } from '../model/version.ts'
 import type { ProcView } from '../pm2/process-view.ts'
 import type { AgentSpec } from '../types/agent.ts'
+import type { HealthPolicy } from '../types/health.ts'
 import { isUp, type WorkerPlan } from './reconcile.ts'
 
 /**
@@ -56,4 +57,13 @@ export function spreadBlocked<B>(ran: ReadonlyMap<string, Outcome>, blocked: Rea
       throw outcome.error
   }
   return all
+}
+
+/**
+ * Whether the agent must listen before the workers start: it must see from the first moment what
+ * only happens once — a push heartbeat's beats, a one-shot job's exit, a worker without a check
+ * staying up. Workers checked over http or tcp are probed once it runs, so it need not be waited for.
+ */
+export function agentMustListenFirst(workers: readonly { health: HealthPolicy }[]): boolean {
+  return workers.some(w => (w.health.heartbeat.kind !== 'http' && w.health.heartbeat.kind !== 'tcp') || !w.health.autorestart)
 }

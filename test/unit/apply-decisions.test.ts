@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test'
-import { agentAction, dependenciesToWaitFor, runningVersions, spreadBlocked } from '../../src/supervise/apply-decisions.ts'
+import { agentAction, agentMustListenFirst, dependenciesToWaitFor, runningVersions, spreadBlocked } from '../../src/supervise/apply-decisions.ts'
 import { AGENT_SPEC_KEY } from '../../src/model/agent-spec.ts'
 import { toHealthPolicy } from '../../src/model/policy.ts'
 import { PLAN_HASH_KEY } from '../../src/model/version.ts'
@@ -28,6 +28,14 @@ describe('the health agent an apply needs', () => {
     expect(agentAction([agent(spec('v1'), { status: 'stopped', pid: null })], 'shop', spec('v1'), undefined).action).toBe('replace')
     // Its last word is newer than its environment (a spec was sent since it booted): that is what it judges by.
     expect(agentAction([agent(spec('v1')), web('v2')], 'shop', spec('v2', 3), spec('v2', 2)).action).toBe('keep')
+  })
+
+  test('it must listen before the workers start when something happens only once: beats, a job\'s exit, a run without a check', () => {
+    const w = (heartbeat: string | undefined, options = {}) => ({ health: toHealthPolicy(heartbeat, options) })
+    expect(agentMustListenFirst([w('http://127.0.0.1:3000/'), w('tcp://127.0.0.1:5432')])).toBe(false)
+    expect(agentMustListenFirst([w('http://127.0.0.1:3000/'), w('5s')])).toBe(true)
+    expect(agentMustListenFirst([w(undefined)])).toBe(true)
+    expect(agentMustListenFirst([w('http://127.0.0.1:3000/', { autorestart: false })])).toBe(true)
   })
 
   test('the versions that run: by plan hash, only up processes of the namespace', () => {
