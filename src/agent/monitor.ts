@@ -14,6 +14,7 @@ import { identify, isAnotherProcess, type ProcessFacts } from './track.ts'
 import { type Judged, newTracked, takeMessage, type Tracked } from './tracked.ts'
 import { adoption, exitEvent, factsOfPacket, factsOfProc, listingEvent, readMessage, toNotes } from './translate.ts'
 import { freshLister, type Pm2Bus, type Pm2Packet, type ProcView } from '../pm2/process-view.ts'
+import { serial } from '../model/serial.ts'
 
 export type { Judged }
 
@@ -108,7 +109,8 @@ export async function startMonitor({ client, bus, spec: initialSpec, restored = 
 
   const ours = (packet: Pm2Packet) => packet.process.namespace === spec.namespace && spec.workers[packet.process.name] !== undefined
   // PM2's events in the order it sent them: an `online` waits for its pid, and the `exit` behind it must not overtake it.
-  let queue = Promise.resolve()
+  // A failed event is a bug of the agent's: said in its log (bun-pm logs), and the next one still runs.
+  const events = serial(error => console.error('health agent: an event could not be handled:', error))
   const listFresh = freshLister(() => client.list())
   bus.on('process:event', (packet) => {
     if (!ours(packet))
@@ -117,8 +119,7 @@ export async function startMonitor({ client, bus, spec: initialSpec, restored = 
     // no listing of every process); else in a listing made after it, shared by a burst's events.
     const filed = packet.event === 'online' ? pidFromFile(packet.process.pm_pid_path) : undefined
     const listing = packet.event === 'online' && filed === undefined ? listFresh().catch(() => []) : undefined
-    // A failed event is a bug of the agent's: said in its log (bun-pm logs), and the next one still runs.
-    queue = queue.then(() => onEvent(packet, listing, filed)).catch(error => console.error('health agent: an event could not be handled:', error))
+    events.push(() => onEvent(packet, listing, filed))
   })
   const onEvent = async (packet: Pm2Packet, listing: Promise<ProcView[]> | undefined, filed: number | undefined) => {
     const t = track(factsOfPacket(packet))
@@ -213,7 +214,7 @@ export async function startMonitor({ client, bus, spec: initialSpec, restored = 
   // What runs already, listed only now that every event from here on is heard: a worker that
   // comes up meanwhile is in the listing or in an event (both say the same run), never in neither.
   // In the event queue, so that a listing never lands after an exit it predates.
-  await (queue = queue.then(async () => adopt((await client.list()).filter(p => p.namespace === spec.namespace))))
+  await events.run(async () => adopt((await client.list()).filter(p => p.namespace === spec.namespace)))
   loop()
 
   return {

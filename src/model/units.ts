@@ -31,6 +31,37 @@ export function unitsOfProcesses(procs: { name: string, instance: number }[]): s
   return procs.map(proc => unitLabel(proc.name, proc.instance, procs.filter(p => p.name === proc.name).length))
 }
 
+/**
+ * Units by PM2 id, learnt where the instance index is known (a listing, PM2's events) and used
+ * where only the id is (log lines, messages): the same map for dev, --attach and `logs`.
+ */
+export class UnitNames {
+  private readonly byPmId = new Map<number, string>()
+  /** Notes the unit of process `pmId` and returns it. */
+  learn(pmId: number, name: string, index: number, replicas: number): string {
+    const unit = unitLabel(name, index, replicas)
+    this.byPmId.set(pmId, unit)
+    return unit
+  }
+
+  /** Learns every process of a listing, each labelled by how many share its name; their units, in order. */
+  learnListing(procs: { pmId: number, name: string, instance: number }[]): string[] {
+    const units = unitsOfProcesses(procs)
+    procs.forEach((proc, i) => this.byPmId.set(proc.pmId, units[i]!))
+    return units
+  }
+
+  /** The unit of process `pmId`, or its worker's name when none was learnt. */
+  of(pmId: number, name: string): string {
+    return this.byPmId.get(pmId) ?? name
+  }
+
+  /** The unit of process `pmId`, if one was learnt. */
+  known(pmId: number): string | undefined {
+    return this.byPmId.get(pmId)
+  }
+}
+
 /** Every unit of a worker, in index order. */
 export function unitsOf(name: string, replicas: number): string[] {
   return replicas > 1 ? Array.from({ length: replicas }, (_, i) => `${name}#${i}`) : [name]

@@ -6,9 +6,10 @@ import { isAgentName } from '../model/agent-spec.ts'
 import type { HealthWatch } from '../supervise/readiness.ts'
 import type { Pm2Client } from '../pm2/client.ts'
 import type { PlannedWorker } from '../plan/plan-workers.ts'
-import { unitLabel, workerOf } from '../model/units.ts'
+import { UnitNames, workerOf } from '../model/units.ts'
 import { followDaemonLog } from '../pm2/daemon-log.ts'
 import type { Note } from '../types/health.ts'
+import { serial } from '../model/serial.ts'
 import { freshLister, instanceOf, type Pm2Bus, type Pm2Packet, type ProcView } from '../pm2/process-view.ts'
 
 /**
@@ -61,21 +62,20 @@ export function reportEvents({ bus, client, health, namespace, printer, daemonLo
 
   // Everything below is said per unit: a worker's name, or `web#1` for one of its replicas.
   const ids = new Map<string, number>()
-  const unitByPmId = new Map<number, string>()
+  const units = new UnitNames()
   const isOurs = (unit: string, ns?: string) => (namespace === undefined || ns === namespace) && !isAgentName(unit) && (!names || names.includes(workerOf(unit)))
   const ours = (packet: Pm2Packet) => isOurs(packet.process.name, packet.process.namespace)
   /** Events carry the instance index; logs and messages only pm_id, learnt from the events before them. */
   const unitOf = (packet: Pm2Packet) => {
     const { name, pm_id: pmId } = packet.process
     if (packet.event === undefined)
-      return unitByPmId.get(pmId) ?? name
-    const unit = unitLabel(name, instanceOf(packet.process), workers.get(name)?.replicas ?? 1)
-    unitByPmId.set(pmId, unit)
+      return units.of(pmId, name)
+    const unit = units.learn(pmId, name, instanceOf(packet.process), workers.get(name)?.replicas ?? 1)
     ids.set(unit, pmId)
     return unit
   }
   const stopFollowing = followDaemonLog(daemonLog, ({ pmId, name, reason }) => {
-    const target = (pmId === undefined ? undefined : unitByPmId.get(pmId)) ?? name
+    const target = (pmId === undefined ? undefined : units.known(pmId)) ?? name
     if (target)
       reasons.set(target, reason)
   })
@@ -101,10 +101,8 @@ export function reportEvents({ bus, client, health, namespace, printer, daemonLo
 
   // One event at a time, in the order they came: an `online` waits for the pid, and an `exit` or
   // a note of the agent right behind it must not overtake it.
-  let queue = Promise.resolve()
-  const enqueue = (work: () => void | Promise<void>) => {
-    queue = queue.then(work).catch(error => printer.info(`bun-pm could not report an event: ${(error as Error).stack ?? error}`))
-  }
+  const events = serial(error => printer.info(`bun-pm could not report an event: ${(error as Error).stack ?? error}`))
+  const enqueue = events.push
   // An online event's pid is in a listing made after it; the events of one burst share one.
   const listFresh = freshLister(() => client.list())
   bus.on('process:event', (packet) => {

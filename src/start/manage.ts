@@ -16,7 +16,7 @@ import type { Selection } from '../types/config.ts'
 import { type LoadedWorker, type LoadedWorkspace, loadWorkspace } from '../config/load.ts'
 import { dependenciesOf, planFor } from '../plan/resolve-plan.ts'
 import { departedTargets, selectTargets } from '../plan/select.ts'
-import { unitsOfProcesses } from '../model/units.ts'
+import { UnitNames } from '../model/units.ts'
 import { printFailures, tail } from './failures.ts'
 import { pm2Rules } from '../pm2/schema.ts'
 import { requireSupportedPlatform } from '../os/platform.ts'
@@ -154,8 +154,8 @@ export async function runLogs({ cwd, selection, lines }: { cwd?: string, selecti
   const procs = targetProcs(await client.list(), target)
   const names = procs.map(p => p.name)
   // Each replica under its own label (`web#1`): its lines are its own.
-  const units = unitsOfProcesses(procs)
-  const unitByPmId = new Map(procs.map((p, i) => [p.pmId, units[i]!]))
+  const unitNames = new UnitNames()
+  const units = unitNames.learnListing(procs)
   const printer = createLogPrinter({ names: units, color: useColor() })
   for (const [i, proc] of procs.entries()) {
     const out = tail(proc.outLog, lines)
@@ -169,7 +169,7 @@ export async function runLogs({ cwd, selection, lines }: { cwd?: string, selecti
   for (const stream of ['out', 'err'] as const) {
     bus.on(`log:${stream}`, (packet) => {
       if (packet.process.namespace === target.workspace.namespace && names.includes(packet.process.name))
-        printer.chunk(unitByPmId.get(packet.process.pm_id) ?? packet.process.name, stream, String(packet.data ?? ''))
+        printer.chunk(unitNames.of(packet.process.pm_id, packet.process.name), stream, String(packet.data ?? ''))
     })
   }
   return latchSignals().next().then(() => 0)

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'bun:test'
 import { toHealthPolicy } from '../../src/model/policy.ts'
-import { replicaCount, replicaPolicy, unitLabel, unitPolicies, unitsOf, workerOf } from '../../src/model/units.ts'
+import { replicaCount, replicaPolicy, unitLabel, UnitNames, unitPolicies, unitsOf, workerOf } from '../../src/model/units.ts'
 
 describe('replicas: units and their checks', () => {
   test('instances resolves like PM2: a count, max or 0 = cores, -k = cores less k, never below 1', () => {
@@ -25,5 +25,15 @@ describe('replicas: units and their checks', () => {
     const push = toHealthPolicy('5s', {})
     expect(replicaPolicy(push, 1, 'PORT', { PORT: '5000' })).toBe(push)
     expect(Object.keys(unitPolicies([{ name: 'web', replicas: 2, health: http, incrementVar: 'PORT', env: { PORT: '3000' } }, { name: 'job', replicas: 1, health: push, env: {} }]))).toEqual(['web#0', 'web#1', 'job'])
+  })
+})
+
+describe('units by PM2 id', () => {
+  test('learnt from events (instance index) or a listing (how many share a name); log lines only carry the id', () => {
+    const names = new UnitNames()
+    expect(names.learn(4, 'web', 1, 2)).toBe('web#1')
+    expect(names.learnListing([{ pmId: 7, name: 'tick', instance: 0 }, { pmId: 8, name: 'api', instance: 0 }, { pmId: 9, name: 'api', instance: 1 }])).toEqual(['tick', 'api#0', 'api#1'])
+    expect([names.of(4, 'web'), names.of(9, 'api'), names.of(99, 'new')]).toEqual(['web#1', 'api#1', 'new'])
+    expect(names.known(99)).toBeUndefined()
   })
 })
