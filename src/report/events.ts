@@ -10,6 +10,7 @@ import { UnitNames, workerOf } from '../model/units.ts'
 import { followDaemonLog } from '../pm2/daemon-log.ts'
 import type { Note } from '../types/health.ts'
 import { serial } from '../model/serial.ts'
+import { exitLine, haltLines, onlineLine, reloadLine } from './event-lines.ts'
 import { freshLister, instanceOf, type Pm2Bus, type Pm2Packet, type ProcView } from '../pm2/process-view.ts'
 
 /**
@@ -94,8 +95,9 @@ export function reportEvents({ bus, client, health, namespace, printer, daemonLo
     if (!ours(packet) || data?.['bun-pm'] !== 'loaded')
       return
     const name = unitOf(packet)
-    if (loads.get(name) === data.pid)
-      printer.info(`${name} reloaded its code (file change)`)
+    const line = reloadLine(name, loads.get(name), Number(data.pid))
+    if (line)
+      printer.info(line)
     loads.set(name, Number(data.pid))
   })
 
@@ -123,10 +125,7 @@ export function reportEvents({ bus, client, health, namespace, printer, daemonLo
       stopped.delete(name)
       const reason = reasons.get(name)
       reasons.delete(name)
-      const withPid = pid ? ` (pid ${pid})` : ''
-      printer.info(previous && (!expected.has(name) || reason)
-        ? `${name} restarted${withPid}: ${reason ?? 'after it exited'}`
-        : `${name} started${withPid}`)
+      printer.info(onlineLine(name, pid, { ranBefore: previous !== undefined, expected: expected.has(name), reason }))
       if (pid)
         pids.set(name, pid)
       expected.delete(name)
@@ -134,13 +133,10 @@ export function reportEvents({ bus, client, health, namespace, printer, daemonLo
     }
     else if (packet.event === 'exit') {
       printer.flush(name)
-      // PM2 reports a deleted process's exit twice.
-      if (stopped.has(name))
-        return
+      const line = exitLine(name, packet.process.exit_code, { expected: expected.has(name), reasonKnown: reasons.has(name), saidAlready: stopped.has(name) })
       stopped.add(name)
-      if (reasons.has(name) && expected.has(name))
-        return
-      printer.info(expected.has(name) ? `${name} stopped` : `${name} exited (code ${packet.process.exit_code ?? 0})`)
+      if (line)
+        printer.info(line)
     }
   }
 
@@ -158,12 +154,8 @@ export function reportEvents({ bus, client, health, namespace, printer, daemonLo
     }
     const worker = workers.get(workerOf(name))
     const retries = retry?.retries(worker) ?? false
-    const hint = kind === 'failed' || !retries ? '' : kind === 'exited' ? '; edit its files to run it again' : '; edit its files to start it again'
-    // A startup error was printed a moment ago, just above: once is enough.
-    const last = kind === 'failed' ? [] : printer.lastLines(name)
-    printer.info(`${text}. The other workers keep running${hint}.${last.length ? ' Its last lines:' : ''}`)
-    for (const line of last)
-      printer.info(`  ${line}`)
+    for (const line of haltLines({ ...note, kind }, { retries, lastLines: printer.lastLines(name) }))
+      printer.info(line)
     const pmId = ids.get(name)
     if (kind !== 'failed' && worker && retries && pmId !== undefined)
       retry?.arm(worker, name, pmId)

@@ -1,0 +1,39 @@
+// Which line a developer reads for each event of a worker's life, from what is known of it. Pure:
+// report/events.ts keeps the facts and prints.
+
+import type { Note } from '../types/health.ts'
+
+/** A process came online: `started`, or `restarted` (and why) when it ran before and nobody asked for it, or a reason is known. */
+export function onlineLine(unit: string, pid: number | null | undefined, { ranBefore, expected, reason }: { ranBefore: boolean, expected: boolean, reason: string | undefined }): string {
+  const withPid = pid ? ` (pid ${pid})` : ''
+  return ranBefore && (!expected || reason)
+    ? `${unit} restarted${withPid}: ${reason ?? 'after it exited'}`
+    : `${unit} started${withPid}`
+}
+
+/**
+ * A process exited: `stopped` when it was asked for, else `exited (code n)`. Nothing when the
+ * exit was asked for with a reason (the restart line says it), or was said already (PM2 reports
+ * a deleted process's exit twice).
+ */
+export function exitLine(unit: string, code: number | null | undefined, { expected, reasonKnown, saidAlready }: { expected: boolean, reasonKnown: boolean, saidAlready: boolean }): string | undefined {
+  if (saidAlready || (reasonKnown && expected))
+    return undefined
+  return expected ? `${unit} stopped` : `${unit} exited (code ${code ?? 0})`
+}
+
+/** The preload said the code loaded: the same pid as last time is a `bun --watch` reload in place. */
+export function reloadLine(unit: string, previousPid: number | undefined, pid: number): string | undefined {
+  return previousPid === pid ? `${unit} reloaded its code (file change)` : undefined
+}
+
+/**
+ * A worker stopped for good (errored, a job that exited non-zero, code that threw at startup):
+ * the note, that the others keep running, how it runs again (dev: an edit), and its last lines —
+ * except after a startup error, printed just above.
+ */
+export function haltLines(note: Note & { kind: 'errored' | 'failed' | 'exited' }, { retries, lastLines }: { retries: boolean, lastLines: string[] }): string[] {
+  const hint = note.kind === 'failed' || !retries ? '' : note.kind === 'exited' ? '; edit its files to run it again' : '; edit its files to start it again'
+  const last = note.kind === 'failed' ? [] : lastLines
+  return [`${note.text}. The other workers keep running${hint}.${last.length ? ' Its last lines:' : ''}`, ...last.map(line => `  ${line}`)]
+}
