@@ -1,18 +1,17 @@
 // Selected workers turned into what PM2 is handed: checked on disk, options by mode, and the
-// version each runs.
+// version each runs. The decisions are pure; what is on disk (files, folders, interpreters, code)
+// comes in through `Disk`, the machine's by default.
 
-import { existsSync, statSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { WorkspaceError } from '../errors.ts'
 import { CRASH_LOOP_DEFAULTS } from '../model/policy.ts'
 import { modeOptions, SCRIPT_KEY, WORKER_ENTRY } from './mode-options.ts'
-import { requireInterpreter } from './interpreter.ts'
 import type { LoadedWorker, LoadedWorkspace } from '../config/load.ts'
 import { PLAN_HASH_KEY, PLAN_PARTS_KEY, versionHash, versionParts } from '../model/version.ts'
 import type { Pm2StartOptions } from '../types/config.ts'
 import { INTERPRETERS } from '../model/interpreters.ts'
 import { toList } from '../model/args.ts'
-import { type CodeCache, codeDigest } from './code-digest.ts'
+import { type Disk, machineDisk } from './disk.ts'
 
 /** A selected worker, checked on disk, with the exact options handed to PM2. */
 export interface PlannedWorker extends LoadedWorker {
@@ -33,12 +32,11 @@ export interface PlannedWorker extends LoadedWorker {
  * Turns selected workers into PM2 start options. Only selected workers are checked on disk: a
  * worker nobody runs may lack its built script or interpreter.
  */
-export function planWorkers(workspace: LoadedWorkspace, workers: LoadedWorker[]): PlannedWorker[] {
-  const cache: CodeCache = new Map()
-  return workers.map(worker => planWorker(workspace, worker, cache))
+export function planWorkers(workspace: LoadedWorkspace, workers: LoadedWorker[], disk: Disk = machineDisk()): PlannedWorker[] {
+  return workers.map(worker => planWorker(workspace, worker, disk))
 }
 
-function planWorker(workspace: LoadedWorkspace, worker: LoadedWorker, cache: CodeCache): PlannedWorker {
+function planWorker(workspace: LoadedWorkspace, worker: LoadedWorker, disk: Disk): PlannedWorker {
   const { root, configLabel, namespace } = workspace
   const { name, interpreter, scripts } = worker
   const { node_args, interpreter_args, instances, ...options } = worker.options
@@ -49,18 +47,18 @@ function planWorker(workspace: LoadedWorkspace, worker: LoadedWorker, cache: Cod
     throw new WorkspaceError(`${at} runs under ${interpreter} but has no \`${interpreter}\` script; add \`${interpreter}: 'path/to/script'\`${has.length ? ` or set \`options.interpreter\` to ${has.map(i => `'${i}'`).join(' or ')}` : ''}`)
   }
   const script = resolve(root, scriptField)
-  if (!existsSync(script) || !statSync(script).isFile()) {
+  if (!disk.isFile(script)) {
     const hint = /(^|\/)dist\//.test(scriptField) ? '; run `bun run build` first' : '; fix the path (it is relative to the workspace root)'
     throw new WorkspaceError(`${at}: ${interpreter} script "${scriptField}" does not exist (${script})${hint}`)
   }
   const cwd = options.cwd ? resolve(root, options.cwd) : root
-  if (options.cwd && !(existsSync(cwd) && statSync(cwd).isDirectory()))
+  if (options.cwd && !disk.isFolder(cwd))
     throw new WorkspaceError(`${at}: \`cwd\` "${options.cwd}" is no folder (${cwd}); PM2 could not start the worker there: create it, or fix the path (it is relative to the workspace root)`)
   // Checked only for the workers that run, as the script is: users and groups are this machine's.
   const runAs = workspace.rules.runAs?.(worker.options as { uid?: unknown, user?: unknown, gid?: unknown })[0]
   if (runAs)
     throw new WorkspaceError(`${at}: ${runAs}`)
-  const interpreterPath = requireInterpreter(interpreter, root, at)
+  const interpreterPath = disk.interpreter(interpreter, root, at)
   const args = toList(interpreter_args ?? node_args)
   // The launcher already read .env and .env.local; bun reading them again in the worker would
   // bring back values the config overrode or the user deleted.
@@ -99,7 +97,7 @@ function planWorker(workspace: LoadedWorkspace, worker: LoadedWorker, cache: Cod
   const parts = versionParts(rest, interpreter === 'bun' ? { ...worker.env, [SCRIPT_KEY]: { value: script, source: 'bun-pm' } } : worker.env)
   // A deploy is new code under the same config: in `start` the code is part of the version. (In
   // `dev` each worker's own watch restarts it on an edit; a config reload must not do it twice.)
-  const code = workspace.mode === 'start' ? codeDigest(script, cache) : undefined
+  const code = workspace.mode === 'start' ? disk.code(script) : undefined
   if (code)
     parts.code = code.digest
   const hash = versionHash(parts)
