@@ -54,8 +54,9 @@ export function createCheck({ dispatch, siblingPids, runSoon, closed, now }: Che
         if (t.state.pid !== pid || closed())
           return
         const done = now()
-        const verdict = attributeAnswer(result, t.id.unit, port)
+        const verdict = attributeAnswer(result, t.id.unit, port, t.closedAnswers)
         t.siblingAnswers = verdict === undefined ? t.siblingAnswers + 1 : 0
+        t.closedAnswers = verdict === undefined ? t.closedAnswers + (result.answer?.kind === 'closed' ? 1 : 0) : 0
         if (result.answer?.kind === 'ours')
           t.ownAnswerPid = pid
         t.nextProbeAt = nextProbeAt(done, t.state, policy, verdict !== undefined, t.siblingAnswers)

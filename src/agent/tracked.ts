@@ -21,6 +21,8 @@ export interface Tracked extends Judged {
   deadSince: number | null
   /** Probes in a row that another process of the worker answered (a shared port). */
   siblingAnswers: number
+  /** Answers since the last that counted whose server closed its end at once, on a shared port (anyone's). */
+  closedAnswers: number
   /** The pid of the run whose own answer a probe has seen (its port is its own since). */
   ownAnswerPid: number | null
   /** The pid whose preload said "loaded": a second "loaded" from it is a reload in place. */
@@ -31,7 +33,7 @@ export interface Tracked extends Judged {
 
 /** A process seen for the first time (or a PM2 id handed to another process). */
 export function newTracked(id: ProcessIdentity, at: number): Tracked {
-  return { id, state: initialState(at), nextProbeAt: 0, probing: false, lastBeatAt: null, pushJudgedAt: null, deadSince: null, siblingAnswers: 0, ownAnswerPid: null, loadedPid: null }
+  return { id, state: initialState(at), nextProbeAt: 0, probing: false, lastBeatAt: null, pushJudgedAt: null, deadSince: null, siblingAnswers: 0, closedAnswers: 0, ownAnswerPid: null, loadedPid: null }
 }
 
 /**

@@ -7,9 +7,15 @@ import { allPids, cmdlineOf, descendantsOf } from './processes.ts'
 import { answeringSockets, ESTABLISHED, hexAddress, LISTEN, mapped, parseTcpTable } from './tcp-table.ts'
 import { findSocket, listeningSockets, type Tuple } from './sock-diag.ts'
 
-/** What the tables say of an answer: the judged process tree gave it, a sibling's (another process of the same worker), another process's, or nothing can tell. */
+/**
+ * What the tables say of an answer: the judged process tree gave it, a sibling's (another process
+ * of the same worker), another process's, or nothing can tell. `closed`: the server closed its end
+ * as it answered (`Connection: close`, a server draining), so nobody holds it any more, and the
+ * port is shared with siblings: any of them may have answered.
+ */
 export type Answerer =
   | { kind: 'ours' }
+  | { kind: 'closed' }
   /** `listening`: whether the judged tree holds a listening socket on the port itself. */
   | { kind: 'sibling', pid: number, listening: boolean }
   | { kind: 'other', pid: number | null, command: string }
@@ -31,7 +37,9 @@ export interface ProbeEnds {
  * read only when the answer is neither's.
  */
 export function whoAnswered(pid: number, port: number, ends: ProbeEnds | undefined, siblings: number[] = []): Answerer {
-  const { inodes, listeners } = answering(pid, port, ends)
+  const { inodes, listeners, closed } = answering(pid, port, ends)
+  if (closed && siblings.length > 0)
+    return { kind: 'closed' }
   if (inodes.length === 0)
     return { kind: 'unknown' }
   const wanted = new Set(inodes.map(inode => `socket:[${inode}]`))
@@ -53,12 +61,14 @@ export function whoAnswered(pid: number, port: number, ends: ProbeEnds | undefin
 /**
  * The inodes that answered, and a way to get the port's listeners: the server's end of the very
  * connection when the kernel has it (netlink), else whoever listens on the port; from `pid`'s
- * table where netlink cannot be asked.
+ * table where netlink cannot be asked. `closed`: the server's end is closing, held by nobody.
  */
-function answering(pid: number, port: number, ends: ProbeEnds | undefined): { inodes: number[], listeners: () => number[] } {
+function answering(pid: number, port: number, ends: ProbeEnds | undefined): { inodes: number[], listeners: () => number[], closed?: boolean } {
   const accepted = ends ? serverEnd(ends) : undefined
   if (accepted !== null) {
     const listeners = () => (listeningSockets() ?? []).filter(l => l.localPort === port && l.inode > 0).map(l => l.inode)
+    if (accepted === 'closed')
+      return { inodes: listeners(), listeners, closed: true }
     return { inodes: accepted !== undefined ? [accepted] : listeners(), listeners }
   }
   const entries = [`/proc/${pid}/net/tcp`, `/proc/${pid}/net/tcp6`].flatMap(path => parseTcpTable(readOr(path)))
@@ -67,10 +77,11 @@ function answering(pid: number, port: number, ends: ProbeEnds | undefined): { in
 
 /**
  * The inode of the server's end of the connection `ends` (IPv4, or IPv4 mapped into IPv6 for a
- * dual-stack listener) if a process holds it; undefined when the kernel has none; null when
- * netlink cannot be asked.
+ * dual-stack listener) if a process holds it; `closed` when the server has closed it (FIN_WAIT,
+ * TIME_WAIT: no process holds it); undefined when the kernel has none (or not accepted yet);
+ * null when netlink cannot be asked.
  */
-function serverEnd(ends: ProbeEnds): number | undefined | null {
+function serverEnd(ends: ProbeEnds): number | 'closed' | undefined | null {
   const server = hexAddress(ends.remoteAddress)
   const client = hexAddress(ends.localAddress)
   if (!server || !client)
@@ -84,6 +95,8 @@ function serverEnd(ends: ProbeEnds): number | undefined | null {
       return null
     if (found && found.state === ESTABLISHED && found.remotePort === ends.localPort && found.inode > 0)
       return found.inode
+    if (found && found.state !== ESTABLISHED && found.remotePort === ends.localPort)
+      return 'closed'
   }
   return undefined
 }

@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'bun:test'
 import { attributeAnswer } from '../../src/agent/attribute.ts'
+import { SIBLING_RETRIES } from '../../src/agent/schedule.ts'
 import { answeringSockets, parseTcpTable } from '../../src/os/tcp-table.ts'
 
 // Two lines of /proc/net/tcp: a listener on 3000 (0BB8), and the server's end of a connection to it from port 45678 (B26E).
@@ -32,5 +33,12 @@ describe('who answered a probe', () => {
     expect(attributeAnswer({ ...result, answer: { kind: 'sibling', pid: 7, listening: true } }, 'web#0', 3000)).toBeUndefined()
     expect(attributeAnswer({ ...result, answer: { kind: 'sibling', pid: 7, listening: false } }, 'web#0', 3000))
       .toEqual({ ok: false, detail: 'GET /health -> 200, but from another process of the worker (pid 7); web#0 does not listen on port 3000' })
+  })
+
+  test('an answer on a shared port whose server closed its end at once could be a draining sibling\'s: it says nothing, until too many came', () => {
+    const failed = { ok: false, detail: 'GET /health -> 500', status: 500 }
+    expect(attributeAnswer({ ...failed, answer: { kind: 'closed' } }, 'web#1', 3000, 0)).toBeUndefined()
+    expect(attributeAnswer({ ...failed, answer: { kind: 'closed' } }, 'web#1', 3000, SIBLING_RETRIES - 1)).toBeUndefined()
+    expect(attributeAnswer({ ...failed, answer: { kind: 'closed' } }, 'web#1', 3000, SIBLING_RETRIES)).toEqual(failed)
   })
 })
