@@ -28,8 +28,10 @@ export interface HealthWatch {
    * errored or exited for good, or when `deadline` (ms since the epoch) passes. `failOnExit`:
    * a process that exits before it was ever ready, or answers its check with errors only (see
    * `isBroken`), fails at once (a new version in a deploy), rather than be given its restarts.
+   * `startedAfter`: only a run that began then or later counts (a process started again under
+   * its id, whose last word is still of the run before).
    */
-  untilProcesses: (processes: ProcessRef[], deadline: number, options?: { failOnExit?: boolean }) => Promise<Readiness>
+  untilProcesses: (processes: ProcessRef[], deadline: number, options?: { failOnExit?: boolean, startedAfter?: number }) => Promise<Readiness>
   /** The same for the processes that run `name`'s units now (a worker left as it was). */
   untilWorker: (name: string, deadline: number) => Promise<Readiness>
   /** The spec the agent said last it judges by (from its state file until it speaks). */
@@ -149,13 +151,13 @@ export function watchHealth(bus: Pm2Bus, namespace: string | undefined, initial?
     return undefined
   }
   /** What the agent says of a process, only once it speaks of that very one (not an earlier process under its id). */
-  const stateOf = ({ pmId, uniqueId }: ProcessRef) => {
+  const stateOf = ({ pmId, uniqueId }: ProcessRef, startedAfter = 0) => {
     const state = processes[String(pmId)]
-    return state && (state.uniqueId === uniqueId || !uniqueId) ? state : undefined
+    return state && (state.uniqueId === uniqueId || !uniqueId) && (state.since ?? 0) >= startedAfter ? state : undefined
   }
 
   return {
-    untilProcesses: (refs, deadline, { failOnExit = false } = {}) => settle<Readiness>(deadline, () => decide(refs.map(stateOf), deadline, failOnExit)),
+    untilProcesses: (refs, deadline, { failOnExit = false, startedAfter } = {}) => settle<Readiness>(deadline, () => decide(refs.map(ref => stateOf(ref, startedAfter)), deadline, failOnExit)),
     untilWorker: (name, deadline) => settle<Readiness>(deadline, () => decide([...currentOfUnits(processes, name).values()], deadline, false)),
     spec: () => spec,
     specInForce: (revision, deadline) => settle(deadline, () =>

@@ -57,14 +57,21 @@ export async function replaceUnit({ client, health, unit, old, options, strategy
   expectExit([unit])
   return { unit, strategy, ready: ref, drained: gone(old) }
 
-  /** The old version, serving again: it never stopped (surge), or it is started again as it was. */
+  /**
+   * The old version, serving again: it never stopped (surge), or it is started again as it was
+   * and is ready again (its new run's check passed) before the deploy says so.
+   */
   async function keep(procs: ProcView[], { kind }: Strategy): Promise<'running' | 'restored' | 'none'> {
     if (procs.length === 0)
       return 'none'
     if (kind === 'surge')
       return 'running'
     // PM2 starts a stopped process again with what it was started with: the old version, whole.
+    const startedAfter = Date.now()
     const restarted = await Promise.all(procs.map(proc => client.restart(proc.pmId).then(() => true, () => false)))
-    return restarted.every(Boolean) ? 'restored' : 'none'
+    if (!restarted.every(Boolean))
+      return 'none'
+    const again = await health.untilProcesses(procs.map(proc => ({ pmId: proc.pmId, uniqueId: proc.uniqueId })), Date.now() + timeoutMs, { startedAfter })
+    return again.ready ? 'restored' : 'none'
   }
 }
