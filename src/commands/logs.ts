@@ -3,7 +3,7 @@
 import { defineCommand } from 'citty'
 import { rejectUnknownFlags } from './reject-unknown-flags.ts'
 import { WorkspaceError } from '../errors.ts'
-import { runLogs } from '../start/manage.ts'
+import { runLogs } from '../start/run-logs.ts'
 import { selectionArgs, toSelection } from './_shared.ts'
 
 export default defineCommand({

@@ -3,7 +3,7 @@
 import { defineCommand } from 'citty'
 import { rejectUnknownFlags } from './reject-unknown-flags.ts'
 import { WorkspaceError } from '../errors.ts'
-import { runRestart } from '../start/manage.ts'
+import { runRestart } from '../start/run-restart.ts'
 import { jsonArg, selectionArgs, toSelection } from './_shared.ts'
 
 export default defineCommand({

@@ -2,7 +2,7 @@
 
 import { defineCommand } from 'citty'
 import { rejectUnknownFlags } from './reject-unknown-flags.ts'
-import { runStatus } from '../start/manage.ts'
+import { runStatus } from '../start/run-status.ts'
 import { jsonArg, selectionArgs, toSelection } from './_shared.ts'
 
 export default defineCommand({

@@ -2,7 +2,7 @@
 
 import { defineCommand } from 'citty'
 import { rejectUnknownFlags } from './reject-unknown-flags.ts'
-import { runStop } from '../start/manage.ts'
+import { runStop } from '../start/run-stop.ts'
 import { jsonArg, selectionArgs, toSelection } from './_shared.ts'
 
 export default defineCommand({

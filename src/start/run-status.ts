@@ -1,0 +1,48 @@
+// `status`: the workspace's workers as PM2 and the health agent see them, as a table or JSON.
+
+import { formatTable, toStatusRows } from '../report/status-table.ts'
+import { agentName } from '../model/agent-spec.ts'
+import { readSnapshot, stateFilePath } from '../agent/state-file.ts'
+import { connectLight } from '../pm2/light-client.ts'
+import type { AgentJson, StatusJson } from '../types/json.ts'
+import type { Selection } from '../types/config.ts'
+import { daemonRunning } from '../pm2/home.ts'
+import type { ProcView } from '../pm2/process-view.ts'
+import { resolveTarget, type Target, targetProcs } from './target.ts'
+
+/** The namespace's health agent as `status --json` shows it. */
+function agentView(procs: ProcView[], namespace: string): AgentJson {
+  const proc = procs.find(p => p.namespace === namespace && p.name === agentName(namespace))
+  const running = proc?.status === 'online' && proc.pid !== null
+  return { name: agentName(namespace), running, pid: running ? proc!.pid : null, memoryMb: running && proc!.memory !== null ? Math.round(proc!.memory / 1024 / 1024) : null }
+}
+
+export function printStatus(all: ProcView[], target: Target, json: boolean): void {
+  const { namespace } = target.workspace
+  const agent = agentView(all, namespace)
+  const rows = toStatusRows(targetProcs(all, target), target.workers, {
+    snapshot: readSnapshot(stateFilePath(target.home, namespace)),
+    agentRunning: agent.running,
+  })
+  if (json) {
+    const output: StatusJson = { namespace, pm2Home: target.home, agent, workers: rows }
+    console.log(JSON.stringify(output, null, 2))
+    return
+  }
+  console.log(formatTable(rows, ['name', 'group', 'pid', 'status', 'health', 'last ok', 'memory', 'restarts', 'uptime', 'interpreter', 'reason']))
+  if (all.some(p => p.namespace === namespace))
+    console.log(agent.running ? `health checks: ${agent.name} (pid ${agent.pid}, ${agent.memoryMb ?? '?'} MB)` : `health checks: ${agent.name} is not running; \`bun-pm start\` starts it again`)
+}
+
+/** `status`: the table, from a running daemon; every worker `not running` when there is none. */
+export async function runStatus({ cwd, selection, json }: { cwd?: string, selection: Selection, json: boolean }): Promise<number> {
+  const target = await resolveTarget('status', cwd, selection)
+  if (!daemonRunning(target.home)) {
+    printStatus([], target, json)
+    return 0
+  }
+  const client = await connectLight(target.home)
+  printStatus(await client.list(), target, json)
+  client.disconnect()
+  return 0
+}

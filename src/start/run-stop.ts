@@ -1,0 +1,26 @@
+// `stop`: the selected workers stopped, dependents first.
+
+import { agentName } from '../model/agent-spec.ts'
+import { stopInOrder } from '../supervise/apply.ts'
+import type { Selection } from '../types/config.ts'
+import { dependenciesOf } from '../plan/resolve-plan.ts'
+import { connectExisting, resolveTarget, targetProcs } from './target.ts'
+import { printStatus } from './run-status.ts'
+
+/**
+ * `stop`: PM2 stops the processes, dependents before what they depend on (they stay listed as
+ * stopped; `start` or `restart` runs them again). With nothing selected the health agent stops too.
+ */
+export async function runStop({ cwd, selection, json }: { cwd?: string, selection: Selection, json: boolean }): Promise<number> {
+  const target = await resolveTarget('stop', cwd, selection)
+  const client = await connectExisting(target.home)
+  await stopInOrder(targetProcs(await client.list(), target), dependenciesOf(target.workspace), proc => client.stop(proc.pmId))
+  if (target.everything) {
+    const agent = (await client.list()).find(p => p.namespace === target.workspace.namespace && p.name === agentName(target.workspace.namespace))
+    if (agent)
+      await client.stop(agent.pmId)
+  }
+  printStatus(await client.list(), target, json)
+  client.disconnect()
+  return 0
+}
