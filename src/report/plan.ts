@@ -3,7 +3,7 @@
 import { formatMs } from '../model/heartbeat.ts'
 import { checkOf } from '../model/lifecycle.ts'
 import type { EnvSource } from '../types/config.ts'
-import { displayPath } from '../config/load.ts'
+import { displayPath } from '../config/import-config.ts'
 import { leftOutOfShell } from '../config/env.ts'
 import type { ExplainJson } from '../types/json.ts'
 import type { Plan } from '../plan/resolve-plan.ts'
