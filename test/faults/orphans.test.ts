@@ -86,10 +86,10 @@ describe('orphans', () => {
         for await (const chunk of proc.stdout as ReadableStream<Uint8Array>)
           output += new TextDecoder().decode(chunk)
       })()
+      // The node worker's pid, as the table shows it (printed after the summary: wait for its row, not the summary).
       const deadline = Date.now() + 15_000
-      while (!/ready in \d+ ms/.test(output) && Date.now() < deadline)
+      while (!/^api +primary +\d+/m.test(output) && Date.now() < deadline)
         await Bun.sleep(50)
-      // The node worker's pid, as the table shows it.
       const api = Number(/^api +primary +(\d+)/m.exec(output)?.[1])
       expect(isAlive(api)).toBe(true)
       const killedAt = Date.now()
