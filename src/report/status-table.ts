@@ -107,9 +107,13 @@ const COLUMNS = {
   restarts: (r: StatusRow) => String(r.restarts),
   uptime: (r: StatusRow) => r.uptimeMs === null ? '-' : formatDuration(r.uptimeMs),
   interpreter: (r: StatusRow) => r.interpreter,
-  // The restart's reason, or while it is starting or unhealthy what its check finds.
-  reason: (r: StatusRow) => (r.health === 'starting' || r.health === 'unhealthy') && r.lastCheck ? r.lastCheck : r.reason ?? '',
+  reason: (r: StatusRow) => reasonOf(r),
 } as const
+
+/** The restart's reason, or while it is starting or unhealthy what its check finds. */
+export function reasonOf(r: StatusRow): string {
+  return (r.health === 'starting' || r.health === 'unhealthy') && r.lastCheck ? r.lastCheck : r.reason ?? ''
+}
 
 export type Column = keyof typeof COLUMNS
 
@@ -120,7 +124,8 @@ export function formatTable(rows: StatusRow[], columns: Column[]): string {
   return cells.map(line => line.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n')
 }
 
-function formatDuration(ms: number): string {
+/** A duration as the table says it: `850ms`, `42s`, `3m20s`, `2h5m`, `1d4h`. */
+export function formatDuration(ms: number): string {
   if (ms < 10_000)
     return formatMs(ms).replace(' ', '')
   const s = Math.floor(ms / 1000)

@@ -3,8 +3,9 @@
 import { agentName } from '../model/agent-spec.ts'
 import { stopInOrder } from '../supervise/apply.ts'
 import type { Selection } from '../types/config.ts'
+import type { Pm2Client } from '../pm2/client.ts'
 import { dependenciesOf } from '../plan/resolve-plan.ts'
-import { connectExisting, resolveTarget, targetProcs } from './target.ts'
+import { connectExisting, resolveTarget, type Target, targetProcs } from './target.ts'
 import { printStatus } from './run-status.ts'
 
 /**
@@ -14,13 +15,18 @@ import { printStatus } from './run-status.ts'
 export async function runStop({ cwd, selection, json }: { cwd?: string, selection: Selection, json: boolean }): Promise<number> {
   const target = await resolveTarget('stop', cwd, selection)
   const client = await connectExisting(target.home)
+  await stopTarget(target, client)
+  printStatus(await client.list(), target, json)
+  client.disconnect()
+  return 0
+}
+
+/** The stop itself, printing nothing (`monit` shows it on its own screen); the client is the caller's. */
+export async function stopTarget(target: Target, client: Pm2Client): Promise<void> {
   await stopInOrder(targetProcs(await client.list(), target), dependenciesOf(target.workspace), proc => client.stop(proc.pmId))
   if (target.everything) {
     const agent = (await client.list()).find(p => p.namespace === target.workspace.namespace && p.name === agentName(target.workspace.namespace))
     if (agent)
       await client.stop(agent.pmId)
   }
-  printStatus(await client.list(), target, json)
-  client.disconnect()
-  return 0
 }
