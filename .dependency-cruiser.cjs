@@ -17,8 +17,9 @@ const MAY_IMPORT = {
   'start': ['types', 'model', 'os', 'config', 'plan', 'pm2', 'supervise', 'report', 'agent/state-file\\.ts$'],
   'export': ['types', 'model', 'os', 'config', 'plan', 'pm2', 'report'],
   'init': ['types', 'model', 'os', 'config', 'plan', 'pm2', 'report'],
+  'monit': ['types', 'model', 'os', 'config', 'plan', 'pm2', 'supervise', 'report', 'agent/state-file\\.ts$', 'start', 'dev/session\\.ts$'],
   'build': [],
-  'commands': ['types', 'model', 'os', 'config', 'plan', 'pm2', 'report', 'dev', 'start', 'export', 'init'],
+  'commands': ['types', 'model', 'os', 'config', 'plan', 'pm2', 'report', 'dev', 'start', 'export', 'init', 'monit'],
 }
 const folder = name => name.includes('\\.') || name.includes('$') ? `^src/${name}` : `^src/${name}/`
 

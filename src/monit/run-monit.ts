@@ -1,0 +1,106 @@
+// `monit`: the workspace's units live and full-screen, on start's daemon or on its dev session's,
+// until `q`; quitting leaves every worker as it is.
+import { statSync } from 'node:fs'
+import { join } from 'node:path'
+import { format } from 'node:util'
+import { WorkspaceError } from '../errors.ts'
+import { loadWorkspace, type LoadedWorkspace } from '../config/load.ts'
+import { devHome, readSession } from '../dev/session.ts'
+import { requireSupportedPlatform } from '../os/platform.ts'
+import { departedTargets, selectTargets } from '../plan/select.ts'
+import { daemonRunning, userPm2Home } from '../pm2/home.ts'
+import { connectLight } from '../pm2/light-client.ts'
+import { pm2Rules } from '../pm2/schema.ts'
+import { useColor } from '../report/log-printer.ts'
+import type { Selection } from '../types/config.ts'
+import { actionsFor } from './actions.ts'
+import { watchLive } from './live.ts'
+import { chooseSource, type Source } from './source.ts'
+
+export const NO_TERMINAL = '`bun-pm monit` draws a live screen and needs a terminal; without one, use `bun-pm status --json` (the units now) or `bun-pm logs` (their output)'
+
+export async function runMonit({ cwd, selection, dev }: { cwd?: string, selection: Selection, dev: boolean }): Promise<number> {
+  if (!process.stdout.isTTY || !process.stdin.isTTY)
+    throw new WorkspaceError(NO_TERMINAL)
+  requireSupportedPlatform('monit')
+  const rules = pm2Rules()
+  const workspace = await loadWorkspace({ cwd, mode: 'start', rules })
+  const source = await findSource(workspace, dev)
+  // A dev session runs the workers as `dev` loads them (its $development overrides: replicas too).
+  const shown = source.kind === 'dev' ? await loadWorkspace({ cwd, mode: 'dev', rules }) : workspace
+  const client = await connectLight(source.home)
+  const bus = await client.launchBus()
+  const running = (await client.list()).filter(p => p.namespace === shown.namespace).map(p => p.name)
+  const target = {
+    workspace: shown,
+    workers: selectTargets(shown, selection, running),
+    departed: departedTargets(shown, selection, running),
+    everything: !selection.workers && !selection.groups,
+    home: source.home,
+  }
+  const live = watchLive({ client, bus, target })
+  const actions = actionsFor({ source, cwd, client, bus, procs: live.procs })
+
+  // Ink draws only a last frame where it takes itself to be in CI (its is-in-ci reads CI when
+  // imported); monit runs at a terminal, so it is not.
+  const ci = { CI: process.env.CI, CONTINUOUS_INTEGRATION: process.env.CONTINUOUS_INTEGRATION }
+  delete process.env.CI
+  delete process.env.CONTINUOUS_INTEGRATION
+  const [{ render }, { createElement }, { MonitApp }] = await Promise.all([import('ink'), import('react'), import('./app.ts')])
+  for (const [key, value] of Object.entries(ci)) {
+    if (value !== undefined)
+      process.env[key] = value
+  }
+  // What PM2's client or anything else would print goes to the message line, not across the screen.
+  const consoleWas = { log: console.log, info: console.info, warn: console.warn, error: console.error }
+  for (const name of Object.keys(consoleWas) as (keyof typeof consoleWas)[])
+    console[name] = (...args: unknown[]) => live.note(format(...args).split('\n')[0]!)
+  // The terminal's alternate screen, as full-screen programs use: the shell's screen comes back at the end.
+  process.stdout.write('\x1B[?1049h')
+  const app = render(createElement(MonitApp, { live, actions, source, namespace: shown.namespace, color: useColor(process.stdout) }), {
+    exitOnCtrlC: false,
+    patchConsole: false,
+    maxFps: 4,
+  })
+  const onSignal = () => app.unmount()
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const)
+    process.once(signal, onSignal)
+  try {
+    await app.waitUntilExit()
+  }
+  finally {
+    live.close()
+    client.disconnect()
+    Object.assign(console, consoleWas)
+    process.stdout.write('\x1B[?1049l')
+  }
+  return 0
+}
+
+/** The daemon to show: start's when it runs this workspace, else this user's dev session of it (see chooseSource). */
+async function findSource(workspace: LoadedWorkspace, forceDev: boolean): Promise<Source> {
+  const startHome = userPm2Home()
+  const running = !forceDev && daemonRunning(startHome)
+  let runsNamespace = false
+  if (running) {
+    const client = await connectLight(startHome)
+    runsNamespace = (await client.list()).some(p => p.namespace === workspace.namespace)
+    client.disconnect()
+  }
+  const home = devHome(workspace.root)
+  const session = readSession(home)
+  const dev = session && ownedByMe(join(home, 'session.json')) && daemonRunning(home) ? { home, launcherPid: session.launcherPid } : undefined
+  const chosen = chooseSource({ root: workspace.root, namespace: workspace.namespace, forceDev, start: { home: startHome, running, runsNamespace }, dev })
+  if ('error' in chosen)
+    throw new WorkspaceError(chosen.error)
+  return chosen
+}
+
+function ownedByMe(path: string): boolean {
+  try {
+    return statSync(path).uid === process.getuid?.()
+  }
+  catch {
+    return false
+  }
+}
