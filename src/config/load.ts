@@ -12,6 +12,7 @@ import { CONFIG_NAME, DEFAULT_GROUP, mergeOptions } from './defaults.ts'
 import { forgetInjected, type LayeredEnv, layerEnv, loadBaseEnv, withPassed } from './env.ts'
 import { applyOverrides, overrideEnvs } from './overrides.ts'
 import { replicaCount } from '../model/units.ts'
+import { type LogBudget, toLogBudget } from '../model/log-lines.ts'
 import { trace } from '../trace.ts'
 import { validateOverrides, validateWorkspace } from './validate.ts'
 import { displayPath, importConfig } from './import-config.ts'
@@ -32,8 +33,10 @@ export interface LoadedWorker {
   interpreter: Interpreter
   /** The worker's script fields as written (relative to the root); `interpreter` picks one. */
   scripts: Partial<Record<Interpreter, string>>
-  /** Merged options (worker over defaults over built-ins), without `env` and bun-pm's own `health` and `passEnv`. */
-  options: Omit<WorkerOptions, 'env' | 'health' | 'passEnv'>
+  /** Merged options (worker over defaults over built-ins), without `env` and bun-pm's own `health`, `passEnv` and `logs`. */
+  options: Omit<WorkerOptions, 'env' | 'health' | 'passEnv' | 'logs'>
+  /** Its log files' budget (`options.logs`); null or absent: unbounded. */
+  logs?: LogBudget | null
   /** The full environment, each value with where it came from. */
   env: LayeredEnv
 }
@@ -97,7 +100,7 @@ export async function loadWorkspace({ cwd = process.cwd(), mode, env, rules }: L
     rules,
     workers: workspace.workers.map(worker => {
       const merged = mergeOptions(worker.options, workspace.defaults)
-      const { env, health, passEnv, ...options } = merged
+      const { env, health, passEnv, logs, ...options } = merged
       const interpreter = options.interpreter ?? 'bun'
       return {
         name: worker.name,
@@ -110,6 +113,7 @@ export async function loadWorkspace({ cwd = process.cwd(), mode, env, rules }: L
         interpreter,
         scripts: { bun: worker.bun || undefined, node: worker.node || undefined, tsx: worker.tsx || undefined },
         options,
+        logs: toLogBudget(logs),
         env: layerEnv(layerEnv(withPassed(baseEnv, passEnv), workspace.defaults?.env, 'defaults.env'), worker.options?.env, 'options.env'),
       }
     }),

@@ -7,6 +7,7 @@ import { parseDuration, parseHeartbeat } from '../model/heartbeat.ts'
 import { findCycle } from '../model/order.ts'
 import { didYouMean } from '../model/suggest.ts'
 import { INTERPRETERS, isInterpreter } from '../model/interpreters.ts'
+import { parseSize } from '../model/log-lines.ts'
 import type { Pm2Rules } from '../types/config.ts'
 
 const WORKSPACE_KEYS = ['name', 'defaults', 'workers']
@@ -103,7 +104,7 @@ function checkWorker(raw: unknown, index: number, fail: Fail, pm2?: Pm2Rules): v
 }
 
 /** Options bun-pm adds to PM2's own. */
-const BUN_PM_OPTIONS = ['health', 'passEnv']
+const BUN_PM_OPTIONS = ['health', 'passEnv', 'logs']
 
 function checkOptions(raw: unknown, at: string, fail: Fail, pm2?: Pm2Rules): void {
   const optionNames = pm2?.names
@@ -134,6 +135,8 @@ function checkOptions(raw: unknown, at: string, fail: Fail, pm2?: Pm2Rules): voi
     checkHealth(options.health, at, fail)
   if (options.passEnv !== undefined && (!Array.isArray(options.passEnv) || options.passEnv.some(name => typeof name !== 'string' || !/^[A-Za-z_*][\w*]*$/.test(name))))
     fail(`${at}: \`passEnv\` must be a list of variable names (\`*\` matches any part), such as ['AWS_PROFILE', 'SENTRY_*'], not ${describe(options.passEnv)}`)
+  if (options.logs !== undefined)
+    checkLogs(options.logs, at, fail)
   // What PM2 itself would refuse when it starts the worker (types, patterns, a cron pattern).
   const refused = pm2?.errors?.(options)[0]
   if (refused)
@@ -219,4 +222,18 @@ export function describe(value: unknown): string {
   if (typeof value === 'function')
     return 'a function'
   return String(value)
+}
+
+function checkLogs(raw: unknown, at: string, fail: Fail): void {
+  const shape = `such as { maxSize: '10M', keep: 3 } (or false for no bound)`
+  if (raw === false)
+    return
+  if (!isRecord(raw))
+    fail(`${at}: \`logs\` must be an object ${shape}, not ${describe(raw)}`)
+  const logs = raw as Record<string, unknown>
+  checkKeys(logs, ['maxSize', 'keep'], `${at}: \`logs\``, fail)
+  if (logs.maxSize !== undefined && parseSize(logs.maxSize) === undefined)
+    fail(`${at}: \`logs.maxSize\` ${describe(logs.maxSize)} is not a size; write a number of bytes or a string such as '10M', '512K' or '1G'`)
+  if (logs.keep !== undefined && !(Number.isInteger(logs.keep) && (logs.keep as number) >= 0))
+    fail(`${at}: \`logs.keep\` must be a whole number of rotated files to keep (0 or more), not ${describe(logs.keep)}`)
 }

@@ -27,7 +27,8 @@ import { watchConfigFiles } from './watch-config.ts'
 import { becomeSubreaper } from '../os/libc.ts'
 import { requireSupportedPlatform } from '../os/platform.ts'
 import { inotifyInUse, inotifyLimit } from '../os/inotify.ts'
-import { userPm2Home } from '../pm2/home.ts'
+import { daemonRunning, userPm2Home } from '../pm2/home.ts'
+import { spawnDaemon } from '../pm2/daemon.ts'
 
 /** Signals closer together than this are one Ctrl-C delivered twice. */
 const DUPLICATE_SIGNAL_MS = 150
@@ -96,7 +97,11 @@ export async function runDev({ cwd, selection, env }: { cwd?: string, selection:
   // Before PM2_HOME becomes the session's: the user's own daemon may run this workspace already.
   const userHome = userPm2Home()
   const inProduction = first instanceof Error || reloading ? [] : [...new Set(productionOf(userHome, first.workspace.namespace).map(p => p.worker))]
-  const client = await connectPm2(home, { PM2_KILL_SIGNAL: 'SIGTERM', PM2_WORKER_INTERVAL: '2000', [SESSION_TOKEN_KEY]: session.token })
+  const daemonEnv = { PM2_KILL_SIGNAL: 'SIGTERM', PM2_WORKER_INTERVAL: '2000', [SESSION_TOKEN_KEY]: session.token }
+  // Spawned as start's is (with bun-pm's bounded log writer), unless a reload finds it running.
+  if (!daemonRunning(home))
+    await spawnDaemon(home, daemonEnv)
+  const client = await connectPm2(home, daemonEnv)
   const color = useColor()
   const running = first instanceof Error ? await client.list() : []
   const names = first instanceof Error ? unitsOfProcesses(running.filter(p => !isAgentName(p.name))) : first.workers.flatMap(w => unitsOf(w.name, w.replicas))

@@ -6,6 +6,7 @@ import { resolve } from 'node:path'
 import { WorkspaceError } from '../errors.ts'
 import { CRASH_LOOP_DEFAULTS } from '../model/policy.ts'
 import { modeOptions, SCRIPT_KEY, WORKER_ENTRY } from './mode-options.ts'
+import { encodeBudget, LOG_BUDGET_KEY } from '../model/log-lines.ts'
 import type { LoadedWorker, LoadedWorkspace } from '../config/load.ts'
 import { PLAN_HASH_KEY, PLAN_PARTS_KEY, versionHash, versionParts } from '../model/version.ts'
 import type { Pm2StartOptions } from '../types/config.ts'
@@ -90,6 +91,8 @@ function planWorker(workspace: LoadedWorkspace, worker: LoadedWorker, disk: Disk
     exec_mode: 'fork',
     // 'max' and -1 resolved here, so that a count is a count (and a new one a scale).
     ...(instances === undefined ? {} : { instances: worker.replicas }),
+    // Read by bun-pm's log writer in the daemon (src/pm2/daemon-logs.ts).
+    ...(worker.logs && { [LOG_BUDGET_KEY]: encodeBudget(worker.logs) } as Partial<Pm2StartOptions>),
     ...byMode,
     env: interpreter === 'bun' ? { ...env, [SCRIPT_KEY]: script } : env,
   }

@@ -1,5 +1,6 @@
 // The PM2 API as promises with timeouts: connect to a home's daemon, spawn, stop, list, listen.
 
+import { LOG_BUDGET_KEY } from '../model/log-lines.ts'
 import { createRequire } from 'node:module'
 import type { ProcessDescription, StartOptions } from 'pm2'
 import { trace } from '../trace.ts'
@@ -201,6 +202,9 @@ function resolveApp(app: StartOptions, home: string): Record<string, unknown> {
   resolved.env = Common.mergeEnvironmentVariables(resolved, undefined, {})
   delete resolved.env.current_conf
   resolved.km_link = false
+  // bun-pm's log budget, for its writer in the daemon: PM2's check drops keys it does not know.
+  if (LOG_BUDGET_KEY in app)
+    resolved[LOG_BUDGET_KEY] = (app as Record<string, unknown>)[LOG_BUDGET_KEY]
   return resolved
 }
 

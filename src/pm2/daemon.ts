@@ -1,5 +1,5 @@
-// A PM2 daemon for `start`: connected to or spawned, watched for its death, and one apply per
-// workspace at a time (a lock in its home).
+// A PM2 daemon for `start` (and dev's, spawned the same way): connected to or spawned, watched for
+// its death, and one apply per workspace at a time (a lock in its home).
 
 import { spawn } from 'node:child_process'
 import { createConnection } from 'node:net'
@@ -14,6 +14,7 @@ import { connectPm2, loadPm2, type Pm2Client } from './client.ts'
 import { socketPaths } from './light-client.ts'
 import { tryLock } from '../os/libc.ts'
 import { daemonRunning, readDaemonPid } from './home.ts'
+import { ownFile } from '../bun-pm-files.ts'
 
 /** How long a client waits for another that is spawning (or connecting to) the daemon. */
 const LOCK_WAIT_MS = 60_000
@@ -73,11 +74,12 @@ function socketAnswers(path: string): Promise<boolean> {
  * pinging a daemon the pid file already says is not there: pm2.connect's ping waits out its
  * socket's 100 ms retry before it spawns. Called under the spawn lock.
  */
-async function spawnDaemon(home: string, env: Record<string, string>): Promise<void> {
+export async function spawnDaemon(home: string, env: Record<string, string>): Promise<void> {
   const log = join(home, 'pm2.log')
   const [out, err] = [openSync(log, 'a', 0o600), openSync(log, 'a', 0o600)]
   try {
-    const child = spawn(process.execPath, [require.resolve('pm2/lib/Daemon.js')], {
+    // bun-pm's log writer (daemon-logs.ts) is preloaded: its workers' files stay within their budget.
+    const child = spawn(process.execPath, ['--preload', ownFile('pm2/daemon-logs'), require.resolve('pm2/lib/Daemon.js')], {
       detached: true,
       cwd: process.cwd(),
       // As pm2's client would hand it: after its import, which sets PM2_PROGRAMMATIC.

@@ -2,6 +2,7 @@
 import { closeSync, existsSync, openSync, readdirSync, readSync, statSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { diagnose, failureLines } from '../report/failures.ts'
+import { parseLogLine } from '../model/log-lines.ts'
 import type { Failure } from '../types/json.ts'
 import type { ProcView } from '../pm2/process-view.ts'
 
@@ -64,5 +65,6 @@ export function tail(path: string | undefined, count: number, from = 0): string[
   const fd = openSync(path, 'r')
   readSync(fd, buffer, 0, length, start)
   closeSync(fd)
-  return buffer.toString('utf8').split('\n').filter(Boolean).slice(-count)
+  // A line's time stamp (the daemon's log writer) is left out: the text is what the worker wrote.
+  return buffer.toString('utf8').split('\n').filter(Boolean).slice(-count).map(line => parseLogLine(line).text)
 }

@@ -2,6 +2,7 @@
 // Types only.
 
 import type { StartOptions } from 'pm2'
+import type { LogOptions } from './logs.ts'
 
 /** PM2's start options, as its own types say them (bun-pm names them; only src/pm2/ loads pm2). */
 export type { StartOptions }
@@ -110,6 +111,8 @@ export interface WorkerOptions extends Omit<StartOptions, 'name' | 'script' | 'i
    * @default { interval: '5s', timeout: '2s', failures: 3, grace: '30s', readyAfter: '1s' }
    */
   health?: HealthOptions
+  /** Each log file's size and how many rotated ones are kept; `false`: unbounded. @default { maxSize: '10M', keep: 3 } */
+  logs?: LogOptions | false
 }
 
 /** One process the workspace can run. */

@@ -1,0 +1,150 @@
+// Logs that never fill a disk (issue 19): a worker's files within its budget under a flood, no
+// line lost or cut across a rotation, each line's time kept; and `logs` reading them back.
+import { afterAll, describe, expect, test } from 'bun:test'
+import { readdirSync, readFileSync, statSync } from 'node:fs'
+import { join } from 'node:path'
+import { fixture } from '../helpers/dev-session.ts'
+import { startDev, stopDev } from '../helpers/dev-session.ts'
+import { type TestHome, withHome } from '../helpers/pm2-home.ts'
+import { tempWorkspaces } from '../helpers/workspace.ts'
+import { devHome } from '../../src/dev/session.ts'
+import { parseLogLine } from '../../src/model/log-lines.ts'
+
+const workspaces = tempWorkspaces()
+afterAll(workspaces.removeAll)
+
+const MB = 1024 * 1024
+const LINE = /^line (\d{9}) x{80}$/
+
+/** Every byte under `dir`, and the largest total seen while `until` has not resolved (looked at every 20 ms). */
+async function peakSize(dir: string, until: () => boolean): Promise<number> {
+  const total = () => {
+    try {
+      return readdirSync(dir).reduce((sum, name) => sum + statSync(join(dir, name)).size, 0)
+    }
+    catch {
+      return 0
+    }
+  }
+  let peak = 0
+  while (!until()) {
+    peak = Math.max(peak, total())
+    await Bun.sleep(20)
+  }
+  return Math.max(peak, total())
+}
+
+/** The flood's lines as its files hold them now, oldest rotated file first: whole, stamped, and with no number missing. */
+function floodLines(logDir: string, file: string): { numbers: number[], stamps: number[], done?: number, bad: string[] } {
+  const names = readdirSync(logDir).filter(n => n === file || n.startsWith(`${file}.`)).sort((a, b) => Number(b.slice(file.length + 1) || 0) - Number(a.slice(file.length + 1) || 0))
+  const numbers: number[] = []
+  const stamps: number[] = []
+  const bad: string[] = []
+  let done: number | undefined
+  for (const name of names) {
+    for (const line of readFileSync(join(logDir, name), 'utf8').split('\n').filter(Boolean)) {
+      const { at, text } = parseLogLine(line)
+      if (at === undefined)
+        bad.push(line.slice(0, 80))
+      else
+        stamps.push(at)
+      const match = LINE.exec(text)
+      if (match)
+        numbers.push(Number(match[1]))
+      else if (/^flood done \d+$/.test(text))
+        done = Number(text.split(' ')[2])
+      else
+        bad.push(text.slice(0, 80))
+    }
+  }
+  return { numbers, stamps, done, bad }
+}
+
+const contiguous = (numbers: number[]) => numbers.every((n, i) => i === 0 || n === numbers[i - 1]! + 1)
+
+async function status(h: TestHome, root: string) {
+  return JSON.parse((await h.cli(['status', '--json'], { cwd: root })).stdout).workers as { name: string, pid: number, restarts: number }[]
+}
+
+describe('logs that never fill a disk', () => {
+  test.concurrent('a worker writing 20 MB/s for 4 s: its files stay within the budget, and every line it wrote since the oldest kept is there, whole and stamped', () => withHome(async (h) => {
+    const ws = workspaces.make(`{ workers: [{ name: 'flood', bun: 'flood.ts', options: { logs: { maxSize: '1M', keep: 2 }, env: { SECONDS: '4' } } }] }`, { 'flood.ts': fixture('flood.ts') })
+    expect((await h.cli(['start'], { cwd: ws.root })).code).toBe(0)
+    const logDir = join(h.path, 'logs')
+    const out = join(logDir, 'flood-out.log')
+    const done = () => {
+      try {
+        return readFileSync(out, 'utf8').includes('flood done')
+      }
+      catch {
+        return false
+      }
+    }
+    const [before] = await status(h, ws.root)
+    const peak = await peakSize(logDir, done)
+    // Three files of 1 MB (the current one and two rotated), each past its size by at most one write of PM2's (64 KB).
+    expect(peak).toBeLessThan(3 * (MB + 64 * 1024) + 4096)
+    const { numbers, stamps, done: count, bad } = floodLines(logDir, 'flood-out.log')
+    expect(bad).toEqual([])
+    expect(count).toBeGreaterThan(500_000)
+    // The last line written is there, and none is missing back to the oldest kept: no line was lost at a rotation.
+    expect(numbers.at(-1)).toBe(count! - 1)
+    expect(contiguous(numbers)).toBe(true)
+    expect(numbers.length).toBeGreaterThan(15_000)
+    expect(readdirSync(logDir).filter(n => n.startsWith('flood-out.log')).sort()).toEqual(['flood-out.log', 'flood-out.log.1', 'flood-out.log.2'])
+    // Times in the order the lines were written, and the worker never restarted for it.
+    expect(stamps.every((t, i) => i === 0 || t >= stamps[i - 1]!)).toBe(true)
+    const [after] = await status(h, ws.root)
+    expect([after!.pid, after!.restarts]).toEqual([before!.pid, 0])
+
+    // `logs` reads the rotated files too, oldest first: --since, --grep, --json, --lines, --no-follow.
+    const all = await h.cli(['logs', '--no-follow', '--since=1h', '--json'], { cwd: ws.root })
+    expect(all.code).toBe(0)
+    const entries = all.stdout.trim().split('\n').map(line => JSON.parse(line) as { time: string, worker: string, unit: string, stream: string, text: string })
+    expect(entries.length).toBe(numbers.length + 1)
+    expect(entries[0]).toMatchObject({ worker: 'flood', unit: 'flood', stream: 'out' })
+    expect(Number(/^line (\d{9}) /.exec(entries[0]!.text)?.[1])).toBe(numbers[0]!)
+    expect(entries.at(-1)!.text).toBe(`flood done ${count}`)
+    const oldest = String(numbers[0]).padStart(9, '0')
+    const grep = await h.cli(['logs', '--no-follow', `--grep=line ${oldest} `], { cwd: ws.root })
+    expect(grep.stdout).toMatch(new RegExp(`^flood +\\| \\d\\d:\\d\\d:\\d\\d line ${oldest} x+\\n$`))
+    const middle = entries[Math.floor(entries.length / 2)]!
+    const since = await h.cli(['logs', '--no-follow', `--since=${middle.time}`, '--json'], { cwd: ws.root })
+    const recent = since.stdout.trim().split('\n').map(line => JSON.parse(line) as { time: string })
+    expect(recent.length).toBeLessThan(entries.length)
+    expect(recent.every(e => e.time >= middle.time)).toBe(true)
+    const last = await h.cli(['logs', '--no-follow', '--lines=2'], { cwd: ws.root })
+    expect(last.stdout.trim().split('\n')).toHaveLength(2)
+    expect(last.stdout).toContain(`flood done ${count}`)
+    expect((await h.cli(['logs', '--no-follow', '--since=soon'], { cwd: ws.root })).stderr).toStartWith('error: --since=soon is neither a length of time nor a moment')
+  }), 60_000)
+
+  test.concurrent('dev\'s session keeps the same bound, and logs: false leaves a worker unbounded', async () => {
+    const ws = workspaces.make(`{ workers: [
+      { name: 'flood', bun: 'flood.ts', options: { logs: { maxSize: '512K', keep: 1 }, env: { SECONDS: '2', RATE: '${10 * MB}' } } },
+      { name: 'free', bun: 'flood.ts', options: { logs: false, env: { SECONDS: '1', RATE: '${4 * MB}' } } },
+    ] }`, { 'flood.ts': fixture('flood.ts') })
+    const dev = startDev(ws.root)
+    try {
+      await dev.waitFor(/2 workers up/)
+      const logDir = join(devHome(ws.root), 'logs')
+      const peak = await peakSize(join(logDir), () => dev.output().includes('flood done') && readdirSync(logDir).some(n => n.startsWith('flood-out')) && readFileSync(join(logDir, 'flood-out.log'), 'utf8').includes('flood done'))
+      const floodBytes = readdirSync(logDir).filter(n => n.startsWith('flood-out.log')).reduce((sum, n) => sum + statSync(join(logDir, n)).size, 0)
+      expect(floodBytes).toBeLessThan(2 * (512 * 1024 + 64 * 1024))
+      expect(peak).toBeGreaterThan(0)
+      const { numbers, done, bad } = floodLines(logDir, 'flood-out.log')
+      expect(bad).toEqual([])
+      expect(numbers.at(-1)).toBe(done! - 1)
+      expect(contiguous(numbers)).toBe(true)
+      // Unbounded: one file, every line, as PM2 writes it (no time stamp).
+      await dev.waitFor(/free +\| flood done/, { timeoutMs: 20_000 })
+      const free = readFileSync(join(logDir, 'free-out.log'), 'utf8').trim().split('\n')
+      expect(readdirSync(logDir).filter(n => n.startsWith('free-out.log'))).toEqual(['free-out.log'])
+      expect(free[0]).toMatch(/^line 000000000 /)
+      expect(free.at(-1)).toMatch(/^flood done \d+$/)
+    }
+    finally {
+      expect(await stopDev(dev)).toBe(130)
+    }
+  }, 60_000)
+})
