@@ -6,7 +6,7 @@ import { stripVTControlCharacters } from 'node:util'
 import { type ArgsDef, type CommandDef, renderUsage, runCommand } from 'citty'
 import { useColor } from '../report/log-printer.ts'
 import { faultDetails, faultLine, isMistake, mistakeLine } from './error-lines.ts'
-import { exitProcess } from '../os/exit.ts'
+import { exitProcess, isClosedPipe } from '../os/exit.ts'
 import { userCacheDir } from '../os/files.ts'
 
 /**
@@ -15,6 +15,11 @@ import { userCacheDir } from '../os/files.ts'
  * instead of exiting themselves.
  */
 export async function runCli(main: CommandDef<ArgsDef>, rawArgs = process.argv.slice(2)): Promise<never> {
+  process.stdout.on('error', (error) => {
+    if (isClosedPipe(error))
+      exitProcess(0)
+    throw error
+  })
   try {
     if (rawArgs[0] === '--version' || rawArgs[0] === '-v') {
       const meta = typeof main.meta === 'function' ? await main.meta() : await main.meta
@@ -31,6 +36,8 @@ export async function runCli(main: CommandDef<ArgsDef>, rawArgs = process.argv.s
     exitProcess(Number(process.exitCode ?? 0))
   }
   catch (error) {
+    if (isClosedPipe(error))
+      exitProcess(0)
     console.error(isMistake(error) ? mistakeLine(error, await commandNames(main)) : faultLine(error, writeDetails(error, rawArgs)))
     exitProcess(1)
   }

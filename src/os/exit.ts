@@ -2,6 +2,11 @@
 
 /**
  * The process's own exit, as it was when bun-pm started: the entry point exits through this, so
- * that nothing a config does to `process.exit` (see load-workspace.ts) can stand in its way.
+ * that nothing a config does to `process.exit` (see config/import-config.ts) can stand in its way.
  */
 export const exitProcess: (code?: number) => never = process.exit.bind(process)
+
+/** Whether `error` says the reader of a pipe went away (`bun-pm logs | head`): the command is done, as `cat` would be. */
+export function isClosedPipe(error: unknown): boolean {
+  return (error as { code?: string } | null)?.code === 'EPIPE'
+}

@@ -224,16 +224,17 @@ describe('start', () => {
       for await (const chunk of proc.stdout as ReadableStream<Uint8Array>)
         out += new TextDecoder().decode(chunk)
     })()
-    const followed = new RegExp(`^count +\\| count ${inFile + 4}$`, 'm')
+    // Each line with the time it was written (its file's stamp, or when it came).
+    const followed = new RegExp(`^count +\\| \\d\\d:\\d\\d:\\d\\d count ${inFile + 4}$`, 'm')
     const deadline = Date.now() + 10_000
     while (!followed.test(out) && Date.now() < deadline)
       await Bun.sleep(50)
     proc.kill('SIGINT')
     expect(await proc.exited).toBe(0)
     await reading
-    expect(out).toMatch(/^count +\| first line$/m)
+    expect(out).toMatch(/^count +\| \d\d:\d\d:\d\d first line$/m)
     expect(out).toMatch(followed)
-    const counts = [...out.matchAll(/^count +\| count (\d+)$/gm)].map(m => Number(m[1]))
+    const counts = [...out.matchAll(/^count +\| \d\d:\d\d:\d\d count (\d+)$/gm)].map(m => Number(m[1]))
     expect(counts).toEqual(Array.from({ length: counts.length }, (_, i) => i + 1))
   }, 30_000)
 })
