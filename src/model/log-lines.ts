@@ -12,6 +12,9 @@ export const LOG_DEFAULTS = { maxSize: '10M', keep: 3 } as const
 /** The pm2_env key that carries a unit's budget into the daemon (`<maxBytes>:<keep>`), and a time stamp's choice. */
 export const LOG_BUDGET_KEY = 'bun_pm_logs'
 
+/** Written in the PM2 home by a daemon whose writer bounds logs (src/pm2/daemon-logs.ts): its pid. */
+export const BOUNDED_LOGS_FILE = 'bun-pm-logs.pid'
+
 const SIZE = /^(\d+(?:\.\d+)?)\s*([KMG]?)B?$/i
 
 /** `'10M'`, `'512K'`, `'1G'` or a number of bytes to bytes; undefined when it is none of those. */

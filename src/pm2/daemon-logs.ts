@@ -10,10 +10,7 @@
 
 import { closeSync, existsSync, fstatSync, openSync, renameSync, unlinkSync, writeFileSync, writeSync } from 'node:fs'
 import { join } from 'node:path'
-import { decodeBudget, LOG_BUDGET_KEY, type LogBudget, planWrite, rotatedNames, stampLines } from '../model/log-lines.ts'
-
-/** Written in the PM2 home by a daemon that bounds logs: its pid. */
-export const BOUNDED_LOGS_FILE = 'bun-pm-logs.pid'
+import { BOUNDED_LOGS_FILE, decodeBudget, LOG_BUDGET_KEY, type LogBudget, planWrite, rotatedNames, stampLines } from '../model/log-lines.ts'
 
 interface Pm2Env {
   [LOG_BUDGET_KEY]?: unknown

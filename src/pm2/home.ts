@@ -1,5 +1,6 @@
 // A PM2 home on disk: which one the production commands use, and whether its daemon runs.
 
+import { BOUNDED_LOGS_FILE } from '../model/log-lines.ts'
 import { readFileSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
@@ -29,4 +30,14 @@ export function daemonRunning(home: string): boolean {
   if (pid === undefined)
     return false
   return /Daemon\.js|God Daemon/.test(cmdlineOf(pid))
+}
+
+/** Whether `home`'s daemon runs bun-pm's log writer (it was spawned by bun-pm): workers' logs are bounded. */
+export function daemonBoundsLogs(home: string): boolean {
+  try {
+    return Number(readFileSync(join(home, BOUNDED_LOGS_FILE), 'utf8')) === readDaemonPid(home)
+  }
+  catch {
+    return false
+  }
 }

@@ -19,7 +19,7 @@ import { printFailures } from './failures.ts'
 import { pm2Rules } from '../pm2/schema.ts'
 import { latchSignals, type SignalLatch } from '../os/signals.ts'
 import { requireSupportedPlatform } from '../os/platform.ts'
-import { readDaemonPid, userPm2Home } from '../pm2/home.ts'
+import { daemonBoundsLogs, readDaemonPid, userPm2Home } from '../pm2/home.ts'
 import { agentMustListenFirst } from '../supervise/apply-decisions.ts'
 import { followWorkers } from './attach.ts'
 
@@ -130,6 +130,8 @@ async function startWith({ client, plan, home, spawnedDaemon, signals, json, tim
     printFailures(failures)
     if (!spawnedDaemon && !daemonChecksMemoryOften(home))
       console.error('note: this PM2 daemon was started without PM2_WORKER_INTERVAL, so it checks max_memory_restart only every 30 s; a daemon that bun-pm starts checks every 2 s')
+    if (!spawnedDaemon && plan.workers.some(w => w.logs) && !daemonBoundsLogs(home))
+      console.error('note: this PM2 daemon was not started by bun-pm, so the workers\' log files grow without bound (options.logs applies on daemons bun-pm starts); once nothing else runs on it, `pm2 kill` and `bun-pm start` again')
   }
   if (!attached || !signals) {
     client.disconnect()

@@ -147,4 +147,14 @@ describe('logs that never fill a disk', () => {
       expect(await stopDev(dev)).toBe(130)
     }
   }, 60_000)
+
+  test.concurrent('on a daemon bun-pm did not start, start says that the logs are not bounded', () => withHome(async (h) => {
+    // PM2's own CLI starts the daemon (under node, without bun-pm's writer).
+    const pm2 = Bun.spawnSync(['node', join(import.meta.dir, '../../node_modules/pm2/bin/pm2'), 'ping'], { env: { ...process.env, PM2_HOME: h.path } })
+    expect(pm2.exitCode).toBe(0)
+    const ws = workspaces.make(`{ workers: [{ name: 'tick', bun: 'tick.ts' }] }`, { 'tick.ts': fixture('forever.ts') })
+    const started = await h.cli(['start'], { cwd: ws.root })
+    expect(started.code).toBe(0)
+    expect(started.stderr).toContain('note: this PM2 daemon was not started by bun-pm, so the workers\' log files grow without bound')
+  }), 60_000)
 })
