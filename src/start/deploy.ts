@@ -10,6 +10,7 @@ import type { Plan } from '../plan/resolve-plan.ts'
 import { markLogs, toFailure } from './failures.ts'
 import type { Failure } from '../types/json.ts'
 import { blockedReason, failingProcess, notReadyReason } from '../report/failures.ts'
+import { type ProgressLine, progressText } from '../report/progress.ts'
 
 export interface DeployOptions {
   client: Pm2Client
@@ -23,6 +24,8 @@ export interface DeployOptions {
   shouldRemove?: (name: string) => boolean
   waitForAgent?: boolean
   beforeDelete?: (units: string[]) => void
+  /** A live line while it waits (`starting 3 of 5 · ready 2`), on a terminal; the caller prints the summary after. */
+  progress?: ProgressLine
 }
 
 export interface Deployed {
@@ -32,9 +35,21 @@ export interface Deployed {
   tookMs: number
 }
 
-export async function deploy({ client, health, plan, home, timeoutMs, replace, shouldRemove, waitForAgent, beforeDelete }: DeployOptions): Promise<Deployed> {
-  const { workspace } = plan
+export async function deploy({ client, health, plan, home, timeoutMs, replace, shouldRemove, waitForAgent, beforeDelete, progress }: DeployOptions): Promise<Deployed> {
   const startedAt = performance.now()
+  const verb = replace ? 'restarting' : 'starting'
+  const shown = progress && setInterval(() => progress.set(progressText(verb, plan.workers, health.processes())), 100)
+  try {
+    return await deployWith({ client, health, plan, home, timeoutMs, replace, shouldRemove, waitForAgent, beforeDelete }, startedAt)
+  }
+  finally {
+    clearInterval(shown)
+    progress?.clear()
+  }
+}
+
+async function deployWith({ client, health, plan, home, timeoutMs, replace, shouldRemove, waitForAgent, beforeDelete }: DeployOptions, startedAt: number): Promise<Deployed> {
+  const { workspace } = plan
   const marks = markLogs(home, plan.workers.map(w => w.startOptions))
   const result = await withApplyLock(home, workspace.namespace, () => applyPlan({
     client,

@@ -1,5 +1,6 @@
 // `restart`: the selected workers replaced, unit by unit, with the current config.
 
+import { type ProgressLine, progressLine } from '../report/progress.ts'
 import { WorkspaceError } from '../errors.ts'
 import { readLiveSnapshot } from '../agent/state-file.ts'
 import { watchHealth } from '../supervise/readiness.ts'
@@ -29,7 +30,7 @@ export interface Restarted {
 export async function runRestart({ cwd, selection, json, timeoutMs }: { cwd?: string, selection: Selection, json: boolean, timeoutMs: number }): Promise<number> {
   const target = await resolveTarget('restart', cwd, selection)
   const client = await connectExisting(target.home)
-  const { changes, failures, all } = await restartTarget({ target, selection, client, timeoutMs })
+  const { changes, failures, all } = await restartTarget({ target, selection, client, timeoutMs, ...(!json && { progress: progressLine() }) })
   if (!json)
     console.log(describeChanges(changes))
   printStatus(all, target, json)
@@ -43,7 +44,7 @@ export async function runRestart({ cwd, selection, json, timeoutMs }: { cwd?: st
  * The restart itself, printing nothing (`monit` shows its outcome on its own screen). The client
  * is the caller's, who disconnects it; so is `bus` when given (else one is opened on `client`).
  */
-export async function restartTarget({ target, selection, client, bus, timeoutMs }: { target: Target, selection: Selection, client: Pm2Client, bus?: Pm2Bus, timeoutMs: number }): Promise<Restarted> {
+export async function restartTarget({ target, selection, client, bus, timeoutMs, progress }: { target: Target, selection: Selection, client: Pm2Client, bus?: Pm2Bus, timeoutMs: number, progress?: ProgressLine }): Promise<Restarted> {
   const { workspace, home } = target
   const procs = targetProcs(await client.list(), target)
   if (target.departed.length > 0)
@@ -56,6 +57,6 @@ export async function restartTarget({ target, selection, client, bus, timeoutMs 
   const health = watchHealth(bus ?? await client.launchBus(), workspace.namespace, readLiveSnapshot(home, workspace.namespace))
   // Each unit is replaced by a new process started with the current config: beside the old one
   // where its ports allow, the old one kept when the new one fails (see supervise/rollout.ts).
-  const { changes, failures } = await deploy({ client, health, plan, home, timeoutMs, replace: new Set(planned.map(w => w.name)) })
+  const { changes, failures } = await deploy({ client, health, plan, home, timeoutMs, replace: new Set(planned.map(w => w.name)), progress })
   return { changes, failures, all: await client.list() }
 }

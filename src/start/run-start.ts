@@ -9,6 +9,7 @@ import { connectOrSpawn, watchDaemon } from '../pm2/daemon.ts'
 import { WorkspaceError } from '../errors.ts'
 import { describeChanges } from '../report/changes.ts'
 import { deploy } from './deploy.ts'
+import { progressLine } from '../report/progress.ts'
 import { runDryRun } from './dry-run.ts'
 import { environOf } from '../os/processes.ts'
 import type { StartJson } from '../types/json.ts'
@@ -103,6 +104,7 @@ async function startWith({ client, plan, home, spawnedDaemon, signals, json, tim
     waitForAgent: agentMustListenFirst(plan.workers),
     shouldRemove: name => !activated.has(name),
     beforeDelete: attached?.expectExit,
+    ...(!json && !attached && { progress: progressLine() }),
   })
   const names = plan.workers.map(w => w.name)
   const procs = (await client.list()).filter(p => p.namespace === workspace.namespace && names.includes(p.name))

@@ -1,5 +1,6 @@
 // `stop`: the selected workers stopped, dependents first.
 
+import { countText, progressLine } from '../report/progress.ts'
 import { agentName } from '../model/agent-spec.ts'
 import { stopInOrder } from '../supervise/apply.ts'
 import type { Selection } from '../types/config.ts'
@@ -15,15 +16,19 @@ import { printStatus } from './run-status.ts'
 export async function runStop({ cwd, selection, json }: { cwd?: string, selection: Selection, json: boolean }): Promise<number> {
   const target = await resolveTarget('stop', cwd, selection)
   const client = await connectExisting(target.home)
-  await stopTarget(target, client)
+  const progress = json ? undefined : progressLine()
+  await stopTarget(target, client, progress && ((done, total) => progress.set(countText('stopping', done, total))))
+  progress?.clear()
   printStatus(await client.list(), target, json)
   client.disconnect()
   return 0
 }
 
 /** The stop itself, printing nothing (`monit` shows it on its own screen); the client is the caller's. */
-export async function stopTarget(target: Target, client: Pm2Client): Promise<void> {
-  await stopInOrder(targetProcs(await client.list(), target), dependenciesOf(target.workspace), proc => client.stop(proc.pmId))
+export async function stopTarget(target: Target, client: Pm2Client, onStopped?: (done: number, total: number) => void): Promise<void> {
+  const procs = targetProcs(await client.list(), target)
+  let done = 0
+  await stopInOrder(procs, dependenciesOf(target.workspace), proc => client.stop(proc.pmId).finally(() => onStopped?.(++done, procs.length)))
   if (target.everything) {
     const agent = (await client.list()).find(p => p.namespace === target.workspace.namespace && p.name === agentName(target.workspace.namespace))
     if (agent)

@@ -36,6 +36,8 @@ export interface HealthWatch {
   untilWorker: (name: string, deadline: number) => Promise<Readiness>
   /** The spec the agent said last it judges by (from its state file until it speaks). */
   spec: () => AgentSpec | undefined
+  /** What the agent said last of every process it judges, by PM2 id. */
+  processes: () => Readonly<Record<string, WorkerHealth>>
   /** Resolves true once the agent says it judges by a spec of `revision` or newer; false at `deadline`. */
   specInForce: (revision: number, deadline: number) => Promise<boolean>
   /** Every note the agent sends from now on. */
@@ -160,6 +162,7 @@ export function watchHealth(bus: Pm2Bus, namespace: string | undefined, initial?
     untilProcesses: (refs, deadline, { failOnExit = false, startedAfter } = {}) => settle<Readiness>(deadline, () => decide(refs.map(ref => stateOf(ref, startedAfter)), deadline, failOnExit)),
     untilWorker: (name, deadline) => settle<Readiness>(deadline, () => decide([...currentOfUnits(processes, name).values()], deadline, false)),
     spec: () => spec,
+    processes: () => processes,
     specInForce: (revision, deadline) => settle(deadline, () =>
       specRevision >= revision ? true : agentFailure || Date.now() >= deadline ? false : undefined),
     onNotes: listener => void listeners.push(listener),

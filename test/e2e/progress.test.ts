@@ -1,0 +1,38 @@
+// Progress on long work (issue 19): on a terminal, start, restart and stop show one live line
+// while they wait, replaced by what they print when done; in a pipe they print what they did.
+import { afterAll, expect, test } from 'bun:test'
+import { fixture } from '../helpers/dev-session.ts'
+import { withHome } from '../helpers/pm2-home.ts'
+import { runInTerminal } from '../helpers/pty-screen.ts'
+import { tempWorkspaces } from '../helpers/workspace.ts'
+
+const workspaces = tempWorkspaces()
+afterAll(workspaces.removeAll)
+
+test.concurrent('start, restart and stop on a terminal: one live line while they wait, then the summary in its place', () => withHome(async (h) => {
+  // db is ready after 3 s up; api waits for it.
+  const ws = workspaces.make(`{ workers: [
+    { name: 'db', bun: 'db.ts', options: { health: { readyAfter: '3s' } } },
+    { name: 'api', bun: 'api.ts', dependsOn: ['db'] },
+  ] }`, { 'db.ts': fixture('forever.ts'), 'api.ts': fixture('forever.ts') })
+  const env = { PM2_HOME: h.path, NO_COLOR: '1' }
+  const started = runInTerminal(['start'], { cwd: ws.root, env })
+  await started.waitFor(/^starting 1 of 2 · ready 0 · waiting on db$/m, 15_000)
+  expect(await started.exited).toBe(0)
+  const summary = await started.waitFor(/ready in \d+ ms/)
+  expect(summary).not.toMatch(/starting \d of 2/)
+  expect(summary).toMatch(/^started db, api; ready in \d+ ms/m)
+
+  const restarted = runInTerminal(['restart'], { cwd: ws.root, env })
+  await restarted.waitFor(/^restarting \d of 2 · ready \d/m, 15_000)
+  expect(await restarted.exited).toBe(0)
+  expect(await restarted.waitFor(/^restarted /m)).not.toMatch(/restarting \d of 2/)
+
+  const stopped = runInTerminal(['stop'], { cwd: ws.root, env })
+  expect(await stopped.exited).toBe(0)
+  expect(await stopped.waitFor(/stopped/)).not.toMatch(/stopping \d of 2/)
+  // In a pipe: no live line, no escape codes.
+  const piped = await h.cli(['start'], { cwd: ws.root })
+  expect(piped.stdout).not.toContain('\x1B[2K')
+  expect(piped.stdout).not.toMatch(/starting \d of 2/)
+}), 60_000)
