@@ -111,12 +111,17 @@ export function MonitApp({ live, actions, source, namespace, color }: AppProps) 
     const row = rows[at]
     if (!row)
       return line(`blank${i}`, '')
-    const segments = rowSegments(cells[at]!, columns, at === index).map(({ key, text }) => h(Text, {
-      key,
-      color: key === 'health' ? paint(HEALTH_COLORS[row.health]) : undefined,
-      dimColor: color && at !== index && (key === 'trend' || row.pid === null),
-    }, text))
-    return h(Text, { key: row.name, wrap: 'truncate', inverse: color && at === index }, ...segments)
+    // Neighbouring cells of one style are one Text: fewer nodes for Ink to lay out each frame.
+    const runs: { color?: string, dim: boolean, text: string }[] = []
+    for (const { key, text } of rowSegments(cells[at]!, columns, at === index)) {
+      const style = { color: key === 'health' ? paint(HEALTH_COLORS[row.health]) : undefined, dim: color && at !== index && (key === 'trend' || row.pid === null) }
+      const last = runs.at(-1)
+      if (last && last.color === style.color && last.dim === style.dim)
+        last.text += text
+      else
+        runs.push({ ...style, text })
+    }
+    return h(Text, { key: row.name, wrap: 'truncate', inverse: color && at === index }, ...runs.map((run, i) => h(Text, { key: i, color: run.color, dimColor: run.dim }, run.text)))
   })
   const logPane = !ui.logs
     ? []

@@ -64,8 +64,17 @@ export function watchLive({ client, bus, target }: { client: Pm2Client, bus: Pm2
 
   let notifyTimer: ReturnType<typeof setTimeout> | undefined
   let notifiedAt = 0
-  const notify = () => {
-    if (closed || notifyTimer)
+  // What a change must touch to be drawn at once; the rest (a check's age, CPU, memory) waits for the screen's next tick.
+  let drawn = ''
+  const changed = () => {
+    const now = rows().map(r => `${r.name} ${r.status} ${r.health} ${r.pid} ${r.restarts} ${r.reason}`).join('\n') + (note?.at ?? '')
+    if (now === drawn)
+      return false
+    drawn = now
+    return true
+  }
+  const notify = (always = false) => {
+    if (closed || notifyTimer || !(changed() || always))
       return
     notifyTimer = setTimeout(() => {
       notifyTimer = undefined
@@ -136,7 +145,7 @@ export function watchLive({ client, bus, target }: { client: Pm2Client, bus: Pm2
       const unit = units.of(packet.process.pm_id, packet.process.name)
       logs.chunk(unit, stream, String(packet.data ?? ''))
       if (unit === shown)
-        notify()
+        notify(true)
     })
   }
 
@@ -149,7 +158,7 @@ export function watchLive({ client, bus, target }: { client: Pm2Client, bus: Pm2
     lastNote: () => note,
     note(text) {
       note = { text, at: Date.now() }
-      notify()
+      notify(true)
     },
     procs: mine,
     show(unit) {
@@ -157,6 +166,7 @@ export function watchLive({ client, bus, target }: { client: Pm2Client, bus: Pm2
         return
       shown = unit
       seed()
+      notify(true)
     },
     refresh: readSoon,
     subscribe: listener => void listeners.push(listener),

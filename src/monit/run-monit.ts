@@ -42,14 +42,18 @@ export async function runMonit({ cwd, selection, dev }: { cwd?: string, selectio
   const actions = actionsFor({ source, cwd, client, bus, procs: live.procs })
 
   // Ink draws only a last frame where it takes itself to be in CI (its is-in-ci reads CI when
-  // imported); monit runs at a terminal, so it is not.
-  const ci = { CI: process.env.CI, CONTINUOUS_INTEGRATION: process.env.CONTINUOUS_INTEGRATION }
+  // imported); monit runs at a terminal, so it is not. The environment is as it was afterwards.
+  // React's development build (chosen by NODE_ENV when imported) is slower and larger.
+  const ci = { CI: process.env.CI, CONTINUOUS_INTEGRATION: process.env.CONTINUOUS_INTEGRATION, NODE_ENV: process.env.NODE_ENV }
   delete process.env.CI
   delete process.env.CONTINUOUS_INTEGRATION
+  process.env.NODE_ENV = 'production'
   const [{ render }, { createElement }, { MonitApp }] = await Promise.all([import('ink'), import('react'), import('./app.ts')])
   for (const [key, value] of Object.entries(ci)) {
     if (value !== undefined)
       process.env[key] = value
+    else
+      delete process.env[key]
   }
   // What PM2's client or anything else would print goes to the message line, not across the screen.
   const consoleWas = { log: console.log, info: console.info, warn: console.warn, error: console.error }
