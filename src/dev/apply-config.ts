@@ -13,6 +13,7 @@ import type { Plan } from '../plan/resolve-plan.ts'
 import { SESSION_TOKEN_KEY } from './session.ts'
 import type { Pm2StartOptions } from '../types/config.ts'
 import { notReadyReason } from '../report/failures.ts'
+import { type ProgressLine, progressText } from '../report/progress.ts'
 
 /** How long `dev` waits for a worker (and so its dependents) to be ready before it says it is not. */
 const READY_TIMEOUT_MS = 30_000
@@ -23,7 +24,7 @@ const READY_TIMEOUT_MS = 30_000
  * after the other: a newer one ends the wait of the one before (its dependents still waiting do
  * not start), and the summary of one that a newer apply overtook is dropped.
  */
-export function createConfigApplier({ client, health, reporter, printer, token, color }: {
+export function createConfigApplier({ client, health, reporter, printer, token, color, progress }: {
   client: Pm2Client
   health: HealthWatch
   reporter: EventReporter
@@ -31,6 +32,8 @@ export function createConfigApplier({ client, health, reporter, printer, token, 
   /** The session's secret: every process it starts carries it, so a sweep finds them. */
   token: string
   color: boolean
+  /** The live line below the log, while the first apply waits (a terminal's). */
+  progress?: ProgressLine
 }) {
   let generation = 0
   let applying = Promise.resolve()
@@ -48,6 +51,13 @@ export function createConfigApplier({ client, health, reporter, printer, token, 
     reporter.setWorkers(plan.workers)
     for (const line of describeAdded(plan.added))
       printer.info(line)
+    // The first start, on a terminal: one live line below the log until its summary.
+    const shown = mine === 1 && progress ? setInterval(() => progress.set(progressText('starting', plan.workers, health.processes())), 100) : undefined
+    const hide = () => {
+      clearInterval(shown)
+      if (shown)
+        progress!.clear()
+    }
     const result = await applyPlan({
       client,
       health,
@@ -61,6 +71,9 @@ export function createConfigApplier({ client, health, reporter, printer, token, 
       beforeDelete: reporter.expectExit,
       timeoutMs: READY_TIMEOUT_MS,
       signal,
+    }).catch((error) => {
+      hide()
+      throw error
     })
     // The summary waits for readiness, but the next config need not wait for the summary.
     void Promise.all(plan.workers.map(async ({ name }) => {
@@ -70,6 +83,7 @@ export function createConfigApplier({ client, health, reporter, printer, token, 
       const readiness = await result.readiness(name)
       return { name, ready: readiness.ready, why: readiness.ready ? '' : notReadyReason(readiness, READY_TIMEOUT_MS) }
     })).then((outcomes) => {
+      hide()
       if (mine !== generation || stopped)
         return
       const took = Math.round(performance.now() - startedAt)

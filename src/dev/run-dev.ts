@@ -1,7 +1,8 @@
 // `dev`: the foreground session, from its first signal to its last sweep.
 
 import { dirname, join, resolve } from 'node:path'
-import { createLogPrinter, useColor } from '../report/log-printer.ts'
+import { boundedStdout, createLogPrinter, useColor } from '../report/log-printer.ts'
+import { liveLineBelow } from '../report/progress.ts'
 import { unitsOf, unitsOfProcesses } from '../model/units.ts'
 import { isUserError, WorkspaceError } from '../errors.ts'
 import { reportEvents } from '../report/events.ts'
@@ -106,12 +107,14 @@ export async function runDev({ cwd, selection, env }: { cwd?: string, selection:
   const running = first instanceof Error ? await client.list() : []
   const names = first instanceof Error ? unitsOfProcesses(running.filter(p => !isAgentName(p.name))) : first.workers.flatMap(w => unitsOf(w.name, w.replicas))
   const namespace = first instanceof Error ? running.find(p => isAgentName(p.name))?.namespace ?? '' : first.workspace.namespace
-  const printer = createLogPrinter({ names, color, logDir: join(home, 'logs') })
+  // The first start's live line stays below the workers' lines (a terminal only).
+  const live = reloading ? undefined : liveLineBelow()
+  const printer = createLogPrinter({ names, color, logDir: join(home, 'logs'), ...(live && { write: live.wrap(boundedStdout()) }) })
   const bus = await client.launchBus()
   const health = watchHealth(bus, undefined, readLiveSnapshot(home, namespace))
   // The daemon is the session's own: every process in it is one of ours, whatever the namespace.
   const reporter = reportEvents({ bus, client, health, printer, daemonLog: join(home, 'pm2.log'), retry: createRetryOnEdit(client, line => printer.info(line)) })
-  const applier = createConfigApplier({ client, health, reporter, printer, token: session.token, color })
+  const applier = createConfigApplier({ client, health, reporter, printer, token: session.token, color, ...(live && { progress: live }) })
 
   if (reloading && !signals.first)
     printer.info('the launcher reloaded: applying the config')

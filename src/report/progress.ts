@@ -81,3 +81,34 @@ export function progressLine(stream: NodeJS.WriteStream = process.stdout): Progr
     },
   }
 }
+
+/** A live line kept below lines that keep coming (dev's log): `wrap` a writer to clear it before each write and draw it again after. */
+export interface LiveLineBelow extends ProgressLine {
+  wrap: <W extends (text: string, force?: boolean) => boolean | void>(write: W) => W
+}
+
+export function liveLineBelow(stream: NodeJS.WriteStream = process.stdout): LiveLineBelow {
+  const line = progressLine(stream)
+  if (!stream.isTTY || process.env.NO_PROGRESS)
+    return { ...line, wrap: write => write }
+  let shown = ''
+  const width = () => Math.max(20, (stream.columns || 80) - 1)
+  return {
+    set(text) {
+      line.set(text)
+      shown = text
+    },
+    clear() {
+      line.clear()
+      shown = ''
+    },
+    wrap: (write => ((text: string, force?: boolean) => {
+      if (!shown || text === '')
+        return write(text, force)
+      stream.write('\r\x1B[2K')
+      const result = write(text, force)
+      stream.write(shown.slice(0, width()))
+      return result
+    })) as LiveLineBelow['wrap'],
+  }
+}
