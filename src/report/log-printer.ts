@@ -59,7 +59,7 @@ export function createLogPrinter({ names, color, write = boundedStdout(), logDir
     if (dropped.size > 0 && write('') !== false) {
       const counts = [...dropped].map(([worker, count]) => `${count} of ${worker}`).join(', ')
       dropped.clear()
-      write(`${paint(1, LAUNCHER.padEnd(width))} ${paint(2, '|')} the terminal fell behind: dropped ${counts} lines${logDir ? `; every line is in ${logDir}` : ''}\n`, true)
+      write(`${paint(1, LAUNCHER.padEnd(width))} ${paint(2, '|')} the terminal fell behind: dropped ${counts} lines${logDir ? `; they are in ${logDir} (within each worker's log budget)` : ''}\n`, true)
     }
     if (write(lines.map(line => `${prefix(name, stream)}${line}\n`).join('')) === false)
       dropped.set(name, (dropped.get(name) ?? 0) + lines.length)

@@ -193,13 +193,13 @@ describe('wrong answers', () => {
         text += new TextDecoder().decode(chunk)
     })()
     const deadline = Date.now() + 10_000
-    while (!/the terminal fell behind: dropped \d+ of flood lines; every line is in .*\/logs/.test(text) && Date.now() < deadline)
+    while (!/the terminal fell behind: dropped \d+ of flood lines; they are in .*\/logs/.test(text) && Date.now() < deadline)
       await Bun.sleep(100)
     proc.kill('SIGINT')
     expect(await proc.exited).toBe(130)
     await reader
     expect(rss).toBeLessThan(150)
-    const notice = text.search(/the terminal fell behind: dropped \d+ of flood lines; every line is in .*\/logs/)
+    const notice = text.search(/the terminal fell behind: dropped \d+ of flood lines; they are in .*\/logs/)
     expect(notice).toBeGreaterThan(-1)
     // Once the terminal keeps up, the worker's lines come again.
     expect(text.slice(notice)).toMatch(/\nflood +\| \d+ y+\n/)
