@@ -3,6 +3,7 @@
 import { join } from 'node:path'
 import { benchDeploy, deployTable, migratesRequests, unitFloor, withMigration } from './deploy.ts'
 import { benchDevUpAndDown, benchReload } from './dev.ts'
+import { benchLogs } from './logs.ts'
 import { checkoutState, machine, ms, REPO, write } from './lib.ts'
 import { benchStart, type StartRow } from './start.ts'
 import { benchMemory, benchStatus } from './status.ts'
@@ -10,8 +11,8 @@ import { benchTimeline } from './timeline.ts'
 
 const quick = process.argv.includes('--quick')
 const plan = quick
-  ? { start: [[1, 3], [10, 3], [50, 1]], status: 5, timeline: 3, saves: 40, devRuns: 3, deploys: 1 }
-  : { start: [[1, 5], [10, 5], [50, 3], [100, 3]], status: 15, timeline: 5, saves: 100, devRuns: 5, deploys: 3 }
+  ? { start: [[1, 3], [10, 3], [50, 1]], status: 5, timeline: 3, saves: 40, devRuns: 3, deploys: 1, floodSeconds: 10 }
+  : { start: [[1, 5], [10, 5], [50, 3], [100, 3]], status: 15, timeline: 5, saves: 100, devRuns: 5, deploys: 3, floodSeconds: 60 }
 const began = performance.now()
 const lines: string[] = []
 const say = (...section: string[]) => {
@@ -97,6 +98,24 @@ say(
   `| ratio (target ≤ 1.2) | ${ratio(reload.dev, reload.bunWatch)} |`,
   `| \`dev\` with 10 workers: command until every one answers (${plan.devRuns} runs) | ${ms(devRuns.up)} |`,
   `| Ctrl-C until the last process of the session is gone | ${ms(devRuns.down)} |`,
+  '',
+)
+
+const flood = await benchLogs(plan.floodSeconds)
+say(
+  '## Logs under a flood: one worker writing 20 MB/s, the default budget (10 MB a file, 3 rotated)',
+  '',
+  '`bun bench/logs.ts 60` runs this alone. The logs folder is looked at every 50 ms while the worker writes.',
+  '',
+  '| what | figure |',
+  '|---|---|',
+  `| written by the worker in ${flood.seconds} s | ${flood.writtenMb.toFixed(0)} MB |`,
+  `| the worker's log files at their largest (budget: ${flood.budgetMb} MB, four files of 10 MB) | ${flood.peakLogsMb.toFixed(1)} MB |`,
+  `| lines kept (the last ~40 MB), with a number missing between the oldest kept and the last written | ${flood.keptLines} lines, ${flood.gaps} gaps |`,
+  `| lines cut or unstamped | ${flood.cut} |`,
+  `| restarts of the worker | ${flood.restarts} |`,
+  '',
+  `The bar: the home stays under its budget and no line is lost at a rotation — ${flood.peakLogsMb <= flood.budgetMb + 1 && flood.gaps === 0 && flood.cut === 0 ? 'met' : 'not met'}. PM2 alone writes all ${flood.writtenMb.toFixed(0)} MB to one file.`,
   '',
 )
 
