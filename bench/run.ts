@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { benchDeploy, deployTable, migratesRequests, unitFloor, withMigration } from './deploy.ts'
 import { benchDevUpAndDown, benchReload } from './dev.ts'
 import { benchLogs } from './logs.ts'
+import { benchMonit, monitSection } from './monit.ts'
 import { checkoutState, machine, ms, REPO, write } from './lib.ts'
 import { benchStart, type StartRow } from './start.ts'
 import { benchMemory, benchStatus } from './status.ts'
@@ -118,6 +119,8 @@ say(
   `The bar: the home stays under its budget and no line is lost at a rotation — ${flood.peakLogsMb <= flood.budgetMb + 1 && flood.gaps === 0 && flood.cut === 0 ? 'met' : 'not met'}. PM2 alone writes all ${flood.writtenMb.toFixed(0)} MB to one file.`,
   '',
 )
+
+say(...monitSection(await benchMonit(50, quick ? 8 : 20)))
 
 const deploys = await benchDeploy(plan.deploys)
 const migrated = await withMigration(() => benchDeploy(plan.deploys, ['new connection']))
