@@ -56,13 +56,17 @@ export function adoption(proc: ProcView, saved: ProcessHealth | undefined, state
 export function exitEvent(process: Pm2Packet['process'], state: WorkerState, policy: HealthPolicy, now: number): LifecycleEvent | undefined {
   if (state.running && state.since !== null && process.pm_uptime !== undefined && process.pm_uptime !== state.since)
     return undefined
-  const code = process.exit_code ?? null
+  // A process a signal ended has no code of its own (PM2 would say 0).
+  const signal = process.exit_signal ?? null
+  const code = signal ? null : process.exit_code ?? null
   return {
     type: 'exit',
     at: now,
     code,
+    signal,
     manual: process.status === 'stopping',
-    willRestart: process.status !== 'errored' && policy.autorestart && !policy.stopExitCodes.includes(code ?? 0),
+    // PM2 decides by the code it has (0 for a signal).
+    willRestart: process.status !== 'errored' && policy.autorestart && !policy.stopExitCodes.includes(process.exit_code ?? 0),
   }
 }
 

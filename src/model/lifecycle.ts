@@ -107,7 +107,7 @@ function reduce(s: WorkerState, e: LifecycleEvent, policy: HealthPolicy, name: s
           note('done', `${name} done: exited with code 0${after}`)
         else
           note('exited', `${name} failed: exited (${how})${after}; PM2 does not restart it`)
-        return { ...stopped, exitCode: e.code ?? 0, reason: `exited (${how}); PM2 does not restart it` }
+        return { ...stopped, exitCode: e.code ?? (e.signal ? signalExitCode(e.signal) : 0), reason: `exited (${how}); PM2 does not restart it` }
       }
       return crashed(stopped, e.at - (s.since ?? e.at), how, policy, name, effects, false)
     }
@@ -218,4 +218,11 @@ export function checkOf(policy: HealthPolicy): string {
 /** Whether a `checkOf` is a readiness rule only (no heartbeat): nothing is checked once it is ready. */
 export function isReadinessOnly(check: string): boolean {
   return check === 'exit 0' || /^up \d/.test(check)
+}
+
+const SIGNAL_NUMBERS: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGILL: 4, SIGABRT: 6, SIGBUS: 7, SIGFPE: 8, SIGKILL: 9, SIGUSR1: 10, SIGSEGV: 11, SIGUSR2: 12, SIGPIPE: 13, SIGALRM: 14, SIGTERM: 15 }
+
+/** The exit code a shell gives a process a signal ended: 128 + the signal's number (SIGKILL: 137); never 0. */
+export function signalExitCode(signal: string): number {
+  return 128 + (SIGNAL_NUMBERS[signal] ?? 0)
 }

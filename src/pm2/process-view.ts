@@ -109,7 +109,7 @@ export interface Pm2Bus {
 
 export interface Pm2Packet {
   /** Events carry PM2's whole pm2_env here (the instance index too); logs and messages only name, pm_id and namespace. */
-  process: { name: string, pm_id: number, namespace?: string, instance_var?: string, unique_id?: string, pid?: number, pm_pid?: number, exit_code?: number, status?: Pm2Status, restart_time?: number, pm_uptime?: number, [key: string]: unknown }
+  process: { name: string, pm_id: number, namespace?: string, instance_var?: string, unique_id?: string, pid?: number, pm_pid?: number, exit_code?: number, exit_signal?: string | null, status?: Pm2Status, restart_time?: number, pm_uptime?: number, [key: string]: unknown }
   data?: unknown
   raw?: unknown
   event?: string

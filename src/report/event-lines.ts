@@ -16,10 +16,11 @@ export function onlineLine(unit: string, pid: number | null | undefined, { ranBe
  * exit was asked for with a reason (the restart line says it), or was said already (PM2 reports
  * a deleted process's exit twice).
  */
-export function exitLine(unit: string, code: number | null | undefined, { expected, reasonKnown, saidAlready }: { expected: boolean, reasonKnown: boolean, saidAlready: boolean }): string | undefined {
+export function exitLine(unit: string, code: number | string | null | undefined, { expected, reasonKnown, saidAlready }: { expected: boolean, reasonKnown: boolean, saidAlready: boolean }): string | undefined {
   if (saidAlready || (reasonKnown && expected))
     return undefined
-  return expected ? `${unit} stopped` : `${unit} exited (code ${code ?? 0})`
+  // A signal's name where one ended it (bun-pm's daemons say which), else the exit code.
+  return expected ? `${unit} stopped` : typeof code === 'string' ? `${unit} was killed by ${code}` : `${unit} exited (code ${code ?? 0})`
 }
 
 /** The preload said the code loaded: the same pid as last time is a `bun --watch` reload in place. */

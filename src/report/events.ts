@@ -133,7 +133,7 @@ export function reportEvents({ bus, client, health, namespace, printer, daemonLo
     }
     else if (packet.event === 'exit') {
       printer.flush(name)
-      const line = exitLine(name, packet.process.exit_code, { expected: expected.has(name), reasonKnown: reasons.has(name), saidAlready: stopped.has(name) })
+      const line = exitLine(name, packet.process.exit_signal ? packet.process.exit_signal : packet.process.exit_code, { expected: expected.has(name), reasonKnown: reasons.has(name), saidAlready: stopped.has(name) })
       stopped.add(name)
       if (line)
         printer.info(line)

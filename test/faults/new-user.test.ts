@@ -88,6 +88,24 @@ describe('a one-shot job (autorestart: false)', () => {
   }, 30_000)
 })
 
+describe('a one-shot job a signal ends (the OOM killer, kill -9)', () => {
+  test.concurrent('is not done: start fails naming the signal, its dependent is not started, and status says killed by SIGKILL', () => withHome(async (h) => {
+    const ws = workspaces.make(`{ workers: [
+      { name: 'migrate', bun: 'job.ts', options: { autorestart: false, env: { WORK_MS: '60000' } } },
+      { name: 'api', bun: 'job.ts', dependsOn: ['migrate'], options: { env: { WORK_MS: '60000' } } },
+    ] }`, { 'job.ts': fixture('job.ts') })
+    const starting = h.cli(['start', '--timeout=30'], { cwd: ws.root })
+    const pid = await waitUntil(async () => (await status(h, ws)).find(w => w.name === 'migrate')?.pid, found => Boolean(found), 15_000, 100)
+    process.kill(pid!, 'SIGKILL')
+    const result = await starting
+    expect(result.code).toBe(1)
+    expect(result.stderr).toContain('error: worker "migrate" is not ready: it exited and PM2 does not restart it (exited (killed by SIGKILL); PM2 does not restart it)')
+    expect(result.stdout).toMatch(/not started api/)
+    const [migrate] = await status(h, ws)
+    expect(migrate).toMatchObject({ name: 'migrate', pid: null, reason: 'exited (killed by SIGKILL); PM2 does not restart it' })
+  }), 60_000)
+})
+
 describe('a check judges the worker\'s own process', () => {
   test.concurrent('a port another process holds: the http and tcp checks fail, naming that process, and start says why', () => withHome(async (h) => {
     // This test's own process holds both ports: the answers the checks get are not the workers'.

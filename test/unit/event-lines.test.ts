@@ -10,6 +10,7 @@ test('online: started the first time and when asked for; restarted, and why, whe
 
 test('exit: stopped when asked for, exited with its code when not; once, and not before a restart line that says why', () => {
   expect(exitLine('web', 1, { expected: false, reasonKnown: false, saidAlready: false })).toBe('web exited (code 1)')
+  expect(exitLine('web', 'SIGKILL', { expected: false, reasonKnown: false, saidAlready: false })).toBe('web was killed by SIGKILL')
   expect(exitLine('web', null, { expected: true, reasonKnown: false, saidAlready: false })).toBe('web stopped')
   expect(exitLine('web', 0, { expected: true, reasonKnown: true, saidAlready: false })).toBeUndefined()
   expect(exitLine('web', 0, { expected: true, reasonKnown: false, saidAlready: true })).toBeUndefined()

@@ -225,3 +225,13 @@ describe('a new version that answers with errors only', () => {
     expect(judgeProcess(state, false)).toBeUndefined()
   })
 })
+
+describe('a one-shot job a signal ended', () => {
+  test('is not done: it failed, killed by the signal, with the exit code a shell would give it', () => {
+    const { state, notes } = run('', [online(0), { type: 'exit', at: 1500, code: null, signal: 'SIGKILL', manual: false, willRestart: false }], { autorestart: false })
+    expect(state.exitCode).toBe(137)
+    expect(state.reason).toBe('exited (killed by SIGKILL); PM2 does not restart it')
+    expect(notes).toEqual(['web failed: exited (killed by SIGKILL) 1.5 s after its start; PM2 does not restart it'])
+    expect(judgeProcess({ ...state, health: healthOf(state), check: '', unit: 'web', worker: 'web', hash: 'v1', uniqueId: 'u' }, false)).toMatchObject({ ready: false, why: 'exited' })
+  })
+})

@@ -31,7 +31,10 @@ describe('PM2\'s exit event', () => {
   const policy = toHealthPolicy('', { stop_exit_codes: [3] })
   const packet = (over: object) => ({ name: 'web', pm_id: 3, pm_uptime: 1000, status: 'online' as const, exit_code: 1, ...over })
   test('asked for when PM2 was stopping it; restarted unless PM2 gave up, autorestart is off or the code is a stop code; a late one of an older run says nothing', () => {
-    expect(exitEvent(packet({}), running, policy, 9)).toEqual({ type: 'exit', at: 9, code: 1, manual: false, willRestart: true })
+    expect(exitEvent(packet({}), running, policy, 9)).toEqual({ type: 'exit', at: 9, code: 1, signal: null, manual: false, willRestart: true })
+    // A signal ended it: no code of its own (PM2 says 0), and PM2 decides by that 0.
+    expect(exitEvent(packet({ exit_code: 0, exit_signal: 'SIGKILL' }), running, policy, 9)).toMatchObject({ code: null, signal: 'SIGKILL', willRestart: true })
+    expect(exitEvent(packet({ exit_code: 0, exit_signal: 'SIGKILL' }), running, toHealthPolicy('', { stop_exit_codes: [0] }), 9)).toMatchObject({ willRestart: false })
     expect(exitEvent(packet({ status: 'stopping' }), running, policy, 9)).toMatchObject({ manual: true })
     expect(exitEvent(packet({ status: 'errored' }), running, policy, 9)).toMatchObject({ willRestart: false })
     expect(exitEvent(packet({ exit_code: 3 }), running, policy, 9)).toMatchObject({ willRestart: false })
