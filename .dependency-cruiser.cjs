@@ -15,11 +15,12 @@ const MAY_IMPORT = {
   'report': ['types', 'model', 'os', 'config', 'plan', 'pm2', 'supervise', 'agent/state-file\\.ts$'],
   'dev': ['types', 'model', 'os', 'config', 'plan', 'pm2', 'supervise', 'report', 'agent/state-file\\.ts$'],
   'start': ['types', 'model', 'os', 'config', 'plan', 'pm2', 'supervise', 'report', 'agent/state-file\\.ts$'],
+  'run': ['types', 'model', 'os', 'config', 'plan', 'pm2', 'supervise', 'report', 'dev', 'start', 'agent/state-file\\.ts$'],
   'export': ['types', 'model', 'os', 'config', 'plan', 'pm2', 'report'],
   'init': ['types', 'model', 'os', 'config', 'plan', 'pm2', 'report'],
   'monit': ['types', 'model', 'os', 'config', 'plan', 'pm2', 'supervise', 'report', 'agent/state-file\\.ts$', 'start', 'dev/session\\.ts$'],
   'build': [],
-  'commands': ['types', 'model', 'os', 'config', 'plan', 'pm2', 'report', 'dev', 'start', 'export', 'init', 'monit'],
+  'commands': ['types', 'model', 'os', 'config', 'plan', 'pm2', 'report', 'dev', 'start', 'run', 'export', 'init', 'monit'],
 }
 const folder = name => name.includes('\\.') || name.includes('$') ? `^src/${name}` : `^src/${name}/`
 

@@ -18,6 +18,7 @@ const main = defineCommand({
     logs: () => import('./logs.ts').then(m => m.default),
     stop: () => import('./stop.ts').then(m => m.default),
     restart: () => import('./restart.ts').then(m => m.default),
+    run: () => import('./run.ts').then(m => m.default),
     monit: () => import('./monit.ts').then(m => m.default),
     explain: () => import('./explain.ts').then(m => m.default),
     init: () => import('./init.ts').then(m => m.default),
