@@ -16,6 +16,7 @@ const MAY_IMPORT = {
   'dev': ['types', 'model', 'os', 'config', 'plan', 'pm2', 'supervise', 'report', 'agent/state-file\\.ts$'],
   'start': ['types', 'model', 'os', 'config', 'plan', 'pm2', 'supervise', 'report', 'agent/state-file\\.ts$'],
   'run': ['types', 'model', 'os', 'config', 'plan', 'pm2', 'supervise', 'report', 'dev', 'start', 'agent/state-file\\.ts$'],
+  'testing': ['types', 'model', 'os', 'report', 'run/addresses\\.ts$'],
   'export': ['types', 'model', 'os', 'config', 'plan', 'pm2', 'report'],
   'init': ['types', 'model', 'os', 'config', 'plan', 'pm2', 'report'],
   'monit': ['types', 'model', 'os', 'config', 'plan', 'pm2', 'supervise', 'report', 'agent/state-file\\.ts$', 'start', 'dev/session\\.ts$'],

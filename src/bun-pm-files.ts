@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path'
 const FROM_SOURCE = import.meta.url.endsWith('.ts')
 
 /** bun-pm's own folder: the nearest above this module with a package.json (the build splits modules into chunks anywhere in dist/). */
-function packageRoot(): string {
+export function packageRoot(): string {
   let dir = import.meta.dirname
   while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir)
     dir = dirname(dir)
