@@ -45,7 +45,7 @@ function pack(): string {
 }
 
 describe('installed into another project', () => {
-  test('npm install -D the tarball; npx bun-pm init, start and dev serve a Hono worker, an Elysia worker, a node worker and a seed-shaped worker', async () => {
+  test('npm install -D the tarball; npx bun-pm init, start and dev serve a Hono worker, an Elysia worker, a node worker and a seed-shaped worker; run and up() bring them up for the project\'s tests', async () => {
     const tarball = pack()
     const project = temp('bun-pm-project-')
     writeFileSync(join(project, 'package.json'), '{ "name": "shop", "version": "1.0.0", "private": true }\n')
@@ -113,5 +113,21 @@ export default defineWorkspace({
     await reading
     expect(await fetchUntil(ports.hono, 'hono ', 500)).toBeUndefined()
     rmSync(devHome(project), { recursive: true, force: true })
+
+    // The workspace in the project's own tests: `npx bun-pm run -- <command>`, and up() under Node.
+    const ran = run(['npx', 'bun-pm', 'run', '--workers=hono', '--', 'node', '-e', 'fetch(process.env.BUN_PM_URL_HONO).then(r => r.text()).then(t => { console.log(t); process.exit(t.startsWith("hono ") ? 0 : 5) })'], project)
+    expect(`${ran.code} ${ran.stdout}`).toMatch(/^0 hono /)
+    writeFileSync(join(project, 'up.test.mjs'), `import { test } from 'node:test'
+import assert from 'node:assert'
+import { up } from 'bun-pm/testing'
+test('the workspace up, in node:test', async () => {
+  const ws = await up({ workers: ['elysia'] })
+  assert.match(await (await fetch(ws.url('elysia'))).text(), /^elysia /)
+  await ws.down()
+})
+`)
+    const tested = run(['node', '--test', 'up.test.mjs'], project)
+    expect(`${tested.code} ${tested.stdout}`).toMatch(/^0 [\s\S]*# pass 1/)
+    expect(await fetchUntil(ports.elysia, 'elysia ', 500)).toBeUndefined()
   }, 120_000)
 })
