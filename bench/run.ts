@@ -5,6 +5,7 @@ import { benchDeploy, deployTable, migratesRequests, unitFloor, withMigration } 
 import { benchDevUpAndDown, benchReload } from './dev.ts'
 import { benchLogs } from './logs.ts'
 import { benchMonit, monitSection } from './monit.ts'
+import { benchRunCommand, runSection } from './run-command.ts'
 import { checkoutState, machine, ms, REPO, write } from './lib.ts'
 import { benchStart, type StartRow } from './start.ts'
 import { benchMemory, benchStatus } from './status.ts'
@@ -121,6 +122,7 @@ say(
 )
 
 say(...monitSection(await benchMonit(50, quick ? 8 : 20)))
+say(...runSection(await benchRunCommand(quick ? 3 : 5)))
 
 const deploys = await benchDeploy(plan.deploys)
 const migrated = await withMigration(() => benchDeploy(plan.deploys, ['new connection']))
