@@ -80,7 +80,8 @@ describe('readiness and crash loops in start', () => {
     })
     const before = Date.now()
     const result = await h.cli(['start', '--timeout=3'], { cwd: ws.root })
-    expect(Date.now() - before).toBeLessThan(10_000)
+    // Generous: the 3 s, and the command's own start and end on a busy machine.
+    expect(Date.now() - before).toBeLessThan(20_000)
     expect(result.code).toBe(1)
     expect(result.stderr).toMatch(/^error: worker "idle" is not ready: not ready within 3 s: GET \/health: connection refused\n {2}idle \| forever \d+\n$/)
     expect(result.stdout).toMatch(/1 of 2 ready/)

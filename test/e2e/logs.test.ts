@@ -7,6 +7,7 @@ import { fixture } from '../helpers/dev-session.ts'
 import { startDev, stopDev } from '../helpers/dev-session.ts'
 import { type TestHome, withHome } from '../helpers/pm2-home.ts'
 import { tempWorkspaces } from '../helpers/workspace.ts'
+import { waitUntil } from '../helpers/net.ts'
 import { devHome } from '../../src/dev/session.ts'
 import { parseLogLine } from '../../src/model/log-lines.ts'
 
@@ -67,8 +68,9 @@ async function status(h: TestHome, root: string) {
 }
 
 describe('logs that never fill a disk', () => {
-  test.concurrent('a worker writing 20 MB/s for 4 s: its files stay within the budget, and every line it wrote since the oldest kept is there, whole and stamped', () => withHome(async (h) => {
-    const ws = workspaces.make(`{ workers: [{ name: 'flood', bun: 'flood.ts', options: { logs: { maxSize: '1M', keep: 2 }, env: { SECONDS: '4' } } }] }`, { 'flood.ts': fixture('flood.ts') })
+  // 4 MB/s here, so that the suite's other tests keep their share of two cores; bench/logs.ts writes 20 MB/s for a minute.
+  test.concurrent('a worker flooding its log (4 MB/s for 3 s, dozens of rotations): its files stay within the budget, and every line it wrote since the oldest kept is there, whole and stamped', () => withHome(async (h) => {
+    const ws = workspaces.make(`{ workers: [{ name: 'flood', bun: 'flood.ts', options: { logs: { maxSize: '256K', keep: 2 }, env: { SECONDS: '3', RATE: '${4 * MB}' } } }] }`, { 'flood.ts': fixture('flood.ts') })
     expect((await h.cli(['start'], { cwd: ws.root })).code).toBe(0)
     const logDir = join(h.path, 'logs')
     const out = join(logDir, 'flood-out.log')
@@ -82,15 +84,15 @@ describe('logs that never fill a disk', () => {
     }
     const [before] = await status(h, ws.root)
     const peak = await peakSize(logDir, done)
-    // Three files of 1 MB (the current one and two rotated), each past its size by at most one write of PM2's (64 KB).
-    expect(peak).toBeLessThan(3 * (MB + 64 * 1024) + 4096)
+    // Three files of 256 KB (the current one and two rotated), each past its size by at most one write of PM2's (64 KB).
+    expect(peak).toBeLessThan(3 * (256 * 1024 + 64 * 1024) + 4096)
     const { numbers, stamps, done: count, bad } = floodLines(logDir, 'flood-out.log')
     expect(bad).toEqual([])
-    expect(count).toBeGreaterThan(500_000)
+    expect(count).toBeGreaterThan(50_000)
     // The last line written is there, and none is missing back to the oldest kept: no line was lost at a rotation.
     expect(numbers.at(-1)).toBe(count! - 1)
     expect(contiguous(numbers)).toBe(true)
-    expect(numbers.length).toBeGreaterThan(15_000)
+    expect(numbers.length).toBeGreaterThan(4000)
     expect(readdirSync(logDir).filter(n => n.startsWith('flood-out.log')).sort()).toEqual(['flood-out.log', 'flood-out.log.1', 'flood-out.log.2'])
     // Times in the order the lines were written, and the worker never restarted for it.
     expect(stamps.every((t, i) => i === 0 || t >= stamps[i - 1]!)).toBe(true)
@@ -121,23 +123,32 @@ describe('logs that never fill a disk', () => {
 
   test.concurrent('dev\'s session keeps the same bound, and logs: false leaves a worker unbounded', async () => {
     const ws = workspaces.make(`{ workers: [
-      { name: 'flood', bun: 'flood.ts', options: { logs: { maxSize: '512K', keep: 1 }, env: { SECONDS: '2', RATE: '${10 * MB}' } } },
-      { name: 'free', bun: 'flood.ts', options: { logs: false, env: { SECONDS: '1', RATE: '${4 * MB}' } } },
+      { name: 'flood', bun: 'flood.ts', options: { logs: { maxSize: '128K', keep: 1 }, env: { SECONDS: '2', RATE: '${2 * MB}' } } },
+      { name: 'free', bun: 'flood.ts', options: { logs: false, env: { SECONDS: '1', RATE: '${MB}' } } },
     ] }`, { 'flood.ts': fixture('flood.ts') })
     const dev = startDev(ws.root)
     try {
       await dev.waitFor(/2 workers up/)
       const logDir = join(devHome(ws.root), 'logs')
-      const peak = await peakSize(join(logDir), () => dev.output().includes('flood done') && readdirSync(logDir).some(n => n.startsWith('flood-out')) && readFileSync(join(logDir, 'flood-out.log'), 'utf8').includes('flood done'))
+      // The files say when each flood is done (dev's terminal may drop lines: a pipe that falls behind).
+      const wrote = (name: string) => () => {
+        try {
+          return readFileSync(join(logDir, name), 'utf8').includes('flood done')
+        }
+        catch {
+          return false
+        }
+      }
+      const peak = await peakSize(join(logDir), wrote('flood-out.log'))
       const floodBytes = readdirSync(logDir).filter(n => n.startsWith('flood-out.log')).reduce((sum, n) => sum + statSync(join(logDir, n)).size, 0)
-      expect(floodBytes).toBeLessThan(2 * (512 * 1024 + 64 * 1024))
+      expect(floodBytes).toBeLessThan(2 * (128 * 1024 + 64 * 1024))
       expect(peak).toBeGreaterThan(0)
       const { numbers, done, bad } = floodLines(logDir, 'flood-out.log')
       expect(bad).toEqual([])
       expect(numbers.at(-1)).toBe(done! - 1)
       expect(contiguous(numbers)).toBe(true)
       // Unbounded: one file, every line, as PM2 writes it (no time stamp).
-      await dev.waitFor(/free +\| flood done/, { timeoutMs: 20_000 })
+      await waitUntil(wrote('free-out.log'), done => done, 20_000, 50)
       const free = readFileSync(join(logDir, 'free-out.log'), 'utf8').trim().split('\n')
       expect(readdirSync(logDir).filter(n => n.startsWith('free-out.log'))).toEqual(['free-out.log'])
       expect(free[0]).toMatch(/^line 000000000 /)

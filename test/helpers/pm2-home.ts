@@ -48,7 +48,8 @@ export function makePm2Home(): TestHome {
         process.kill(Number(readFileSync(pidFile, 'utf8')), 'SIGTERM')
       }
       catch {}
-      const deadline = Date.now() + 8000
+      // Generous: a daemon stops each worker within its kill_timeout, slower on a busy machine.
+      const deadline = Date.now() + 15_000
       let left = processes()
       while (left.length > 0 && Date.now() < deadline) {
         await Bun.sleep(50)
