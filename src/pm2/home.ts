@@ -32,10 +32,16 @@ export function daemonRunning(home: string): boolean {
   return /Daemon\.js|God Daemon/.test(cmdlineOf(pid))
 }
 
-/** Whether `home`'s daemon runs bun-pm's log writer (it was spawned by bun-pm): workers' logs are bounded. */
+/**
+ * Whether `home`'s daemon runs bun-pm's log writer (it was spawned by bun-pm): workers' logs are
+ * bounded. The writer leaves its pid in the home; that process is the daemon with the writer on
+ * its command line (pm2.pid may be gone while the daemon runs).
+ */
 export function daemonBoundsLogs(home: string): boolean {
   try {
-    return Number(readFileSync(join(home, BOUNDED_LOGS_FILE), 'utf8')) === readDaemonPid(home)
+    const pid = Number(readFileSync(join(home, BOUNDED_LOGS_FILE), 'utf8'))
+    const cmdline = cmdlineOf(pid)
+    return pid > 0 && cmdline.includes('daemon-logs') && /Daemon\.js/.test(cmdline)
   }
   catch {
     return false

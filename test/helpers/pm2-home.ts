@@ -1,6 +1,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { cmdlineOf } from '../../src/os/processes.ts'
 import { expect } from 'bun:test'
 import { isAlive } from '../../src/os/processes.ts'
 import { BUN, childEnv, ENTRY, REPO } from './cli.ts'
@@ -55,7 +56,8 @@ export function makePm2Home(): TestHome {
         await Bun.sleep(50)
         left = processes()
       }
-      // What the daemon did not stop is a leak of ours: kill it by pid, and fail.
+      // What the daemon did not stop is a leak of ours: kill it by pid, and fail, saying what it was.
+      const named = left.map(pid => `${pid} ${cmdlineOf(pid).slice(0, 160)}`)
       for (const pid of left) {
         try {
           process.kill(-pid, 'SIGKILL')
@@ -68,7 +70,7 @@ export function makePm2Home(): TestHome {
         }
       }
       rmSync(path, { recursive: true, force: true })
-      expect(left).toEqual([])
+      expect(named).toEqual([])
     },
   }
 }
