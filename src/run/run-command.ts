@@ -109,7 +109,11 @@ export async function runCommand({ cwd, selection, env, timeoutMs, command, logs
   const deployed = await Promise.race([
     deploy({ client, health, plan, home, timeoutMs, waitForAgent: agentMustListenFirst(plan.workers), shouldRemove: () => true, beforeDelete: reporter.expectExit }),
     signals.next(),
-  ])
+  ]).catch(async (error: unknown) => {
+    // Whatever went wrong, nothing of the run stays behind.
+    await finish(1)
+    throw error
+  })
   if (typeof deployed === 'string')
     return finish(SIGNAL_EXIT_CODES[deployed] ?? 1)
   if (deployed.failures.length > 0) {
@@ -122,7 +126,14 @@ export async function runCommand({ cwd, selection, env, timeoutMs, command, logs
   commandRuns = true
   const addresses = workerAddresses(plan.workers.map(w => ({ name: w.name, heartbeat: w.health.heartbeat })))
   // The session's mark: a watchdog that finds this process gone ends the command too.
-  child = Bun.spawn(command, { stdio: ['inherit', 'inherit', 'inherit'], env: { ...process.env, ...addresses, BUN_PM_HOME: home, [SESSION_TOKEN_KEY]: token } })
+  try {
+    child = Bun.spawn(command, { stdio: ['inherit', 'inherit', 'inherit'], env: { ...process.env, ...addresses, BUN_PM_HOME: home, [SESSION_TOKEN_KEY]: token } })
+  }
+  catch (error) {
+    // As a shell says it: 127, the command is not there.
+    console.error(`error: the command did not run: ${command[0]}: ${(error as { code?: string }).code === 'ENOENT' || /not found/i.test((error as Error).message) ? 'no such command (not a file, and not on PATH)' : (error as Error).message}`)
+    return finish(127)
+  }
   const exited = await child.exited
   commandRuns = false
   const code = child.signalCode ? signalExitCode(String(child.signalCode)) : exited
