@@ -99,7 +99,7 @@ export async function startMonitor({ client, bus, spec: initialSpec, restored = 
       const t = track(factsOfProc(proc))
       if (!t)
         continue
-      const { state, events } = adoption(proc, restored[String(proc.pmId)], t.state, now())
+      const { state, events } = adoption(proc, restored[String(proc.pmId)], t.state, now(), !t.id.policy.autorestart)
       if (state)
         t.state = state
       for (const event of events)

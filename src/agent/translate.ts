@@ -31,7 +31,7 @@ export function factsOfPacket(packet: Pm2Packet): ProcessFacts {
  * Runs that ended for good before this agent listened (PM2 gave up on a fast crash loop; a
  * one-shot job or a stop_exit_code ended it) are judged, not waited for.
  */
-export function adoption(proc: ProcView, saved: ProcessHealth | undefined, state: WorkerState, now: number): { state?: WorkerState, events: LifecycleEvent[] } {
+export function adoption(proc: ProcView, saved: ProcessHealth | undefined, state: WorkerState, now: number, job = false): { state?: WorkerState, events: LifecycleEvent[] } {
   const kept = adoptSaved(saved, proc)
   if (kept && state.pid === null)
     return { state: kept, events: [] }
@@ -39,6 +39,10 @@ export function adoption(proc: ProcView, saved: ProcessHealth | undefined, state
     return { events: [{ type: 'online', pid: proc.pid, at: proc.upSince ?? now }] }
   if ((proc.status === 'errored' || proc.status === 'stopped') && saved?.uniqueId === proc.uniqueId && saved.halted === 'errored')
     return { state: { ...savedState(saved), running: false, pid: null, pending: false }, events: [] }
+  // A one-shot job that ended before this agent: its end is replayed, whatever an earlier agent
+  // said, so that a job done is done (after a bare `stop`, which stops the agent, the next `start`).
+  if (job && proc.status === 'stopped' && proc.exitCode !== null && proc.upSince !== null && state.since === null)
+    return { events: [{ type: 'online', pid: 0, at: proc.upSince }, { type: 'exit', at: now, code: proc.exitCode, manual: false, willRestart: false }] }
   if (saved || state.since !== null || proc.upSince === null)
     return { events: [] }
   if (proc.status === 'errored')

@@ -1,5 +1,6 @@
 // PM2's processes and events as bun-pm reads them: typed views made from PM2's own shapes.
 
+import { signalExitCode } from '../model/lifecycle.ts'
 import type { ProcessDescription } from 'pm2'
 import { isAlive } from '../os/processes.ts'
 
@@ -43,6 +44,8 @@ interface RawPm2Env {
   restart_time?: number
   unstable_restarts?: number
   exit_code?: number
+  /** The signal that ended it (bun-pm's daemons record it: daemon-exit-signal.ts). */
+  exit_signal?: string | null
   pm_uptime?: number
   pm_out_log_path?: string
   pm_err_log_path?: string
@@ -64,7 +67,8 @@ export function toProcView(proc: ProcessDescription): ProcView {
     pid: proc.pid && isAlive(proc.pid) ? proc.pid : null,
     status: env.status ?? 'stopped',
     restarts: env.restart_time ?? 0,
-    exitCode: typeof env.exit_code === 'number' ? env.exit_code : null,
+    // Killed by a signal: the code a shell would give it, never PM2's 0 (a killed job is not done).
+    exitCode: env.exit_signal ? signalExitCode(env.exit_signal) : typeof env.exit_code === 'number' ? env.exit_code : null,
     unstableRestarts: env.unstable_restarts ?? 0,
     upSince: env.pm_uptime ?? null,
     memory: proc.monit?.memory ?? null,

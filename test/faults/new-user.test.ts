@@ -58,6 +58,12 @@ describe('a one-shot job (autorestart: false)', () => {
     expect(again.stdout).toMatch(/^unchanged migrate, api; ready in \d+ ms/)
     expect((await h.cli(['start', '--dry-run'], { cwd: ws.root })).stdout).toMatch(/migrate +keep: done: exited 0 with this version/)
     expect(order(ws).filter(([what, name]) => what === 'done' && name === 'migrate')).toHaveLength(1)
+    // A bare stop stops the health agent too: the next start's agent finds the job done, not waits on it.
+    expect((await h.cli(['stop'], { cwd: ws.root })).code).toBe(0)
+    const began = Date.now()
+    const afterStop = await h.cli(['start', '--timeout=20'], { cwd: ws.root })
+    expect(`${afterStop.stderr}exit ${afterStop.code}`).toBe('exit 0')
+    expect(Date.now() - began).toBeLessThan(15_000)
     writeFileSync(join(ws.root, '.env'), 'RELEASE=2\n')
     const released = await h.cli(['start', '--timeout=20'], { cwd: ws.root })
     expect(`${released.stderr}exit ${released.code}`).toBe('exit 0')

@@ -24,6 +24,9 @@ describe('what a new agent makes of a process it finds', () => {
     expect(adoption(proc({ status: 'errored', pid: null }), undefined, initialState(0), 5000).events).toEqual([{ type: 'online', pid: 0, at: 1000 }, { type: 'overlimit', at: 5000 }])
     expect(adoption(proc({ status: 'stopped', pid: null, exitCode: 0 }), undefined, initialState(0), 5000).events).toEqual([{ type: 'online', pid: 0, at: 1000 }, { type: 'exit', at: 5000, code: 0, manual: false, willRestart: false }])
     expect(adoption(proc({ status: 'stopped', pid: null }), undefined, initialState(0), 5000).events).toEqual([])
+    // A job done before this agent, which an earlier agent had judged: done again, not waited for.
+    expect(adoption(proc({ status: 'stopped', pid: null, exitCode: 0 }), saved({ running: false, pid: null, exitCode: 0 }), initialState(0), 5000, true).events).toEqual([{ type: 'online', pid: 0, at: 1000 }, { type: 'exit', at: 5000, code: 0, manual: false, willRestart: false }])
+    expect(adoption(proc({ status: 'stopped', pid: null, exitCode: 0 }), saved({ running: false, pid: null, exitCode: 0 }), initialState(0), 5000, false).events).toEqual([])
   })
 })
 
