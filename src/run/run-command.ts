@@ -71,7 +71,7 @@ export async function runCommand({ cwd, selection, env, timeoutMs, command, logs
 
   // The workers' lines and bun-pm's go to stderr: the command's stdout is its own.
   let quiet = false
-  const base = createLogPrinter({ names: plan.workers.flatMap(w => unitsOf(w.name, w.replicas)), color: useColor(process.stderr), write: text => process.stderr.write(text) })
+  const base = createLogPrinter({ names: plan.workers.flatMap(w => unitsOf(w.name, w.replicas)), color: useColor(process.stderr), logDir: join(home, 'logs'), write: text => process.stderr.write(text) })
   const printer: LogPrinter = { ...base, chunk: (name, stream, data) => quiet && !logs ? undefined : base.chunk(name, stream, data) }
   const bus = await client.launchBus()
   const health = watchHealth(bus, undefined)

@@ -143,7 +143,12 @@ export async function up<N extends string = string>(options: UpOptions = {}): Pr
     },
     down: () => (down ??= (async () => {
       run.stdin.end()
-      const code = await Promise.race([exited, new Promise(resolve => setTimeout(resolve, 30_000, 'timeout'))])
+      let timer: ReturnType<typeof setTimeout> | undefined
+      const code = await Promise.race([exited, new Promise((resolve) => {
+        timer = setTimeout(resolve, 30_000, 'timeout')
+      })])
+      // Nothing of up() keeps the test process alive after down().
+      clearTimeout(timer)
       if (code === 'timeout')
         run.kill('SIGKILL')
       // Whatever still runs in the workspace's name is a leak: a worker's child that outlived it.

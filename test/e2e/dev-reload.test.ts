@@ -204,8 +204,17 @@ describe('dev: other restarts', () => {
     const pid = workerPids(dev.output()).get('api')
     expect(await fetchUntil(port, 'node ')).toBe(`node ${pid}`)
     const mark = dev.output().length
+    // PM2's watcher says nothing when it is ready: an edit that comes first goes unseen, so the
+    // edit is made again (as a person would save again) until the restart shows.
+    let edits = 0
+    const editing = setInterval(() => ws.write('srv/data.json', `{"changed":${++edits}}`), 2000)
     ws.write('srv/data.json', '{"changed":true}')
-    await dev.waitFor(/api restarted \(pid \d+\): file change: .*data\.json/, { from: mark })
+    try {
+      await dev.waitFor(/api restarted \(pid \d+\): file change: .*data\.json/, { from: mark, timeoutMs: 20_000 })
+    }
+    finally {
+      clearInterval(editing)
+    }
     expect(workerPids(dev.output()).get('api')).not.toBe(pid)
     await stopDev(dev)
   }, 30_000)
