@@ -176,5 +176,6 @@ function collect(child: ReturnType<typeof spawn>): Promise<[string, number | nul
   let text = ''
   child.stdout?.on('data', chunk => (text += chunk))
   child.stderr?.on('data', chunk => (text += chunk))
-  return new Promise(resolve => child.once('exit', code => resolve([text, code])))
+  // 'close', not 'exit': the output is all read only once its pipes have closed.
+  return new Promise(resolve => child.once('close', code => resolve([text, code])))
 }
