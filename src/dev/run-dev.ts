@@ -10,7 +10,7 @@ import { isAgentName } from '../model/agent-spec.ts'
 import { readLiveSnapshot } from '../agent/state-file.ts'
 import { watchHealth } from '../supervise/readiness.ts'
 import { ensurePrivateDir } from '../os/files.ts'
-import { cmdlineOf, startTime } from '../os/processes.ts'
+import { startTime } from '../os/processes.ts'
 import { connectPm2 } from '../pm2/client.ts'
 import type { Selection } from '../types/config.ts'
 import type { Dependencies } from '../model/order.ts'
@@ -20,12 +20,11 @@ import { createConfigApplier } from './apply-config.ts'
 import { guardSession } from './guard.ts'
 import { createRetryOnEdit } from './retry-on-edit.ts'
 import { checkWatchBudget } from './watch-budget.ts'
-import { devHome, isLauncher, isSessionWatchdog, newToken, readSession, SESSION_DIR_PURPOSE, SESSION_TOKEN_KEY, signalSession, spawnWatchdog, sweepSession, writeSession } from './session.ts'
+import { devHome, isLauncher, isSessionWatchdog, openSession, readSession, SESSION_DIR_PURPOSE, sessionDaemonEnv, signalSession, sweepSession } from './session.ts'
 import { pm2Rules } from '../pm2/schema.ts'
 import { latchSignals, onParentExit, SIGNAL_EXIT_CODES, waitForExit } from '../os/signals.ts'
 import { adoptedOrphans, killWatchdog, shutdown, sweepAll } from './shutdown.ts'
 import { watchConfigFiles } from './watch-config.ts'
-import { becomeSubreaper } from '../os/libc.ts'
 import { requireSupportedPlatform } from '../os/platform.ts'
 import { inotifyInUse, inotifyLimit } from '../os/inotify.ts'
 import { daemonRunning, userPm2Home } from '../pm2/home.ts'
@@ -89,16 +88,13 @@ export async function runDev({ cwd, selection, env }: { cwd?: string, selection:
     ensurePrivateDir(home, SESSION_DIR_PURPOSE)
     // Orphans of the session (a worker's child that cleared its environment and left its group)
     // come to the launcher rather than to init: its shutdown and its watchdog end them too.
-    becomeSubreaper()
-    const token = newToken()
-    const watchdog = spawnWatchdog(home, token, me.pid, me.start)
-    writeSession(home, { root, token, launcherPid: me.pid, launcherStart: me.start, launcherCommand: cmdlineOf(me.pid), watchdogPid: watchdog.pid, watchdogStart: watchdog.start })
+    openSession(home, root, me)
   }
   let session = readSession(home)!
   // Before PM2_HOME becomes the session's: the user's own daemon may run this workspace already.
   const userHome = userPm2Home()
   const inProduction = first instanceof Error || reloading ? [] : [...new Set(productionOf(userHome, first.workspace.namespace).map(p => p.worker))]
-  const daemonEnv = { PM2_KILL_SIGNAL: 'SIGTERM', PM2_WORKER_INTERVAL: '2000', [SESSION_TOKEN_KEY]: session.token }
+  const daemonEnv = sessionDaemonEnv(session.token)
   // Spawned as start's is (with bun-pm's bounded log writer), unless a reload finds it running.
   if (!daemonRunning(home))
     await spawnDaemon(home, daemonEnv)

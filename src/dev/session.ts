@@ -11,6 +11,7 @@ import { allPids, cmdlineOf, descendantsOf, environOf, isSameProcess, known, typ
 
 export { isSameProcess }
 import { signalGroup, waitForExit } from '../os/signals.ts'
+import { becomeSubreaper } from '../os/libc.ts'
 import { readDaemonPid } from '../pm2/home.ts'
 
 /**
@@ -190,4 +191,21 @@ export async function sweepSession(home: string, token: string | undefined, { gr
   }
   if (!keepLogs)
     rmSync(home, { recursive: true, force: true })
+}
+
+/**
+ * A new session in `home` for this launcher (dev, or run): orphans of its workers come to it (a
+ * subreaper), a watchdog ends everything if it dies, and the session file says both. Its token.
+ */
+export function openSession(home: string, root: string, me: { pid: number, start: string }): string {
+  becomeSubreaper()
+  const token = newToken()
+  const watchdog = spawnWatchdog(home, token, me.pid, me.start)
+  writeSession(home, { root, token, launcherPid: me.pid, launcherStart: me.start, launcherCommand: cmdlineOf(me.pid), watchdogPid: watchdog.pid, watchdogStart: watchdog.start })
+  return token
+}
+
+/** What a session's own PM2 daemon is started with: SIGTERM for stops, memory looked at every 2 s, the session's mark. */
+export function sessionDaemonEnv(token: string): Record<string, string> {
+  return { PM2_KILL_SIGNAL: 'SIGTERM', PM2_WORKER_INTERVAL: '2000', [SESSION_TOKEN_KEY]: token }
 }

@@ -8,8 +8,7 @@ import { reportEvents } from '../report/events.ts'
 import { watchHealth } from '../supervise/readiness.ts'
 import { agentMustListenFirst } from '../supervise/apply-decisions.ts'
 import { ensurePrivateDir } from '../os/files.ts'
-import { cmdlineOf, startTime } from '../os/processes.ts'
-import { becomeSubreaper } from '../os/libc.ts'
+import { startTime } from '../os/processes.ts'
 import { requireSupportedPlatform } from '../os/platform.ts'
 import { latchSignals, onParentExit, SIGNAL_EXIT_CODES } from '../os/signals.ts'
 import { connectPm2 } from '../pm2/client.ts'
@@ -22,7 +21,7 @@ import { unitsOf } from '../model/units.ts'
 import { signalExitCode } from '../model/lifecycle.ts'
 import type { Selection } from '../types/config.ts'
 import type { NoteKind } from '../types/health.ts'
-import { devBase, newToken, readSession, SESSION_DIR_PURPOSE, SESSION_TOKEN_KEY, spawnWatchdog, writeSession } from '../dev/session.ts'
+import { devBase, openSession, readSession, SESSION_DIR_PURPOSE, SESSION_TOKEN_KEY, sessionDaemonEnv } from '../dev/session.ts'
 import { killWatchdog, shutdown } from '../dev/shutdown.ts'
 import { deploy } from '../start/deploy.ts'
 import { printFailures } from '../start/failures.ts'
@@ -59,13 +58,9 @@ export async function runCommand({ cwd, selection, env, timeoutMs, command, logs
   const home = join(devBase(), `run-${createHash('sha256').update(root).digest('hex').slice(0, 8)}-${process.pid}`)
   ensurePrivateDir(dirname(home), SESSION_DIR_PURPOSE)
   ensurePrivateDir(home, SESSION_DIR_PURPOSE)
-  becomeSubreaper()
-  const token = newToken()
-  const me = { pid: process.pid, start: startTime(process.pid) ?? '' }
-  const watchdog = spawnWatchdog(home, token, me.pid, me.start)
-  writeSession(home, { root, token, launcherPid: me.pid, launcherStart: me.start, launcherCommand: cmdlineOf(me.pid), watchdogPid: watchdog.pid, watchdogStart: watchdog.start })
+  const token = openSession(home, root, { pid: process.pid, start: startTime(process.pid) ?? '' })
   const session = readSession(home)!
-  const daemonEnv = { PM2_KILL_SIGNAL: 'SIGTERM', PM2_WORKER_INTERVAL: '2000', [SESSION_TOKEN_KEY]: token }
+  const daemonEnv = sessionDaemonEnv(token)
   await spawnDaemon(home, daemonEnv)
   const client = await connectPm2(home, daemonEnv)
 
