@@ -9,7 +9,7 @@ import { tempWorkspaces } from '../helpers/workspace.ts'
 const workspaces = tempWorkspaces()
 afterAll(workspaces.removeAll)
 
-test.concurrent('start, restart and stop on a terminal: one live line while they wait, then the summary in its place', () => withHome(async (h) => {
+test.concurrent('start and restart on a terminal: one live line while they wait, then the summary in its place; stop leaves no line behind', () => withHome(async (h) => {
   // db is ready after 3 s up; api waits for it.
   const ws = workspaces.make(`{ workers: [
     { name: 'db', bun: 'db.ts', options: { health: { readyAfter: '3s' } } },
