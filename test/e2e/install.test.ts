@@ -12,7 +12,8 @@ import { makePm2Home } from '../helpers/pm2-home.ts'
 // a project that has nothing else, then `npx bun-pm ...` from a shell whose PATH has node and npm
 // only (no bun: the package brings its own).
 const dirs: string[] = []
-afterAll(() => dirs.forEach(dir => rmSync(dir, { recursive: true, force: true })))
+// The projects hold node_modules: removing them takes seconds on a busy machine.
+afterAll(() => dirs.forEach(dir => rmSync(dir, { recursive: true, force: true })), 60_000)
 
 const temp = (prefix: string) => {
   const dir = mkdtempSync(join(tmpdir(), prefix))

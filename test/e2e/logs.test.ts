@@ -71,7 +71,7 @@ async function status(h: TestHome, root: string) {
 describe('logs that never fill a disk', () => {
   // 4 MB/s here, so that the suite's other tests keep their share of two cores; bench/logs.ts writes 20 MB/s for a minute.
   test.concurrent('a worker flooding its log (4 MB/s for 3 s, two dozen rotations): its files stay within the budget, and every line it wrote since the oldest kept is there, whole and stamped', () => withHome(async (h) => {
-    const ws = workspaces.make(`{ workers: [{ name: 'flood', bun: 'flood.ts', options: { logs: { maxSize: '512K', keep: 4 }, env: { SECONDS: '3', RATE: '${4 * MB}' } } }] }`, { 'flood.ts': fixture('flood.ts') })
+    const ws = workspaces.make(`{ workers: [{ name: 'flood', bun: 'flood.ts', options: { logs: { maxSize: '512K', keep: 10 }, env: { SECONDS: '3', RATE: '${4 * MB}' } } }] }`, { 'flood.ts': fixture('flood.ts') })
     expect((await h.cli(['start'], { cwd: ws.root })).code).toBe(0)
     const logDir = join(h.path, 'logs')
     const out = join(logDir, 'flood-out.log')
@@ -92,8 +92,9 @@ describe('logs that never fill a disk', () => {
         followed += new TextDecoder().decode(chunk)
     })()
     const peak = await peakSize(logDir, done)
-    // Five files of 512 KB (the current one and four rotated), each past its size by at most one write of PM2's (64 KB).
-    expect(peak).toBeLessThan(5 * (512 * 1024 + 64 * 1024) + 4096)
+    // Eleven files of 512 KB (the current one and ten rotated: room for a follower a busy machine
+    // keeps waiting), each past its size by at most one write of PM2's (64 KB).
+    expect(peak).toBeLessThan(11 * (512 * 1024 + 64 * 1024) + 4096)
     const { numbers, stamps, done: count, bad } = floodLines(logDir, 'flood-out.log')
     expect(bad).toEqual([])
     expect(count).toBeGreaterThan(50_000)
@@ -101,7 +102,7 @@ describe('logs that never fill a disk', () => {
     expect(numbers.at(-1)).toBe(count! - 1)
     expect(contiguous(numbers)).toBe(true)
     expect(numbers.length).toBeGreaterThan(8000)
-    expect(readdirSync(logDir).filter(n => n.startsWith('flood-out.log')).sort()).toEqual(['flood-out.log', 'flood-out.log.1', 'flood-out.log.2', 'flood-out.log.3', 'flood-out.log.4'])
+    expect(readdirSync(logDir).filter(n => n.startsWith('flood-out.log')).sort()).toEqual(['flood-out.log', ...Array.from({ length: 10 }, (_, i) => `flood-out.log.${i + 1}`)].sort())
     // Times in the order the lines were written, and the worker never restarted for it.
     expect(stamps.every((t, i) => i === 0 || t >= stamps[i - 1]!)).toBe(true)
     const [after] = await status(h, ws.root)
