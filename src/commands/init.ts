@@ -56,7 +56,7 @@ async function convert(path: string, root: string): Promise<Conversion> {
   catch (error) {
     throw new WorkspaceError(`${path}: cannot be loaded (${(error as Error).message.split('\n')[0]}); fix it or convert it by hand`, { cause: error })
   }
-  return fromEcosystem(loaded.default ?? loaded, pm2OptionNames(), root)
+  return fromEcosystem(loaded.default ?? loaded, pm2OptionNames(), { root, fileName: basename(path) })
 }
 
 /** Foreman's base port: the project's `.env` PORT when it sets one, else 5000. */

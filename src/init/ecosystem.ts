@@ -51,7 +51,7 @@ function wordsOf(value: unknown): string[] {
  * mode; options that would act wrongly here, `deploy` and unknown keys are left out; each is said.
  * Absolute paths inside `root` (`cwd: __dirname`) are written relative to it. Pure.
  */
-export function fromEcosystem(file: unknown, optionNames: ReadonlySet<string>, root?: string): Conversion {
+export function fromEcosystem(file: unknown, optionNames: ReadonlySet<string>, { root, fileName = 'ecosystem.config.js' }: { root?: string, fileName?: string } = {}): Conversion {
   const workers: Record<string, unknown>[] = []
   const overrides: Record<string, { workers: Record<string, unknown>[] }> = {}
   const dropped: string[] = []
@@ -86,8 +86,11 @@ export function fromEcosystem(file: unknown, optionNames: ReadonlySet<string>, r
       }
       if (APP_KEYS_TAKEN.has(key))
         continue
-      if (LEFT_OUT[key] !== undefined)
-        dropped.push(`${name}: \`${key}\`${key === 'namespace' ? ` "${String(option)}"` : ''}: ${LEFT_OUT[key]}`)
+      if (LEFT_OUT[key] !== undefined) {
+        // `merge_logs: false`, `time: false`: what bun-pm does anyway.
+        if (option !== false)
+          dropped.push(`${name}: \`${key}\`${key === 'namespace' ? ` "${String(option)}"` : ''}: ${LEFT_OUT[key]}`)
+      }
       else if (optionNames.has(key))
         options[key] = option
       else
@@ -112,7 +115,7 @@ export function fromEcosystem(file: unknown, optionNames: ReadonlySet<string>, r
   }
   if (config.deploy !== undefined) {
     const targets = isRecord(config.deploy) ? Object.keys(config.deploy) : []
-    dropped.push(`\`deploy\`${targets.length > 0 ? ` (${targets.join(', ')})` : ''}: bun-pm does not deploy; keep this file for \`pm2 deploy ecosystem.config.js <target>\`, with a \`post-deploy\` that runs \`npx bun-pm start\` where it ran \`pm2 reload\` or \`pm2 startOrRestart\``)
+    dropped.push(`\`deploy\`${targets.length > 0 ? ` (${targets.join(', ')})` : ''}: bun-pm does not deploy; keep this file for \`pm2 deploy ${fileName} <target>\`, with a \`post-deploy\` that runs \`npx bun-pm start\` where it ran \`pm2 reload\` or \`pm2 startOrRestart\``)
   }
   for (const key of Object.keys(config).filter(key => !['apps', 'deploy'].includes(key)))
     dropped.push(`\`${key}\`: not a key of a PM2 ecosystem file (only \`apps\` and \`deploy\` are)`)

@@ -11,6 +11,9 @@ const PORT_STEP = 100
 
 /** Interpreter flags whose value is the next word (`node -r dotenv/config app.js`). */
 const FLAGS_WITH_VALUE = new Set(['-r', '--require', '--import', '--loader', '--experimental-loader', '--preload', '--env-file', '-C', '--conditions', '--tsconfig'])
+/** Words sh runs itself, never a program of that name: a line starting with one needs the shell. */
+const SHELL_BUILTINS = new Set(['.', 'source', 'cd', 'export', 'set', 'unset', 'ulimit', 'umask', 'trap', 'eval', 'wait', 'if', 'for', 'while', 'until', 'case', '!', '{'])
+
 /** Flags that make the interpreter restart the script on a change: `dev` does that itself, and `start` should not. */
 const WATCH_FLAGS = new Set(['--watch', '--hot'])
 
@@ -94,13 +97,15 @@ export function fromProcfile(text: string, basePort = FOREMAN_BASE_PORT): Conver
     // `PORT=3001 bun x.ts --port $PORT` means 3001 in both places.
     if (env.PORT !== foremanPort)
       split = shellWords(command, env.PORT!)
-    const words = split.words.slice(assignments)
+    // `exec prog` is how a shell line asks to be replaced by prog: running prog directly is the same.
+    const words = split.words.slice(split.words[assignments] === 'exec' ? assignments + 1 : assignments)
+    const shell = split.shell || SHELL_BUILTINS.has(words[0] ?? '')
     const rest = command.slice(split.ends[assignments - 1] ?? 0).trim()
     if (words.length === 0) {
       dropped.push(`${name}: "${command}" runs nothing`)
       continue
     }
-    const call = split.shell ? undefined : scriptCall(words)
+    const call = shell ? undefined : scriptCall(words)
     const options: Record<string, unknown> = {}
     let worker: Record<string, unknown>
     if (call) {
@@ -118,7 +123,7 @@ export function fromProcfile(text: string, basePort = FOREMAN_BASE_PORT): Conver
     }
     else {
       // Words alone run the program directly (signals reach it); anything more is the shell's.
-      worker = { name, cmd: split.shell || split.usesPort ? rest : words }
+      worker = { name, cmd: shell || split.usesPort ? rest : words }
     }
     options.env = env
     if (type === 'release') {

@@ -107,7 +107,7 @@ for (const port of [${base}, ${base + 100}]) {
     expect(init.code).toBe(0)
     expect(init.stdout).toContain('not carried over: api: `merge_logs`: ')
     expect(init.stdout).toContain('not carried over: api: `out_file` "./logs/api.log": every replica would write this one file')
-    expect(init.stdout).toContain('not carried over: `deploy` (production): bun-pm does not deploy;')
+    expect(init.stdout).toContain('not carried over: `deploy` (production): bun-pm does not deploy; keep this file for `pm2 deploy ecosystem.config.cjs <target>`')
     expect(init.stdout).toContain('changed: api: `exec_mode: \'cluster\'` with `instances: 2` shared one port; here the replicas run in fork mode, each on its own port')
     const config = readFileSync(join(ws.root, 'pm.config.ts'), 'utf8')
     expect(config).toContain('// - `deploy` (production): bun-pm does not deploy;')

@@ -67,6 +67,10 @@ describe('init --from a Procfile', () => {
     expect(byName(workers, 'hook').cmd).toBe('./bin/hook --port=$PORT')
     // `bun run <package script>` is not a file: the line runs as written.
     expect(byName(workers, 'release').cmd).toEqual(['bun', 'run', 'db:migrate'])
+    // `exec` asks the shell to become the program: it runs directly. A builtin needs the shell.
+    const more = fromProcfile('web: exec bun src/web.ts\nproxy: exec caddy run\nsetup: ulimit -n 4096 && node dist/server.js\n').workspace.workers
+    expect(more.map(w => w.bun ?? w.cmd)).toEqual(['src/web.ts', ['caddy', 'run'], 'ulimit -n 4096 && node dist/server.js'])
+    expect(byName(fromProcfile('x: source bin/setup-and-serve').workspace.workers, 'x').cmd).toBe('source bin/setup-and-serve')
   })
 
   test('release is a one-shot job; a line that is no process is said', () => {
@@ -127,7 +131,7 @@ describe('init --from an ecosystem file', () => {
         { name: 'svc', script: 'dist/index.js', cwd: '/srv/app/packages/svc', node_args: '--max-old-space-size=512' },
         { name: 'root', script: '/srv/app/src/main.ts', cwd: '/srv/app' },
       ],
-    }, pm2OptionNames(), '/srv/app')
+    }, pm2OptionNames(), { root: '/srv/app' })
     expect(workspace.workers).toEqual([
       { name: 'npm', cmd: ['npm', 'run', 'start'] },
       { name: 'shell', cmd: 'python3 -m http.server 8000' },
@@ -195,6 +199,8 @@ describe('init --from an ecosystem file', () => {
     // One process keeps the log file it names: nothing shares it.
     const single = fromEcosystem({ apps: [{ name: 'a', script: 'a.js', out_file: 'a.log', merge_logs: true }] }, pm2OptionNames())
     expect(byName(single.workspace.workers, 'a').options).toEqual({ interpreter: 'node', out_file: 'a.log' })
+    // false is what bun-pm does anyway: nothing to say.
+    expect(fromEcosystem({ apps: [{ name: 'a', script: 'a.js', merge_logs: false, time: false }] }, pm2OptionNames()).dropped).toEqual([])
     expect(fromEcosystem({ apps: [], extra: 1 }, pm2OptionNames()).dropped).toEqual(['`extra`: not a key of a PM2 ecosystem file (only `apps` and `deploy` are)'])
   })
 
