@@ -106,12 +106,18 @@ export function fromEcosystem(file: unknown, optionNames: ReadonlySet<string>, {
         delete options[key]
       }
     }
+    if (options.autostart === false) {
+      // PM2 lists such an app stopped until `pm2 start <name>`; bun-pm's start would wait for it to be ready.
+      delete options.autostart
+      worker.group = 'manual'
+      changed.push(`${name}: \`autostart: false\` is group 'manual' here: \`start\` without a selection leaves it out, \`start --workers=${name}\` starts it (\`dev\` runs it with the others)`)
+    }
     const cluster = app.exec_mode !== undefined && !['fork', 'fork_mode'].includes(String(app.exec_mode))
     if (cluster)
       changed.push(clusterChange(app, name, options))
     if (Object.keys(options).length === 0)
       delete worker.options
-    workers.push(worker)
+    workers.push(worker.group ? { name, group: worker.group, ...worker } : worker)
   }
   if (config.deploy !== undefined) {
     const targets = isRecord(config.deploy) ? Object.keys(config.deploy) : []

@@ -199,6 +199,10 @@ describe('init --from an ecosystem file', () => {
     // One process keeps the log file it names: nothing shares it.
     const single = fromEcosystem({ apps: [{ name: 'a', script: 'a.js', out_file: 'a.log', merge_logs: true }] }, pm2OptionNames())
     expect(byName(single.workspace.workers, 'a').options).toEqual({ interpreter: 'node', out_file: 'a.log' })
+    // PM2 leaves an autostart: false app stopped; bun-pm's start would wait for it.
+    const manual = fromEcosystem({ apps: [{ name: 'backfill', script: 'backfill.ts', autostart: false }] }, pm2OptionNames())
+    expect(manual.workspace.workers).toEqual([{ name: 'backfill', bun: 'backfill.ts', group: 'manual' }])
+    expect(manual.changed).toEqual(['backfill: `autostart: false` is group \'manual\' here: `start` without a selection leaves it out, `start --workers=backfill` starts it (`dev` runs it with the others)'])
     // false is what bun-pm does anyway: nothing to say.
     expect(fromEcosystem({ apps: [{ name: 'a', script: 'a.js', merge_logs: false, time: false }] }, pm2OptionNames()).dropped).toEqual([])
     expect(fromEcosystem({ apps: [], extra: 1 }, pm2OptionNames()).dropped).toEqual(['`extra`: not a key of a PM2 ecosystem file (only `apps` and `deploy` are)'])
