@@ -6,8 +6,10 @@ import { basename, join, resolve } from 'node:path'
 import { defineCommand } from 'citty'
 import { rejectUnknownFlags } from './reject-unknown-flags.ts'
 import { WorkspaceError } from '../errors.ts'
-import { configSource, type Conversion, fromEcosystem, fromProcfile } from '../init/convert.ts'
-import { guessEntry, scaffold } from '../init/scaffold.ts'
+import { configSource, type Conversion } from '../init/convert.ts'
+import { fromEcosystem } from '../init/ecosystem.ts'
+import { FOREMAN_BASE_PORT, fromProcfile } from '../init/procfile.ts'
+import { envExample, guessEntry, scaffold } from '../init/scaffold.ts'
 import { pm2OptionNames } from '../pm2/schema.ts'
 
 export default defineCommand({
@@ -21,10 +23,13 @@ export default defineCommand({
     const root = resolve(args.cwd ?? '.')
     const files = scaffold(guessEntry(root)).files
     if (args.from) {
-      const conversion = await convert(resolve(root, args.from))
+      const conversion = await convert(resolve(root, args.from), root)
       files[0] = { path: 'pm.config.ts', text: configSource(conversion, basename(args.from)) }
+      files[1] = { path: '.env.example', text: envExample(false) }
       for (const line of conversion.dropped)
         console.log(`not carried over: ${line}`)
+      for (const line of conversion.changed)
+        console.log(`changed: ${line}`)
     }
     for (const { path, text } of files) {
       const target = join(root, path)
@@ -39,11 +44,11 @@ export default defineCommand({
   },
 })
 
-async function convert(path: string): Promise<Conversion> {
+async function convert(path: string, root: string): Promise<Conversion> {
   if (!existsSync(path))
     throw new WorkspaceError(`${path}: no such file; --from takes an ecosystem.config.js or a Procfile`)
   if (!/\.(c|m)?js$|\.json$/.test(path))
-    return fromProcfile(readFileSync(path, 'utf8'))
+    return fromProcfile(readFileSync(path, 'utf8'), foremanBasePort(root))
   let loaded: { default?: unknown, apps?: unknown }
   try {
     loaded = await import(path) as { default?: unknown, apps?: unknown }
@@ -51,6 +56,12 @@ async function convert(path: string): Promise<Conversion> {
   catch (error) {
     throw new WorkspaceError(`${path}: cannot be loaded (${(error as Error).message.split('\n')[0]}); fix it or convert it by hand`, { cause: error })
   }
-  const config = (loaded.default ?? loaded) as { apps?: unknown }
-  return fromEcosystem(config.apps, pm2OptionNames())
+  return fromEcosystem(loaded.default ?? loaded, pm2OptionNames(), { root, fileName: basename(path) })
+}
+
+/** Foreman's base port: the project's `.env` PORT when it sets one, else 5000. */
+function foremanBasePort(root: string): number {
+  const env = existsSync(join(root, '.env')) ? readFileSync(join(root, '.env'), 'utf8') : ''
+  const port = /^\s*(?:export\s+)?PORT\s*=\s*["']?(\d+)["']?\s*$/m.exec(env)?.[1]
+  return port ? Number(port) : FOREMAN_BASE_PORT
 }

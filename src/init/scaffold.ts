@@ -49,9 +49,12 @@ export default defineWorkspace({
   ],
 })
 `
-  const env = `# Copy to .env (or .env.local for machine-only values); bun-pm reads both for every worker.
+  return { files: [{ path: 'pm.config.ts', text: config }, { path: '.env.example', text: envExample(true) }] }
+}
+
+/** The `.env.example` text; without the PORT line for a converted config, whose workers set PORT in their env (which wins). Pure. */
+export function envExample(withPort: boolean): string {
+  return `# Copy to .env (or .env.local for machine-only values); bun-pm reads both for every worker.
 # The shell's environment wins over both files; the config's env wins over the shell.
-PORT=3000
-`
-  return { files: [{ path: 'pm.config.ts', text: config }, { path: '.env.example', text: env }] }
+${withPort ? 'PORT=3000\n' : ''}`
 }
