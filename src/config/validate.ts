@@ -140,7 +140,7 @@ function checkOptions(raw: unknown, at: string, fail: Fail, pm2?: Pm2Rules): voi
     checkLogs(options.logs, at, fail)
   const publish = options.publish === undefined ? undefined : parsePublish(options.publish)
   if (publish && 'error' in publish)
-    fail(`${at}: \`publish\` ${publish.error}; write e.g. publish: '0.0.0.0:8080' (every interface), ['127.0.0.1:3000'] or false`)
+    fail(`${at}: \`publish\` ${publish.error}; write e.g. publish: '127.0.0.1:3000' (this host only), '0.0.0.0:8080' (every IPv4 interface), 8080 (every interface) or false`)
   // What PM2 itself would refuse when it starts the worker (types, patterns, a cron pattern).
   const refused = pm2?.errors?.(options)[0]
   if (refused)

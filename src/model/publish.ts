@@ -45,7 +45,7 @@ function parseEntry(entry: unknown): Published | { error: string } {
     return { port }
   const v4 = IPV4.exec(address)
   const valid = v4 ? v4.slice(1).every(part => Number(part) <= 255) : match[1] !== undefined && IPV6.test(address) && address.includes(':')
-  return valid ? { address, port } : { error: `${JSON.stringify(entry)}: ${address} is not an IP address of the host (Docker binds an address, not a name); write e.g. '127.0.0.1:${port}' or '0.0.0.0:${port}'` }
+  return valid ? { address, port } : { error: `${JSON.stringify(entry)}: ${address} is not an IP address (Docker binds addresses, not names)` }
 }
 
 function isPort(port: number): boolean {

@@ -73,7 +73,7 @@ describe('export --json', () => {
     const result = await runCli(['export', '--to=compose', '--out=deploy', '--json'], { cwd: ws.root })
     expect(result.code).toBe(1)
     expect(result.stdout).toBe('')
-    expect(result.stderr.trim()).toBe('error: pm.config.ts: worker "web": `options`: `publish` "localhost:3000": localhost is not an IP address of the host (Docker binds an address, not a name); write e.g. \'127.0.0.1:3000\' or \'0.0.0.0:3000\'; write e.g. publish: \'0.0.0.0:8080\' (every interface), [\'127.0.0.1:3000\'] or false')
+    expect(result.stderr.trim()).toBe('error: pm.config.ts: worker "web": `options`: `publish` "localhost:3000": localhost is not an IP address (Docker binds addresses, not names); write e.g. publish: \'127.0.0.1:3000\' (this host only), \'0.0.0.0:8080\' (every IPv4 interface), 8080 (every interface) or false')
     expect(existsSync(join(ws.root, 'deploy'))).toBe(false)
   }, 30_000)
 })

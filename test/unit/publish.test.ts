@@ -7,7 +7,7 @@ describe('options.publish', () => {
     expect(parsePublish(8080)).toEqual([{ port: 8080 }])
     expect(parsePublish(['127.0.0.1:3000', '0.0.0.0:8080', '[::1]:3000', '9000'])).toEqual([{ address: '127.0.0.1', port: 3000 }, { address: '0.0.0.0', port: 8080 }, { address: '::1', port: 3000 }, { port: 9000 }])
     expect(parsePublish(false)).toBe(false)
-    expect(parsePublish('localhost:3000')).toEqual({ error: '"localhost:3000": localhost is not an IP address of the host (Docker binds an address, not a name); write e.g. \'127.0.0.1:3000\' or \'0.0.0.0:3000\'' })
+    expect(parsePublish('localhost:3000')).toEqual({ error: '"localhost:3000": localhost is not an IP address (Docker binds addresses, not names)' })
     expect(parsePublish('1.2.3.400:80')).toHaveProperty('error')
     expect(parsePublish(70000)).toEqual({ error: '70000 is not a port or \'[address:]port\'' })
     expect(parsePublish(true)).toHaveProperty('error')
