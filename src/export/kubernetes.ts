@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto'
 import { stringify } from 'yaml'
 import type { ExportModel, ExportWorker } from './model.ts'
 import { heartbeatPort } from '../model/heartbeat.ts'
+import { publishLabel } from '../model/publish.ts'
 import { loopbackNotes } from './networks.ts'
 import { commonNotes, containerCommand, type ExportResult, header, inImage, isProbe, quoted, splitSecrets, waitProgram } from './shared.ts'
 
@@ -56,7 +57,7 @@ export function renderKubernetes(model: ExportModel, { image }: { image: string 
     if (w.replicas > 1)
       notes.push(`${w.name}: its ${w.replicas} replicas are pods of their own${w.incrementVar ? `, each on the base ${w.incrementVar}` : ''}; a Deployment gives no replica index (${w.instanceVar})`)
     if (w.publish)
-      notes.push(`${w.name}: publish ${w.publish.map(p => p.address?.includes(':') ? `[${p.address}]:${p.port}` : p.address ? `${p.address}:${p.port}` : String(p.port)).join(', ')} is for Compose; here ${w.port === undefined ? 'it has no port, so no Service' : 'its Service is reachable inside the cluster only (ClusterIP)'}: expose it with an Ingress or a LoadBalancer Service of yours`)
+      notes.push(`${w.name}: publish ${w.publish.map(publishLabel).join(', ')} is for Compose; here ${w.port === undefined ? 'it has no port, so no Service' : 'its Service is reachable inside the cluster only (ClusterIP)'}: expose it with an Ingress or a LoadBalancer Service of yours`)
     if ((w.user && !/^\d+$/.test(w.user)) || (w.group && !/^\d+$/.test(w.group)))
       notes.push(`${w.name}: uid/gid '${w.user ?? ''}${w.group ? `:${w.group}` : ''}' are names; Kubernetes runs as numeric ids only (securityContext): set them in the image or the manifest`)
   }

@@ -52,10 +52,14 @@ function isPort(port: number): boolean {
   return Number.isInteger(port) && port > 0 && port < 65536
 }
 
+/** A published port as the config writes it: `127.0.0.1:8080`, `[::1]:8080`, `8080`. */
+export function publishLabel({ address, port }: Published): string {
+  return address === undefined ? String(port) : address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`
+}
+
 /** A published port as Compose's short syntax writes it: `127.0.0.1:8080:3000`, `[::1]:8080:3000`, `8080:3000`. */
-export function composePort({ address, port }: Published, target: number): string {
-  const host = address === undefined ? '' : address.includes(':') ? `[${address}]:` : `${address}:`
-  return `${host}${port}:${target}`
+export function composePort(published: Published, target: number): string {
+  return `${publishLabel(published)}:${target}`
 }
 
 /** True for a loopback host: `localhost`, 127.x.x.x, `::1` (bracketed or not). */

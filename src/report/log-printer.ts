@@ -57,7 +57,7 @@ export function createLogPrinter({ names, color, write = boundedStdout(), logDir
 
   const launcher = (message: string, event: LauncherEvent = { event: 'message' }) => json
     ? `${JSON.stringify({ time: new Date().toISOString(), ...event, text: message } satisfies DevEventJson)}\n`
-    : [message, ...(event.lastLines ?? []).map(line => `  ${line}`)].map(line => `${paint(1, LAUNCHER.padEnd(width))} ${paint(2, '|')} ${line}\n`).join('')
+    : [message, ...(event.lastLines ?? []).map(last => `  ${last}`)].map(text => `${paint(1, LAUNCHER.padEnd(width))} ${paint(2, '|')} ${text}\n`).join('')
   const line = (name: string, stream: Stream, text: string) => json
     ? `${JSON.stringify({ time: new Date().toISOString(), worker: workerOf(name), unit: name, stream, text } satisfies LogLineJson)}\n`
     : `${prefix(name, stream)}${text}\n`
