@@ -4,7 +4,7 @@
 import type { Workspace } from './types/config.ts'
 
 export type { Duration, EnvSource, HealthOptions, Interpreter, Mode, Selection, Worker, WorkerOptions, Workspace, WorkspaceOverride } from './types/config.ts'
-export type { AgentJson, ExplainJson, Failure, StartJson, StatusJson, StatusRow } from './types/json.ts'
+export type { AgentJson, DevEvent, DevEventJson, DevJsonLine, ExplainJson, ExportJson, Failure, InitJson, LogLineJson, StartJson, StatusJson, StatusRow } from './types/json.ts'
 export type { LogOptions } from './types/logs.ts'
 export { BUILTIN_DEFAULTS } from './config/defaults.ts'
 export { heartbeat } from './worker/heartbeat.ts'

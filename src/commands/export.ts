@@ -17,9 +17,10 @@ export default defineCommand({
     ...envArg,
     out: { type: 'string', description: 'Folder to write the files to (default: the one file to stdout)', valueHint: 'dir' },
     image: { type: 'string', description: 'compose, kubernetes: the image the containers run (default: <workspace>:latest, built from a generated Dockerfile)', valueHint: 'ref' },
+    json: { type: 'boolean', description: 'One JSON object: the files written (without --out: each one\'s content, nothing written) and the notes' },
   },
   plugins: [rejectUnknownFlags('export')],
   async run({ args }) {
-    process.exitCode = await runExport({ cwd: args.cwd, to: args.to as Target, selection: toSelection(args), env: args.env ?? 'production', out: args.out, image: args.image })
+    process.exitCode = await runExport({ cwd: args.cwd, to: args.to as Target, selection: toSelection(args), env: args.env ?? 'production', out: args.out, image: args.image, json: Boolean(args.json) })
   },
 })

@@ -11,36 +11,46 @@ import { fromEcosystem } from '../init/ecosystem.ts'
 import { FOREMAN_BASE_PORT, fromProcfile } from '../init/procfile.ts'
 import { envExample, guessEntry, scaffold } from '../init/scaffold.ts'
 import { pm2OptionNames } from '../pm2/schema.ts'
+import type { InitJson } from '../types/json.ts'
 
 export default defineCommand({
   meta: { name: 'init', description: 'Write a typed, commented pm.config.ts and a .env.example into this project (never overwriting); --from converts a PM2 ecosystem file or a Procfile' },
   args: {
     cwd: { type: 'string', description: 'The project folder', valueHint: 'dir' },
     from: { type: 'string', description: 'An ecosystem.config.js (.cjs, .json) or a Procfile to convert', valueHint: 'file' },
+    json: { type: 'boolean', description: 'One JSON object: the files written or kept, and what the conversion could not carry over' },
   },
   plugins: [rejectUnknownFlags('init')],
   async run({ args }) {
     const root = resolve(args.cwd ?? '.')
+    const say = args.json ? () => {} : (line: string) => console.log(line)
     const files = scaffold(guessEntry(root)).files
+    const output: InitJson = { files: [], dropped: [], changed: [] }
     if (args.from) {
       const conversion = await convert(resolve(root, args.from), root)
       files[0] = { path: 'pm.config.ts', text: configSource(conversion, basename(args.from)) }
       files[1] = { path: '.env.example', text: envExample(false) }
+      output.dropped = conversion.dropped
+      output.changed = conversion.changed
       for (const line of conversion.dropped)
-        console.log(`not carried over: ${line}`)
+        say(`not carried over: ${line}`)
       for (const line of conversion.changed)
-        console.log(`changed: ${line}`)
+        say(`changed: ${line}`)
     }
     for (const { path, text } of files) {
       const target = join(root, path)
       if (existsSync(target)) {
-        console.log(`kept ${path}: it exists already`)
+        output.files.push({ path, action: 'kept' })
+        say(`kept ${path}: it exists already`)
         continue
       }
       writeFileSync(target, text, { flag: 'wx' })
-      console.log(`wrote ${path}`)
+      output.files.push({ path, action: 'wrote' })
+      say(`wrote ${path}`)
     }
-    console.log('next: `npx bun-pm dev` runs the workers; `npx bun-pm explain` shows what PM2 would get')
+    say('next: `npx bun-pm dev` runs the workers; `npx bun-pm explain` shows what PM2 would get')
+    if (args.json)
+      console.log(JSON.stringify(output, null, 2))
   },
 })
 

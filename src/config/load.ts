@@ -33,8 +33,10 @@ export interface LoadedWorker {
   interpreter: Interpreter
   /** The worker's script fields as written (relative to the root); `interpreter` picks one. */
   scripts: Partial<Record<Interpreter, string>>
-  /** Merged options (worker over defaults over built-ins), without `env` and bun-pm's own `health`, `passEnv` and `logs`. */
-  options: Omit<WorkerOptions, 'env' | 'health' | 'passEnv' | 'logs'>
+  /** Merged options (worker over defaults over built-ins), without `env` and bun-pm's own `health`, `passEnv`, `logs` and `publish`. */
+  options: Omit<WorkerOptions, 'env' | 'health' | 'passEnv' | 'logs' | 'publish'>
+  /** `options.publish` (export --to=compose): where its port is published on the host; absent: the default. */
+  publish?: WorkerOptions['publish']
   /** Its log files' budget (`options.logs`); null or absent: unbounded. */
   logs?: LogBudget | null
   /** The full environment, each value with where it came from. */
@@ -100,7 +102,7 @@ export async function loadWorkspace({ cwd = process.cwd(), mode, env, rules }: L
     rules,
     workers: workspace.workers.map(worker => {
       const merged = mergeOptions(worker.options, workspace.defaults)
-      const { env, health, passEnv, logs, ...options } = merged
+      const { env, health, passEnv, logs, publish, ...options } = merged
       const interpreter = options.interpreter ?? 'bun'
       return {
         name: worker.name,
@@ -114,6 +116,7 @@ export async function loadWorkspace({ cwd = process.cwd(), mode, env, rules }: L
         scripts: { bun: worker.bun || undefined, node: worker.node || undefined, tsx: worker.tsx || undefined },
         options,
         logs: toLogBudget(logs),
+        ...(publish !== undefined && { publish }),
         env: layerEnv(layerEnv(withPassed(baseEnv, passEnv), workspace.defaults?.env, 'defaults.env'), worker.options?.env, 'options.env'),
       }
     }),

@@ -8,6 +8,7 @@ import { findCycle } from '../model/order.ts'
 import { didYouMean } from '../model/suggest.ts'
 import { INTERPRETERS, isInterpreter } from '../model/interpreters.ts'
 import { parseSize } from '../model/log-lines.ts'
+import { parsePublish } from '../model/publish.ts'
 import type { Pm2Rules } from '../types/config.ts'
 
 const WORKSPACE_KEYS = ['name', 'defaults', 'workers']
@@ -104,7 +105,7 @@ function checkWorker(raw: unknown, index: number, fail: Fail, pm2?: Pm2Rules): v
 }
 
 /** Options bun-pm adds to PM2's own. */
-const BUN_PM_OPTIONS = ['health', 'passEnv', 'logs']
+const BUN_PM_OPTIONS = ['health', 'passEnv', 'logs', 'publish']
 
 function checkOptions(raw: unknown, at: string, fail: Fail, pm2?: Pm2Rules): void {
   const optionNames = pm2?.names
@@ -137,6 +138,9 @@ function checkOptions(raw: unknown, at: string, fail: Fail, pm2?: Pm2Rules): voi
     fail(`${at}: \`passEnv\` must be a list of variable names (\`*\` matches any part), such as ['AWS_PROFILE', 'SENTRY_*'], not ${describe(options.passEnv)}`)
   if (options.logs !== undefined)
     checkLogs(options.logs, at, fail)
+  const publish = options.publish === undefined ? undefined : parsePublish(options.publish)
+  if (publish && 'error' in publish)
+    fail(`${at}: \`publish\` ${publish.error}; write e.g. publish: '127.0.0.1:3000' (this host only), '0.0.0.0:8080' (every IPv4 interface), 8080 (every interface) or false`)
   // What PM2 itself would refuse when it starts the worker (types, patterns, a cron pattern).
   const refused = pm2?.errors?.(options)[0]
   if (refused)

@@ -92,7 +92,7 @@ export function createConfigApplier({ client, health, reporter, printer, token, 
       const notReady = outcomes.filter(o => !o.ready)
       printer.info(notReady.length === 0
         ? `${ready.length} worker${ready.length === 1 ? '' : 's'} up in ${took} ms (${changes}): ${ready.join(', ')}`
-        : `${ready.length} of ${outcomes.length} workers up in ${took} ms (${changes}); not ready: ${notReady.map(o => `${o.name} (${o.why})`).join(', ')}`)
+        : `${ready.length} of ${outcomes.length} workers up in ${took} ms (${changes}); not ready: ${notReady.map(o => `${o.name} (${o.why})`).join(', ')}`, { event: 'up' })
     })
   }
 

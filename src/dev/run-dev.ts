@@ -43,7 +43,7 @@ const APPLY_WAIT_MS = 3000
  * unchanged workers running; a watchdog process that ends the session if the launcher dies; and
  * a shutdown that stops every worker with SIGTERM, then SIGKILL after its kill_timeout.
  */
-export async function runDev({ cwd, selection, env }: { cwd?: string, selection: Selection, env?: string }): Promise<number> {
+export async function runDev({ cwd, selection, env, json = false }: { cwd?: string, selection: Selection, env?: string, json?: boolean }): Promise<number> {
   requireSupportedPlatform('dev')
   const root = resolve(cwd ?? '.')
   const home = devHome(root)
@@ -99,13 +99,14 @@ export async function runDev({ cwd, selection, env }: { cwd?: string, selection:
   if (!daemonRunning(home))
     await spawnDaemon(home, daemonEnv)
   const client = await connectPm2(home, daemonEnv)
-  const color = useColor()
+  // --json: one object a line for a script, no colors in the workers' text and no live line.
+  const color = !json && useColor()
   const running = first instanceof Error ? await client.list() : []
   const names = first instanceof Error ? unitsOfProcesses(running.filter(p => !isAgentName(p.name))) : first.workers.flatMap(w => unitsOf(w.name, w.replicas))
   const namespace = first instanceof Error ? running.find(p => isAgentName(p.name))?.namespace ?? '' : first.workspace.namespace
   // The first start's live line stays below the workers' lines (a terminal only).
-  const live = reloading ? undefined : liveLineBelow()
-  const printer = createLogPrinter({ names, color, logDir: join(home, 'logs'), ...(live && { write: live.wrap(boundedStdout()) }) })
+  const live = reloading || json ? undefined : liveLineBelow()
+  const printer = createLogPrinter({ names, color, json, logDir: join(home, 'logs'), ...(live && { write: live.wrap(boundedStdout()) }) })
   const bus = await client.launchBus()
   const health = watchHealth(bus, undefined, readLiveSnapshot(home, namespace))
   // The daemon is the session's own: every process in it is one of ours, whatever the namespace.

@@ -2,6 +2,7 @@
 
 import { stringify } from 'yaml'
 import type { ExportModel, ExportWorker } from './model.ts'
+import { composePorts, loopbackNotes } from './networks.ts'
 import { checkProgram, commonNotes, containerCommand, duration, type ExportFile, type ExportResult, header, inImage, isProbe, quoted, splitSecrets } from './shared.ts'
 
 export interface ComposeOptions {
@@ -31,10 +32,13 @@ export function renderCompose(model: ExportModel, options: ComposeOptions): Expo
     files.push({ path: `secrets-${w.service}.env`, content: `${header(model, 'compose')}\n${envFile(own(w))}`, secret: true })
   const notes = commonNotes(model, 'Compose')
   for (const w of model.workers) {
+    const { note } = composePorts(w)
+    if (note)
+      notes.push(note)
     if (w.replicas > 1)
       notes.push(`${w.name}: its ${w.replicas} replicas each get their own container and network, so they all use the base ${w.incrementVar ?? 'port'}; Compose gives no replica index (${w.instanceVar})`)
   }
-  return { files, notes }
+  return { files, notes: [...notes, ...loopbackNotes(model, 'Compose')] }
 }
 
 function envFile(vars: Record<string, string>): string {
@@ -50,6 +54,7 @@ export function quoteEnvValue(value: string): string {
 
 function service(w: ExportWorker, byName: Map<string, ExportWorker>, options: ComposeOptions, envFiles: string[]): Record<string, unknown> {
   const { health } = w
+  const { ports, expose } = composePorts(w)
   const dependsOn = Object.fromEntries(w.dependsOn.flatMap((name) => {
     const dep = byName.get(name)
     if (!dep)
@@ -66,7 +71,8 @@ function service(w: ExportWorker, byName: Map<string, ExportWorker>, options: Co
     ...(w.user ? { user: w.group ? `${w.user}:${w.group}` : w.user } : {}),
     ...(Object.keys(w.env).length > 0 ? { environment: Object.fromEntries(Object.entries(w.env).map(([key, value]) => [key, quoted(literal(value))])) } : {}),
     ...(envFiles.length > 0 ? { env_file: envFiles } : {}),
-    ...(w.port !== undefined && w.replicas === 1 ? { ports: [`${w.port}:${w.port}`] } : w.port !== undefined ? { expose: [String(w.port)] } : {}),
+    ...(ports ? { ports } : {}),
+    ...(expose ? { expose } : {}),
     ...(isProbe(w.heartbeat)
       ? {
           healthcheck: {

@@ -4,6 +4,8 @@ import { createHash } from 'node:crypto'
 import { stringify } from 'yaml'
 import type { ExportModel, ExportWorker } from './model.ts'
 import { heartbeatPort } from '../model/heartbeat.ts'
+import { publishLabel } from '../model/publish.ts'
+import { loopbackNotes } from './networks.ts'
 import { commonNotes, containerCommand, type ExportResult, header, inImage, isProbe, quoted, splitSecrets, waitProgram } from './shared.ts'
 
 type Manifest = Record<string, unknown>
@@ -54,6 +56,8 @@ export function renderKubernetes(model: ExportModel, { image }: { image: string 
       docs.push({ apiVersion: 'v1', kind: 'Service', metadata: metadata(w.service), spec: { selector: labels, ports: [{ name: 'main', port: w.port, targetPort: w.port, protocol: 'TCP' }] } })
     if (w.replicas > 1)
       notes.push(`${w.name}: its ${w.replicas} replicas are pods of their own${w.incrementVar ? `, each on the base ${w.incrementVar}` : ''}; a Deployment gives no replica index (${w.instanceVar})`)
+    if (w.publish)
+      notes.push(`${w.name}: publish ${w.publish.map(publishLabel).join(', ')} is for Compose; here ${w.port === undefined ? 'it has no port, so no Service' : 'its Service is reachable inside the cluster only (ClusterIP)'}: expose it with an Ingress or a LoadBalancer Service of yours`)
     if ((w.user && !/^\d+$/.test(w.user)) || (w.group && !/^\d+$/.test(w.group)))
       notes.push(`${w.name}: uid/gid '${w.user ?? ''}${w.group ? `:${w.group}` : ''}' are names; Kubernetes runs as numeric ids only (securityContext): set them in the image or the manifest`)
   }
@@ -61,7 +65,7 @@ export function renderKubernetes(model: ExportModel, { image }: { image: string 
   const files = [{ path: 'kubernetes.yaml', content: `${header(model, 'kubernetes')}\n${render(docs)}` }]
   if (secrets.length > 0)
     files.push({ path: 'secrets.yaml', content: `${header(model, 'kubernetes')}\n# Holds the values of your .env files: keep it out of version control (kubectl apply -f secrets.yaml).\n${render(secrets)}`, secret: true } as typeof files[number])
-  return { files, notes }
+  return { files, notes: [...notes, ...loopbackNotes(model, 'Kubernetes')] }
 }
 
 function container(w: ExportWorker, image: string, sharedSecret: string | undefined, ownSecret: boolean): Manifest {

@@ -7,6 +7,7 @@ import type { Interpreter } from '../types/config.ts'
 import type { LoadedWorker, LoadedWorkspace } from '../config/load.ts'
 import type { HealthPolicy, Heartbeat } from '../types/health.ts'
 import { toList } from '../model/args.ts'
+import { parsePublish, type Published } from '../model/publish.ts'
 
 /**
  * A workspace as every export target sees it: what each worker runs, with which variables (plain
@@ -46,6 +47,8 @@ export interface ExportWorker {
   health: HealthPolicy
   /** The port it serves on: its heartbeat's, else its PORT variable. */
   port?: number
+  /** `options.publish` parsed: where Compose publishes the port on the host (absent: the default, false: nowhere). */
+  publish?: Published[] | false
   dependsOn: string[]
   replicas: number
   /** `instances` as written when it was not a count ('max', 0, -1): resolved on this machine. */
@@ -171,6 +174,7 @@ function toExportWorker(workspace: LoadedWorkspace, worker: LoadedWorker, fileEn
     heartbeat: worker.health.heartbeat,
     health: worker.health,
     ...(port === undefined ? {} : { port }),
+    ...publishOf(worker),
     dependsOn: worker.dependsOn,
     replicas: worker.replicas,
     ...(typeof instances === 'string' || (typeof instances === 'number' && instances <= 0) ? { replicasFrom: String(instances) } : {}),
@@ -185,6 +189,12 @@ function toExportWorker(workspace: LoadedWorkspace, worker: LoadedWorker, fileEn
     ...(uid !== undefined ? { user: String(uid) } : {}),
     ...(gid !== undefined ? { group: String(gid) } : {}),
   }
+}
+
+/** `options.publish` as the model keeps it (validated when the config loaded). */
+function publishOf(worker: LoadedWorker): { publish?: Published[] | false } {
+  const publish = worker.publish === undefined ? undefined : parsePublish(worker.publish)
+  return publish === undefined || (publish && 'error' in publish) ? {} : { publish }
 }
 
 function toPosix(path: string): string {

@@ -5,6 +5,7 @@ import { closeSync, constants, existsSync, fchmodSync, mkdirSync, openSync, read
 import { join, relative, resolve } from 'node:path'
 import { WorkspaceError } from '../errors.ts'
 import type { Interpreter, Selection } from '../types/config.ts'
+import type { ExportJson } from '../types/json.ts'
 import { readEnvFiles } from '../config/env.ts'
 import { requireInterpreter, resolveInterpreter } from '../plan/interpreter.ts'
 import { loadWorkspace } from '../config/load.ts'
@@ -32,13 +33,15 @@ export interface ExportOptions {
   out?: string
   /** The image the containers run, instead of one built from a generated Dockerfile. */
   image?: string
+  /** Print what was written (or, without `out`, would be) as one JSON object (`ExportJson`). */
+  json?: boolean
 }
 
 /**
  * `export`: the selected workers (default: every activated one, with what they depend on) as
  * files for another engine. Writes nothing until every file is rendered.
  */
-export async function runExport({ cwd, to, selection, env, out, image }: ExportOptions): Promise<number> {
+export async function runExport({ cwd, to, selection, env, out, image, json = false }: ExportOptions): Promise<number> {
   const workspace = await loadWorkspace({ cwd, mode: 'start', env, rules: pm2Rules() })
   const { workers } = selectWorkers(workspace, selection, 'dev')
   const fileEnv = readEnvFiles(workspace.root)
@@ -46,15 +49,19 @@ export async function runExport({ cwd, to, selection, env, out, image }: ExportO
   const outDir = resolve(workspace.root, out ?? '.')
   const result = render(model, to, { outDir, image, fileEnv, workspace, workers })
 
+  if (json) {
+    if (out !== undefined)
+      writeAll(outDir, result.files)
+    console.log(JSON.stringify(exportJson(to, out === undefined ? null : outDir, result), null, 2))
+    return 0
+  }
   if (out === undefined) {
     if (result.files.length !== 1)
       throw new WorkspaceError(`export --to=${to} writes ${result.files.length} files (${result.files.map(f => f.path).join(', ')}); pass --out=<folder> to write them`)
     process.stdout.write(result.files[0]!.content)
   }
   else {
-    mkdirSync(outDir, { recursive: true })
-    for (const file of result.files)
-      writeExportFile(join(outDir, file.path), file)
+    writeAll(outDir, result.files)
     console.log(`wrote ${result.files.map(f => relative(process.cwd(), join(outDir, f.path)) || f.path).join(', ')}`)
   }
   for (const note of result.notes)
@@ -89,6 +96,22 @@ function render(model: ExportModel, to: Target, { outDir, image, fileEnv, worksp
       return renderPm2(model, { startOptions: new Map(planned.map(w => [w.name, w.startOptions])), fileEnv, outDir })
     }
   }
+}
+
+/** `--json`: the files (their text only when nothing was written, and never a secret one's) and the notes. */
+export function exportJson(to: Target, out: string | null, { files, notes }: ExportResult): ExportJson {
+  return {
+    target: to,
+    out,
+    files: files.map(file => ({ path: file.path, secret: file.secret === true, ...(out === null && !file.secret ? { content: file.content } : {}) })),
+    notes,
+  }
+}
+
+function writeAll(outDir: string, files: ExportFile[]): void {
+  mkdirSync(outDir, { recursive: true })
+  for (const file of files)
+    writeExportFile(join(outDir, file.path), file)
 }
 
 /** The project's own .dockerignore lines, if it has one. */

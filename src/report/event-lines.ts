@@ -4,11 +4,18 @@
 import type { Note } from '../types/health.ts'
 
 /** A process came online: `started`, or `restarted` (and why) when it ran before and nobody asked for it, or a reason is known. */
-export function onlineLine(unit: string, pid: number | null | undefined, { ranBefore, expected, reason }: { ranBefore: boolean, expected: boolean, reason: string | undefined }): string {
+export function onlineLine(unit: string, pid: number | null | undefined, facts: { ranBefore: boolean, expected: boolean, reason: string | undefined }): string {
+  return onlineEvent(unit, pid, facts).text
+}
+
+/** `onlineLine`, with what it says as data (for `dev --json`). */
+export function onlineEvent(unit: string, pid: number | null | undefined, { ranBefore, expected, reason }: { ranBefore: boolean, expected: boolean, reason: string | undefined }): { event: 'started' | 'restarted', reason?: string, text: string } {
   const withPid = pid ? ` (pid ${pid})` : ''
-  return ranBefore && (!expected || reason)
-    ? `${unit} restarted${withPid}: ${reason ?? 'after it exited'}`
-    : `${unit} started${withPid}`
+  if (ranBefore && (!expected || reason)) {
+    const why = reason ?? 'after it exited'
+    return { event: 'restarted', reason: why, text: `${unit} restarted${withPid}: ${why}` }
+  }
+  return { event: 'started', text: `${unit} started${withPid}` }
 }
 
 /**
@@ -16,11 +23,18 @@ export function onlineLine(unit: string, pid: number | null | undefined, { ranBe
  * exit was asked for with a reason (the restart line says it), or was said already (PM2 reports
  * a deleted process's exit twice).
  */
-export function exitLine(unit: string, code: number | string | null | undefined, { expected, reasonKnown, saidAlready }: { expected: boolean, reasonKnown: boolean, saidAlready: boolean }): string | undefined {
+export function exitLine(unit: string, code: number | string | null | undefined, facts: { expected: boolean, reasonKnown: boolean, saidAlready: boolean }): string | undefined {
+  return exitEvent(unit, code, facts)?.text
+}
+
+/** `exitLine`, with what it says as data (for `dev --json`). */
+export function exitEvent(unit: string, code: number | string | null | undefined, { expected, reasonKnown, saidAlready }: { expected: boolean, reasonKnown: boolean, saidAlready: boolean }): { event: 'stopped' | 'exited', reason?: string, text: string } | undefined {
   if (saidAlready || (reasonKnown && expected))
     return undefined
+  if (expected)
+    return { event: 'stopped', text: `${unit} stopped` }
   // A signal's name where one ended it (bun-pm's daemons say which), else the exit code.
-  return expected ? `${unit} stopped` : typeof code === 'string' ? `${unit} was killed by ${code}` : `${unit} exited (code ${code ?? 0})`
+  return typeof code === 'string' ? { event: 'exited', reason: code, text: `${unit} was killed by ${code}` } : { event: 'exited', reason: `code ${code ?? 0}`, text: `${unit} exited (code ${code ?? 0})` }
 }
 
 /** The preload said the code loaded: the same pid as last time is a `bun --watch` reload in place. */

@@ -10,7 +10,7 @@ import { UnitNames, workerOf } from '../model/units.ts'
 import { followDaemonLog } from '../pm2/daemon-log.ts'
 import type { Note } from '../types/health.ts'
 import { serial } from '../model/serial.ts'
-import { exitLine, haltLines, onlineLine, reloadLine } from './event-lines.ts'
+import { exitEvent, haltLines, onlineEvent, reloadLine } from './event-lines.ts'
 import { freshLister, instanceOf, type Pm2Bus, type Pm2Packet, type ProcView } from '../pm2/process-view.ts'
 
 /**
@@ -97,7 +97,7 @@ export function reportEvents({ bus, client, health, namespace, printer, daemonLo
     const name = unitOf(packet)
     const line = reloadLine(name, loads.get(name), Number(data.pid))
     if (line)
-      printer.info(line)
+      printer.info(line, { event: 'reloaded', worker: workerOf(name), unit: name, pid: Number(data.pid) })
     loads.set(name, Number(data.pid))
   })
 
@@ -125,7 +125,8 @@ export function reportEvents({ bus, client, health, namespace, printer, daemonLo
       stopped.delete(name)
       const reason = reasons.get(name)
       reasons.delete(name)
-      printer.info(onlineLine(name, pid, { ranBefore: previous !== undefined, expected: expected.has(name), reason }))
+      const { text, ...said } = onlineEvent(name, pid, { ranBefore: previous !== undefined, expected: expected.has(name), reason })
+      printer.info(text, { ...said, worker: workerOf(name), unit: name, ...(pid ? { pid } : {}) })
       if (pid)
         pids.set(name, pid)
       expected.delete(name)
@@ -133,10 +134,12 @@ export function reportEvents({ bus, client, health, namespace, printer, daemonLo
     }
     else if (packet.event === 'exit') {
       printer.flush(name)
-      const line = exitLine(name, packet.process.exit_signal ? packet.process.exit_signal : packet.process.exit_code, { expected: expected.has(name), reasonKnown: reasons.has(name), saidAlready: stopped.has(name) })
+      const said = exitEvent(name, packet.process.exit_signal ? packet.process.exit_signal : packet.process.exit_code, { expected: expected.has(name), reasonKnown: reasons.has(name), saidAlready: stopped.has(name) })
       stopped.add(name)
-      if (line)
-        printer.info(line)
+      if (said) {
+        const { text, ...event } = said
+        printer.info(text, { ...event, worker: workerOf(name), unit: name, ...(pids.has(name) ? { pid: pids.get(name) } : {}) })
+      }
     }
   }
 
@@ -148,14 +151,17 @@ export function reportEvents({ bus, client, health, namespace, printer, daemonLo
       expected.add(name)
       return
     }
+    const about = { worker: workerOf(name), unit: name, ...(pids.has(name) ? { pid: pids.get(name) } : {}) }
     if (kind !== 'errored' && kind !== 'failed' && kind !== 'exited') {
-      printer.info(text)
+      printer.info(text, { event: kind, ...about })
       return
     }
     const worker = workers.get(workerOf(name))
     const retries = retry?.retries(worker) ?? false
-    for (const line of haltLines({ ...note, kind }, { retries, lastLines: printer.lastLines(name) }))
-      printer.info(line)
+    // Its last lines go below the note (a failure at startup printed its error just above).
+    const lastLines = kind === 'failed' ? [] : printer.lastLines(name)
+    const [line] = haltLines({ ...note, kind }, { retries, lastLines })
+    printer.info(line!, { event: kind, ...about, ...(lastLines.length ? { lastLines } : {}) })
     const pmId = ids.get(name)
     if (kind !== 'failed' && worker && retries && pmId !== undefined)
       retry?.arm(worker, name, pmId)

@@ -1,15 +1,21 @@
 // Workers' output, prefixed and colored per unit, bounded when the terminal cannot keep up (the
 // full log is kept on disk).
 
+import type { DevEventJson, LogLineJson } from '../types/json.ts'
+import { workerOf } from '../model/units.ts'
+
 export type Stream = 'out' | 'err'
+
+/** What a launcher line is about, for `--json` (the text output prints its message alone, and `lastLines` indented below it). */
+export type LauncherEvent = Omit<DevEventJson, 'time' | 'text'>
 
 export interface LogPrinter {
   /** A chunk of a worker's output, as PM2 forwards it: complete lines are printed, a partial one waits. */
   chunk: (name: string, stream: Stream, data: string) => void
   /** Prints what is left of a worker's partial lines (its process ended, or it went quiet). */
   flush: (name: string) => void
-  /** A line from the launcher itself. */
-  info: (message: string) => void
+  /** A line from the launcher itself; `event` says what it is about, for `--json`. */
+  info: (message: string, event?: LauncherEvent) => void
   /** The worker's last lines of output, newest last. */
   lastLines: (name: string) => string[]
 }
@@ -33,9 +39,11 @@ export function useColor(stream: { isTTY?: boolean } = process.stdout): boolean 
  * marked with `!` instead of `|`. Lines are written whole, so two workers never interleave within
  * a line.
  */
-export function createLogPrinter({ names, color, write = boundedStdout(), logDir }: {
+export function createLogPrinter({ names, color, write = boundedStdout(), logDir, json = false }: {
   names: string[]
   color: boolean
+  /** One JSON object a line instead (`dev --json`): `LogLineJson` for the workers', `DevEventJson` for the launcher's. */
+  json?: boolean
   /** Writes a chunk of text; false when it was dropped because the terminal is too far behind. `force`: never drop it. */
   write?: (text: string, force?: boolean) => boolean | void
   /** Where PM2 keeps each worker's full output (`<name>-out.log`), for the dropped-lines notice. */
@@ -47,6 +55,12 @@ export function createLogPrinter({ names, color, write = boundedStdout(), logDir
   const partial = new Map<string, { text: string, timer: ReturnType<typeof setTimeout> }>()
   const recent = new Map<string, string[]>()
 
+  const launcher = (message: string, event: LauncherEvent = { event: 'message' }) => json
+    ? `${JSON.stringify({ time: new Date().toISOString(), ...event, text: message } satisfies DevEventJson)}\n`
+    : [message, ...(event.lastLines ?? []).map(last => `  ${last}`)].map(text => `${paint(1, LAUNCHER.padEnd(width))} ${paint(2, '|')} ${text}\n`).join('')
+  const line = (name: string, stream: Stream, text: string) => json
+    ? `${JSON.stringify({ time: new Date().toISOString(), worker: workerOf(name), unit: name, stream, text } satisfies LogLineJson)}\n`
+    : `${prefix(name, stream)}${text}\n`
   const prefix = (name: string, stream: Stream) => {
     const label = paint(colors.get(name) ?? 37, name.padEnd(width))
     return `${label} ${stream === 'err' ? paint(31, '!') : paint(2, '|')} `
@@ -59,9 +73,9 @@ export function createLogPrinter({ names, color, write = boundedStdout(), logDir
     if (dropped.size > 0 && write('') !== false) {
       const counts = [...dropped].map(([worker, count]) => `${count} of ${worker}`).join(', ')
       dropped.clear()
-      write(`${paint(1, LAUNCHER.padEnd(width))} ${paint(2, '|')} the terminal fell behind: dropped ${counts} lines${logDir ? `; they are in ${logDir} (within each worker's log budget)` : ''}\n`, true)
+      write(launcher(`the terminal fell behind: dropped ${counts} lines${logDir ? `; they are in ${logDir} (within each worker's log budget)` : ''}`), true)
     }
-    if (write(lines.map(line => `${prefix(name, stream)}${line}\n`).join('')) === false)
+    if (write(lines.map(text => line(name, stream, text)).join('')) === false)
       dropped.set(name, (dropped.get(name) ?? 0) + lines.length)
     const kept = recent.get(name) ?? []
     kept.push(...lines)
@@ -95,8 +109,8 @@ export function createLogPrinter({ names, color, write = boundedStdout(), logDir
       flushKey(`out:${name}`)
       flushKey(`err:${name}`)
     },
-    info(message) {
-      write(`${paint(1, LAUNCHER.padEnd(width))} ${paint(2, '|')} ${message}\n`, true)
+    info(message, event) {
+      write(launcher(message, event), true)
     },
     lastLines: name => recent.get(name) ?? [],
   }

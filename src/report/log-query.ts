@@ -1,5 +1,6 @@
 // Which logged lines `logs` shows (--since, --grep, --lines), in what order, and as what (text or one JSON object a line). Pure.
 
+import type { LogLineJson } from '../types/json.ts'
 import { parseLogLine } from '../model/log-lines.ts'
 
 export type LogStream = 'out' | 'err'
@@ -67,7 +68,7 @@ export function mergeByTime(lists: LogEntry[][]): LogEntry[] {
 
 /** `--json`: one object a line, for scripts. */
 export function toJsonLine(entry: LogEntry): string {
-  return JSON.stringify({ time: entry.at === undefined ? null : new Date(entry.at).toISOString(), worker: entry.worker, unit: entry.unit, stream: entry.stream, text: entry.text })
+  return JSON.stringify({ time: entry.at === undefined ? null : new Date(entry.at).toISOString(), worker: entry.worker, unit: entry.unit, stream: entry.stream, text: entry.text } satisfies LogLineJson)
 }
 
 /** A line's time for people: the local time of day, with the date when it is not `now`'s day. */

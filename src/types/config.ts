@@ -113,6 +113,17 @@ export interface WorkerOptions extends Omit<StartOptions, 'name' | 'script' | 'i
   health?: HealthOptions
   /** Each log file's size and how many rotated ones are kept; `false`: unbounded. @default { maxSize: '10M', keep: 3 } */
   logs?: LogOptions | false
+  /**
+   * `export --to=compose`: where the worker's port (its heartbeat's, else `PORT`) is published on
+   * the host, as `'address:port'` (`'[::1]:3000'` for IPv6), a port alone (every interface, as
+   * Docker reads `8080:3000`), or a list of them. Without it, a worker with an `http://`
+   * heartbeat is published at its own port on 127.0.0.1 (this host only) and no other worker is;
+   * `false` publishes nothing. Other containers reach a worker by its service name either way.
+   * bun-pm's own: PM2 never sees it.
+   * @example '0.0.0.0:8080'
+   * @example ['127.0.0.1:3000', '[::1]:3000']
+   */
+  publish?: number | string | (number | string)[] | false
 }
 
 /** One process the workspace can run. */

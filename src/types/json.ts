@@ -133,3 +133,74 @@ export interface StatusRow {
   uptimeMs: number | null
   interpreter: string
 }
+
+/**
+ * `export --json`: the files export wrote (with `--out`) or would write (without it: nothing is
+ * written, and each file's content is here but a secret one's), and its notes.
+ */
+export interface ExportJson {
+  target: 'compose' | 'kubernetes' | 'systemd' | 'pm2'
+  /** The folder the files were written to (absolute); null without `--out`: nothing was written. */
+  out: string | null
+  files: {
+    /** Relative to `out`. */
+    path: string
+    /** Holds values of the `.env` files: written 0600, its content never printed. */
+    secret: boolean
+    /** Without `--out`, the file's text (never for a secret one). */
+    content?: string
+  }[]
+  /** What did not carry over, or needs a hand, per worker (`web: …`): the `note:` lines of the text output. */
+  notes: string[]
+}
+
+/** `init --json`: the files init wrote or kept, and what a conversion (`--from`) could not carry over. */
+export interface InitJson {
+  files: { path: string, action: 'wrote' | 'kept' }[]
+  /** The `not carried over:` lines of the text output (empty without `--from`). */
+  dropped: string[]
+  /** The `changed:` lines of the text output: what was carried over but runs differently (empty without `--from`). */
+  changed: string[]
+}
+
+/** A worker's line of output, as `logs --json` and `dev --json` print it (one a line). */
+export interface LogLineJson {
+  /** When it was written (ISO 8601); null for a line `logs` found without a time. */
+  time: string | null
+  worker: string
+  /** The worker's name, or `web#1` for one of its replicas. */
+  unit: string
+  stream: 'out' | 'err'
+  text: string
+}
+
+/**
+ * What a `dev --json` line of bun-pm's own says happened:
+ * - `started`, `restarted` (and why), `reloaded` (bun --watch, same pid), `stopped` (asked for),
+ *   `exited` (by itself: `reason` is `code 1` or the signal);
+ * - the health agent's word: `ready`, `done` (a one-shot job exited 0), `unhealthy`, `recovered`,
+ *   `crash-loop`, `stable`, `errored` (stopped for crashing), `failed` (threw at startup);
+ * - `up`: the summary once every worker of an applied config is ready or known not to be;
+ * - `message`: any other line of bun-pm's (config changed, stopping, a config error, …).
+ */
+export type DevEvent = 'started' | 'restarted' | 'reloaded' | 'stopped' | 'exited' | 'ready' | 'done' | 'unhealthy' | 'recovered' | 'crash-loop' | 'stable' | 'errored' | 'failed' | 'up' | 'message'
+
+/** A line of bun-pm's own in `dev --json`. */
+export interface DevEventJson {
+  /** ISO 8601. */
+  time: string
+  event: DevEvent
+  /** The worker and its unit (`web`, `web#1`), for an event of one. */
+  worker?: string
+  unit?: string
+  pid?: number
+  /** Why it restarted, how it exited (`code 1`, `SIGKILL`). */
+  reason?: string
+  /** The line as the text output prints it. */
+  text: string
+  /** `errored`, `exited`: the worker's last lines of output, newest last. */
+  lastLines?: string[]
+}
+
+/** `dev --json`: one object a line, bun-pm's (`event`) and the workers' (`stream`). */
+export type DevJsonLine = DevEventJson | LogLineJson

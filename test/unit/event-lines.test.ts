@@ -1,5 +1,5 @@
 import { expect, test } from 'bun:test'
-import { exitLine, haltLines, onlineLine, reloadLine } from '../../src/report/event-lines.ts'
+import { exitEvent, exitLine, haltLines, onlineEvent, onlineLine, reloadLine } from '../../src/report/event-lines.ts'
 
 test('online: started the first time and when asked for; restarted, and why, when it ran before on its own or for a known reason', () => {
   expect(onlineLine('web', 10, { ranBefore: false, expected: false, reason: undefined })).toBe('web started (pid 10)')
@@ -27,4 +27,12 @@ test('a halt: the others keep running, how it runs again, its last lines, but no
   expect(haltLines({ ...errored, kind: 'exited', text: 'job exited (code 1)' }, { retries: true, lastLines: [] })).toEqual(['job exited (code 1). The other workers keep running; edit its files to run it again.'])
   expect(haltLines({ ...errored, kind: 'failed', text: 'web failed at startup: x' }, { retries: true, lastLines: ['x'] })).toEqual(['web failed at startup: x. The other workers keep running.'])
   expect(haltLines(errored, { retries: false, lastLines: [] })).toEqual(['web errored: it crashed 5 times in a row. The other workers keep running.'])
+})
+
+test('the same facts as data for dev --json: the event, and the reason a restart or an exit has', () => {
+  expect(onlineEvent('web', 12, { ranBefore: true, expected: false, reason: undefined })).toEqual({ event: 'restarted', reason: 'after it exited', text: 'web restarted (pid 12): after it exited' })
+  expect(onlineEvent('web', 10, { ranBefore: false, expected: false, reason: undefined })).toEqual({ event: 'started', text: 'web started (pid 10)' })
+  expect(exitEvent('web', 'SIGKILL', { expected: false, reasonKnown: false, saidAlready: false })).toEqual({ event: 'exited', reason: 'SIGKILL', text: 'web was killed by SIGKILL' })
+  expect(exitEvent('web', 1, { expected: false, reasonKnown: false, saidAlready: false })).toEqual({ event: 'exited', reason: 'code 1', text: 'web exited (code 1)' })
+  expect(exitEvent('web', null, { expected: true, reasonKnown: false, saidAlready: false })).toEqual({ event: 'stopped', text: 'web stopped' })
 })
