@@ -67,7 +67,10 @@ function planWorker(workspace: LoadedWorkspace, worker: LoadedWorker, disk: Disk
     args.unshift('--no-env-file')
   checkEnvSize(worker, at)
   const env = Object.fromEntries(Object.entries(worker.env).map(([key, { value }]) => [key, value]))
-  const byMode = modeOptions(workspace.mode, worker, script, root, args)
+  // A worker's code is read once, whether the version (start) or the watch (dev) needs it.
+  let read: ReturnType<Disk['code']> | undefined
+  const readCode = () => read ??= disk.code(script)
+  const byMode = modeOptions(workspace.mode, worker, script, root, args, () => readCode().files)
   // A crashing worker waits longer before each restart (PM2: x1.5 each time, at most 15 s, reset
   // after 30 s up) instead of hammering what it depends on, unless the config chose a delay.
   // (PM2 leaves a process that it will not restart in 'waiting restart' when a back-off is set.)
@@ -100,7 +103,7 @@ function planWorker(workspace: LoadedWorkspace, worker: LoadedWorker, disk: Disk
   const parts = versionParts(rest, interpreter === 'bun' ? { ...worker.env, [SCRIPT_KEY]: { value: script, source: 'bun-pm' } } : worker.env)
   // A deploy is new code under the same config: in `start` the code is part of the version. (In
   // `dev` each worker's own watch restarts it on an edit; a config reload must not do it twice.)
-  const code = workspace.mode === 'start' ? disk.code(script) : undefined
+  const code = workspace.mode === 'start' ? readCode() : undefined
   if (code)
     parts.code = code.digest
   const hash = versionHash(parts)
