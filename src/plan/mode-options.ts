@@ -49,16 +49,22 @@ function devOptions(worker: LoadedWorker, root: string, args: string[], codeFile
   if (worker.interpreter === 'bun' && watch === undefined)
     return { pmx, interpreter_args: [...args, '--watch', '--no-clear-screen', ...bunArgs], watch: false }
   const ignored = worker.options.ignore_watch ?? []
-  if (!Array.isArray(watch)) {
-    // Files, not folders: nothing to leave out but what the user says (ALWAYS_IGNORED's `dist`
-    // would leave out a built script itself). An empty list, not none: PM2's default leaves out
-    // every path with a dot folder in it, a project under `~/.projects` whole.
-    return { pmx, interpreter_args: [...args, ...bunArgs], watch: codeFiles(), ignore_watch: [...ignored] }
+  if (Array.isArray(watch)) {
+    return {
+      pmx,
+      interpreter_args: [...args, ...bunArgs],
+      watch: watch.map(path => resolve(root, path)),
+      ignore_watch: [...new Set([...ignored, ...ALWAYS_IGNORED])],
+    }
   }
-  return {
-    pmx,
-    interpreter_args: [...args, ...bunArgs],
-    watch: watch.map(path => resolve(root, path)),
-    ignore_watch: [...new Set([...ignored, ...ALWAYS_IGNORED])],
-  }
+  // Its own code (watchesOwnCode): files, not folders, so nothing to leave out but what the user
+  // says (ALWAYS_IGNORED's `dist` would leave out a built script itself). An empty list, not
+  // none: PM2's default leaves out every path with a dot folder in it, `~/.projects/app` whole.
+  return { pmx, interpreter_args: [...args, ...bunArgs], watch: codeFiles(), ignore_watch: [...ignored] }
+}
+
+/** In dev, PM2's watcher restarts `worker` on an edit of its own code (its script and what it imports). */
+export function watchesOwnCode(worker: LoadedWorker): boolean {
+  const { watch } = worker.options
+  return watch !== false && !Array.isArray(watch) && !(worker.interpreter === 'bun' && watch === undefined)
 }

@@ -5,7 +5,7 @@
 import { resolve } from 'node:path'
 import { WorkspaceError } from '../errors.ts'
 import { CRASH_LOOP_DEFAULTS } from '../model/policy.ts'
-import { modeOptions, SCRIPT_KEY, WORKER_ENTRY } from './mode-options.ts'
+import { modeOptions, SCRIPT_KEY, WORKER_ENTRY, watchesOwnCode } from './mode-options.ts'
 import { encodeBudget, LOG_BUDGET_KEY } from '../model/log-lines.ts'
 import type { LoadedWorker, LoadedWorkspace } from '../config/load.ts'
 import { PLAN_HASH_KEY, PLAN_PARTS_KEY, versionHash, versionParts } from '../model/version.ts'
@@ -27,6 +27,8 @@ export interface PlannedWorker extends LoadedWorker {
   parts: Record<string, string>
   /** In `start`: the files whose content is the `code` part of its version (the script first), and the lockfile. */
   code?: { files: string[], lockfile: string | undefined }
+  /** In `dev`, a worker PM2's watcher restarts on an edit of its own code: those files (the script first). */
+  watchedCode?: string[]
 }
 
 /**
@@ -108,7 +110,8 @@ function planWorker(workspace: LoadedWorkspace, worker: LoadedWorker, disk: Disk
     parts.code = code.digest
   const hash = versionHash(parts)
   startOptions.env = { ...startOptions.env, [PLAN_HASH_KEY]: hash, [PLAN_PARTS_KEY]: JSON.stringify(parts) }
-  return { ...worker, interpreterPath, script, startOptions, hash, parts, ...(code && { code: { files: code.files, lockfile: code.lockfile } }) }
+  const watchedCode = workspace.mode === 'dev' && watchesOwnCode(worker) ? readCode().files : undefined
+  return { ...worker, interpreterPath, script, startOptions, hash, parts, ...(code && { code: { files: code.files, lockfile: code.lockfile } }), ...(watchedCode && { watchedCode }) }
 }
 
 /** How often PM2 looks whether a process it stops has exited (its own default: 100 ms). */

@@ -110,7 +110,7 @@ describe('dev: .env edits', () => {
 })
 
 describe('dev: PM2\'s watcher watches a worker\'s own files', () => {
-  test('a node worker restarts for a file its script imports, not for a bun worker\'s file in the same folder', async () => {
+  test('a node worker restarts for a file its script imports (one it imports since too), not for a bun worker\'s file in the same folder', async () => {
     const port = freePort()
     const server = `const { createServer } = require('node:http')\nconst { reply } = require('./reply.js')\ncreateServer((_req, res) => res.end(\`\${reply} \${process.pid}\`)).listen(Number(process.env.PORT))\nconsole.log('node server up')\n`
     const ws = workspace({
@@ -146,6 +146,24 @@ describe('dev: PM2\'s watcher watches a worker\'s own files', () => {
       await Bun.sleep(1500)
     }
     expect(dev.output().slice(mark)).not.toMatch(/api (restarted|stopped|started)/)
+    // A file it imports from now on is watched from now on: dev applies the config with the new list.
+    mark = dev.output().length
+    ws.write('srv/extra.js', `exports.extra = 'one'\n`)
+    ws.write('srv/server.js', server.replace(`require('./reply.js')`, `{ reply: require('./reply.js').reply + require('./extra.js').extra }`))
+    await dev.waitFor(/api imports other files now, applying the config/, { from: mark })
+    await dev.waitFor(/up in \d+ ms \(1 restarted, 1 unchanged\)/, { from: mark })
+    expect(await fetchUntil(port, 'edited')).toMatch(/^edited\d*one /)
+    mark = dev.output().length
+    edits = 0
+    const editingExtra = setInterval(() => ws.write('srv/extra.js', `exports.extra = 'two${++edits}'\n`), 2000)
+    ws.write('srv/extra.js', `exports.extra = 'two'\n`)
+    try {
+      await dev.waitFor(/api restarted \(pid \d+\): file change: .*extra\.js/, { from: mark, timeoutMs: 20_000 })
+    }
+    finally {
+      clearInterval(editingExtra)
+    }
+    expect(await fetchUntil(port, 'edited')).toMatch(/^edited\d*two/)
     await stopDev(dev)
-  }, 60_000)
+  }, 90_000)
 })

@@ -58,11 +58,13 @@ describe('what dev adds', () => {
     const files = (list: string[]): Disk => ({ ...disk(['/app/srv/server.js']), code: script => ({ digest: 'same', files: [script, ...list], lockfile: undefined }) })
     const before = plan('dev', node, files(['/app/srv/db.js']))
     expect(before.startOptions.watch).toEqual(['/app/srv/server.js', '/app/srv/db.js'])
+    expect(before.watchedCode).toEqual(['/app/srv/server.js', '/app/srv/db.js'])
+    expect(plan('start', node, files(['/app/srv/db.js'])).watchedCode).toBeUndefined()
     expect(plan('dev', node, files(['/app/srv/db.js'])).hash).toBe(before.hash)
     expect(plan('dev', node, files(['/app/srv/db.js', '/app/lib/cache.js'])).hash).not.toBe(before.hash)
     // A bun worker under bun --watch: bun follows its imports itself, and its code is never read.
     const unread: Disk = { ...disk(['/app/workers/web.ts']), code: () => { throw new Error('read') } }
-    expect(plan('dev', worker(), unread).startOptions.watch).toBe(false)
+    expect(plan('dev', worker(), unread)).toMatchObject({ startOptions: { watch: false }, watchedCode: undefined })
   })
 
   const w = (over: Partial<LoadedWorker> = {}) => worker(over)
