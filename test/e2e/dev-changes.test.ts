@@ -167,3 +167,27 @@ describe('dev: PM2\'s watcher watches a worker\'s own files', () => {
     await stopDev(dev)
   }, 90_000)
 })
+
+describe('dev: an errored worker waits for an edit of its own files', () => {
+  test('a bun worker\'s edit beside it does not start it again; its own does', async () => {
+    const ws = workspace({
+      'crash.ts': fixture('exit-1.ts'),
+      'tick.ts': fixture('forever.ts'),
+      'pm.config.ts': config(`{ name: 'crash', bun: 'crash.ts', options: { max_restarts: 3 } }, { name: 'tick', bun: 'tick.ts' }`),
+    })
+    const dev = startDev(ws.root)
+    await dev.waitFor(/crash errored: it crashed 3 times in a row/)
+    const mark = dev.output().length
+    for (let i = 1; i <= 2; i++) {
+      const from = dev.output().length
+      ws.write('tick.ts', `${fixture('forever.ts')}// edit ${i}\n`)
+      await dev.waitFor(/tick reloaded its code/, { from })
+      await Bun.sleep(1000)
+    }
+    expect(dev.output().slice(mark)).not.toContain('crash restarting')
+    ws.write('crash.ts', 'console.log(\'fixed now\')\nsetInterval(() => {}, 1000)\n')
+    await dev.waitFor(/crash restarting: its files changed/, { from: mark })
+    await dev.waitFor(/crash +\| fixed now/, { from: mark })
+    await stopDev(dev)
+  }, 60_000)
+})

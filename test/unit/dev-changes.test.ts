@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'bun:test'
 import { layerBaseEnv, layerEnv } from '../../src/config/env.ts'
 import { workersWithOtherFiles } from '../../src/dev/follow-imports.ts'
+import { retryWatch } from '../../src/dev/retry-on-edit.ts'
 import type { PlannedWorker } from '../../src/plan/plan-workers.ts'
 import { changedParts, versionParts } from '../../src/model/version.ts'
 
@@ -25,5 +26,15 @@ describe('a PM2-watched worker follows its imports', () => {
     const files: Record<string, string[]> = { '/app/api.js': ['/app/api.js', '/app/db.js'], '/app/mail.js': ['/app/mail.js'], '/app/web.js': ['/app/web.js', '/app/new.js'] }
     const workers = [worker('api', ['/app/api.js', '/app/db.js']), worker('mail', ['/app/mail.js', '/app/old.js']), worker('web')]
     expect(workersWithOtherFiles(workers, script => files[script]!)).toEqual(['mail'])
+  })
+})
+
+describe('an errored worker starts again at an edit of what it watches', () => {
+  const planned = (over: Record<string, unknown>) => ({ name: 'api', script: '/app/srv/api.js', options: {}, startOptions: {}, ...over }) as PlannedWorker
+  test('the watch folders the user wrote; else its own code, never its script\'s folder', () => {
+    const filesOf = (script: string) => [script, '/app/lib/db.ts']
+    expect(retryWatch(planned({ options: { watch: ['srv'] }, startOptions: { watch: ['/app/srv'] } }), filesOf)).toEqual({ folders: ['/app/srv'] })
+    expect(retryWatch(planned({ watchedCode: ['/app/srv/api.js'] }), filesOf)).toEqual({ files: ['/app/srv/api.js'] })
+    expect(retryWatch(planned({ script: '/app/web.ts' }), filesOf)).toEqual({ files: ['/app/web.ts', '/app/lib/db.ts'] })
   })
 })
