@@ -1,5 +1,6 @@
 // dev restarts only what changed: a config edit that changes no worker's version, a .env edit
-// (by the variables each worker receives), and PM2's watcher on a node worker's own files.
+// (by the variables each worker receives), PM2's watcher on a node worker's own files (and the
+// ones it comes to import), and an errored worker's wait for an edit of its own files.
 import { afterAll, afterEach, describe, expect, test } from 'bun:test'
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
