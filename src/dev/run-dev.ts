@@ -25,6 +25,8 @@ import { pm2Rules } from '../pm2/schema.ts'
 import { latchSignals, onParentExit, SIGNAL_EXIT_CODES, waitForExit } from '../os/signals.ts'
 import { adoptedOrphans, killWatchdog, shutdown, sweepAll } from './shutdown.ts'
 import { watchConfigFiles } from './watch-config.ts'
+import { followImports } from './follow-imports.ts'
+import { codeDigest } from '../plan/code-digest.ts'
 import { requireSupportedPlatform } from '../os/platform.ts'
 import { inotifyInUse, inotifyLimit } from '../os/inotify.ts'
 import { daemonRunning, userPm2Home } from '../pm2/home.ts'
@@ -139,8 +141,17 @@ export async function runDev({ cwd, selection, env, json = false }: { cwd?: stri
     process.kill(process.pid, 'SIGTERM')
   })
 
-  const stopWatching = watchConfigFiles(root, !process.execArgv.includes('--watch'), async () => {
-    printer.info('config changed, applying it')
+  // A PM2-watched worker's watch list follows its imports: a file it imports since is a new list.
+  let stopFollowing = () => {}
+  const apply = (plan: Plan | Error, startedAt: number) => {
+    if (!(plan instanceof Error)) {
+      stopFollowing()
+      stopFollowing = followImports(plan.workers, script => codeDigest(script).files, names => void reload(`${names.join(', ')} ${names.length === 1 ? 'imports' : 'import'} other files now, applying the config`))
+    }
+    return applier.apply(besideStart(plan), startedAt)
+  }
+  const reload = async (line: string) => {
+    printer.info(line)
     const startedAt = performance.now()
     // Loads can overlap (two saves, a slow config): only the latest one is applied.
     const mine = ++loads
@@ -149,8 +160,13 @@ export async function runDev({ cwd, selection, env, json = false }: { cwd?: stri
       return
     if (!(plan instanceof Error))
       deps = plan.deps
-    await applier.apply(besideStart(plan), startedAt)
-  })
+    await apply(plan, startedAt)
+  }
+  const stopWatchingConfig = watchConfigFiles(root, !process.execArgv.includes('--watch'), () => reload('config changed, applying it'))
+  const stopWatching = () => {
+    stopWatchingConfig()
+    stopFollowing()
+  }
 
   const done = new Promise<number>((finish) => {
     const guard = guardSession(home, session, {
@@ -201,7 +217,7 @@ export async function runDev({ cwd, selection, env, json = false }: { cwd?: stri
   })
 
   // performance.now() counts from the launcher's start (or its last reload): the figure users feel.
-  await applier.apply(besideStart(first), 0)
+  await apply(first, 0)
   return done
 }
 

@@ -1,6 +1,6 @@
 // What `dev` and `start` add to a worker's PM2 options: bun-pm's entry and preload, watch in dev.
 
-import { dirname, resolve } from 'node:path'
+import { resolve } from 'node:path'
 import { ownFile } from '../bun-pm-files.ts'
 import type { StartOptions } from '../types/config.ts'
 import type { Mode } from '../types/config.ts'
@@ -23,9 +23,9 @@ type ModeOptions = Partial<StartOptions> & { pmx: boolean, interpreter_args: str
  * (50 workers: ~2.5 s against ~0.7 s) and every reload. What it also did, making a worker exit when
  * the daemon dies, the preload does for bun workers.
  */
-export function modeOptions(mode: Mode, worker: LoadedWorker, script: string, root: string, args: string[]): ModeOptions {
+export function modeOptions(mode: Mode, worker: LoadedWorker, script: string, root: string, args: string[], codeFiles: () => string[] = () => [script]): ModeOptions {
   if (mode === 'dev')
-    return devOptions(worker, script, root, args)
+    return devOptions(worker, root, args, codeFiles)
   const preload = worker.interpreter === 'bun' ? ['--preload', WORKER_PRELOAD] : []
   return { pmx: worker.options.pmx ?? false, interpreter_args: [...args, ...preload] }
 }
@@ -36,10 +36,11 @@ export function modeOptions(mode: Mode, worker: LoadedWorker, script: string, ro
  * A bun worker with no `watch` option runs under `bun --watch`: bun reloads it in place when a file
  * it imports changes (its import graph, never node_modules), as fast as bun alone and without a
  * new process. Any other worker, or one with `watch` set, is restarted by PM2's watcher: on its
- * `watch` paths, or its script's folder for `watch: true` or no `watch` at all.
- * `watch: false` turns reloading off.
+ * `watch` paths, or for `watch: true` or no `watch` at all on its own code, `codeFiles` (its script
+ * and the project files it imports, as `start` counts them): not its script's folder, where another
+ * worker's file or `pm.config.ts` may live. `watch: false` turns reloading off.
  */
-function devOptions(worker: LoadedWorker, script: string, root: string, args: string[]): ModeOptions {
+function devOptions(worker: LoadedWorker, root: string, args: string[], codeFiles: () => string[]): ModeOptions {
   const { watch } = worker.options
   const pmx = worker.options.pmx ?? false
   const bunArgs = worker.interpreter === 'bun' ? ['--preload', WORKER_PRELOAD] : []
@@ -47,11 +48,23 @@ function devOptions(worker: LoadedWorker, script: string, root: string, args: st
     return { pmx, interpreter_args: [...args, ...bunArgs], watch: false }
   if (worker.interpreter === 'bun' && watch === undefined)
     return { pmx, interpreter_args: [...args, '--watch', '--no-clear-screen', ...bunArgs], watch: false }
-  const paths = Array.isArray(watch) ? watch.map(path => resolve(root, path)) : [dirname(script)]
-  return {
-    pmx,
-    interpreter_args: [...args, ...bunArgs],
-    watch: paths,
-    ignore_watch: [...new Set([...(worker.options.ignore_watch ?? []), ...ALWAYS_IGNORED])],
+  const ignored = worker.options.ignore_watch ?? []
+  if (Array.isArray(watch)) {
+    return {
+      pmx,
+      interpreter_args: [...args, ...bunArgs],
+      watch: watch.map(path => resolve(root, path)),
+      ignore_watch: [...new Set([...ignored, ...ALWAYS_IGNORED])],
+    }
   }
+  // Its own code (watchesOwnCode): files, not folders, so nothing to leave out but what the user
+  // says (ALWAYS_IGNORED's `dist` would leave out a built script itself). An empty list, not
+  // none: PM2's default leaves out every path with a dot folder in it, `~/.projects/app` whole.
+  return { pmx, interpreter_args: [...args, ...bunArgs], watch: codeFiles(), ignore_watch: [...ignored] }
+}
+
+/** In dev, PM2's watcher restarts `worker` on an edit of its own code (its script and what it imports). */
+export function watchesOwnCode(worker: LoadedWorker): boolean {
+  const { watch } = worker.options
+  return watch !== false && !Array.isArray(watch) && !(worker.interpreter === 'bun' && watch === undefined)
 }

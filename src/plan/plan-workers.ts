@@ -5,7 +5,7 @@
 import { resolve } from 'node:path'
 import { WorkspaceError } from '../errors.ts'
 import { CRASH_LOOP_DEFAULTS } from '../model/policy.ts'
-import { modeOptions, SCRIPT_KEY, WORKER_ENTRY } from './mode-options.ts'
+import { modeOptions, SCRIPT_KEY, WORKER_ENTRY, watchesOwnCode } from './mode-options.ts'
 import { encodeBudget, LOG_BUDGET_KEY } from '../model/log-lines.ts'
 import type { LoadedWorker, LoadedWorkspace } from '../config/load.ts'
 import { PLAN_HASH_KEY, PLAN_PARTS_KEY, versionHash, versionParts } from '../model/version.ts'
@@ -27,6 +27,8 @@ export interface PlannedWorker extends LoadedWorker {
   parts: Record<string, string>
   /** In `start`: the files whose content is the `code` part of its version (the script first), and the lockfile. */
   code?: { files: string[], lockfile: string | undefined }
+  /** In `dev`, a worker PM2's watcher restarts on an edit of its own code: those files (the script first). */
+  watchedCode?: string[]
 }
 
 /**
@@ -67,7 +69,10 @@ function planWorker(workspace: LoadedWorkspace, worker: LoadedWorker, disk: Disk
     args.unshift('--no-env-file')
   checkEnvSize(worker, at)
   const env = Object.fromEntries(Object.entries(worker.env).map(([key, { value }]) => [key, value]))
-  const byMode = modeOptions(workspace.mode, worker, script, root, args)
+  // A worker's code is read once, whether the version (start) or the watch (dev) needs it.
+  let read: ReturnType<Disk['code']> | undefined
+  const readCode = () => read ??= disk.code(script)
+  const byMode = modeOptions(workspace.mode, worker, script, root, args, () => readCode().files)
   // A crashing worker waits longer before each restart (PM2: x1.5 each time, at most 15 s, reset
   // after 30 s up) instead of hammering what it depends on, unless the config chose a delay.
   // (PM2 leaves a process that it will not restart in 'waiting restart' when a back-off is set.)
@@ -100,12 +105,13 @@ function planWorker(workspace: LoadedWorkspace, worker: LoadedWorker, disk: Disk
   const parts = versionParts(rest, interpreter === 'bun' ? { ...worker.env, [SCRIPT_KEY]: { value: script, source: 'bun-pm' } } : worker.env)
   // A deploy is new code under the same config: in `start` the code is part of the version. (In
   // `dev` each worker's own watch restarts it on an edit; a config reload must not do it twice.)
-  const code = workspace.mode === 'start' ? disk.code(script) : undefined
+  const code = workspace.mode === 'start' ? readCode() : undefined
   if (code)
     parts.code = code.digest
   const hash = versionHash(parts)
   startOptions.env = { ...startOptions.env, [PLAN_HASH_KEY]: hash, [PLAN_PARTS_KEY]: JSON.stringify(parts) }
-  return { ...worker, interpreterPath, script, startOptions, hash, parts, ...(code && { code: { files: code.files, lockfile: code.lockfile } }) }
+  const watchedCode = workspace.mode === 'dev' && watchesOwnCode(worker) ? readCode().files : undefined
+  return { ...worker, interpreterPath, script, startOptions, hash, parts, ...(code && { code: { files: code.files, lockfile: code.lockfile } }), ...(watchedCode && { watchedCode }) }
 }
 
 /** How often PM2 looks whether a process it stops has exited (its own default: 100 ms). */

@@ -51,7 +51,7 @@ export function reportEvents({ bus, client, health, namespace, printer, daemonLo
   daemonLog: string
   /** Report only these workers (default: every process of the namespace). */
   names?: string[]
-  /** dev: an errored worker starts again when a file in its script's folder changes. */
+  /** dev: an errored worker starts again when a file it watches changes. */
   retry?: AfterHalt
 }): EventReporter {
   const workers = new Map<string, PlannedWorker>()

@@ -193,10 +193,11 @@ describe('dev: other restarts', () => {
     await stopDev(dev)
   }, 30_000)
 
-  test('a node worker is restarted by PM2 when a file in its folder changes', async () => {
+  test('a node worker with a `watch` folder is restarted by PM2 when any file in it changes', async () => {
     const port = freePort()
+    // Without `watch` it would watch its own code only (dev-changes.test.ts): the folder is the user's choice.
     const ws = makeWorkspace({ 'srv/server.js': fixture('serve-node.js'), 'srv/data.json': '{}' }, {
-      config: `{ workers: [{ name: 'api', node: 'srv/server.js', options: { interpreter: 'node', env: { PORT: '${port}' } } }] }`,
+      config: `{ workers: [{ name: 'api', node: 'srv/server.js', options: { interpreter: 'node', watch: ['srv'], env: { PORT: '${port}' } } }] }`,
     })
     made.push(ws)
     const dev = startDev(ws.root)

@@ -53,10 +53,27 @@ describe('what PM2 is handed for a worker', () => {
 })
 
 describe('what dev adds', () => {
+  test('a node worker watches the files its script imports (not its folder); a new import is a new watch list, so a new version', () => {
+    const node = worker({ interpreter: 'node', scripts: { node: 'srv/server.js' } })
+    const files = (list: string[]): Disk => ({ ...disk(['/app/srv/server.js']), code: script => ({ digest: 'same', files: [script, ...list], lockfile: undefined }) })
+    const before = plan('dev', node, files(['/app/srv/db.js']))
+    expect(before.startOptions.watch).toEqual(['/app/srv/server.js', '/app/srv/db.js'])
+    expect(before.watchedCode).toEqual(['/app/srv/server.js', '/app/srv/db.js'])
+    expect(plan('start', node, files(['/app/srv/db.js'])).watchedCode).toBeUndefined()
+    expect(plan('dev', node, files(['/app/srv/db.js'])).hash).toBe(before.hash)
+    expect(plan('dev', node, files(['/app/srv/db.js', '/app/lib/cache.js'])).hash).not.toBe(before.hash)
+    // A bun worker under bun --watch: bun follows its imports itself, and its code is never read.
+    const unread: Disk = { ...disk(['/app/workers/web.ts']), code: () => { throw new Error('read') } }
+    const bun = plan('dev', worker(), unread)
+    expect([bun.startOptions.watch, 'watchedCode' in bun]).toEqual([false, false])
+  })
+
   const w = (over: Partial<LoadedWorker> = {}) => worker(over)
-  test('bun under bun --watch by default; PM2\'s watcher on the script\'s folder, or the watch paths, for the rest; watch: false is off', () => {
+  test('bun under bun --watch by default; PM2\'s watcher on the script\'s own code, or the watch paths, for the rest; watch: false is off', () => {
     expect(modeOptions('dev', w(), '/app/workers/web.ts', '/app', [])).toEqual({ pmx: false, interpreter_args: ['--watch', '--no-clear-screen', '--preload', WORKER_PRELOAD], watch: false })
-    expect(modeOptions('dev', w({ interpreter: 'node' }), '/app/workers/web.js', '/app', [])).toMatchObject({ watch: ['/app/workers'], interpreter_args: [] })
+    const code = () => ['/app/workers/web.js', '/app/lib/db.js']
+    expect(modeOptions('dev', w({ interpreter: 'node' }), '/app/workers/web.js', '/app', [], code)).toEqual({ pmx: false, interpreter_args: [], watch: ['/app/workers/web.js', '/app/lib/db.js'], ignore_watch: [] })
+    expect(modeOptions('dev', w({ options: { watch: true, ignore_watch: ['*.json'] } }), '/app/workers/web.ts', '/app', [], code)).toMatchObject({ watch: ['/app/workers/web.js', '/app/lib/db.js'], ignore_watch: ['*.json'] })
     expect(modeOptions('dev', w({ options: { watch: ['src'], ignore_watch: ['tmp'] } }), '/app/workers/web.ts', '/app', [])).toMatchObject({ watch: ['/app/src'], ignore_watch: ['tmp', 'node_modules', 'dist', '.git', '.pm2', '*.log'] })
     expect(modeOptions('dev', w({ options: { watch: false } }), '/app/workers/web.ts', '/app', ['--smol'])).toEqual({ pmx: false, interpreter_args: ['--smol', '--preload', WORKER_PRELOAD], watch: false })
     expect(modeOptions('start', w({ options: { pmx: true } }), '/app/workers/web.ts', '/app', [])).toEqual({ pmx: true, interpreter_args: ['--preload', WORKER_PRELOAD] })
