@@ -37,7 +37,8 @@ export function modeOptions(mode: Mode, worker: LoadedWorker, script: string, ro
  * it imports changes (its import graph, never node_modules), as fast as bun alone and without a
  * new process. Any other worker, or one with `watch` set, is restarted by PM2's watcher: on its
  * `watch` paths, or its script's folder for `watch: true` or no `watch` at all.
- * `watch: false` turns reloading off.
+ * `watch: false` turns reloading off. A cmd worker is restarted on edits only when `watch` is set:
+ * its `watch` paths, or its working folder for `watch: true` (its program is no file of the project).
  */
 function devOptions(worker: LoadedWorker, script: string, root: string, args: string[]): ModeOptions {
   const { watch } = worker.options
@@ -47,7 +48,9 @@ function devOptions(worker: LoadedWorker, script: string, root: string, args: st
     return { pmx, interpreter_args: [...args, ...bunArgs], watch: false }
   if (worker.interpreter === 'bun' && watch === undefined)
     return { pmx, interpreter_args: [...args, '--watch', '--no-clear-screen', ...bunArgs], watch: false }
-  const paths = Array.isArray(watch) ? watch.map(path => resolve(root, path)) : [dirname(script)]
+  if (worker.interpreter === 'cmd' && !watch)
+    return { pmx, interpreter_args: args, watch: false }
+  const paths = Array.isArray(watch) ? watch.map(path => resolve(root, path)) : [worker.interpreter === 'cmd' ? resolve(root, worker.options.cwd ?? '.') : dirname(script)]
   return {
     pmx,
     interpreter_args: [...args, ...bunArgs],
