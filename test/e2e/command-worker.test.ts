@@ -1,0 +1,174 @@
+// A program as a worker (`cmd`): a real redis-server (Debian's redis-server package; .ci/run
+// installs it) under `start` and `dev`, checked by a tcp heartbeat, stopped with its whole tree.
+import { afterAll, afterEach, describe, expect, test } from 'bun:test'
+import { connect } from 'node:net'
+import { readFileSync } from 'node:fs'
+import { descendantsOf, isAlive } from '../../src/os/processes.ts'
+import { expectNothingLeft, sessionWorkers, startDev, stopLeftoverRuns } from '../helpers/dev-session.ts'
+import { freePorts, listenersOn } from '../helpers/net.ts'
+import { makePm2Home, type TestHome } from '../helpers/pm2-home.ts'
+import { tempWorkspaces } from '../helpers/workspace.ts'
+
+const workspaces = tempWorkspaces()
+let homes: TestHome[] = []
+afterEach(async () => {
+  await stopLeftoverRuns()
+  for (const home of homes)
+    await home.close()
+  homes = []
+}, 30_000)
+afterAll(workspaces.removeAll)
+
+function home(): TestHome {
+  const h = makePm2Home()
+  homes.push(h)
+  return h
+}
+
+/** What redis answers to PING on `port` (`+PONG`), or the error. */
+function ping(port: number): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port }, () => socket.write('PING\r\n'))
+    socket.setTimeout(3000, () => socket.destroy(new Error('no answer')))
+    socket.once('data', (data) => {
+      resolve(data.toString().trim())
+      socket.end()
+    })
+    socket.once('error', error => resolve(`error: ${error.message}`))
+  })
+}
+
+/**
+ * The redis-server processes in the trees of `roots`, by the kernel's name for them. Found by the
+ * tree, not by the environment: redis-server rewrites its process title over its environment, so
+ * /proc/<pid>/environ of it is blank (the helpers that look for PM2_HOME there do not see it).
+ */
+function redisIn(roots: number[]): number[] {
+  return [...roots, ...descendantsOf(roots)].filter((pid) => {
+    try {
+      return readFileSync(`/proc/${pid}/stat`, 'utf8').includes(' (redis-server) ')
+    }
+    catch {
+      return false
+    }
+  })
+}
+
+type StatusRow = { name: string, pid: number | null, status: string, health: string, interpreter: string }
+async function status(h: TestHome, root: string): Promise<StatusRow[]> {
+  const result = await h.cli(['status', '--json'], { cwd: root })
+  return JSON.parse(result.stdout).workers
+}
+
+/** redis without persistence: nothing written into the workspace. */
+const REDIS = (port: number | string) => `'redis-server', '--port', '${port}', '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'`
+
+describe('a command worker under start', () => {
+  test('redis-server as [program, ...args]: ready by its tcp heartbeat, `cmd` in status, the same pid on a second start, replaced when its command changes, nothing left after stop', async () => {
+    const h = home()
+    const [port] = [freePorts(1)]
+    const config = (extra: string) => `{ workers: [{ name: 'redis', cmd: [${REDIS(port!)}${extra}], heartbeat: 'tcp://127.0.0.1:${port}' }] }`
+    const ws = workspaces.make(config(''))
+    const started = await h.cli(['start'], { cwd: ws.root })
+    expect(started.stderr).toBe('')
+    expect(started.code).toBe(0)
+    expect(started.stdout).toMatch(/^started redis; ready in \d+ ms/)
+    expect(started.stdout).toMatch(/redis +primary +\d+ +online +ready .* cmd\n/)
+    expect(await ping(port!)).toBe('+PONG')
+    const [row] = await status(h, ws.root)
+    expect(row).toMatchObject({ name: 'redis', status: 'online', health: 'ready', interpreter: 'cmd' })
+    expect(redisIn([row!.pid!])).toEqual([row!.pid!])
+
+    const again = await h.cli(['start', '--json'], { cwd: ws.root })
+    expect(again.code).toBe(0)
+    expect(JSON.parse(again.stdout).kept).toEqual(['redis'])
+    expect((await status(h, ws.root))[0]!.pid).toBe(row!.pid)
+
+    ws.write('pm.config.ts', (await Bun.file(`${ws.root}/pm.config.ts`).text()).replace(`'no']`, `'no', '--maxclients', '100']`))
+    const changed = await h.cli(['start', '--json'], { cwd: ws.root })
+    expect(changed.code).toBe(0)
+    expect(JSON.parse(changed.stdout).replaced).toEqual(['redis'])
+    const [after] = await status(h, ws.root)
+    expect(after).toMatchObject({ status: 'online', health: 'ready' })
+    expect(after!.pid).not.toBe(row!.pid)
+    expect(isAlive(row!.pid!)).toBe(false)
+    expect(await ping(port!)).toBe('+PONG')
+
+    expect((await h.cli(['stop'], { cwd: ws.root })).code).toBe(0)
+    expect(isAlive(after!.pid!)).toBe(false)
+    expect(listenersOn(port!)).toBe(0)
+  }, 60_000)
+
+  test('a command line runs under /bin/sh -c: $PORT expands from the worker\'s env, the shell\'s child is the worker\'s (its heartbeat passes), and stop takes both', async () => {
+    const h = home()
+    const port = freePorts(1)
+    // `&& …` keeps the shell as the parent: redis-server is its child, not the process PM2 started.
+    const ws = workspaces.make(`{ workers: [{ name: 'cache', cmd: "redis-server --port $PORT --bind 127.0.0.1 --save '' --appendonly no && echo done", heartbeat: 'tcp://127.0.0.1:${port}', options: { env: { PORT: '${port}' } } }] }`)
+    const started = await h.cli(['start'], { cwd: ws.root })
+    expect(started.stderr).toBe('')
+    expect(started.code).toBe(0)
+    expect(started.stdout).toMatch(/cache +primary +\d+ +online +ready /)
+    expect(await ping(port)).toBe('+PONG')
+    const [row] = await status(h, ws.root)
+    const [redis] = redisIn([row!.pid!])
+    expect(redis).toBeNumber()
+    expect(redis).not.toBe(row!.pid!)
+    expect(readFileSync(`/proc/${redis}/stat`, 'utf8').split(') ')[1]!.split(' ')[1]).toBe(String(row!.pid))
+
+    expect((await h.cli(['stop'], { cwd: ws.root })).code).toBe(0)
+    expect(isAlive(row!.pid!)).toBe(false)
+    expect(isAlive(redis!)).toBe(false)
+    expect(listenersOn(port)).toBe(0)
+  }, 60_000)
+
+  test('a program that is not there: one line naming the file, the worker and the fix; nothing started', async () => {
+    const h = home()
+    const ws = workspaces.make(`{ workers: [{ name: 'ghost', cmd: ['no-such-program-bun-pm', '--x'] }] }`)
+    const result = await h.cli(['start'], { cwd: ws.root })
+    expect(result.code).not.toBe(0)
+    expect(result.stderr.trim()).toBe(`error: pm.config.ts: worker "ghost": the program of \`cmd\`, "no-such-program-bun-pm", was not found in ${ws.root}/node_modules/.bin or on PATH; install it, or give its path`)
+    expect(h.processes()).toEqual([])
+  }, 30_000)
+})
+
+describe('a command worker under dev', () => {
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    test(`${signal}: redis as a program and a shell's child both go; nothing is left`, async () => {
+      const [a, b] = [freePorts(1), freePorts(1)]
+      const ws = workspaces.make(`{ workers: [
+        { name: 'redis', cmd: [${REDIS(a)}], heartbeat: 'tcp://127.0.0.1:${a}' },
+        { name: 'cache', cmd: "redis-server --port $PORT --bind 127.0.0.1 --save '' --appendonly no && echo done", heartbeat: 'tcp://127.0.0.1:${b}', options: { env: { PORT: '${b}' } } },
+      ] }`)
+      const dev = startDev(ws.root)
+      await dev.waitFor(/2 workers up in \d+ ms/, { timeoutMs: 30_000 })
+      expect(await ping(a)).toBe('+PONG')
+      expect(await ping(b)).toBe('+PONG')
+      // redis, and the shell (which carries the session's variable) with its redis child.
+      const redis = redisIn([dev.pid])
+      expect(redis.length).toBe(2)
+      const workers = [...redis, ...sessionWorkers(ws.root)]
+      dev.proc.kill(signal)
+      expect(await dev.exited).toBe(signal === 'SIGINT' ? 130 : 143)
+      await expectNothingLeft(ws.root, dev.pid)
+      expect(workers.filter(isAlive)).toEqual([])
+      expect([listenersOn(a), listenersOn(b)]).toEqual([0, 0])
+    }, 60_000)
+  }
+
+  test('SIGKILL of the launcher: its watchdog ends both redis processes too', async () => {
+    const port = freePorts(1)
+    const ws = workspaces.make(`{ workers: [{ name: 'cache', cmd: "redis-server --port $PORT --bind 127.0.0.1 --save '' --appendonly no && echo done", heartbeat: 'tcp://127.0.0.1:${port}', options: { env: { PORT: '${port}' } } }] }`)
+    const dev = startDev(ws.root)
+    await dev.waitFor(/1 worker up in \d+ ms/, { timeoutMs: 30_000 })
+    expect(await ping(port)).toBe('+PONG')
+    const redis = redisIn([dev.pid])
+    expect(redis.length).toBe(1)
+    // The watchdog notes what is below the launcher every 500 ms.
+    await Bun.sleep(1000)
+    dev.proc.kill('SIGKILL')
+    await dev.exited
+    await expectNothingLeft(ws.root, dev.pid, 10_000)
+    expect(redis.filter(isAlive)).toEqual([])
+    expect(listenersOn(port)).toBe(0)
+  }, 60_000)
+})
