@@ -4,9 +4,12 @@ import { afterAll, afterEach, describe, expect, test } from 'bun:test'
 import { connect } from 'node:net'
 import { readFileSync } from 'node:fs'
 import { descendantsOf, isAlive } from '../../src/os/processes.ts'
-import { expectNothingLeft, sessionWorkers, startDev, stopLeftoverRuns } from '../helpers/dev-session.ts'
+import { expectNothingLeft, sessionWorkers, startDev, stopDev, stopLeftoverRuns, workerPids } from '../helpers/dev-session.ts'
 import { freePorts, listenersOn } from '../helpers/net.ts'
-import { makePm2Home, type TestHome } from '../helpers/pm2-home.ts'
+import { join } from 'node:path'
+import { runCli } from '../helpers/cli.ts'
+import { makePm2Home, type TestHome, withHome } from '../helpers/pm2-home.ts'
+import { composeErrors, kubernetesErrors, systemdErrors } from '../helpers/validators.ts'
 import { tempWorkspaces } from '../helpers/workspace.ts'
 
 const workspaces = tempWorkspaces()
@@ -155,6 +158,29 @@ describe('a command worker under dev', () => {
     }, 60_000)
   }
 
+  test('an edit of its cmd in pm.config.ts restarts it alone; the other keeps its pid', async () => {
+    const [a, b] = [freePorts(1), freePorts(1)]
+    const ws = workspaces.make(`{ workers: [
+      { name: 'redis', cmd: [${REDIS(a)}], heartbeat: 'tcp://127.0.0.1:${a}' },
+      { name: 'cache', cmd: "redis-server --port $PORT --bind 127.0.0.1 --save '' --appendonly no && echo done", heartbeat: 'tcp://127.0.0.1:${b}', options: { env: { PORT: '${b}' } } },
+    ] }`)
+    const dev = startDev(ws.root, [], { watch: true })
+    await dev.waitFor(/2 workers up in \d+ ms/, { timeoutMs: 30_000 })
+    const before = workerPids(dev.output())
+    const redis = redisIn([dev.pid])
+    const mark = dev.output().length
+    ws.write('pm.config.ts', readFileSync(join(ws.root, 'pm.config.ts'), 'utf8').replace(`'no']`, `'no', '--maxclients', '100']`))
+    await dev.waitFor(/up in \d+ ms \(1 restarted, 1 unchanged\)/, { from: mark, timeoutMs: 30_000 })
+    const after = workerPids(dev.output())
+    expect(after.get('cache')).toBe(before.get('cache')!)
+    expect(after.get('redis')).not.toBe(before.get('redis')!)
+    expect(isAlive(before.get('redis')!)).toBe(false)
+    expect(await ping(a)).toBe('+PONG')
+    const all = [...redis, ...redisIn([dev.pid])]
+    expect(await stopDev(dev)).toBe(130)
+    expect(all.filter(isAlive)).toEqual([])
+  }, 60_000)
+
   test('SIGKILL of the launcher: its watchdog ends both redis processes too', async () => {
     const port = freePorts(1)
     const ws = workspaces.make(`{ workers: [{ name: 'cache', cmd: "redis-server --port $PORT --bind 127.0.0.1 --save '' --appendonly no && echo done", heartbeat: 'tcp://127.0.0.1:${port}', options: { env: { PORT: '${port}' } } }] }`)
@@ -170,5 +196,68 @@ describe('a command worker under dev', () => {
     await expectNothingLeft(ws.root, dev.pid, 10_000)
     expect(redis.filter(isAlive)).toEqual([])
     expect(listenersOn(port)).toBe(0)
+  }, 60_000)
+})
+
+describe('a command worker exported', () => {
+  const exported = async (to: string, root: string) => {
+    const out = join(root, `deploy-${to}`)
+    const result = await runCli(['export', `--to=${to}`, `--out=${out}`], { cwd: root })
+    expect(`${result.stderr}exit ${result.code}`).toEndWith('exit 0')
+    return { out, stderr: result.stderr }
+  }
+  const config = (a: number, b: number) => `{ workers: [
+    { name: 'redis', cmd: [${REDIS(a)}], heartbeat: 'tcp://127.0.0.1:${a}' },
+    { name: 'cache', cmd: "redis-server --port $PORT --bind 127.0.0.1 --save '' --appendonly no && echo done", heartbeat: 'tcp://127.0.0.1:${b}', options: { env: { PORT: '${b}' } } },
+  ] }`
+
+  test('Compose, Kubernetes and systemd run the command, each valid for its engine; the image\'s missing program is said', async () => {
+    const ws = workspaces.make(config(6390, 6391))
+    const compose = await exported('compose', ws.root)
+    const composeFile = readFileSync(join(compose.out, 'compose.yaml'), 'utf8')
+    expect(composeErrors(composeFile)).toEqual([])
+    expect(composeFile).toContain(`command:\n      - redis-server\n      - --port\n      - "6390"`)
+    expect(composeFile).toContain(`command:\n      - /bin/sh\n      - -c\n      - redis-server --port $$PORT`)
+    expect(compose.stderr).toContain('note: redis: runs redis-server (')
+    expect(compose.stderr).toContain('note: cache: runs `redis-server --port $PORT')
+    const k8s = await exported('kubernetes', ws.root)
+    expect(kubernetesErrors(readFileSync(join(k8s.out, 'kubernetes.yaml'), 'utf8'))).toEqual([])
+    const systemd = await exported('systemd', ws.root)
+    const units = ['redis', 'cache'].map(name => join(systemd.out, `${ws.root.split('/').at(-1)!.toLowerCase().replace(/[^a-z0-9-]+/g, '-')}-${name}.service`))
+    const redisBin = Bun.which('redis-server')!
+    expect(readFileSync(units[0]!, 'utf8')).toContain(`\nExecStart=${redisBin} --port 6390 --bind 127.0.0.1 --save "" --appendonly no\n`)
+    expect(readFileSync(units[1]!, 'utf8')).toContain(`\nExecStart=/bin/sh -c "redis-server --port $$PORT`)
+    const errors = systemdErrors(units)
+    if (errors === undefined && !process.env.CI)
+      console.warn('SKIPPED: systemd-analyze is not installed here; `apt-get install systemd` to check the units')
+    else
+      expect(errors).toEqual([])
+  }, 60_000)
+
+  test('pm2 start of the exported file runs both as bun start does; pm2 kill takes the shell\'s child too', async () => {
+    const [a, b] = [freePorts(1), freePorts(1)]
+    const ws = workspaces.make(config(a, b))
+    const { out } = await exported('pm2', ws.root)
+    await withHome(async (h) => {
+      expect(h.pm2(['start', join(out, 'ecosystem.config.cjs')]).code).toBe(0)
+      const answered = async (port: number) => {
+        const deadline = Date.now() + 15_000
+        let answer = await ping(port)
+        while (answer !== '+PONG' && Date.now() < deadline) {
+          await Bun.sleep(100)
+          answer = await ping(port)
+        }
+        return answer
+      }
+      expect([await answered(a), await answered(b)]).toEqual(['+PONG', '+PONG'])
+      const apps = JSON.parse(h.pm2(['jlist']).stdout.trim().split('\n').at(-1)!) as { name: string, pid: number }[]
+      const redis = redisIn(apps.map(app => app.pid))
+      expect(redis.length).toBe(2)
+      h.pm2(['kill'])
+      const deadline = Date.now() + 10_000
+      while (redis.some(isAlive) && Date.now() < deadline)
+        await Bun.sleep(50)
+      expect(redis.filter(isAlive)).toEqual([])
+    })
   }, 60_000)
 })
