@@ -57,7 +57,15 @@ function redisIn(roots: number[]): number[] {
   })
 }
 
-type StatusRow = { name: string, pid: number | null, status: string, health: string, interpreter: string }
+type StatusRow = { name: string, pid: number | null, status: string, health: string, interpreter: string, restarts: number }
+
+/** A bun worker that asks redis (REDIS_PORT) once at its start, and exits 1 when nothing answers. */
+const ASKS_REDIS = `import { connect } from 'node:net'
+const socket = connect({ host: '127.0.0.1', port: Number(process.env.REDIS_PORT) }, () => socket.write('PING\\r\\n'))
+socket.once('data', (data) => { console.log('redis said ' + data.toString().trim()); socket.end() })
+socket.once('error', (error) => { console.error('no redis: ' + error.message); process.exit(1) })
+setInterval(() => {}, 1000)
+`
 async function status(h: TestHome, root: string): Promise<StatusRow[]> {
   const result = await h.cli(['status', '--json'], { cwd: root })
   return JSON.parse(result.stdout).workers
@@ -81,6 +89,9 @@ describe('a command worker under start', () => {
     const [row] = await status(h, ws.root)
     expect(row).toMatchObject({ name: 'redis', status: 'online', health: 'ready', interpreter: 'cmd' })
     expect(redisIn([row!.pid!])).toEqual([row!.pid!])
+    // Its output is the worker's log, as any worker's.
+    const logs = await h.cli(['logs', '--no-follow', '--workers=redis'], { cwd: ws.root })
+    expect(logs.stdout).toMatch(/redis +\| .*Ready to accept connections/)
 
     const again = await h.cli(['start', '--json'], { cwd: ws.root })
     expect(again.code).toBe(0)
@@ -102,11 +113,14 @@ describe('a command worker under start', () => {
     expect(listenersOn(port!)).toBe(0)
   }, 60_000)
 
-  test('a command line runs under /bin/sh -c: $PORT expands from the worker\'s env, the shell\'s child is the worker\'s (its heartbeat passes), and stop takes both', async () => {
+  test('a command line runs under /bin/sh -c: $PORT expands from the worker\'s env, the shell\'s child is the worker\'s (its heartbeat passes), a dependent starts once it answers, and stop takes both', async () => {
     const h = home()
     const port = freePorts(1)
     // `&& …` keeps the shell as the parent: redis-server is its child, not the process PM2 started.
-    const ws = workspaces.make(`{ workers: [{ name: 'cache', cmd: "redis-server --port $PORT --bind 127.0.0.1 --save '' --appendonly no && echo done", heartbeat: 'tcp://127.0.0.1:${port}', options: { env: { PORT: '${port}' } } }] }`)
+    const ws = workspaces.make(`{ workers: [
+      { name: 'cache', cmd: "redis-server --port $PORT --bind 127.0.0.1 --save '' --appendonly no && echo done", heartbeat: 'tcp://127.0.0.1:${port}', options: { env: { PORT: '${port}' } } },
+      { name: 'app', bun: 'app.ts', dependsOn: ['cache'], options: { env: { REDIS_PORT: '${port}' } } },
+    ] }`, { 'app.ts': ASKS_REDIS })
     const started = await h.cli(['start'], { cwd: ws.root })
     expect(started.stderr).toBe('')
     expect(started.code).toBe(0)
@@ -117,6 +131,10 @@ describe('a command worker under start', () => {
     expect(redis).toBeNumber()
     expect(redis).not.toBe(row!.pid!)
     expect(readFileSync(`/proc/${redis}/stat`, 'utf8').split(') ')[1]!.split(' ')[1]).toBe(String(row!.pid))
+    // The app started once cache was ready: its first run got an answer (a refused connection exits 1).
+    const app = await h.cli(['logs', '--no-follow', '--workers=app'], { cwd: ws.root })
+    expect(app.stdout).toContain('redis said +PONG')
+    expect((await status(h, ws.root)).find(w => w.name === 'app')).toMatchObject({ status: 'online', restarts: 0 })
 
     expect((await h.cli(['stop'], { cwd: ws.root })).code).toBe(0)
     expect(isAlive(row!.pid!)).toBe(false)
