@@ -190,6 +190,7 @@ describe('a command worker under dev', () => {
     ws.write('pm.config.ts', readFileSync(join(ws.root, 'pm.config.ts'), 'utf8').replace(`'no']`, `'no', '--maxclients', '100']`))
     await dev.waitFor(/up in \d+ ms \(1 restarted, 1 unchanged\)/, { from: mark, timeoutMs: 30_000 })
     const after = workerPids(dev.output())
+    expect(before.get('cache')).toBeNumber()
     expect(after.get('cache')).toBe(before.get('cache')!)
     expect(after.get('redis')).not.toBe(before.get('redis')!)
     expect(isAlive(before.get('redis')!)).toBe(false)
@@ -197,6 +198,35 @@ describe('a command worker under dev', () => {
     const all = [...redis, ...redisIn([dev.pid])]
     expect(await stopDev(dev)).toBe(130)
     expect(all.filter(isAlive)).toEqual([])
+  }, 60_000)
+
+  test('an edit restarts a cmd worker only on its own `watch` paths; one without `watch` keeps its pid', async () => {
+    const port = freePorts(1)
+    const ws = workspaces.make(`{ workers: [
+      { name: 'redis', cmd: [${REDIS(port)}], heartbeat: 'tcp://127.0.0.1:${port}', options: { watch: ['conf'] } },
+      { name: 'idle', cmd: ['sleep', '1000'] },
+    ] }`, { 'conf/redis.conf': '# v0\n' })
+    const dev = startDev(ws.root)
+    await dev.waitFor(/2 workers up in \d+ ms/, { timeoutMs: 30_000 })
+    const before = workerPids(dev.output())
+    const mark = dev.output().length
+    // PM2's watcher says nothing when it is ready: the edit is made again until the restart shows.
+    let edits = 0
+    const editing = setInterval(() => ws.write('conf/redis.conf', `# v${++edits}\n`), 2000)
+    ws.write('conf/redis.conf', '# edited\n')
+    try {
+      await dev.waitFor(/redis restarted \(pid \d+\): file change: .*redis\.conf/, { from: mark, timeoutMs: 30_000 })
+    }
+    finally {
+      clearInterval(editing)
+    }
+    const after = workerPids(dev.output())
+    expect(after.get('redis')).not.toBe(before.get('redis')!)
+    expect(after.get('idle')).toBe(before.get('idle')!)
+    expect(isAlive(before.get('idle')!)).toBe(true)
+    const redis = redisIn([dev.pid])
+    expect(await stopDev(dev)).toBe(130)
+    expect(redis.filter(isAlive)).toEqual([])
   }, 60_000)
 
   test('SIGKILL of the launcher: its watchdog ends both redis processes too', async () => {
