@@ -75,7 +75,7 @@ async function status(h: TestHome, root: string): Promise<StatusRow[]> {
 const REDIS = (port: number | string) => `'redis-server', '--port', '${port}', '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'`
 
 describe('a command worker under start', () => {
-  test('redis-server as [program, ...args]: ready by its tcp heartbeat, `cmd` in status, the same pid on a second start, replaced when its command changes, nothing left after stop', async () => {
+  test('redis-server as [program, ...args]: ready by its tcp heartbeat, `cmd` in status, the same pid on a second start, replaced when its command changes and by restart, nothing left after stop', async () => {
     const h = home()
     const [port] = [freePorts(1)]
     const config = (extra: string) => `{ workers: [{ name: 'redis', cmd: [${REDIS(port!)}${extra}], heartbeat: 'tcp://127.0.0.1:${port}' }] }`
@@ -108,8 +108,15 @@ describe('a command worker under start', () => {
     expect(isAlive(row!.pid!)).toBe(false)
     expect(await ping(port!)).toBe('+PONG')
 
-    expect((await h.cli(['stop'], { cwd: ws.root })).code).toBe(0)
+    // A rebuilt program is not seen (no code part): `restart` replaces it.
+    expect((await h.cli(['restart', '--workers=redis'], { cwd: ws.root })).code).toBe(0)
+    const [restarted] = await status(h, ws.root)
+    expect(restarted).toMatchObject({ status: 'online', health: 'ready' })
+    expect(restarted!.pid).not.toBe(after!.pid)
     expect(isAlive(after!.pid!)).toBe(false)
+
+    expect((await h.cli(['stop'], { cwd: ws.root })).code).toBe(0)
+    expect(isAlive(restarted!.pid!)).toBe(false)
     expect(listenersOn(port!)).toBe(0)
   }, 60_000)
 
