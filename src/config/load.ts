@@ -7,13 +7,14 @@ import { availableParallelism } from 'node:os'
 import { basename, resolve } from 'node:path'
 import { WorkspaceError } from '../errors.ts'
 import { toHealthPolicy } from '../model/policy.ts'
-import type { Interpreter, Mode, Pm2Rules, WorkerOptions } from '../types/config.ts'
+import type { Interpreter, Mode, Pm2Rules, RunsUnder, WorkerOptions } from '../types/config.ts'
 import { CONFIG_NAME, DEFAULT_GROUP, mergeOptions } from './defaults.ts'
 import { forgetInjected, type LayeredEnv, layerEnv, loadBaseEnv, withPassed } from './env.ts'
 import { applyOverrides, overrideEnvs } from './overrides.ts'
 import { replicaCount } from '../model/units.ts'
 import { type LogBudget, toLogBudget } from '../model/log-lines.ts'
 import { trace } from '../trace.ts'
+import { NOT_FOR_CMD } from '../model/command.ts'
 import { validateOverrides, validateWorkspace } from './validate.ts'
 import { displayPath, importConfig } from './import-config.ts'
 import type { HealthPolicy } from '../types/health.ts'
@@ -30,9 +31,12 @@ export interface LoadedWorker {
   replicas: number
   /** Workers that must be ready before this one starts. */
   dependsOn: string[]
-  interpreter: Interpreter
+  /** Its interpreter, or `cmd` for a worker that runs a program of its own. */
+  interpreter: RunsUnder
   /** The worker's script fields as written (relative to the root); `interpreter` picks one. */
   scripts: Partial<Record<Interpreter, string>>
+  /** A cmd worker's command as written: a shell command line, or the program and its arguments. */
+  cmd?: string | string[]
   /** Merged options (worker over defaults over built-ins), without `env` and bun-pm's own `health`, `passEnv`, `logs` and `publish`. */
   options: Omit<WorkerOptions, 'env' | 'health' | 'passEnv' | 'logs' | 'publish'>
   /** `options.publish` (export --to=compose): where its port is published on the host; absent: the default. */
@@ -103,7 +107,13 @@ export async function loadWorkspace({ cwd = process.cwd(), mode, env, rules }: L
     workers: workspace.workers.map(worker => {
       const merged = mergeOptions(worker.options, workspace.defaults)
       const { env, health, passEnv, logs, publish, ...options } = merged
-      const interpreter = options.interpreter ?? 'bun'
+      // A cmd worker names its program itself: the interpreter options (the built-in `interpreter:
+      // 'bun'`, those of `defaults`) are the script workers'. Its own are refused by validation.
+      if (worker.cmd !== undefined) {
+        for (const key of NOT_FOR_CMD)
+          delete options[key]
+      }
+      const interpreter = worker.cmd !== undefined ? 'cmd' : options.interpreter ?? 'bun'
       return {
         name: worker.name,
         group: worker.group ?? DEFAULT_GROUP,
@@ -114,6 +124,7 @@ export async function loadWorkspace({ cwd = process.cwd(), mode, env, rules }: L
         replicas: replicaCount(options.instances, availableParallelism()),
         interpreter,
         scripts: { bun: worker.bun || undefined, node: worker.node || undefined, tsx: worker.tsx || undefined },
+        ...(worker.cmd !== undefined && { cmd: worker.cmd }),
         options,
         logs: toLogBudget(logs),
         ...(publish !== undefined && { publish }),

@@ -30,10 +30,15 @@ export function applyOverrides(raw: Raw, envName: string): Raw {
   }
   const byName = new Map((overrideWorkers as Raw[]).map(w => [w?.name, w]))
   merged.workers = [
-    ...baseWorkers.map(w => byName.has(w?.name) ? defu(byName.get(w?.name), w) : w),
+    ...baseWorkers.map(w => byName.has(w?.name) ? replaceCommand(defu(byName.get(w?.name), w), byName.get(w?.name)) : w),
     ...(overrideWorkers as Raw[]).filter(w => !baseWorkers.some(b => b?.name === w?.name)),
   ]
   return merged
+}
+
+/** A command is one whole: the override's `cmd` replaces the base's (defu would join two arrays). */
+function replaceCommand(merged: Raw, override: Raw | undefined): Raw {
+  return override?.cmd === undefined ? merged : { ...merged, cmd: override.cmd }
 }
 
 /** Every environment the workspace has a block for (`$production` and `$env.staging` give production, staging). */

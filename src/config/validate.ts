@@ -10,9 +10,10 @@ import { INTERPRETERS, isInterpreter } from '../model/interpreters.ts'
 import { parseSize } from '../model/log-lines.ts'
 import { parsePublish } from '../model/publish.ts'
 import type { Pm2Rules } from '../types/config.ts'
+import { NOT_FOR_CMD } from '../model/command.ts'
 
 const WORKSPACE_KEYS = ['name', 'defaults', 'workers']
-const WORKER_KEYS = ['name', 'group', 'activated', 'heartbeat', 'dependsOn', 'bun', 'node', 'tsx', 'options']
+const WORKER_KEYS = ['name', 'group', 'activated', 'heartbeat', 'dependsOn', 'bun', 'node', 'tsx', 'cmd', 'options']
 const HEALTH_KEYS = ['interval', 'timeout', 'failures', 'grace', 'readyAfter']
 const HEARTBEAT_FORMS = `'http://127.0.0.1:3000/health', 'tcp://127.0.0.1:5432', a duration such as '30s', or '' for none`
 
@@ -63,6 +64,10 @@ export function validateWorkspace(raw: unknown, file: string, pm2?: Pm2Rules): W
         fail(`worker "${worker.name}": \`dependsOn\` names "${dep}", which is no worker${didYouMean(dep, seen)}; the workers are ${[...seen].join(', ')}`)
     }
   }
+  const commandWorker = workers.find(w => w.cmd !== undefined)
+  // The interpreter's own options in `defaults` are for the script workers; `args` would change a command.
+  if (commandWorker && isRecord(workspace.defaults) && workspace.defaults.args !== undefined)
+    fail(`\`defaults\` sets \`args\`, which would change the command of worker "${commandWorker.name}" (it runs \`cmd\`); set \`args\` in the options of the workers that run scripts instead`)
   const cycle = findCycle(Object.fromEntries(workers.map(w => [w.name, w.dependsOn ?? []])))
   if (cycle)
     fail(`\`dependsOn\` has a cycle: ${cycle.join(' -> ')}; remove one of these dependencies`)
@@ -100,8 +105,28 @@ function checkWorker(raw: unknown, index: number, fail: Fail, pm2?: Pm2Rules): v
     if (worker[field] !== undefined && typeof worker[field] !== 'string')
       fail(`${at}: \`${field}\` must be a script path relative to the workspace root (or '' for none), not ${describe(worker[field])}`)
   }
+  if (worker.cmd !== undefined)
+    checkCommand(worker, at, fail)
   if (worker.options !== undefined)
     checkOptions(worker.options, `${at}: \`options\``, fail, pm2)
+}
+
+const CMD_FORMS = `a command line such as 'redis-server --port 6380', or the program and its arguments such as ['redis-server', '--port', '6380']`
+
+/** A cmd worker: a command of one of the two forms, no script beside it, nothing of an interpreter's. */
+function checkCommand(worker: Record<string, unknown>, at: string, fail: Fail): void {
+  const { cmd } = worker
+  if (typeof cmd === 'string' ? !cmd.trim() : !Array.isArray(cmd) || cmd.length === 0 || cmd.some(word => typeof word !== 'string') || !(cmd[0] as string).trim())
+    fail(`${at}: \`cmd\` ${describe(cmd)} is no command${Array.isArray(cmd) ? ' (an array of strings, the program first)' : ''}; write ${CMD_FORMS}`)
+  const script = INTERPRETERS.find(field => typeof worker[field] === 'string' && worker[field] !== '')
+  if (script)
+    fail(`${at} has both \`cmd\` and \`${script}\`; keep one: \`cmd\` runs a program, \`${script}\` a script`)
+  const options = isRecord(worker.options) ? worker.options : {}
+  const key = NOT_FOR_CMD.find(key => options[key] !== undefined)
+  if (key === 'interpreter')
+    fail(`${at}: \`options.interpreter\` does not apply to a \`cmd\` worker (the first word of \`cmd\` is its program); remove it`)
+  if (key)
+    fail(`${at}: \`options.${key}\` does not apply to a \`cmd\` worker; put the arguments in \`cmd\` itself`)
 }
 
 /** Options bun-pm adds to PM2's own. */
@@ -124,7 +149,7 @@ function checkOptions(raw: unknown, at: string, fail: Fail, pm2?: Pm2Rules): voi
   if (options.name !== undefined)
     fail(`${at} sets \`name\`; remove it: the worker's own \`name\` names the PM2 process`)
   if (options.script !== undefined)
-    fail(`${at} sets \`script\`; remove it and give the script in the worker's \`bun\`, \`node\` or \`tsx\` field`)
+    fail(`${at} sets \`script\`; remove it and give the script in the worker's \`bun\`, \`node\` or \`tsx\` field (or a program in \`cmd\`)`)
   if (options.interpreter !== undefined && !isInterpreter(options.interpreter))
     fail(`${at}: interpreter ${describe(options.interpreter)} is not supported; use ${INTERPRETERS.map(i => `'${i}'`).join(', ')}`)
   if (options.exec_mode !== undefined && !['fork', 'fork_mode'].includes(options.exec_mode))

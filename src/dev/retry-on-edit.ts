@@ -1,5 +1,5 @@
 // dev's follow-up to a halt: an errored worker starts again at the next edit of its files.
-import { watch } from 'node:fs'
+import { existsSync, watch } from 'node:fs'
 import type { Pm2Client } from '../pm2/client.ts'
 import { codeDigest } from '../plan/code-digest.ts'
 import type { PlannedWorker } from '../plan/plan-workers.ts'
@@ -13,6 +13,11 @@ import { watchFiles } from './watch-files.ts'
  */
 export function retryWatch(worker: PlannedWorker, filesOf: (script: string) => string[]): { folders: string[] } | { files: string[] } {
   const { watch } = worker.startOptions
+  if (worker.options.watch === false)
+    return { folders: [] }
+  // A cmd worker's program is no file of the project: only the paths its `watch` names.
+  if (worker.interpreter === 'cmd')
+    return { folders: Array.isArray(watch) ? watch.filter(path => existsSync(path)) : [] }
   if (Array.isArray(worker.options.watch) && Array.isArray(watch))
     return { folders: watch }
   return { files: worker.watchedCode ?? filesOf(worker.script) }
@@ -20,7 +25,7 @@ export function retryWatch(worker: PlannedWorker, filesOf: (script: string) => s
 
 /**
  * What dev does for an errored worker: start it again at the next change of what it watches (not
- * for `watch: false`); the first change restarts that unit (the worker, or one replica).
+ * for `watch: false`, nor for a cmd worker without `watch`); the first change restarts that unit (the worker, or one replica).
  */
 export function createRetryOnEdit(client: Pm2Client, say: (line: string) => void): AfterHalt {
   const armed = new Map<string, () => void>()
@@ -29,7 +34,7 @@ export function createRetryOnEdit(client: Pm2Client, say: (line: string) => void
     armed.delete(name)
   }
   return {
-    retries: worker => worker !== undefined && worker.options.watch !== false,
+    retries: worker => worker !== undefined && editedFolders(worker).length > 0,
     arm(worker, unit, pmId) {
       if (armed.has(unit))
         return

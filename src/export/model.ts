@@ -3,7 +3,8 @@
 import { isAbsolute, posix, relative, resolve } from 'node:path'
 import { WorkspaceError } from '../errors.ts'
 import { heartbeatPort } from '../model/heartbeat.ts'
-import type { Interpreter } from '../types/config.ts'
+import type { RunsUnder } from '../types/config.ts'
+import { commandWords, isProgramPath } from '../model/command.ts'
 import type { LoadedWorker, LoadedWorkspace } from '../config/load.ts'
 import type { HealthPolicy, Heartbeat } from '../types/health.ts'
 import { toList } from '../model/args.ts'
@@ -31,9 +32,17 @@ export interface ExportWorker {
   name: string
   /** The worker's name as a DNS label (lowercase, `-`): a service, Deployment or unit name. */
   service: string
-  interpreter: Interpreter
-  /** The script, relative to the workspace root, `/`-separated (absolute when outside it). */
+  interpreter: RunsUnder
+  /** The script, relative to the workspace root, `/`-separated (absolute when outside it); `''` for a cmd worker. */
   script: string
+  /**
+   * A cmd worker's command (`/bin/sh -c '<line>'` for a command line). Its program is relative to
+   * the workspace root when it lies in it (a path, or a name found in its `node_modules/.bin`),
+   * else as written: a name the engine looks up on its PATH, or an absolute path.
+   */
+  command?: string[]
+  /** A cmd worker's program as an absolute path on this machine, where it was found (systemd's ExecStart=). */
+  programPath?: string
   /** `options.args`, then `interpreter_args` before the script. */
   args: string[]
   interpreterArgs: string[]
@@ -96,6 +105,8 @@ export interface ExportFacts {
   nodeMajor: number
   /** The variables of the workspace's `.env` files (`.env.local` over `.env`): their values are secrets. */
   fileEnv: Record<string, string>
+  /** Where a cmd worker's program is on this machine (as `start` finds it), if it is. */
+  findProgram?: (program: string) => string | undefined
 }
 
 /**
@@ -103,7 +114,7 @@ export interface ExportFacts {
  * is not the workers' and is left out; a value from the `.env` files is a secret wherever it shows
  * up. Two workers whose names map to one DNS label are an error. Pure.
  */
-export function toExportModel(workspace: LoadedWorkspace, workers: LoadedWorker[], { fileEnv, ...versions }: ExportFacts): ExportModel {
+export function toExportModel(workspace: LoadedWorkspace, workers: LoadedWorker[], { fileEnv, findProgram = () => undefined, ...versions }: ExportFacts): ExportModel {
   const services = new Map<string, string>()
   for (const worker of workers) {
     const service = dnsLabel(worker.name)
@@ -118,12 +129,12 @@ export function toExportModel(workspace: LoadedWorkspace, workers: LoadedWorker[
     root: workspace.root,
     configLabel: workspace.configLabel,
     envName: workspace.envName,
-    workers: workers.map(worker => toExportWorker(workspace, worker, fileEnv)),
+    workers: workers.map(worker => toExportWorker(workspace, worker, fileEnv, findProgram)),
     ...versions,
   }
 }
 
-function toExportWorker(workspace: LoadedWorkspace, worker: LoadedWorker, fileEnv: Record<string, string>): ExportWorker {
+function toExportWorker(workspace: LoadedWorkspace, worker: LoadedWorker, fileEnv: Record<string, string>, findProgram: (program: string) => string | undefined): ExportWorker {
   const { options } = worker
   const at = `${workspace.configLabel}: worker "${worker.name}"`
   const env: Record<string, string> = {}
@@ -144,7 +155,8 @@ function toExportWorker(workspace: LoadedWorkspace, worker: LoadedWorker, fileEn
   const args = toList(options.args)
   const interpreterArgs = toList(options.interpreter_args ?? options.node_args)
   const heartbeatUrl = worker.health.heartbeat.kind === 'http' ? worker.health.heartbeat.url : ''
-  for (const [what, values] of [['args', args], ['interpreter_args', interpreterArgs], ['heartbeat', [heartbeatUrl]]] as const) {
+  const words = worker.cmd === undefined ? [] : commandWords(worker.cmd)
+  for (const [what, values] of [['args', args], ['interpreter_args', interpreterArgs], ['cmd', words], ['heartbeat', [heartbeatUrl]]] as const) {
     const key = Object.keys(fileEnv).find(k => fileEnv[k] && values.some(v => holdsSecret(v) && v.includes(fileEnv[k]!)))
     if (key)
       throw new WorkspaceError(`${at}: its ${what} hold${what === 'args' ? '' : 's'} the value of ${key} from .env, which export would write in plain text into the files; pass it to the worker in \`env\` instead (export keeps env values from .env secret)`)
@@ -154,6 +166,13 @@ function toExportWorker(workspace: LoadedWorkspace, worker: LoadedWorker, fileEn
     const rel = relative(workspace.root, full)
     return rel.startsWith('..') || isAbsolute(rel) ? toPosix(full) : toPosix(rel) || '.'
   }
+  const [program, ...programArgs] = words
+  const programPath = program === undefined ? undefined : findProgram(program)
+  // A program of the workspace (a path, a package's bin) is in the image with it; others are looked up there.
+  const inWorkspace = (path: string) => !inRoot(path).startsWith('/')
+  const runs = program === undefined
+    ? {}
+    : { command: [isProgramPath(program) || (programPath && inWorkspace(programPath)) ? inRoot(programPath ?? program) : program, ...programArgs], ...(programPath && { programPath }) }
   const envPort = Number(env.PORT ?? secrets.PORT)
   const port = heartbeatPort(worker.health.heartbeat) ?? (Number.isInteger(envPort) && envPort > 0 ? envPort : undefined)
   // PM2's schema knows `cron_restart` (its types only the alias `cron`).
@@ -165,7 +184,8 @@ function toExportWorker(workspace: LoadedWorkspace, worker: LoadedWorker, fileEn
     name: worker.name,
     service: dnsLabel(worker.name),
     interpreter: worker.interpreter,
-    script: inRoot(worker.scripts[worker.interpreter] ?? ''),
+    script: worker.interpreter === 'cmd' ? '' : inRoot(worker.scripts[worker.interpreter] ?? ''),
+    ...runs,
     args,
     interpreterArgs,
     cwd: options.cwd ? inRoot(options.cwd) : '.',

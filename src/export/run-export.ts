@@ -7,7 +7,7 @@ import { WorkspaceError } from '../errors.ts'
 import type { Interpreter, Selection } from '../types/config.ts'
 import type { ExportJson } from '../types/json.ts'
 import { readEnvFiles } from '../config/env.ts'
-import { requireInterpreter, resolveInterpreter } from '../plan/interpreter.ts'
+import { requireInterpreter, requireProgram, resolveInterpreter, resolveProgram } from '../plan/interpreter.ts'
 import { loadWorkspace } from '../config/load.ts'
 import { planWorkers } from '../plan/plan-workers.ts'
 import { selectWorkers } from '../plan/select.ts'
@@ -45,7 +45,7 @@ export async function runExport({ cwd, to, selection, env, out, image, json = fa
   const workspace = await loadWorkspace({ cwd, mode: 'start', env, rules: pm2Rules() })
   const { workers } = selectWorkers(workspace, selection, 'dev')
   const fileEnv = readEnvFiles(workspace.root)
-  const model = toExportModel(workspace, workers, { bunVersion: Bun.version, nodeMajor: nodeMajor(workspace.root), fileEnv })
+  const model = toExportModel(workspace, workers, { bunVersion: Bun.version, nodeMajor: nodeMajor(workspace.root), fileEnv, findProgram: program => resolveProgram(program, workspace.root) })
   const outDir = resolve(workspace.root, out ?? '.')
   const result = render(model, to, { outDir, image, fileEnv, workspace, workers })
 
@@ -87,7 +87,10 @@ function render(model: ExportModel, to: Target, { outDir, image, fileEnv, worksp
       return { files: [...result.files, ...dockerfile()], notes }
     }
     case 'systemd': {
-      const used = new Set<Interpreter>([...model.workers.map(w => w.interpreter), 'bun'])
+      // ExecStart= names a cmd worker's program by its path on this host: one that is not here is `start`'s error too.
+      for (const w of model.workers.filter(w => w.interpreter === 'cmd' && !w.programPath))
+        requireProgram(w.command?.[0] ?? '', model.root, `${model.configLabel}: worker "${w.name}"`)
+      const used = new Set<Interpreter>([...model.workers.flatMap(w => w.interpreter === 'cmd' ? [] : [w.interpreter]), 'bun'])
       const interpreters = Object.fromEntries([...used].map(name => [name, requireInterpreter(name, model.root, `${model.configLabel}: export --to=systemd`)]))
       return renderSystemd(model, { interpreters, outDir })
     }

@@ -3,6 +3,7 @@
 import { Scalar } from 'yaml'
 import type { ExportModel, ExportWorker } from './model.ts'
 import type { Heartbeat } from '../types/health.ts'
+import { isProgramPath, SHELL } from '../model/command.ts'
 
 /** One file an export writes: its path relative to `--out`, and 0600 when it holds secrets. */
 export interface ExportFile {
@@ -40,8 +41,18 @@ export function inImage(path: string): string {
   return path.startsWith('/') ? path : path === '.' ? APP_DIR : `${APP_DIR}/${path}`
 }
 
-/** The command a container runs for a worker: its interpreter and script as `bun file.ts` / `node file.js` run them, paths absolute (it may run in its `cwd`). */
+/**
+ * The command a container runs for a worker: its interpreter and script as `bun file.ts` / `node
+ * file.js` run them, or a cmd worker's command (exec form; a command line under `/bin/sh -c`);
+ * paths absolute (it may run in its `cwd`).
+ */
 export function containerCommand(worker: ExportWorker): string[] {
+  if (worker.command) {
+    const [program = '', ...args] = worker.command
+    return [isProgramPath(program) ? inImage(program) : program, ...args]
+  }
+  if (worker.interpreter === 'cmd')
+    throw new Error(`cmd worker ${worker.name} without a command`)
   const run = { bun: ['bun', '--no-env-file'], node: ['node'], tsx: [`${APP_DIR}/node_modules/.bin/tsx`] }[worker.interpreter]
   return [...run, ...worker.interpreterArgs, inImage(worker.script), ...worker.args]
 }
@@ -103,6 +114,19 @@ export function splitSecrets(workers: ExportWorker[]): { shared: Record<string, 
   return { shared, own: w => Object.fromEntries(Object.entries(w.secrets).filter(([key]) => !(key in shared))) }
 }
 
+/** What a container needs to run a cmd worker: its program, which the workspace may not bring. */
+function programNotes(w: ExportWorker): string[] {
+  const [program = ''] = w.command ?? []
+  const image = 'add its package to the Dockerfile (the generated image is Debian\'s node slim image with bun), or pass --image'
+  if (program === SHELL)
+    return [`${w.name}: runs \`${w.command![2] ?? ''}\` under /bin/sh -c: every program it names must be in the image; ${image}`]
+  if (program.startsWith('/'))
+    return [`${w.name}: runs ${program}, a path outside the workspace: the image must have it there; ${image}`]
+  if (!isProgramPath(program))
+    return [`${w.name}: runs ${program}${w.programPath ? ` (${w.programPath} here)` : ''}, which is not in the workspace: the image must have it on its PATH; ${image}`]
+  return []
+}
+
 /** What every target says of the workers it cannot carry fully. */
 export function commonNotes(model: ExportModel, target: string): string[] {
   const notes: string[] = []
@@ -121,6 +145,8 @@ export function commonNotes(model: ExportModel, target: string): string[] {
       notes.push(`${w.name}: ${[w.restartDelaySet && 'restart_delay / exp_backoff_restart_delay', w.health.stopExitCodes.length > 0 && 'stop_exit_codes'].filter(Boolean).join(' and ')} do not carry to ${target}, which restarts with its own back-off`)
     if (w.script.startsWith('/') && container)
       notes.push(`${w.name}: its script ${w.script} is outside the workspace, so not in the image`)
+    if (w.command && container)
+      notes.push(...programNotes(w))
   }
   if (container)
     notes.push(`bun-pm's crash-loop rule (max_restarts crashes, each sooner than min_uptime) does not carry to ${target}: it restarts crashing containers with its own growing delay`)

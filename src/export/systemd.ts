@@ -72,10 +72,7 @@ function unitBase(model: ExportModel, w: ExportWorker): string {
 }
 
 function unit(model: ExportModel, w: ExportWorker, deps: string[], envFiles: string[], { interpreters, outDir }: SystemdOptions): string {
-  const interpreter = interpreters[w.interpreter]
-  if (!interpreter)
-    throw new Error(`no ${w.interpreter} to name in ExecStart= for ${w.name}`)
-  const base = [interpreter, ...(w.interpreter === 'bun' ? ['--no-env-file'] : []), ...w.interpreterArgs, resolve(model.root, w.script), ...w.args]
+  const base = execStart(model, w, interpreters)
   const incrementBase = w.incrementVar === undefined ? undefined : Number(w.env[w.incrementVar] ?? w.secrets[w.incrementVar] ?? 0)
   // Replica i of a template gets its index, and with increment_var its own port: base + i.
   const ownPort = w.replicas > 1 && incrementBase !== undefined && Number.isInteger(incrementBase) ? w.incrementVar! : undefined
@@ -125,6 +122,19 @@ function unit(model: ExportModel, w: ExportWorker, deps: string[], envFiles: str
     '',
   ]
   return lines.join('\n')
+}
+
+/** What ExecStart= runs: the interpreter and the script, or a cmd worker's program and its arguments, paths absolute. */
+function execStart(model: ExportModel, w: ExportWorker, interpreters: SystemdOptions['interpreters']): string[] {
+  if (w.interpreter === 'cmd') {
+    if (!w.programPath || !w.command)
+      throw new Error(`no program to name in ExecStart= for ${w.name}`)
+    return [w.programPath, ...w.command.slice(1)]
+  }
+  const interpreter = interpreters[w.interpreter]
+  if (!interpreter)
+    throw new Error(`no ${w.interpreter} to name in ExecStart= for ${w.name}`)
+  return [interpreter, ...(w.interpreter === 'bun' ? ['--no-env-file'] : []), ...w.interpreterArgs, resolve(model.root, w.script), ...w.args]
 }
 
 /** `%` is a specifier in every setting: written doubled, it is itself. */

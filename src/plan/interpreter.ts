@@ -1,9 +1,11 @@
-// An interpreter's absolute path: the workspace's node_modules/.bin, then bun-pm's own, then PATH.
+// An interpreter's absolute path: the workspace's node_modules/.bin, then bun-pm's own, then PATH;
+// a cmd worker's program's: a path as given (relative to the root), or a name looked up the same way.
 
 import { accessSync, constants, realpathSync, statSync } from 'node:fs'
-import { basename, delimiter, dirname, join } from 'node:path'
+import { basename, delimiter, dirname, join, resolve } from 'node:path'
 import { WorkspaceError } from '../errors.ts'
 import type { Interpreter } from '../types/config.ts'
+import { isProgramPath } from '../model/command.ts'
 
 const INSTALL_HINT: Record<Interpreter, string> = {
   bun: 'install it with `npm install -D bun` in the workspace, or from https://bun.sh',
@@ -37,6 +39,32 @@ export function requireInterpreter(name: Interpreter, root: string, where: strin
   if (!path)
     throw new WorkspaceError(`${where}: interpreter \`${name}\` was not found in ${join(root, 'node_modules/.bin')} or on PATH; ${INSTALL_HINT[name]}`)
   return path
+}
+
+/**
+ * The absolute path of a cmd worker's program: a path (holding a `/`) relative to the workspace
+ * root; a name from the workspace's `node_modules/.bin` (walking up from `root`), then PATH.
+ */
+export function resolveProgram(program: string, root: string): string | undefined {
+  if (isProgramPath(program)) {
+    const path = resolve(root, program)
+    return isExecutable(path) ? path : undefined
+  }
+  for (const dir of new Set([...binDirs(root), ...(process.env.PATH ?? '').split(delimiter)])) {
+    if (dir && isExecutable(join(dir, program)))
+      return join(dir, program)
+  }
+  return undefined
+}
+
+/** Like `resolveProgram`, but a program that is not found is an error that says where it was looked for. */
+export function requireProgram(program: string, root: string, where: string): string {
+  const path = resolveProgram(program, root)
+  if (path)
+    return path
+  if (isProgramPath(program))
+    throw new WorkspaceError(`${where}: the program of \`cmd\`, "${program}", is no executable file (${resolve(root, program)}); fix the path (it is relative to the workspace root) or make it executable (chmod +x)`)
+  throw new WorkspaceError(`${where}: the program of \`cmd\`, "${program}", was not found in ${join(root, 'node_modules/.bin')} or on PATH; install it, or give its path`)
 }
 
 function binDirs(root: string): string[] {

@@ -38,7 +38,9 @@ export function modeOptions(mode: Mode, worker: LoadedWorker, script: string, ro
  * new process. Any other worker, or one with `watch` set, is restarted by PM2's watcher: on its
  * `watch` paths, or for `watch: true` or no `watch` at all on its own code, `codeFiles` (its script
  * and the project files it imports, as `start` counts them): not its script's folder, where another
- * worker's file or `pm.config.ts` may live. `watch: false` turns reloading off.
+ * worker's file or `pm.config.ts` may live. `watch: false` turns reloading off. A cmd worker is
+ * restarted on edits only when `watch` is set: its `watch` paths, or its working folder for
+ * `watch: true` (its program is no file of the project).
  */
 function devOptions(worker: LoadedWorker, root: string, args: string[], codeFiles: () => string[]): ModeOptions {
   const { watch } = worker.options
@@ -49,11 +51,13 @@ function devOptions(worker: LoadedWorker, root: string, args: string[], codeFile
   if (worker.interpreter === 'bun' && watch === undefined)
     return { pmx, interpreter_args: [...args, '--watch', '--no-clear-screen', ...bunArgs], watch: false }
   const ignored = worker.options.ignore_watch ?? []
-  if (Array.isArray(watch)) {
+  if (worker.interpreter === 'cmd' && !watch)
+    return { pmx, interpreter_args: args, watch: false }
+  if (Array.isArray(watch) || worker.interpreter === 'cmd') {
     return {
       pmx,
       interpreter_args: [...args, ...bunArgs],
-      watch: watch.map(path => resolve(root, path)),
+      watch: Array.isArray(watch) ? watch.map(path => resolve(root, path)) : [resolve(root, worker.options.cwd ?? '.')],
       ignore_watch: [...new Set([...ignored, ...ALWAYS_IGNORED])],
     }
   }
@@ -66,5 +70,5 @@ function devOptions(worker: LoadedWorker, root: string, args: string[], codeFile
 /** In dev, PM2's watcher restarts `worker` on an edit of its own code (its script and what it imports). */
 export function watchesOwnCode(worker: LoadedWorker): boolean {
   const { watch } = worker.options
-  return watch !== false && !Array.isArray(watch) && !(worker.interpreter === 'bun' && watch === undefined)
+  return worker.interpreter !== 'cmd' && watch !== false && !Array.isArray(watch) && !(worker.interpreter === 'bun' && watch === undefined)
 }

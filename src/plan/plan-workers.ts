@@ -9,17 +9,20 @@ import { modeOptions, SCRIPT_KEY, WORKER_ENTRY, watchesOwnCode } from './mode-op
 import { encodeBudget, LOG_BUDGET_KEY } from '../model/log-lines.ts'
 import type { LoadedWorker, LoadedWorkspace } from '../config/load.ts'
 import { PLAN_HASH_KEY, PLAN_PARTS_KEY, versionHash, versionParts } from '../model/version.ts'
-import type { Pm2StartOptions } from '../types/config.ts'
+import type { Interpreter, Pm2StartOptions } from '../types/config.ts'
+import { commandWords } from '../model/command.ts'
 import { INTERPRETERS } from '../model/interpreters.ts'
 import { toList } from '../model/args.ts'
 import { type Disk, machineDisk } from './disk.ts'
 
 /** A selected worker, checked on disk, with the exact options handed to PM2. */
 export interface PlannedWorker extends LoadedWorker {
-  /** Absolute path of the interpreter, as PM2 will run it. */
+  /** Absolute path of the interpreter, as PM2 will run it (a cmd worker's: its program). */
   interpreterPath: string
-  /** Absolute path of the script. */
+  /** Absolute path of the script (a cmd worker's: its program). */
   script: string
+  /** A cmd worker's command as PM2 runs it: the program's absolute path, then its arguments. */
+  command?: string[]
   /** What PM2 is handed, as one PM2 app (`instances` and all): with its version in its env. */
   startOptions: Pm2StartOptions
   /** The version's digest, and each part's (see version.ts). */
@@ -41,19 +44,11 @@ export function planWorkers(workspace: LoadedWorkspace, workers: LoadedWorker[],
 
 function planWorker(workspace: LoadedWorkspace, worker: LoadedWorker, disk: Disk): PlannedWorker {
   const { root, configLabel, namespace } = workspace
-  const { name, interpreter, scripts } = worker
+  const { name, interpreter } = worker
   const { node_args, interpreter_args, instances, ...options } = worker.options
   const at = `${configLabel}: worker "${name}"`
-  const scriptField = scripts[interpreter]
-  if (!scriptField) {
-    const has = INTERPRETERS.filter(field => scripts[field] !== undefined)
-    throw new WorkspaceError(`${at} runs under ${interpreter} but has no \`${interpreter}\` script; add \`${interpreter}: 'path/to/script'\`${has.length ? ` or set \`options.interpreter\` to ${has.map(i => `'${i}'`).join(' or ')}` : ''}`)
-  }
-  const script = resolve(root, scriptField)
-  if (!disk.isFile(script)) {
-    const hint = /(^|\/)dist\//.test(scriptField) ? '; run `bun run build` first' : '; fix the path (it is relative to the workspace root)'
-    throw new WorkspaceError(`${at}: ${interpreter} script "${scriptField}" does not exist (${script})${hint}`)
-  }
+  const run = worker.cmd === undefined ? scriptRun(worker, root, at, disk) : commandRun(worker.cmd, root, at, disk)
+  const { script, interpreterPath } = run
   const cwd = options.cwd ? resolve(root, options.cwd) : root
   if (options.cwd && !disk.isFolder(cwd))
     throw new WorkspaceError(`${at}: \`cwd\` "${options.cwd}" is no folder (${cwd}); PM2 could not start the worker there: create it, or fix the path (it is relative to the workspace root)`)
@@ -61,7 +56,6 @@ function planWorker(workspace: LoadedWorkspace, worker: LoadedWorker, disk: Disk
   const runAs = workspace.rules.runAs?.(worker.options as { uid?: unknown, user?: unknown, gid?: unknown })[0]
   if (runAs)
     throw new WorkspaceError(`${at}: ${runAs}`)
-  const interpreterPath = disk.interpreter(interpreter, root, at)
   const args = toList(interpreter_args ?? node_args)
   // The launcher already read .env and .env.local; bun reading them again in the worker would
   // bring back values the config overrode or the user deleted.
@@ -88,9 +82,7 @@ function planWorker(workspace: LoadedWorkspace, worker: LoadedWorker, disk: Disk
     ...{ kill_retry_time: KILL_RETRY_MS } as Partial<Pm2StartOptions>,
     ...options,
     name,
-    // bun workers run through bun-pm's entry, which loads the script as `bun file.ts` would.
-    script: interpreter === 'bun' ? WORKER_ENTRY : script,
-    interpreter: interpreterPath,
+    ...run.pm2,
     cwd,
     namespace,
     exec_mode: 'fork',
@@ -105,13 +97,51 @@ function planWorker(workspace: LoadedWorkspace, worker: LoadedWorker, disk: Disk
   const parts = versionParts(rest, interpreter === 'bun' ? { ...worker.env, [SCRIPT_KEY]: { value: script, source: 'bun-pm' } } : worker.env)
   // A deploy is new code under the same config: in `start` the code is part of the version. (In
   // `dev` each worker's own watch restarts it on an edit; a config reload must not do it twice.)
-  const code = workspace.mode === 'start' ? readCode() : undefined
+  // A cmd worker has no project code to read: its command and environment are its version.
+  const code = workspace.mode === 'start' && interpreter !== 'cmd' ? readCode() : undefined
   if (code)
     parts.code = code.digest
   const hash = versionHash(parts)
   startOptions.env = { ...startOptions.env, [PLAN_HASH_KEY]: hash, [PLAN_PARTS_KEY]: JSON.stringify(parts) }
   const watchedCode = workspace.mode === 'dev' && watchesOwnCode(worker) ? readCode().files : undefined
-  return { ...worker, interpreterPath, script, startOptions, hash, parts, ...(code && { code: { files: code.files, lockfile: code.lockfile } }), ...(watchedCode && { watchedCode }) }
+  return { ...worker, interpreterPath, script, ...(run.command && { command: run.command }), startOptions, hash, parts, ...(code && { code: { files: code.files, lockfile: code.lockfile } }), ...(watchedCode && { watchedCode }) }
+}
+
+interface Run {
+  script: string
+  interpreterPath: string
+  /** What PM2 runs: its `script` and `interpreter` (and a cmd worker's `args`). */
+  pm2: Pick<Pm2StartOptions, 'script' | 'interpreter' | 'args'>
+  command?: string[]
+}
+
+/** A script worker: its script, checked on disk, under its interpreter (bun through bun-pm's entry). */
+function scriptRun(worker: LoadedWorker, root: string, at: string, disk: Disk): Run {
+  const interpreter = worker.interpreter as Interpreter
+  const scriptField = worker.scripts[interpreter]
+  if (!scriptField) {
+    const has = INTERPRETERS.filter(field => worker.scripts[field] !== undefined)
+    throw new WorkspaceError(`${at} runs under ${interpreter} but has no \`${interpreter}\` script; add \`${interpreter}: 'path/to/script'\`${has.length ? ` or set \`options.interpreter\` to ${has.map(i => `'${i}'`).join(' or ')}` : ' (or `cmd` to run a program)'}`)
+  }
+  const script = resolve(root, scriptField)
+  if (!disk.isFile(script)) {
+    const hint = /(^|\/)dist\//.test(scriptField) ? '; run `bun run build` first' : '; fix the path (it is relative to the workspace root)'
+    throw new WorkspaceError(`${at}: ${interpreter} script "${scriptField}" does not exist (${script})${hint}`)
+  }
+  const interpreterPath = disk.interpreter(interpreter, root, at)
+  // bun workers run through bun-pm's entry, which loads the script as `bun file.ts` would.
+  return { script, interpreterPath, pm2: { script: interpreter === 'bun' ? WORKER_ENTRY : script, interpreter: interpreterPath } }
+}
+
+/**
+ * A cmd worker: PM2 spawns its program itself (`interpreter: 'none'`) with the arguments, a
+ * command line under `/bin/sh -c`. PM2 stops the whole process tree (its `treekill`), so a
+ * shell's children go with it.
+ */
+function commandRun(cmd: string | string[], root: string, at: string, disk: Disk): Run {
+  const [program, ...args] = commandWords(cmd)
+  const path = disk.program(program, root, at)
+  return { script: path, interpreterPath: path, pm2: { script: path, interpreter: 'none', args }, command: [path, ...args] }
 }
 
 /** How often PM2 looks whether a process it stops has exited (its own default: 100 ms). */

@@ -45,7 +45,7 @@ export function dryRunRows(plan: ReconcilePlan, workers: PlannedWorker[], strate
 function describePart(part: string, worker: PlannedWorker): string {
   if (part === 'code') {
     const others = (worker.code?.files.length ?? 1) - 1
-    const where = [worker.scripts[worker.interpreter] ?? worker.script]
+    const where = [(worker.interpreter !== 'cmd' && worker.scripts[worker.interpreter]) || worker.script]
     if (others > 0)
       where.push(others === 1 ? 'the file it imports' : `one of the ${others} files it imports`)
     if (worker.code?.lockfile)

@@ -1,5 +1,6 @@
 // `explain`: a plan for people and as JSON, values masked but bun-pm's own and NODE_ENV.
 
+import { formatCommand } from '../model/command.ts'
 import { formatMs } from '../model/heartbeat.ts'
 import { checkOf } from '../model/lifecycle.ts'
 import type { EnvSource } from '../types/config.ts'
@@ -29,7 +30,7 @@ export function planToJson(plan: Plan): ExplainJson {
     /** The environment whose `$<env>` overrides applied. */
     env: workspace.envName,
     added: plan.added,
-    workers: workers.map(({ name, group, heartbeat, health, dependsOn, interpreter, interpreterPath, script, startOptions, env: sources }) => {
+    workers: workers.map(({ name, group, heartbeat, health, dependsOn, interpreter, interpreterPath, script, command, startOptions, env: sources }) => {
       const { env, ...options } = startOptions
       return {
         name,
@@ -40,6 +41,7 @@ export function planToJson(plan: Plan): ExplainJson {
         interpreter,
         interpreterPath,
         script,
+        ...(command && { command }),
         options,
         env: Object.fromEntries(Object.entries(env).map(([key, value]) =>
           [key, { value: maskValue(key, value), source: sources[key]?.source ?? 'bun-pm' }])),
@@ -64,8 +66,14 @@ export function formatPlan(plan: Plan): string {
   for (const worker of data.workers) {
     lines.push(`${worker.name}  group ${worker.group}${worker.dependsOn.length ? `  after ${worker.dependsOn.join(', ')}` : ''}`)
     lines.push(`  health       ${describeHealth(worker.health)}`)
-    lines.push(`  interpreter  ${worker.interpreter} (${worker.interpreterPath})`)
-    lines.push(`  script       ${displayPath(worker.script)}`)
+    if (worker.command) {
+      lines.push(`  interpreter  cmd (PM2 runs the program itself)`)
+      lines.push(`  command      ${formatCommand([displayPath(worker.command[0]!), ...worker.command.slice(1)])}`)
+    }
+    else {
+      lines.push(`  interpreter  ${worker.interpreter} (${worker.interpreterPath})`)
+      lines.push(`  script       ${displayPath(worker.script)}`)
+    }
     lines.push('  options')
     for (const [key, value] of Object.entries(worker.options)) {
       if (key !== 'name' && key !== 'script')

@@ -15,6 +15,9 @@ export type { StartOptions }
  */
 export type Interpreter = 'bun' | 'node' | 'tsx'
 
+/** What a worker runs under: an interpreter and its script, or `cmd`, a program of its own (`Worker.cmd`). */
+export type RunsUnder = Interpreter | 'cmd'
+
 /** Which rules apply: `dev` (the foreground loop) or `start` (production on the PM2 daemon). */
 export type Mode = 'dev' | 'start'
 
@@ -78,7 +81,8 @@ export interface WorkerOptions extends Omit<StartOptions, 'name' | 'script' | 'i
    */
   increment_var?: string
   /**
-   * The program that runs the worker; it also picks which script field is used.
+   * The program that runs the worker; it also picks which script field is used. Not for a `cmd`
+   * worker, which names its own program.
    * @default 'bun'
    */
   interpreter?: Interpreter
@@ -181,6 +185,18 @@ export interface Worker {
    * @example 'workers/webserver.ts'
    */
   tsx?: string
+  /**
+   * A program to run instead of a script (Redis, a Go binary, a Procfile line). Give `cmd` or a
+   * script field, never both; `options.interpreter`, `args` and `interpreter_args` do not apply.
+   * - an array: the program and its arguments, run directly (no shell). The program is a path
+   *   (relative to the workspace root when it holds a `/`) or a name looked up in the workspace's
+   *   `node_modules/.bin` (walking up), then PATH;
+   * - a string: a shell command line, run as `/bin/sh -c '<line>'`: `$PORT` expands from the
+   *   worker's environment, and `A=1 prog`, pipes and `&&` work, as in a Procfile.
+   * @example ['redis-server', '--port', '6380']
+   * @example 'PORT=5100 npm run jobs'
+   */
+  cmd?: string | string[]
   /**
    * PM2 start options for this worker; merged over the workspace `defaults`.
    * @example { max_memory_restart: '200M', env: { PORT: '3000' } }

@@ -1,6 +1,6 @@
 // What `--json` prints, per command: the stable interface for scripts. Exported from the
 // package entry; a field is added, never renamed or removed, without a major version.
-import type { EnvSource, Interpreter, Mode, StartOptions } from './config.ts'
+import type { EnvSource, Mode, RunsUnder, StartOptions } from './config.ts'
 import type { Health, HealthPolicy } from './health.ts'
 
 /** The workspace's health agent, as `status --json` shows it. */
@@ -65,9 +65,13 @@ export interface ExplainJson {
     dependsOn: string[]
     /** How its health is judged, and `check`: the check in words (`GET /health`, `up 1 s`, `exit 0`). */
     health: HealthPolicy & { check: string }
-    interpreter: Interpreter
+    /** Its interpreter, or `cmd` for a worker that runs a program of its own. */
+    interpreter: RunsUnder
+    /** The interpreter's absolute path (a cmd worker's: its program's). */
     interpreterPath: string
     script: string
+    /** A cmd worker's command as PM2 runs it: the program's absolute path, then its arguments. */
+    command?: string[]
     /** The start options PM2 is handed, but its env. */
     options: Omit<StartOptions, 'env'>
     /** Each variable, masked (`***`) but for NODE_ENV and bun-pm's own, with where it came from. */

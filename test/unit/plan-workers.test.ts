@@ -13,6 +13,7 @@ function disk(files: string[], folders: string[] = [], code = 'c1'): Disk {
     isFile: path => files.includes(path),
     isFolder: path => folders.includes(path),
     interpreter: name => `/bin/${name}`,
+    program: name => name.includes('/') ? name : `/usr/bin/${name}`,
     code: script => ({ digest: `${code}:${script}`, files: [script], lockfile: undefined }),
   }
 }
