@@ -34,7 +34,12 @@ export function createRetryOnEdit(client: Pm2Client, say: (line: string) => void
     armed.delete(name)
   }
   return {
-    retries: worker => worker !== undefined && editedFolders(worker).length > 0,
+    retries: (worker) => {
+      if (worker === undefined)
+        return false
+      const what = retryWatch(worker, () => [worker.script])
+      return 'files' in what || what.folders.length > 0
+    },
     arm(worker, unit, pmId) {
       if (armed.has(unit))
         return
