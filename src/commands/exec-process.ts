@@ -23,6 +23,8 @@ const main = defineCommand({
     explain: () => import('./explain.ts').then(m => m.default),
     init: () => import('./init.ts').then(m => m.default),
     export: () => import('./export.ts').then(m => m.default),
+    startup: () => import('./startup.ts').then(m => m.default),
+    unstartup: () => import('./startup.ts').then(m => m.unstartup),
   },
 })
 
