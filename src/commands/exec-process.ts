@@ -17,6 +17,7 @@ const main = defineCommand({
     status: () => import('./status.ts').then(m => m.default),
     logs: () => import('./logs.ts').then(m => m.default),
     stop: () => import('./stop.ts').then(m => m.default),
+    delete: () => import('./delete.ts').then(m => m.default),
     restart: () => import('./restart.ts').then(m => m.default),
     run: () => import('./run.ts').then(m => m.default),
     monit: () => import('./monit.ts').then(m => m.default),
