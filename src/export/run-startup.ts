@@ -112,7 +112,7 @@ export async function runUnstartup({ cwd, scope }: { cwd?: string, scope: UnitSc
     console.log(`stopped, disabled and removed ${unitPath}`)
   }
   else {
-    console.log(`removed ${unitPath} (${systemd.why}: nothing to disable)`)
+    console.log(`removed ${unitPath}; ${systemd.why}, so nothing was disabled`)
   }
   return 0
 }
