@@ -209,14 +209,20 @@ function renderZsh(tree: CompletionTree): string {
 # Worker and group names come from \`${tree.name} ${NAMES_COMMAND}\` in the folder's pm.config.ts (or --cwd's).
 
 ${f}_names() {
+  # _arguments puts its own options before ours: what to list is the last word.
+  local what=\${@[-1]} cwd=\${opt_args[--cwd]}
   local -a names
-  local cwd=\${opt_args[--cwd]}
-  names=(\${(f)"$(\${words[1]:-${tree.name}} ${NAMES_COMMAND} $1 \${cwd:+--cwd=$cwd} 2>/dev/null)"})
-  _values -s , $1 $names
+  # The command as typed (words shift under a subcommand): ${f} keeps it in ${f}_bin.
+  names=(\${(f)"$(\${${f}_bin:-${tree.name}} ${NAMES_COMMAND} $what \${cwd:+--cwd=$cwd} 2>/dev/null)"})
+  if (( $#names )); then
+    _values -s , $what $names
+  else
+    _message "no $what here (no pm.config.ts?)"
+  fi
 }
 
 ${f}() {
-  local curcontext=$curcontext state line
+  local curcontext=$curcontext state line ${f}_bin=\${words[1]}
   local -a commands
   commands=(
 ${tree.commands.map(c => `    ${sq(`${c.name}:${zshText(c.description)}`)}`).join('\n')}
