@@ -13,12 +13,12 @@ export function completionCommand(root: () => CommandDef<ArgsDef>) {
   return defineCommand({
     meta: { name: 'completion', description: 'Print the completion script for bash, zsh or fish: commands, flags, and the workspace\'s worker and group names' },
     args: {
-      shell: { type: 'positional', required: true, description: SHELLS.join(', '), valueHint: 'shell' },
+      shell: { type: 'positional', required: false, description: SHELLS.join(', '), valueHint: 'shell' },
     },
     plugins: [rejectUnknownFlags('completion')],
     async run({ args }) {
-      if (!(SHELLS as readonly string[]).includes(args.shell))
-        throw new WorkspaceError(`completion: no script for "${args.shell}"; write \`bun-pm completion ${SHELLS.join('`, `bun-pm completion ')}\``)
+      if (!(SHELLS as readonly string[]).includes(args.shell ?? ''))
+        throw new WorkspaceError(`completion: ${args.shell === undefined ? 'name the shell' : `no script for "${args.shell}"`}; write \`bun-pm completion ${SHELLS.join('`, `bun-pm completion ')}\``)
       process.stdout.write(renderCompletion(await describeTree(root(), { completion: SHELLS }), args.shell as Shell))
     },
   })
