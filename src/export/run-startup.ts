@@ -12,7 +12,7 @@ import { loadWorkspace } from '../config/load.ts'
 import { resolveInterpreter } from '../plan/interpreter.ts'
 import { selectWorkers } from '../plan/select.ts'
 import { pm2Rules } from '../pm2/schema.ts'
-import { enableSteps, isStartupUnit, renderStartupUnit, startArgsOf, startupUnitName, SYSTEM_PATH, systemctl, type UnitScope } from './startup-unit.ts'
+import { enableSteps, isStartupUnit, renderStartupUnit, startArgsOf, startupUnitConfig, startupUnitName, SYSTEM_PATH, systemctl, type UnitScope } from './startup-unit.ts'
 
 /** PM2's own default kill_timeout, for a worker that sets none. */
 const PM2_KILL_TIMEOUT_MS = 1600
@@ -68,7 +68,7 @@ export async function runStartup({ cwd, scope, install, out, selection, env }: S
     return 0
   }
   const target = install ? unitPath : resolve(out!)
-  const before = writeUnit(target, unit, scope)
+  const before = writeUnit(target, unit, scope, workspace.configFile)
   if (!install) {
     console.log(`wrote ${target}; to use it:`)
     for (const step of enableSteps(scope, unitPath, { user: account.user, again, written: target }))
@@ -96,7 +96,7 @@ export async function runUnstartup({ cwd, scope }: { cwd?: string, scope: UnitSc
   const workspace = await loadWorkspace({ cwd, mode: 'start', rules: pm2Rules() })
   const name = startupUnitName(workspace.namespace)
   const unitPath = join(unitDir(scope), name)
-  if (readOwnUnit(unitPath) === undefined)
+  if (readOwnUnit(unitPath, workspace.configFile) === undefined)
     throw new WorkspaceError(`${unitPath}: no unit there, so nothing to remove for workspace ${workspace.namespace}; ${scope === 'system' ? 'a user unit? pass --user' : 'a system unit? drop --user'}`)
   const systemd = systemdHere(scope)
   if (systemd.runs)
@@ -154,10 +154,11 @@ function account(user: string): { name: string, home: string } | undefined {
 }
 
 /**
- * The unit at `path` if it is one `startup` wrote, undefined if there is none; a link, or a file
- * someone else wrote, is an error (bun-pm never writes through one, nor removes or overwrites it).
+ * The unit at `path` if it is one `startup` wrote for `configFile`, undefined if there is none; a
+ * link, a file someone else wrote, or the unit of another workspace of the same name is an error
+ * (bun-pm never writes through one, nor removes or overwrites it).
  */
-function readOwnUnit(path: string): string | undefined {
+function readOwnUnit(path: string, configFile: string): string | undefined {
   let stat
   try {
     stat = lstatSync(path)
@@ -170,12 +171,15 @@ function readOwnUnit(path: string): string | undefined {
   const text = readFileSync(path, 'utf8')
   if (!isStartupUnit(text))
     throw new WorkspaceError(`${path}: this unit was not written by \`bun-pm startup\`, and bun-pm does not overwrite or remove it; move it away first if the workspace should start this way`)
+  const other = startupUnitConfig(text)
+  if (other !== configFile)
+    throw new WorkspaceError(`${path}: is the unit \`bun-pm startup\` wrote for ${other ?? 'another workspace'}, whose name gives the same unit name; give this workspace another \`name\` in ${configFile}, or run \`bun-pm unstartup\` in that one's folder first`)
   return text
 }
 
-/** Writes the unit (0644, never through a link, never over another's unit); what was there before, if it was ours. */
-function writeUnit(path: string, unit: string, scope: UnitScope): string | undefined {
-  const before = readOwnUnit(path)
+/** Writes the unit (0644, never through a link, never over another's unit nor another workspace's); what was there before, if it was ours. */
+function writeUnit(path: string, unit: string, scope: UnitScope, configFile: string): string | undefined {
+  const before = readOwnUnit(path, configFile)
   let fd: number
   try {
     mkdirSync(dirname(path), { recursive: true })

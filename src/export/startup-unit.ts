@@ -49,6 +49,12 @@ export function isStartupUnit(text: string): boolean {
   return text.startsWith(STARTUP_MARKER)
 }
 
+/** The config file a unit `startup` wrote is for, from its first line. Pure. */
+export function startupUnitConfig(text: string): string | undefined {
+  const first = text.slice(0, text.indexOf('\n') >>> 0)
+  return first.startsWith(`${STARTUP_MARKER} for `) ? /^.* for (.+): it starts workspace /.exec(first)?.[1] : undefined
+}
+
 /**
  * The unit: `Type=simple` running `start --attach` in the workspace's folder; systemd stops it with
  * SIGTERM to that process alone (`KillMode=mixed`), which stops the workers in reverse `dependsOn`

@@ -141,6 +141,14 @@ describe('startup', () => {
     // Its own unit it rewrites.
     expect((await runCli(['startup', '--install', '--workers=db'], { cwd: root, env })).code).toBe(0)
     expect(readFileSync(unitPath, 'utf8')).toContain('start --attach --workers=db')
+    // Another workspace of the same name neither takes it over nor removes it.
+    const twin = shop()
+    for (const args of [['startup', '--install'], ['unstartup']]) {
+      const result = await runCli(args, { cwd: twin, env })
+      expect(result.code).toBe(1)
+      expect(result.stderr).toBe(`error: ${unitPath}: is the unit \`bun-pm startup\` wrote for ${join(root, 'pm.config.ts')}, whose name gives the same unit name; give this workspace another \`name\` in ${join(twin, 'pm.config.ts')}, or run \`bun-pm unstartup\` in that one's folder first\n`)
+    }
+    expect(readFileSync(unitPath, 'utf8')).toContain('start --attach --workers=db')
 
     const removed = await runCli(['unstartup'], { cwd: root, env })
     expect(removed.code).toBe(0)

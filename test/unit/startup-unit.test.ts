@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test'
-import { enableSteps, isStartupUnit, renderStartupUnit, startArgsOf, startupUnitName, type StartupUnitInput } from '../../src/export/startup-unit.ts'
+import { enableSteps, isStartupUnit, renderStartupUnit, startArgsOf, startupUnitConfig, startupUnitName, type StartupUnitInput } from '../../src/export/startup-unit.ts'
 
 const input: StartupUnitInput = {
   scope: 'system',
@@ -23,6 +23,9 @@ describe('startup unit', () => {
     const unit = renderStartupUnit(input)
     expect(isStartupUnit(unit)).toBe(true)
     expect(isStartupUnit(`[Unit]\n${unit}`)).toBe(false)
+    // Which workspace it is for: another of the same name is told apart.
+    expect(startupUnitConfig(unit)).toBe('/srv/my shop/pm.config.ts')
+    expect(startupUnitConfig('[Unit]\n')).toBeUndefined()
   })
 
   test('a system unit: the user, the network, multi-user.target; paths quoted and specifiers escaped', () => {
