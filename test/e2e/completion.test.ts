@@ -60,6 +60,9 @@ describe('completion', () => {
     expect(await at('status', '--group', '=', '')).toEqual(['back-office', 'primary'])
     expect(await at('export', '--to', '=', 'k')).toEqual(['kubernetes'])
     expect(await at('completion', '')).toEqual(['bash', 'fish', 'zsh'])
+    // A folder with a space is one answer.
+    ws.write('my dir/.keep', '')
+    expect(await at('start', '--cwd', '=', join(ws.root, 'my'))).toEqual([join(ws.root, 'my dir')])
     // --cwd names the workspace from elsewhere.
     expect(await bashOffers(bash, tmpdir(), ['bun-pm', 'restart', '--cwd', '=', ws.root, '--workers', '=', 'd'])).toEqual(['db'])
     // No workspace here: no names, and no error written into the line.

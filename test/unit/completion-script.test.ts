@@ -32,12 +32,12 @@ describe('completion scripts', () => {
 
   /** The part of each script that offers a command's flags: bash's case line, zsh's case block, fish's lines for it. */
   const flagsPart: Record<typeof SHELLS[number], (script: string, names: string[]) => string> = {
-    bash: (script, names) => script.split('\n').find(line => line.startsWith(`    ${names.join('|')}) COMPREPLY=($(compgen -W '--`)) ?? '',
+    bash: (script, names) => script.split('\n').find(line => line.startsWith(`    ${names.join('|')}) _bun_pm_reply -W '--`)) ?? '',
     zsh: (script, names) => script.split(`        ${names.join('|')})\n`)[1]?.split(';;')[0] ?? '',
     fish: (script, names) => script.split('\n').filter(line => line.includes(`-n '__fish_seen_subcommand_from ${names.join(' ')}'`)).join('\n'),
   }
   const offered: Record<typeof SHELLS[number], (script: string, name: string) => boolean> = {
-    bash: (script, name) => script.includes(`compgen -W '${name} `) || new RegExp(`compgen -W '[^']* ${name}[ ']`).test(script),
+    bash: (script, name) => script.includes(`_bun_pm_reply -W '${name} `) || new RegExp(`_bun_pm_reply -W '[^']* ${name}[ ']`).test(script),
     zsh: (script, name) => script.includes(`    '${name}:`),
     fish: (script, name) => script.includes(`-n __fish_use_subcommand -a ${name} -d`),
   }
@@ -66,8 +66,8 @@ describe('completion scripts', () => {
     expect(tree.commands.map(c => c.name)).toEqual(['go'])
     expect(tree.commands[0]!.flags.map(f => f.name)).toEqual(['deps', 'no-deps', 'to', 'dry-run', 'cwd'])
     const bash = renderCompletion(tree, 'bash')
-    expect(bash).toContain(`go) COMPREPLY=($(compgen -W '--deps --no-deps --to= --dry-run --cwd= --help' -- "$cur")) ;;`)
-    expect(bash).toContain(`go:--to) COMPREPLY=($(compgen -P "$pre" -W 'a b' -- "$cur")) ;;`)
+    expect(bash).toContain(`go) _tool_reply -W '--deps --no-deps --to= --dry-run --cwd= --help' -- "$cur" ;;`)
+    expect(bash).toContain(`go:--to) _tool_reply -P "$pre" -W 'a b' -- "$cur" ;;`)
     expect(bash).toContain('complete -F _tool tool')
     expect(renderCompletion(tree, 'zsh')).toContain(`'--to=[]:to:(a b)'`)
     expect(renderCompletion(tree, 'fish')).toContain(`complete -c tool -n '__fish_seen_subcommand_from go' -l to -x -a 'a b'`)
