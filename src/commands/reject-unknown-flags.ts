@@ -25,11 +25,13 @@ export function rejectUnknownFlags(commandName: string): CittyPlugin {
 /** What is wrong with a command's arguments (an unknown flag, a stray word), or undefined. Pure. */
 export function flagProblem(rawArgs: string[], argsDef: ArgsDef, commandName: string): string | undefined {
   const known = knownFlags(argsDef)
+  // The words a command's positional arguments take (`completion bash`).
+  let positionals = Object.values(argsDef).filter(def => def.type === 'positional').length
   for (const [index, arg] of rawArgs.entries()) {
     if (arg === '--')
       return undefined
     if (!arg.startsWith('-')) {
-      if (!takesValue(rawArgs[index - 1], argsDef))
+      if (!takesValue(rawArgs[index - 1], argsDef) && positionals-- <= 0)
         return `\`${commandName}\` takes no argument "${arg}"; to select workers write --workers=${arg}`
       continue
     }

@@ -138,17 +138,17 @@ function execStart(model: ExportModel, w: ExportWorker, interpreters: SystemdOpt
 }
 
 /** `%` is a specifier in every setting: written doubled, it is itself. */
-function escapeSpecifiers(value: string): string {
+export function escapeSpecifiers(value: string): string {
   return value.replace(/%/g, '%%')
 }
 
 /** In ExecStart= `$` also starts a variable. */
-function escapeExec(word: string): string {
+export function escapeExec(word: string): string {
   return escapeSpecifiers(word).replace(/\$/g, '$$$$')
 }
 
 /** One word of a systemd command line or assignment: double-quoted (with C escapes) when it must be. */
-function quote(word: string): string {
+export function quote(word: string): string {
   if (word !== '' && !/[\s"'\\;]/.test(word))
     return word
   return `"${word.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`

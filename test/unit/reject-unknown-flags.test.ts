@@ -16,3 +16,12 @@ describe('flags', () => {
     expect(flagProblem(['--json', 'web'], args, 'dev')).toBe('`dev` takes no argument "web"; to select workers write --workers=web')
   })
 })
+
+describe('positional arguments', () => {
+  const args = { shell: { type: 'positional', required: true }, ...jsonArg } as const
+
+  test('a command takes as many words as it has positionals, and no more', () => {
+    expect(flagProblem(['bash'], args, 'completion')).toBeUndefined()
+    expect(flagProblem(['bash', 'zsh'], args, 'completion')).toBe('`completion` takes no argument "zsh"; to select workers write --workers=zsh')
+  })
+})
