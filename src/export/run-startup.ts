@@ -9,7 +9,8 @@ import { WorkspaceError } from '../errors.ts'
 import { ownFile } from '../bun-pm-files.ts'
 import type { Interpreter, Selection } from '../types/config.ts'
 import { loadWorkspace } from '../config/load.ts'
-import { resolveInterpreter } from '../plan/interpreter.ts'
+import { resolveInterpreter, resolveProgram } from '../plan/interpreter.ts'
+import { commandWords } from '../model/command.ts'
 import { selectWorkers } from '../plan/select.ts'
 import { pm2Rules } from '../pm2/schema.ts'
 import { enableSteps, isStartupUnit, renderStartupUnit, startArgsOf, startupUnitConfig, startupUnitName, SYSTEM_PATH, systemctl, type UnitScope } from './startup-unit.ts'
@@ -42,9 +43,10 @@ export async function runStartup({ cwd, scope, install, out, selection, env }: S
   const name = startupUnitName(workspace.namespace)
   const unitPath = join(unitDir(scope), name)
   const account = runAs(scope)
-  const interpreters = [...new Set<Interpreter>(workers.map(w => w.interpreter))]
+  // The unit's PATH: where this machine has the workers' interpreters and cmd programs, then the system's.
+  const programs = [...new Set(workers.map(w => w.interpreter === 'cmd' ? resolveProgram(commandWords(w.cmd!)[0]!, workspace.root) : resolveInterpreter(w.interpreter as Interpreter, workspace.root)))]
   const bun = process.execPath
-  const path = [...new Set([dirname(bun), ...interpreters.map(i => resolveInterpreter(i, workspace.root)).filter(p => p !== undefined).map(p => dirname(p)), ...SYSTEM_PATH])]
+  const path = [...new Set([dirname(bun), ...programs.filter(p => p !== undefined).map(p => dirname(p)), ...SYSTEM_PATH])]
   const unit = renderStartupUnit({
     scope,
     namespace: workspace.namespace,
