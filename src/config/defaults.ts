@@ -22,7 +22,7 @@ export const DEFAULT_GROUP = 'primary'
 export const CONFIG_NAME = 'pm'
 
 /** Lists of arguments are one command line: the more specific level replaces them whole. */
-const REPLACED_ARRAYS = new Set(['args', 'interpreter_args', 'node_args', 'stop_exit_codes', 'publish'])
+const REPLACED_ARRAYS = new Set(['args', 'interpreter_args', 'node_args', 'stop_exit_codes', 'publish', 'dotenv'])
 
 const mergeWithRules = createDefu((object, key, value) => {
   if (typeof key !== 'string' || !Array.isArray(value))

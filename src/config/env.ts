@@ -75,17 +75,37 @@ export function layerBaseEnv({ files, shell, mode }: {
   return env
 }
 
+/** True for a variable name that one of `patterns` names (`'AWS_PROFILE'`, `'AWS_*'`: `*` matches any part). */
+function namedBy(patterns: readonly string[]): (key: string) => boolean {
+  const matchers = patterns.map(pattern => new RegExp(`^${pattern.split('*').map(part => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`))
+  return key => matchers.some(m => m.test(key))
+}
+
 /** `env` with the shell's variables that `patterns` name (`'AWS_PROFILE'`, `'AWS_*'`), as counted shell values. Pure. */
 export function withPassed(env: LayeredEnv, patterns: readonly string[] | undefined, shell: Readonly<Record<string, string | undefined>> = SHELL_ENV): LayeredEnv {
   if (!patterns?.length)
     return env
-  const matchers = patterns.map(pattern => new RegExp(`^${pattern.split('*').map(part => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`))
+  const named = namedBy(patterns)
   const out = { ...env }
   for (const [key, value] of Object.entries(shell)) {
-    if (value !== undefined && !LAUNCH_TOOL_VARIABLE.test(key) && matchers.some(m => m.test(key)))
+    if (value !== undefined && !LAUNCH_TOOL_VARIABLE.test(key) && named(key))
       out[key] = { value, source: 'shell' }
   }
   return out
+}
+
+/**
+ * `env` less the variables of the `.env` files that a worker's `options.dotenv` does not give it:
+ * `true` or absent, all of them; `false`, none; a list, those it names. A variable the files name
+ * goes with the shell's value too (the shell only overrides what the files give; `passEnv` can
+ * still pass it). NODE_ENV always stays. So a `.env` edit is no change to a worker that does not
+ * receive the variable. Pure.
+ */
+export function withDotenv(env: LayeredEnv, fileKeys: ReadonlySet<string>, rule: boolean | readonly string[] | undefined): LayeredEnv {
+  if (rule === undefined || rule === true)
+    return env
+  const named = rule === false ? () => false : namedBy(rule)
+  return Object.fromEntries(Object.entries(env).filter(([key]) => key === 'NODE_ENV' || !fileKeys.has(key) || named(key)))
 }
 
 /** The shell variables no rule passes to workers: what `explain` says was left out. */
@@ -94,21 +114,23 @@ export function leftOutOfShell(env: LayeredEnv, shell: Readonly<Record<string, s
 }
 
 /**
- * `layerBaseEnv` for the workspace at `root`, read from its files and the launcher's environment.
+ * `layerBaseEnv` for the workspace at `root`, read from its files and the launcher's environment,
+ * and the names the files give (for `withDotenv`).
  * The file values (and the mode's NODE_ENV) are also put into `process.env` where it has none, as
  * dotenv does, so that `pm.config.ts` can read them while it is evaluated; `forgetInjected` takes
  * them back.
  */
-export function loadBaseEnv(root: string, mode: Mode): LayeredEnv {
+export function loadBaseEnv(root: string, mode: Mode): { env: LayeredEnv, fileKeys: Set<string> } {
   forgetInjected()
-  const env = layerBaseEnv({ files: ENV_FILES.map(file => [file, readEnvFile(join(root, file))]), shell: SHELL_ENV, mode })
+  const files = ENV_FILES.map(file => [file, readEnvFile(join(root, file))] as [EnvSource, Record<string, string>])
+  const env = layerBaseEnv({ files, shell: SHELL_ENV, mode })
   for (const [key, { value, source }] of Object.entries(env)) {
     if (source !== 'shell' && source !== 'runtime') {
       process.env[key] = value
       injected.set(key, value)
     }
   }
-  return env
+  return { env, fileKeys: new Set(files.flatMap(([, vars]) => Object.keys(vars))) }
 }
 
 /**

@@ -9,7 +9,7 @@ import { WorkspaceError } from '../errors.ts'
 import { toHealthPolicy } from '../model/policy.ts'
 import type { Interpreter, Mode, Pm2Rules, RunsUnder, WorkerOptions } from '../types/config.ts'
 import { CONFIG_NAME, DEFAULT_GROUP, mergeOptions } from './defaults.ts'
-import { forgetInjected, type LayeredEnv, layerEnv, loadBaseEnv, withPassed } from './env.ts'
+import { forgetInjected, type LayeredEnv, layerEnv, loadBaseEnv, withDotenv, withPassed } from './env.ts'
 import { applyOverrides, overrideEnvs } from './overrides.ts'
 import { replicaCount } from '../model/units.ts'
 import { type LogBudget, toLogBudget } from '../model/log-lines.ts'
@@ -37,8 +37,8 @@ export interface LoadedWorker {
   scripts: Partial<Record<Interpreter, string>>
   /** A cmd worker's command as written: a shell command line, or the program and its arguments. */
   cmd?: string | string[]
-  /** Merged options (worker over defaults over built-ins), without `env` and bun-pm's own `health`, `passEnv`, `logs` and `publish`. */
-  options: Omit<WorkerOptions, 'env' | 'health' | 'passEnv' | 'logs' | 'publish'>
+  /** Merged options (worker over defaults over built-ins), without `env` and bun-pm's own `health`, `passEnv`, `dotenv`, `logs` and `publish`. */
+  options: Omit<WorkerOptions, 'env' | 'health' | 'passEnv' | 'dotenv' | 'logs' | 'publish'>
   /** `options.publish` (export --to=compose): where its port is published on the host; absent: the default. */
   publish?: WorkerOptions['publish']
   /** Its log files' budget (`options.logs`); null or absent: unbounded. */
@@ -82,7 +82,7 @@ export async function loadWorkspace({ cwd = process.cwd(), mode, env, rules }: L
   const root = resolve(cwd)
   if (!existsSync(root) || !statSync(root).isDirectory())
     throw new WorkspaceError(`${root}: no such folder; pass --cwd a folder that holds ${CONFIG_NAME}.config.ts`)
-  const baseEnv = loadBaseEnv(root, mode)
+  const { env: baseEnv, fileKeys } = loadBaseEnv(root, mode)
   trace('.env read')
   const { raw, configFile } = await importConfig(root).finally(forgetInjected)
   trace('config imported')
@@ -106,7 +106,7 @@ export async function loadWorkspace({ cwd = process.cwd(), mode, env, rules }: L
     rules,
     workers: workspace.workers.map(worker => {
       const merged = mergeOptions(worker.options, workspace.defaults)
-      const { env, health, passEnv, logs, publish, ...options } = merged
+      const { env, health, passEnv, dotenv, logs, publish, ...options } = merged
       // A cmd worker names its program itself: the interpreter options (the built-in `interpreter:
       // 'bun'`, those of `defaults`) are the script workers'. Its own are refused by validation.
       if (worker.cmd !== undefined) {
@@ -128,7 +128,7 @@ export async function loadWorkspace({ cwd = process.cwd(), mode, env, rules }: L
         options,
         logs: toLogBudget(logs),
         ...(publish !== undefined && { publish }),
-        env: layerEnv(layerEnv(withPassed(baseEnv, passEnv), workspace.defaults?.env, 'defaults.env'), worker.options?.env, 'options.env'),
+        env: layerEnv(layerEnv(withPassed(withDotenv(baseEnv, fileKeys, dotenv), passEnv), workspace.defaults?.env, 'defaults.env'), worker.options?.env, 'options.env'),
       }
     }),
   }

@@ -130,7 +130,7 @@ function checkCommand(worker: Record<string, unknown>, at: string, fail: Fail): 
 }
 
 /** Options bun-pm adds to PM2's own. */
-const BUN_PM_OPTIONS = ['health', 'passEnv', 'logs', 'publish']
+const BUN_PM_OPTIONS = ['health', 'passEnv', 'dotenv', 'logs', 'publish']
 
 function checkOptions(raw: unknown, at: string, fail: Fail, pm2?: Pm2Rules): void {
   const optionNames = pm2?.names
@@ -161,6 +161,8 @@ function checkOptions(raw: unknown, at: string, fail: Fail, pm2?: Pm2Rules): voi
     checkHealth(options.health, at, fail)
   if (options.passEnv !== undefined && (!Array.isArray(options.passEnv) || options.passEnv.some(name => typeof name !== 'string' || !/^[A-Za-z_*][\w*]*$/.test(name))))
     fail(`${at}: \`passEnv\` must be a list of variable names (\`*\` matches any part), such as ['AWS_PROFILE', 'SENTRY_*'], not ${describe(options.passEnv)}`)
+  if (options.dotenv !== undefined && typeof options.dotenv !== 'boolean' && (!Array.isArray(options.dotenv) || options.dotenv.some(name => typeof name !== 'string' || !/^[A-Za-z_*][\w*]*$/.test(name))))
+    fail(`${at}: \`dotenv\` must be true, false or a list of variable names (\`*\` matches any part), such as ['REDIS_*'], not ${describe(options.dotenv)}`)
   if (options.logs !== undefined)
     checkLogs(options.logs, at, fail)
   const publish = options.publish === undefined ? undefined : parsePublish(options.publish)

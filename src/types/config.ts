@@ -109,6 +109,16 @@ export interface WorkerOptions extends Omit<StartOptions, 'name' | 'script' | 'i
    */
   passEnv?: string[]
   /**
+   * Which variables of the workspace's `.env` and `.env.local` reach this worker: all of them
+   * (`true`), none (`false`), or those named, `*` matching any part. A variable the worker does not
+   * receive is no reason to restart it when a `.env` file changes: give a program that needs none
+   * of them (Redis, a proxy) `dotenv: false`. `NODE_ENV` always reaches it. bun-pm's own: PM2 never
+   * sees it.
+   * @default true
+   * @example ['DATABASE_URL', 'REDIS_*']
+   */
+  dotenv?: boolean | string[]
+  /**
    * How the worker's `heartbeat` is checked: interval, timeout, failures before a restart, start
    * grace and, without a heartbeat, how long it must stay up to be ready. bun-pm's own: PM2 never
    * sees it.

@@ -83,10 +83,11 @@ describe('dev: .env edits', () => {
   test('a .env edit restarts the workers that receive a changed variable; an unchanged save or a comment restarts none', async () => {
     const port = freePort()
     // `cache` sets REPLY itself: the .env's REPLY never reaches it. A node worker beside .env: PM2 watches it.
-    const workers = `{ name: 'web', bun: 'web.ts', options: { env: { PORT: '${port}' } } }, { name: 'cache', node: 'cache.js', options: { interpreter: 'node', env: { REPLY: 'own' } } }`
-    const ws = workspace({ 'web.ts': fixture('serve.ts'), 'cache.js': fixture('forever.ts'), 'pm.config.ts': config(workers), '.env': 'REPLY=first\n' })
+    // `redis` (a program of its own) takes nothing of the .env files: no .env edit is its change.
+    const workers = `{ name: 'web', bun: 'web.ts', options: { env: { PORT: '${port}' } } }, { name: 'cache', node: 'cache.js', options: { interpreter: 'node', env: { REPLY: 'own' } } }, { name: 'redis', bun: 'redis.ts', options: { dotenv: false } }`
+    const ws = workspace({ 'web.ts': fixture('serve.ts'), 'cache.js': fixture('forever.ts'), 'redis.ts': fixture('forever.ts'), 'pm.config.ts': config(workers), '.env': 'REPLY=first\n' })
     const dev = startDev(ws.root, [], { watch: true })
-    await dev.waitFor(/2 workers up/)
+    await dev.waitFor(/3 workers up/)
     const before = workerPids(dev.output())
     expect(await fetchUntil(port, 'first ')).toBe(`first ${before.get('web')}`)
     const mark = dev.output().length
@@ -97,17 +98,18 @@ describe('dev: .env edits', () => {
       await dev.waitFor(summary, { from })
       await Bun.sleep(1000)
     }
-    await save('REPLY=first\n', /up in \d+ ms \(2 unchanged\)/)
-    await save('# a comment, and the same value quoted\nREPLY="first"\n', /up in \d+ ms \(2 unchanged\)/)
-    expect(dev.output().slice(mark)).not.toMatch(/(web|cache) (started|restarted|stopped)/)
-    await save('REPLY=second\n', /up in \d+ ms \(1 restarted, 1 unchanged\)/)
+    await save('REPLY=first\n', /up in \d+ ms \(3 unchanged\)/)
+    await save('# a comment, and the same value quoted\nREPLY="first"\n', /up in \d+ ms \(3 unchanged\)/)
+    expect(dev.output().slice(mark)).not.toMatch(/(web|cache|redis) (started|restarted|stopped)/)
+    await save('REPLY=second\n', /up in \d+ ms \(1 restarted, 2 unchanged\)/)
     expect(dev.output().slice(mark)).toMatch(/web started \(pid \d+\)/)
-    expect(dev.output().slice(mark)).not.toMatch(/cache (started|restarted|stopped)/)
+    expect(dev.output().slice(mark)).not.toMatch(/(cache|redis) (started|restarted|stopped)/)
     expect(workerPids(dev.output()).get('cache')).toBe(before.get('cache')!)
     expect(isAlive(before.get('cache')!)).toBe(true)
     expect(await fetchUntil(port, 'second ')).toStartWith('second ')
-    // A variable that every worker receives is a change to every worker.
-    await save('REPLY=second\nLOG_LEVEL=debug\n', /up in \d+ ms \(2 restarted\)/)
+    // A variable that every worker receives is a change to every worker that receives the files.
+    await save('REPLY=second\nLOG_LEVEL=debug\n', /up in \d+ ms \(2 restarted, 1 unchanged\)/)
+    expect(workerPids(dev.output()).get('redis')).toBe(before.get('redis')!)
     await stopDev(dev)
   }, 60_000)
 })

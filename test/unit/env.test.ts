@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test'
-import { layerBaseEnv, layerEnv, withPassed } from '../../src/config/env.ts'
+import { layerBaseEnv, layerEnv, withDotenv, withPassed } from '../../src/config/env.ts'
 
 describe('env layering', () => {
   test('.env < .env.local < shell < mode (only when unset); of the shell only what runs programs, what the files name, and NODE_ENV', () => {
@@ -30,5 +30,19 @@ describe('env layering', () => {
     expect(env.PORT).toEqual({ value: '3', source: 'options.env' })
     expect(layerEnv(base, { PORT: 2 }, 'defaults.env').PORT).toEqual({ value: '2', source: 'defaults.env' })
     expect('X' in env).toBe(false)
+  })
+
+  test('options.dotenv: all of the files\' variables, none, or those named; the shell\'s value of a file variable goes with it; NODE_ENV and the runtime stay', () => {
+    const env = layerBaseEnv({
+      files: [['.env', { REDIS_URL: 'redis://x', API_KEY: 'k', NODE_ENV: 'staging' }], ['.env.local', { REDIS_PORT: '6380' }]],
+      shell: { API_KEY: 'from-shell', PATH: '/bin' },
+      mode: 'start',
+    })
+    const fileKeys = new Set(['REDIS_URL', 'API_KEY', 'NODE_ENV', 'REDIS_PORT'])
+    expect(withDotenv(env, fileKeys, undefined)).toBe(env)
+    expect(withDotenv(env, fileKeys, true)).toBe(env)
+    expect(Object.keys(withDotenv(env, fileKeys, false)).sort()).toEqual(['NODE_ENV', 'PATH'])
+    expect(Object.keys(withDotenv(env, fileKeys, ['REDIS_*'])).sort()).toEqual(['NODE_ENV', 'PATH', 'REDIS_PORT', 'REDIS_URL'])
+    expect(withDotenv(env, fileKeys, ['API_KEY']).API_KEY).toEqual({ value: 'from-shell', source: 'shell' })
   })
 })
