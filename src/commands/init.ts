@@ -9,6 +9,7 @@ import { WorkspaceError } from '../errors.ts'
 import { configSource, type Conversion, fromEcosystem, fromProcfile } from '../init/convert.ts'
 import { guessEntry, scaffold } from '../init/scaffold.ts'
 import { pm2OptionNames } from '../pm2/schema.ts'
+import { bunPm } from '../invocation.ts'
 
 export default defineCommand({
   meta: { name: 'init', description: 'Write a typed, commented pm.config.ts and a .env.example into this project (never overwriting); --from converts a PM2 ecosystem file or a Procfile' },
@@ -35,7 +36,7 @@ export default defineCommand({
       writeFileSync(target, text, { flag: 'wx' })
       console.log(`wrote ${path}`)
     }
-    console.log('next: `npx bun-pm dev` runs the workers; `npx bun-pm explain` shows what PM2 would get')
+    console.log(`next: \`${bunPm('dev')}\` runs the workers; \`${bunPm('explain')}\` shows what PM2 would get`)
   },
 })
 

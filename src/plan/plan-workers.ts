@@ -13,6 +13,7 @@ import type { Pm2StartOptions } from '../types/config.ts'
 import { INTERPRETERS } from '../model/interpreters.ts'
 import { toList } from '../model/args.ts'
 import { type Disk, machineDisk } from './disk.ts'
+import { packageScript } from '../invocation.ts'
 
 /** A selected worker, checked on disk, with the exact options handed to PM2. */
 export interface PlannedWorker extends LoadedWorker {
@@ -49,7 +50,7 @@ function planWorker(workspace: LoadedWorkspace, worker: LoadedWorker, disk: Disk
   }
   const script = resolve(root, scriptField)
   if (!disk.isFile(script)) {
-    const hint = /(^|\/)dist\//.test(scriptField) ? '; run `bun run build` first' : '; fix the path (it is relative to the workspace root)'
+    const hint = /(^|\/)dist\//.test(scriptField) ? `; run \`${packageScript('build')}\` first` : '; fix the path (it is relative to the workspace root)'
     throw new WorkspaceError(`${at}: ${interpreter} script "${scriptField}" does not exist (${script})${hint}`)
   }
   const cwd = options.cwd ? resolve(root, options.cwd) : root

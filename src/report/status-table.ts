@@ -8,6 +8,7 @@ import { isReadinessOnly } from '../model/lifecycle.ts'
 import type { HealthSnapshot } from '../types/agent.ts'
 import type { StatusRow } from '../types/json.ts'
 import type { ProcView } from '../pm2/process-view.ts'
+import { bunPm } from '../invocation.ts'
 
 export interface HealthFacts {
   /** The agent's state file. */
@@ -79,7 +80,7 @@ export function judge(proc: ProcView, { snapshot, agentRunning = true }: HealthF
   if (proc.status === 'stopped' || proc.status === 'stopping' || (over && proc.status !== 'online'))
     return { health: 'none', reason: state?.reason ?? 'stopped', lastOkAt: state?.lastOkAt ?? null }
   if (!state || !agentRunning)
-    return { health: 'unknown', reason: 'no health agent runs for this workspace; `start` starts one', lastOkAt: state?.lastOkAt ?? null }
+    return { health: 'unknown', reason: `no health agent runs for this workspace; \`${bunPm('start')}\` starts one`, lastOkAt: state?.lastOkAt ?? null }
   if (proc.status === 'waiting restart' || proc.status === 'launching' || state.pid !== proc.pid)
     return { health: state.streak >= 2 ? 'crash-looping' : 'starting', reason: state.reason, lastOkAt: state.lastOkAt }
   return { health: state.health, reason: state.reason, lastOkAt: state.lastOkAt }

@@ -15,7 +15,7 @@ import { printStatus } from './run-status.ts'
  */
 export async function runStop({ cwd, selection, json }: { cwd?: string, selection: Selection, json: boolean }): Promise<number> {
   const target = await resolveTarget('stop', cwd, selection)
-  const client = await connectExisting(target.home)
+  const client = await connectExisting(target, 'stop')
   const progress = json ? undefined : progressLine()
   await stopTarget(target, client, progress && ((done, total) => progress.set(countText('stopping', done, total))))
   progress?.clear()
