@@ -4,7 +4,7 @@
 // every layer. The reader is thin; what it decides is `decideInvocation` and `commandAs`, below.
 
 import { readFileSync, realpathSync } from 'node:fs'
-import { delimiter, join } from 'node:path'
+import { delimiter, dirname, join } from 'node:path'
 import { packageRoot } from './bun-pm-files.ts'
 
 /** `bun-pm <command>` as the user runs it, e.g. `bunPm('start --workers=web')` is `npx bun-pm start --workers=web` after `npx bun-pm …`. */
@@ -29,11 +29,13 @@ export function invocation(): Invocation {
 function readFacts(): InvocationFacts {
   const env = process.env
   const root = packageRoot()
+  const project = env.npm_package_json || join(process.cwd(), 'package.json')
   return {
     userAgent: env.npm_config_user_agent,
     event: env.npm_lifecycle_event,
     script: env.npm_lifecycle_script,
-    scripts: scriptsOf(env.npm_package_json || join(process.cwd(), 'package.json')),
+    scripts: scriptsOf(project),
+    ownScripts: realOr(dirname(project)) === realOr(root),
     installed: /[\\/]node_modules[\\/]/.test(root),
     onPath: onPath(join(root, 'bin/bun-pm'), env.PATH ?? ''),
   }
@@ -86,6 +88,8 @@ export interface InvocationFacts {
   script: string | undefined
   /** The scripts of the project's package.json (the one the package manager ran, or the cwd's). */
   scripts: Record<string, string>
+  /** That project is bun-pm's own checkout (whose node_modules/.bin has no bun-pm). */
+  ownScripts: boolean
   /** bun-pm runs from a node_modules folder (installed), not from a checkout of its own. */
   installed: boolean
   /** The `bun-pm` on PATH is this bun-pm. */
@@ -97,11 +101,11 @@ export interface InvocationFacts {
  * bun test` says npx to every process below it). Else an installed bun-pm not on the PATH was run
  * by its path in node_modules/.bin, for which `npx bun-pm` is the short way; else `bun-pm`.
  */
-export function decideInvocation({ userAgent, event, script, scripts, installed, onPath }: InvocationFacts): Invocation {
+export function decideInvocation({ userAgent, event, script, scripts, ownScripts, installed, onPath }: InvocationFacts): Invocation {
   const runner = runnerOf(userAgent)
   if (runner && event && script !== undefined && RUNS_BUN_PM.test(script))
-    // A command without a script: by the runner's exec where bun-pm is installed; in a checkout of bun-pm, by its binary.
-    return event === 'npx' || event === 'bunx' ? { via: 'exec', runner } : { via: 'script', runner, scripts, otherwise: installed ? EXEC[runner] : 'bun-pm' }
+    // A command without a script: by the runner's exec in a project that installed bun-pm; in bun-pm's checkout, by its binary.
+    return event === 'npx' || event === 'bunx' ? { via: 'exec', runner } : { via: 'script', runner, scripts, otherwise: ownScripts ? 'bun-pm' : EXEC[runner] }
   if (installed && !onPath)
     return { via: 'exec', runner: 'npm' }
   return { via: 'bin' }

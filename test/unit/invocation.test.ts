@@ -14,12 +14,12 @@ const USER_SCRIPTS = { start: 'node server.js', dev: 'bun-pm dev', up: 'bun-pm s
 
 const NPM = 'npm/11.19.1 node/v20.20.2 linux x64 workspaces/false'
 const BUN = 'bun/1.4.5 npm/? node/v26.3.0 linux x64'
-const facts = (over: Partial<InvocationFacts>): InvocationFacts => ({ userAgent: undefined, event: undefined, script: undefined, scripts: {}, installed: false, onPath: false, ...over })
+const facts = (over: Partial<InvocationFacts>): InvocationFacts => ({ userAgent: undefined, event: undefined, script: undefined, scripts: {}, ownScripts: false, installed: false, onPath: false, ...over })
 const as = (over: Partial<InvocationFacts>, command: string) => commandAs(decideInvocation(facts(over)), command)
 
 describe('hints name a bun-pm command as the user runs it', () => {
   test('in this repository, under its package scripts: bun start, bun dev, bun run status; npm\'s forms under npm', () => {
-    const bun = { userAgent: BUN, event: 'start', script: REPO_SCRIPTS.start, scripts: REPO_SCRIPTS }
+    const bun = { userAgent: BUN, event: 'start', script: REPO_SCRIPTS.start, scripts: REPO_SCRIPTS, ownScripts: true }
     expect(as(bun, 'start')).toBe('bun start')
     expect(as(bun, 'dev')).toBe('bun dev')
     expect(as(bun, 'status --json')).toBe('bun run status --json')
