@@ -34,7 +34,7 @@ export function printStatus(all: ProcView[], target: Target, json: boolean): voi
   console.log(sourceLine(target))
   console.log(formatTable(rows, ['name', 'group', 'pid', 'status', 'health', 'last ok', 'memory', 'restarts', 'uptime', 'interpreter', 'reason']))
   if (all.some(p => p.namespace === namespace))
-    console.log(agent.running ? `health checks: ${agent.name} (pid ${agent.pid}, ${agent.memoryMb ?? '?'} MB)` : `health checks: ${agent.name} is not running; \`${bunPm('start')}\` starts it again`)
+    console.log(agent.running ? `health checks: ${agent.name} (pid ${agent.pid}, ${agent.memoryMb ?? '?'} MB)` : `health checks: ${agent.name} is not running; ${target.source.kind === 'dev' ? `Ctrl-C the dev session and run \`${bunPm('dev')}\` again` : `\`${bunPm('start')}\` starts it again`}`)
 }
 
 /**
