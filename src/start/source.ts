@@ -19,13 +19,15 @@ export function devSessionOf(root: string): { home: string, launcherPid: number 
 export async function findSource({ root, namespace }: { root: string, namespace: string }, forceDev: boolean): Promise<Source | { error: string }> {
   const startHome = userPm2Home()
   const running = !forceDev && daemonRunning(startHome)
+  const dev = devSessionOf(root)
+  // Whether start's daemon runs the workspace matters only beside a dev session: asked only then.
   let runsNamespace = false
-  if (running) {
+  if (running && dev) {
     const client = await connectLight(startHome)
     runsNamespace = (await client.list()).some(p => p.namespace === namespace)
     client.disconnect()
   }
-  return chooseSource({ root, forceDev, start: { home: startHome, running, runsNamespace }, dev: devSessionOf(root), command: bunPm })
+  return chooseSource({ root, forceDev, start: { home: startHome, running, runsNamespace }, dev, command: bunPm })
 }
 
 function ownedByMe(path: string): boolean {
