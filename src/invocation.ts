@@ -32,12 +32,23 @@ function readFacts(): InvocationFacts {
   const project = env.npm_package_json || join(process.cwd(), 'package.json')
   return {
     userAgent: env.npm_config_user_agent,
+    parent: argv0Of(process.ppid),
     event: env.npm_lifecycle_event,
     script: env.npm_lifecycle_script,
     scripts: scriptsOf(project),
     ownScripts: realOr(dirname(project)) === realOr(root),
     installed: /[\\/]node_modules[\\/]/.test(root),
     onPath: onPath(join(root, 'bin/bun-pm'), env.PATH ?? ''),
+  }
+}
+
+/** The program a process runs, as it was called (`/…/node_modules/.bin/bun`); '' where /proc cannot say. */
+function argv0Of(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0] ?? ''
+  }
+  catch {
+    return ''
   }
 }
 
@@ -82,6 +93,11 @@ export type Invocation =
 export interface InvocationFacts {
   /** npm_config_user_agent: which package manager ran us (`npm/11.1 node/v20 …`, `bun/1.4.5 npm/? …`). */
   userAgent: string | undefined
+  /**
+   * The program of the parent process: bun runs a script's command itself, and keeps a user agent
+   * it inherits (`npx bun run logs` says npm), so a bun parent says bun ran the script.
+   */
+  parent: string
   /** npm_lifecycle_event: the script it ran (`start`), or `npx`/`bunx` for its exec. */
   event: string | undefined
   /** npm_lifecycle_script: that script's command line (`bun-pm start`, `'bun-pm' 'status'`). */
@@ -101,8 +117,8 @@ export interface InvocationFacts {
  * bun test` says npx to every process below it). Else an installed bun-pm not on the PATH was run
  * by its path in node_modules/.bin, for which `npx bun-pm` is the short way; else `bun-pm`.
  */
-export function decideInvocation({ userAgent, event, script, scripts, ownScripts, installed, onPath }: InvocationFacts): Invocation {
-  const runner = runnerOf(userAgent)
+export function decideInvocation({ userAgent, parent, event, script, scripts, ownScripts, installed, onPath }: InvocationFacts): Invocation {
+  const runner = /(?:^|\/)bun(?:\.exe)?$/.test(parent) && event !== 'npx' ? 'bun' : runnerOf(userAgent)
   if (runner && event && script !== undefined && RUNS_BUN_PM.test(script))
     // A command without a script: by the runner's exec in a project that installed bun-pm; in bun-pm's checkout, by its binary.
     return event === 'npx' || event === 'bunx' ? { via: 'exec', runner } : { via: 'script', runner, scripts, otherwise: ownScripts ? 'bun-pm' : EXEC[runner] }

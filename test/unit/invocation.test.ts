@@ -14,7 +14,7 @@ const USER_SCRIPTS = { start: 'node server.js', dev: 'bun-pm dev', up: 'bun-pm s
 
 const NPM = 'npm/11.19.1 node/v20.20.2 linux x64 workspaces/false'
 const BUN = 'bun/1.4.5 npm/? node/v26.3.0 linux x64'
-const facts = (over: Partial<InvocationFacts>): InvocationFacts => ({ userAgent: undefined, event: undefined, script: undefined, scripts: {}, ownScripts: false, installed: false, onPath: false, ...over })
+const facts = (over: Partial<InvocationFacts>): InvocationFacts => ({ userAgent: undefined, parent: '', event: undefined, script: undefined, scripts: {}, ownScripts: false, installed: false, onPath: false, ...over })
 const as = (over: Partial<InvocationFacts>, command: string) => commandAs(decideInvocation(facts(over)), command)
 
 describe('hints name a bun-pm command as the user runs it', () => {
@@ -26,7 +26,9 @@ describe('hints name a bun-pm command as the user runs it', () => {
     expect(as(bun, 'stop --workers=web')).toBe('bun run stop --workers=web')
     // No script for it: the binary, as a checkout of bun-pm has no node_modules/.bin/bun-pm.
     expect(as(bun, 'run -- bun test')).toBe('bun-pm run -- bun test')
-    const npm = { ...bun, userAgent: NPM, event: 'status', script: REPO_SCRIPTS.status }
+    // `npx bun run status`: bun keeps npx's user agent, but bun ran the script.
+    expect(as({ ...bun, userAgent: NPM, parent: '/repo/node_modules/.bin/bun', event: 'status', script: REPO_SCRIPTS.status }, 'stop')).toBe('bun run stop')
+    const npm = { ...bun, userAgent: NPM, parent: 'sh', event: 'status', script: REPO_SCRIPTS.status }
     expect(as(npm, 'start --workers=web')).toBe('npm start -- --workers=web')
     expect(as(npm, 'dev')).toBe('npm run dev')
     expect(as(npm, 'logs')).toBe('bun-pm logs')
