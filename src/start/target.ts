@@ -72,7 +72,7 @@ export async function connectExisting(target: Target, command: string): Promise<
   if (!daemonRunning(home)) {
     const dev = source.kind === 'start' ? devSessionOf(target.workspace.root) : undefined
     throw new WorkspaceError(dev
-      ? `\`${command}\` acts on \`start\`'s PM2 daemon, and none runs for ${home}; your \`dev\` session of ${target.workspace.root} (pid ${dev.launcherPid}) runs the workers: Ctrl-C in its terminal stops it`
+      ? `\`${command}\` acts on \`start\`'s PM2 daemon, and none runs for ${home}; your \`dev\` session of ${target.workspace.root} (pid ${dev.launcherPid}) runs the workers: it restarts a worker you edit, and Ctrl-C in its terminal stops it`
       : `no PM2 daemon runs for ${home}; start the workspace with \`${bunPm('start')}\` (or set PM2_HOME to the daemon's home)`)
   }
   return connectLight(home)

@@ -60,7 +60,7 @@ describe('status and logs see a dev session', () => {
 
       // stop and restart act on start's daemon only: they say where the workers run and how that stops.
       const stop = await h.cli(['stop'], { cwd: ws.root })
-      expect([stop.code, stop.stderr]).toEqual([1, `error: \`stop\` acts on \`start\`'s PM2 daemon, and none runs for ${h.path}; your \`dev\` session of ${ws.root} (pid ${dev.pid}) runs the workers: Ctrl-C in its terminal stops it\n`])
+      expect([stop.code, stop.stderr]).toEqual([1, `error: \`stop\` acts on \`start\`'s PM2 daemon, and none runs for ${h.path}; your \`dev\` session of ${ws.root} (pid ${dev.pid}) runs the workers: it restarts a worker you edit, and Ctrl-C in its terminal stops it\n`])
       expect(sessionWorkers(ws.root).sort()).toEqual([...workers].sort())
       // None of them started start's daemon.
       expect(daemonRunning(h.path)).toBe(false)
