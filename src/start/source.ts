@@ -74,7 +74,7 @@ export function chooseSource({ root, forceDev, start, dev, command }: SourceFact
     return { kind: 'dev', home: dev.home, launcherPid: dev.launcherPid }
   if (start.running)
     return { kind: 'start', home: start.home }
-  return { error: `nothing runs ${root}: no PM2 daemon runs for ${start.home} and no \`dev\` session of yours runs here; start it with \`${command('start')}\` or \`${command('dev')}\`` }
+  return { error: `nothing runs ${root}: no PM2 daemon runs for ${start.home} and no \`dev\` session of yours runs here; start it with \`${command('start')}\` or \`${command('dev')}\` (or set PM2_HOME to the home of the daemon that runs it)` }
 }
 
 /** Where the units shown run, in a few words: `start's daemon (PM2_HOME=…)` or `dev session (pid …, its own daemon)`. */

@@ -79,8 +79,9 @@ describe('status and logs see a dev session', () => {
 
     // From a checkout of bun-pm (as the tests run it): its binary.
     const nothing = `error: nothing runs ${ws.root}: no PM2 daemon runs for ${h.path} and no \`dev\` session of yours runs here; start it with`
+    const elsewhere = ' (or set PM2_HOME to the home of the daemon that runs it)'
     const logs = await h.cli(['logs', '--no-follow'], { cwd: ws.root })
-    expect([logs.code, logs.stdout, logs.stderr]).toEqual([1, '', `${nothing} \`bun-pm start\` or \`bun-pm dev\`\n`])
+    expect([logs.code, logs.stdout, logs.stderr]).toEqual([1, '', `${nothing} \`bun-pm start\` or \`bun-pm dev\`${elsewhere}\n`])
     const dev = await h.cli(['status', '--dev'], { cwd: ws.root })
     expect([dev.code, dev.stderr]).toEqual([1, `error: --dev: no \`dev\` session of yours runs ${ws.root}; start one with \`bun-pm dev\`, or leave out --dev for \`start\`'s daemon\n`])
 
@@ -98,11 +99,11 @@ describe('status and logs see a dev session', () => {
       return { code, stdout, stderr }
     }
     const npx = await run(['npx', '--no-install', 'bun-pm', 'logs', '--no-follow'])
-    expect([npx.code, npx.stderr]).toEqual([1, `${nothing} \`npx bun-pm start\` or \`npx bun-pm dev\`\n`])
+    expect([npx.code, npx.stderr]).toEqual([1, `${nothing} \`npx bun-pm start\` or \`npx bun-pm dev\`${elsewhere}\n`])
     // Through the project's script under bun: its `dev` script by name; `start` is the project's own, so bunx.
     const script = await run([BUN, 'run', 'logs'])
     expect(script.code).toBe(1)
-    expect(script.stderr).toContain(`${nothing} \`bunx bun-pm start\` or \`bun dev\`\n`)
+    expect(script.stderr).toContain(`${nothing} \`bunx bun-pm start\` or \`bun dev\`${elsewhere}\n`)
     expect(daemonRunning(h.path)).toBe(false)
   }), 60_000)
 })

@@ -24,7 +24,7 @@ describe('status, logs and monit: which daemon is shown; monit\'s header', () =>
   })
 
   test('nothing to show is an error that says how to start it', () => {
-    expect(chooseSource(facts({}))).toEqual({ error: 'nothing runs /srv/shop: no PM2 daemon runs for /home/me/.pm2 and no `dev` session of yours runs here; start it with `npx bun-pm start` or `npx bun-pm dev`' })
+    expect(chooseSource(facts({}))).toEqual({ error: 'nothing runs /srv/shop: no PM2 daemon runs for /home/me/.pm2 and no `dev` session of yours runs here; start it with `npx bun-pm start` or `npx bun-pm dev` (or set PM2_HOME to the home of the daemon that runs it)' })
     expect(chooseSource(facts({ forceDev: true, running: true, runsNamespace: true }))).toEqual({ error: '--dev: no `dev` session of yours runs /srv/shop; start one with `npx bun-pm dev`, or leave out --dev for `start`\'s daemon' })
   })
 
