@@ -18,6 +18,11 @@ export function packageScript(name: string): string {
   return scriptLine(found.via === 'bin' ? 'bun' : found.runner, name, '')
 }
 
+/** The package manager that runs this process's package script (`bun start`: bun, `npm start`: npm), if one does. */
+export function scriptRunner(): Runner | undefined {
+  return runnerOf({ userAgent: process.env.npm_config_user_agent, parent: argv0Of(process.ppid), event: process.env.npm_lifecycle_event })
+}
+
 let cached: Invocation | undefined
 
 /** How this process was run, read once: the package manager's variables, the project's scripts, the PATH. */
@@ -118,7 +123,7 @@ export interface InvocationFacts {
  * by its path in node_modules/.bin, for which `npx bun-pm` is the short way; else `bun-pm`.
  */
 export function decideInvocation({ userAgent, parent, event, script, scripts, ownScripts, installed, onPath }: InvocationFacts): Invocation {
-  const runner = /(?:^|\/)bun(?:\.exe)?$/.test(parent) && event !== 'npx' ? 'bun' : runnerOf(userAgent)
+  const runner = runnerOf({ userAgent, parent, event })
   if (runner && event && script !== undefined && RUNS_BUN_PM.test(script))
     // A command without a script: by the runner's exec in a project that installed bun-pm; in bun-pm's checkout, by its binary.
     return event === 'npx' || event === 'bunx' ? { via: 'exec', runner } : { via: 'script', runner, scripts, otherwise: ownScripts ? 'bun-pm' : EXEC[runner] }
@@ -127,8 +132,10 @@ export function decideInvocation({ userAgent, parent, event, script, scripts, ow
   return { via: 'bin' }
 }
 
-/** The package manager a user agent names (`npm/11.1 node/v20 …`), if bun-pm knows it. */
-export function runnerOf(userAgent: string | undefined): Runner | undefined {
+/** The package manager that ran the script: bun when it is the parent process, else the one the user agent names (`npm/11.1 node/v20 …`), if bun-pm knows it. */
+export function runnerOf({ userAgent, parent, event }: Pick<InvocationFacts, 'userAgent' | 'parent' | 'event'>): Runner | undefined {
+  if (/(?:^|\/)bun(?:\.exe)?$/.test(parent) && event !== 'npx')
+    return 'bun'
   const name = userAgent?.split('/')[0]
   return name === 'bun' || name === 'npm' || name === 'pnpm' || name === 'yarn' ? name : undefined
 }

@@ -2,12 +2,12 @@
 // hint rather than run old code. (Building by itself here would hide a failing build behind start.)
 import { existsSync, readdirSync, statSync } from 'node:fs'
 import { join, relative, resolve } from 'node:path'
-import { runnerOf, scriptLine } from '../invocation.ts'
+import { scriptLine, scriptRunner } from '../invocation.ts'
 
 const root = resolve(import.meta.dirname, '../..')
 const built = join(root, 'dist/commands/exec-process.js')
 // This repository's own scripts, named as the user ran `start`: `bun start` or `npm start`.
-const runner = runnerOf(process.env.npm_config_user_agent) ?? 'bun'
+const runner = scriptRunner() ?? 'bun'
 const build = `run \`${scriptLine(runner, 'build', '')}\` first, then \`${scriptLine(runner, 'start', '')}\``
 
 function newestSource(dir: string): { path: string, mtimeMs: number } | undefined {

@@ -59,9 +59,11 @@ describe('hints name a bun-pm command as the user runs it', () => {
   })
 
   test('a package script of the project (the prestart build check, a worker built into dist/)', () => {
-    expect(runnerOf(NPM)).toBe('npm')
-    expect(runnerOf(BUN)).toBe('bun')
-    expect(runnerOf(undefined)).toBeUndefined()
+    expect(runnerOf({ userAgent: NPM, parent: 'sh', event: 'prestart' })).toBe('npm')
+    expect(runnerOf({ userAgent: BUN, parent: '/usr/bin/bun', event: 'prestart' })).toBe('bun')
+    // `npx bun start`: npx's user agent, bun's prestart.
+    expect(runnerOf({ userAgent: NPM, parent: '/repo/node_modules/.bin/bun', event: 'prestart' })).toBe('bun')
+    expect(runnerOf({ userAgent: undefined, parent: 'bash', event: undefined })).toBeUndefined()
     expect(scriptLine('bun', 'build', '')).toBe('bun run build')
     expect(scriptLine('npm', 'build', '')).toBe('npm run build')
     expect(scriptLine('npm', 'start', '')).toBe('npm start')
