@@ -124,9 +124,12 @@ export interface InvocationFacts {
  */
 export function decideInvocation({ userAgent, parent, event, script, scripts, ownScripts, installed, onPath }: InvocationFacts): Invocation {
   const runner = runnerOf({ userAgent, parent, event })
-  if (runner && event && script !== undefined && RUNS_BUN_PM.test(script))
+  if (runner && event && script !== undefined && RUNS_BUN_PM.test(script)) {
+    if (event === 'npx' || event === 'bunx')
+      return { via: 'exec', runner }
     // A command without a script: by the runner's exec in a project that installed bun-pm; in bun-pm's checkout, by its binary.
-    return event === 'npx' || event === 'bunx' ? { via: 'exec', runner } : { via: 'script', runner, scripts, otherwise: ownScripts ? 'bun-pm' : EXEC[runner] }
+    return { via: 'script', runner, scripts, otherwise: ownScripts ? 'bun-pm' : EXEC[runner] }
+  }
   if (installed && !onPath)
     return { via: 'exec', runner: 'npm' }
   return { via: 'bin' }
