@@ -70,6 +70,27 @@ describe('status and logs see a dev session', () => {
     }
   }), 60_000)
 
+  test('beside start\'s daemon running the workspace: status and logs show start\'s, --dev the session', () => withHome(async (h) => {
+    const ws = workspace()
+    expect((await h.cli(['start'], { cwd: ws.root })).code).toBe(0)
+    const dev = startDev(ws.root, [], { env: { PM2_HOME: h.path } })
+    try {
+      await dev.waitFor(/\| \d+ workers up in/, { timeoutMs: 20_000 })
+      const statusOf = async (args: string[]) => JSON.parse((await h.cli(['status', '--json', ...args], { cwd: ws.root })).stdout) as { daemon: string, devSession: { pid: number } | null, pm2Home: string, workers: Row[] }
+      const started = await statusOf([])
+      expect([started.daemon, started.devSession, started.pm2Home]).toEqual(['start', null, h.path])
+      expect(started.workers.every(r => r.pid !== null && !sessionWorkers(ws.root).includes(r.pid))).toBe(true)
+      const session = await statusOf(['--dev'])
+      expect([session.daemon, session.devSession]).toEqual(['dev', { pid: dev.pid }])
+      expect(session.workers.map(r => r.pid).sort()).toEqual(sessionWorkers(ws.root).sort())
+      expect((await h.cli(['logs', '--no-follow'], { cwd: ws.root })).stderr).toBe(`logs of shop · start's daemon (PM2_HOME=${h.path})\n`)
+      expect((await h.cli(['logs', '--no-follow', '--dev'], { cwd: ws.root })).stderr).toBe(`logs of shop · dev session (pid ${dev.pid}, its own daemon)\n`)
+    }
+    finally {
+      expect(await stopDev(dev)).toBe(130)
+    }
+  }), 60_000)
+
   test('with nothing running: status shows every worker not running on start\'s daemon; logs and --dev say what to run, named as the user runs bun-pm', () => withHome(async (h) => {
     const ws = workspace()
     const status = await h.cli(['status'], { cwd: ws.root })
