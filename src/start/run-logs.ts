@@ -20,9 +20,10 @@ export interface LogsOptions {
 }
 
 /**
- * `logs`: on the daemon that runs the workspace (`start`'s, else its dev session's), what the query keeps of each selected unit's stdout and stderr files (oldest rotated
- * file first), merged in the order the lines were written, then — unless `follow` is off — new
- * lines as PM2 forwards them, until a signal.
+ * `logs`: on the daemon that runs the workspace (`start`'s, else its dev session's), what the
+ * query keeps of each selected unit's stdout and stderr files (oldest rotated file first), merged
+ * in the order the lines were written, then — unless `follow` is off — new lines as PM2 forwards
+ * them, until a signal.
  */
 export async function runLogs({ cwd, selection, query, follow, json, dev }: LogsOptions): Promise<number> {
   const target = await resolveTarget('logs', cwd, selection, { forceDev: dev, ifNone: 'error' })
