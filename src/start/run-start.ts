@@ -24,6 +24,7 @@ import { daemonBoundsLogs, readDaemonPid, userPm2Home } from '../pm2/home.ts'
 import { agentMustListenFirst } from '../supervise/apply-decisions.ts'
 import { followWorkers } from './attach.ts'
 import { bunPm } from '../invocation.ts'
+import { agentAdvice } from './target.ts'
 
 export interface StartCommandOptions {
   cwd?: string
@@ -109,7 +110,7 @@ async function startWith({ client, plan, home, spawnedDaemon, signals, json, tim
   })
   const names = plan.workers.map(w => w.name)
   const procs = (await client.list()).filter(p => p.namespace === workspace.namespace && names.includes(p.name))
-  const rows = toStatusRows(procs, plan.workers, { snapshot: readSnapshot(stateFilePath(home, workspace.namespace)) })
+  const rows = toStatusRows(procs, plan.workers, { snapshot: readSnapshot(stateFilePath(home, workspace.namespace)), agentAdvice: agentAdvice({ kind: 'start', home }) })
 
   if (json) {
     const output: StartJson = {

@@ -8,8 +8,7 @@ import type { AgentJson, StatusJson } from '../types/json.ts'
 import type { Selection } from '../types/config.ts'
 import { daemonRunning } from '../pm2/home.ts'
 import type { ProcView } from '../pm2/process-view.ts'
-import { bunPm } from '../invocation.ts'
-import { resolveTarget, sourceLine, type Target, targetProcs } from './target.ts'
+import { agentAdvice, resolveTarget, sourceLine, type Target, targetProcs } from './target.ts'
 
 /** The namespace's health agent as `status --json` shows it. */
 function agentView(procs: ProcView[], namespace: string): AgentJson {
@@ -24,6 +23,7 @@ export function printStatus(all: ProcView[], target: Target, json: boolean): voi
   const rows = toStatusRows(targetProcs(all, target), target.workers, {
     snapshot: readSnapshot(stateFilePath(target.home, namespace)),
     agentRunning: agent.running,
+    agentAdvice: agentAdvice(target.source),
   })
   if (json) {
     const { source } = target
@@ -34,7 +34,7 @@ export function printStatus(all: ProcView[], target: Target, json: boolean): voi
   console.log(sourceLine(target))
   console.log(formatTable(rows, ['name', 'group', 'pid', 'status', 'health', 'last ok', 'memory', 'restarts', 'uptime', 'interpreter', 'reason']))
   if (all.some(p => p.namespace === namespace))
-    console.log(agent.running ? `health checks: ${agent.name} (pid ${agent.pid}, ${agent.memoryMb ?? '?'} MB)` : `health checks: ${agent.name} is not running; ${target.source.kind === 'dev' ? `Ctrl-C the dev session and run \`${bunPm('dev')}\` again` : `\`${bunPm('start')}\` starts it again`}`)
+    console.log(agent.running ? `health checks: ${agent.name} (pid ${agent.pid}, ${agent.memoryMb ?? '?'} MB)` : `health checks: ${agent.name} is not running; ${agentAdvice(target.source)} again`)
 }
 
 /**

@@ -53,6 +53,11 @@ export async function resolveTarget(command: string, cwd: string | undefined, se
   return { workspace, workers, departed: departedTargets(workspace, selection, running), everything: !selection.workers && !selection.groups, home, source }
 }
 
+/** How the user gets the health agent of `source` back: `start` starts it, or the dev session run anew. */
+export function agentAdvice(source: Source): string {
+  return source.kind === 'dev' ? `Ctrl-C the dev session and \`${bunPm('dev')}\` starts it` : `\`${bunPm('start')}\` starts it`
+}
+
 /** The line that says which daemon is shown: `shop · dev session (pid 77, its own daemon)`. */
 export function sourceLine(target: Target): string {
   return `${target.workspace.namespace} · ${describeSource(target.source)}`
