@@ -1,7 +1,7 @@
 // Imports run one way through src/ (README, "Project layout"): `npx depcruise src` in .ci/run
 // fails on a wrong-way import, a cycle, or pm2 loaded outside src/pm2/.
 // Each folder may import the folders listed for it, itself, and the shared leaves.
-const LEAVES = ['src/errors\\.ts$', 'src/trace\\.ts$', 'src/bun-pm-files\\.ts$']
+const LEAVES = ['src/errors\\.ts$', 'src/trace\\.ts$', 'src/bun-pm-files\\.ts$', 'src/invocation\\.ts$']
 const MAY_IMPORT = {
   'types': [],
   'model': ['types'],
@@ -14,7 +14,7 @@ const MAY_IMPORT = {
   'worker': ['types', 'model'],
   'report': ['types', 'model', 'os', 'config', 'plan', 'pm2', 'supervise', 'agent/state-file\\.ts$'],
   'dev': ['types', 'model', 'os', 'config', 'plan', 'pm2', 'supervise', 'report', 'agent/state-file\\.ts$'],
-  'start': ['types', 'model', 'os', 'config', 'plan', 'pm2', 'supervise', 'report', 'agent/state-file\\.ts$'],
+  'start': ['types', 'model', 'os', 'config', 'plan', 'pm2', 'supervise', 'report', 'agent/state-file\\.ts$', 'dev/session\\.ts$'],
   'run': ['types', 'model', 'os', 'config', 'plan', 'pm2', 'supervise', 'report', 'dev', 'start', 'agent/state-file\\.ts$'],
   'testing': ['types', 'model', 'os', 'report', 'run/addresses\\.ts$'],
   'export': ['types', 'model', 'os', 'config', 'plan', 'pm2', 'report'],

@@ -46,6 +46,11 @@ export const jsonArg = {
   json: { type: 'boolean', description: 'Print the result as JSON' },
 } as const satisfies ArgsDef
 
+/** `--dev`, for the commands that show a running workspace (`status`, `logs`, `monit`). */
+export const devArg = {
+  dev: { type: 'boolean', description: 'Show this workspace\'s dev session, even when `start`\'s daemon runs it' },
+} as const satisfies ArgsDef
+
 /** The parsed selection flags as a `Selection`. */
 export function toSelection(args: { workers?: string, group?: string, deps?: boolean }): Selection {
   return { workers: parseList('workers', args.workers), groups: parseList('group', args.group), ...(args.deps === false && { noDeps: true }) }

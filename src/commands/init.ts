@@ -12,6 +12,7 @@ import { FOREMAN_BASE_PORT, fromProcfile } from '../init/procfile.ts'
 import { envExample, guessEntry, scaffold } from '../init/scaffold.ts'
 import { pm2OptionNames } from '../pm2/schema.ts'
 import type { InitJson } from '../types/json.ts'
+import { bunPm } from '../invocation.ts'
 
 export default defineCommand({
   meta: { name: 'init', description: 'Write a typed, commented pm.config.ts and a .env.example into this project (never overwriting); --from converts a PM2 ecosystem file or a Procfile' },
@@ -48,7 +49,7 @@ export default defineCommand({
       output.files.push({ path, action: 'wrote' })
       say(`wrote ${path}`)
     }
-    say('next: `npx bun-pm dev` runs the workers; `npx bun-pm explain` shows what PM2 would get')
+    say(`next: \`${bunPm('dev')}\` runs the workers; \`${bunPm('explain')}\` shows what PM2 would get`)
     if (args.json)
       console.log(JSON.stringify(output, null, 2))
   },

@@ -6,15 +6,16 @@ import { WorkspaceError } from '../errors.ts'
 import { parseSince } from '../model/log-lines.ts'
 import { parseGrep } from '../report/log-query.ts'
 import { runLogs } from '../start/run-logs.ts'
-import { selectionArgs, toSelection } from './_shared.ts'
+import { devArg, selectionArgs, toSelection } from './_shared.ts'
 
 /** How many lines of each stream `logs` prints unless told. */
 const DEFAULT_LINES = 20
 
 export default defineCommand({
-  meta: { name: 'logs', description: 'Print the selected workers\' lines from their log files, then follow them (Ctrl-C to stop)' },
+  meta: { name: 'logs', description: 'Print the selected workers\' lines from their log files (on the PM2 daemon, or on the dev session when only that runs the workspace), then follow them (Ctrl-C to stop)' },
   args: {
     ...selectionArgs,
+    ...devArg,
     lines: { type: 'string', description: 'How many lines per worker and stream (after --since and --grep); default 20, or all with --since', valueHint: 'n' },
     since: { type: 'string', description: 'Only lines written since: a length of time back (90s, 10m, 2h, 1d) or a moment (2026-12-03T10:00)', valueHint: 'when' },
     grep: { type: 'string', description: 'Only lines that match this regular expression (/…/i for flags); the followed lines too', valueHint: 'pattern' },
@@ -33,6 +34,6 @@ export default defineCommand({
     if (typeof grep === 'string')
       throw new WorkspaceError(grep)
     const query = { lines, ...(since !== undefined && { since }), ...(grep && { grep }) }
-    process.exitCode = await runLogs({ cwd: args.cwd, selection: toSelection(args), query, follow: args.follow !== false, json: Boolean(args.json) })
+    process.exitCode = await runLogs({ cwd: args.cwd, selection: toSelection(args), query, follow: args.follow !== false, json: Boolean(args.json), dev: Boolean(args.dev) })
   },
 })

@@ -3,13 +3,13 @@
 import { defineCommand } from 'citty'
 import { rejectUnknownFlags } from './reject-unknown-flags.ts'
 import { runMonit } from '../monit/run-monit.ts'
-import { selectionArgs, toSelection } from './_shared.ts'
+import { devArg, selectionArgs, toSelection } from './_shared.ts'
 
 export default defineCommand({
   meta: { name: 'monit', description: 'Watch the workspace live, full-screen: each unit\'s status, health, CPU, memory, restarts and output; restart or stop one with a key' },
   args: {
     ...selectionArgs,
-    dev: { type: 'boolean', description: 'Show this workspace\'s dev session, even when `start`\'s daemon runs it' },
+    ...devArg,
   },
   plugins: [rejectUnknownFlags('monit')],
   async run({ args }) {

@@ -2,6 +2,7 @@
 
 import type { ArgDef, ArgsDef, CittyPlugin } from 'citty'
 import { WorkspaceError } from '../errors.ts'
+import { bunPm } from '../invocation.ts'
 import { didYouMean } from '../model/suggest.ts'
 
 const BUILTIN_FLAGS = ['help', 'h', 'version', 'v']
@@ -15,15 +16,15 @@ export function rejectUnknownFlags(commandName: string): CittyPlugin {
     name: 'reject-unknown-flags',
     async setup({ rawArgs, cmd }) {
       const argsDef = (typeof cmd.args === 'function' ? await cmd.args() : await cmd.args) ?? {}
-      const problem = flagProblem(rawArgs, argsDef, commandName)
+      const problem = flagProblem(rawArgs, argsDef, commandName, bunPm)
       if (problem)
         throw new WorkspaceError(problem)
     },
   }
 }
 
-/** What is wrong with a command's arguments (an unknown flag, a stray word), or undefined. Pure. */
-export function flagProblem(rawArgs: string[], argsDef: ArgsDef, commandName: string): string | undefined {
+/** What is wrong with a command's arguments (an unknown flag, a stray word), or undefined; `command` names a bun-pm command as the user runs it. Pure. */
+export function flagProblem(rawArgs: string[], argsDef: ArgsDef, commandName: string, command: (line: string) => string): string | undefined {
   const known = knownFlags(argsDef)
   // The words a command's positional arguments take (`completion bash`).
   let positionals = Object.values(argsDef).filter(def => def.type === 'positional').length
@@ -37,7 +38,7 @@ export function flagProblem(rawArgs: string[], argsDef: ArgsDef, commandName: st
     }
     const name = arg.replace(/^-{1,2}/, '').split('=')[0]!
     if (!known.has(name))
-      return `unknown flag ${arg.split('=')[0]}${didYouMean(name, [...known].filter(f => f.length > 1))} for \`${commandName}\`; run \`${commandName} --help\` for its flags`
+      return `unknown flag ${arg.split('=')[0]}${didYouMean(name, [...known].filter(f => f.length > 1))} for \`${commandName}\`; run \`${command(`${commandName} --help`)}\` for its flags`
   }
   return undefined
 }

@@ -5,6 +5,7 @@ import { rejectUnknownFlags } from './reject-unknown-flags.ts'
 import { WorkspaceError } from '../errors.ts'
 import { runCommand } from '../run/run-command.ts'
 import { depsArg, envArg, selectionArgs, toSelection } from './_shared.ts'
+import { bunPm } from '../invocation.ts'
 
 export default defineCommand({
   meta: {
@@ -27,7 +28,7 @@ export default defineCommand({
     const split = rawArgs.indexOf('--')
     const command = split === -1 ? [] : rawArgs.slice(split + 1)
     if (command.length === 0)
-      throw new WorkspaceError('`run` needs the command to run after `--`: bun-pm run -- bun test')
+      throw new WorkspaceError(`\`run\` needs the command to run after \`--\`: ${bunPm('run -- bun test')}`)
     process.exitCode = await runCommand({ cwd: args.cwd, selection: toSelection(args), env: args.env, timeoutMs: seconds * 1000, command, logs: Boolean(args.logs), strict: Boolean(args.strict) })
   },
 })

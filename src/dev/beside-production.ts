@@ -8,6 +8,7 @@ import { heartbeatPort } from '../model/heartbeat.ts'
 import type { Heartbeat } from '../types/health.ts'
 import { readLiveSnapshot } from '../agent/state-file.ts'
 import { listenersOf } from '../os/sockets.ts'
+import { bunPm } from '../invocation.ts'
 
 /** A process of the workspace that `start` runs on the user's PM2 daemon, with the ports it listens on. */
 export interface ProductionProcess {
@@ -28,7 +29,7 @@ export function besideProduction(workers: { name: string, heartbeat: Heartbeat }
     const proc = production.find(p => p.worker === worker.name && p.ports.length > 0 && (port === undefined || p.ports.includes(port)))
     if (proc) {
       const ports = port === undefined ? proc.ports : [port]
-      held.set(worker.name, `\`start\` runs it on the PM2 daemon of ${userHome} (pid ${proc.pid}, listening on ${ports.join(', ')}); a dev copy would share ${ports.length === 1 ? 'that port' : 'those ports'} and serve production traffic: stop it first (\`bun-pm stop --workers=${worker.name}\`), or give dev another port (in .env.local)`)
+      held.set(worker.name, `\`start\` runs it on the PM2 daemon of ${userHome} (pid ${proc.pid}, listening on ${ports.join(', ')}); a dev copy would share ${ports.length === 1 ? 'that port' : 'those ports'} and serve production traffic: stop it first (\`${bunPm(`stop --workers=${worker.name}`)}\`), or give dev another port (in .env.local)`)
     }
   }
   return held

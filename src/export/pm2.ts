@@ -41,7 +41,7 @@ export function renderPm2(model: ExportModel, { startOptions, fileEnv, outDir }:
   })
   const content = [
     header(model, 'pm2', '//'),
-    '// `pm2 start ecosystem.config.cjs` runs what `bun start` runs. Values of the .env files are read',
+    '// `pm2 start ecosystem.config.cjs` runs what `bun-pm start` runs. Values of the .env files are read',
     '// from them when PM2 loads this file (Node 20.12+ for util.parseEnv), never copied here.',
     `'use strict'`,
     `const { existsSync, readFileSync } = require('node:fs')`,

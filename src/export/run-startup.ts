@@ -7,6 +7,7 @@ import { homedir, userInfo } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { WorkspaceError } from '../errors.ts'
 import { ownFile } from '../bun-pm-files.ts'
+import { bunPm } from '../invocation.ts'
 import type { Interpreter, Selection } from '../types/config.ts'
 import { loadWorkspace } from '../config/load.ts'
 import { resolveInterpreter, resolveProgram } from '../plan/interpreter.ts'
@@ -84,7 +85,7 @@ export async function runStartup({ cwd, scope, install, out, selection, env }: S
   }
   runSystemctl(scope, ['daemon-reload'], unitPath)
   runSystemctl(scope, ['enable', '--now', name], unitPath)
-  console.log(`wrote ${unitPath}; enabled and started: \`${systemctl(scope, 'status', name).join(' ')}\`, \`journalctl ${scope === 'user' ? '--user-unit' : '-u'} ${name}\`; \`bun-pm unstartup${scope === 'user' ? ' --user' : ''}\` removes it`)
+  console.log(`wrote ${unitPath}; enabled and started: \`${systemctl(scope, 'status', name).join(' ')}\`, \`journalctl ${scope === 'user' ? '--user-unit' : '-u'} ${name}\`; \`${bunPm(`unstartup${scope === 'user' ? ' --user' : ''}`)}\` removes it`)
   if (before !== undefined && before !== unit)
     console.log(`the unit changed: \`${systemctl(scope, 'restart', name).join(' ')}\` applies it (it stops and starts the workers)`)
   if (scope === 'user')
@@ -121,7 +122,7 @@ export async function runUnstartup({ cwd, scope }: { cwd?: string, scope: UnitSc
 
 function requireLinux(command: string): void {
   if (process.platform !== 'linux')
-    throw new WorkspaceError(`\`${command}\` writes a systemd unit, which is Linux's; this is ${process.platform}: run \`bun-pm start\` from your own service manager (launchd on macOS)`)
+    throw new WorkspaceError(`\`${command}\` writes a systemd unit, which is Linux's; this is ${process.platform}: run \`${bunPm('start --attach')}\` from your own service manager (launchd on macOS)`)
 }
 
 /**
@@ -175,7 +176,7 @@ function readOwnUnit(path: string, configFile: string): string | undefined {
     throw new WorkspaceError(`${path}: this unit was not written by \`bun-pm startup\`, and bun-pm does not overwrite or remove it; move it away first if the workspace should start this way`)
   const other = startupUnitConfig(text)
   if (other !== configFile)
-    throw new WorkspaceError(`${path}: is the unit \`bun-pm startup\` wrote for ${other ?? 'another workspace'}, whose name gives the same unit name; give this workspace another \`name\` in ${configFile}, or run \`bun-pm unstartup\` in that one's folder first`)
+    throw new WorkspaceError(`${path}: is the unit \`bun-pm startup\` wrote for ${other ?? 'another workspace'}, whose name gives the same unit name; give this workspace another \`name\` in ${configFile}, or run \`${bunPm('unstartup')}\` in that one's folder first`)
   return text
 }
 
@@ -190,7 +191,7 @@ function writeUnit(path: string, unit: string, scope: UnitScope, configFile: str
   catch (error) {
     const code = (error as NodeJS.ErrnoException).code
     const fix = code === 'EACCES' || code === 'EPERM'
-      ? `permission denied; ${scope === 'system' ? 'a system unit needs root: `sudo bun-pm startup --install`, or `bun-pm startup --user --install` for a user unit' : 'check the folder\'s owner'}`
+      ? `permission denied; ${scope === 'system' ? `a system unit needs root: \`sudo ${bunPm('startup --install')}\`, or \`${bunPm('startup --user --install')}\` for a user unit` : 'check the folder\'s owner'}`
       : code === 'ELOOP' ? 'it became a link' : (error as Error).message
     throw new WorkspaceError(`${path}: cannot be written (${fix})`)
   }

@@ -10,7 +10,7 @@ import type { Pm2Client } from '../pm2/client.ts'
 import type { AgentWord, HealthSnapshot } from '../types/agent.ts'
 import type { StatusRow } from '../types/json.ts'
 import { tail } from '../start/failures.ts'
-import { type Target, targetProcs } from '../start/target.ts'
+import { agentAdvice, type Target, targetProcs } from '../start/target.ts'
 import { LogBuffer } from './log-buffer.ts'
 import { recordSamples } from './sparkline.ts'
 
@@ -60,6 +60,7 @@ export function watchLive({ client, bus, target }: { client: Pm2Client, bus: Pm2
   const rows = () => toStatusRows(mine(), workers, {
     snapshot,
     agentRunning: all.some(p => p.namespace === namespace && p.name === agent && p.status === 'online' && p.pid !== null),
+    agentAdvice: agentAdvice(target.source),
   })
 
   let notifyTimer: ReturnType<typeof setTimeout> | undefined

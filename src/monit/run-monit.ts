@@ -1,31 +1,30 @@
 // `monit`: the workspace's units live and full-screen, on start's daemon or on its dev session's,
 // until `q`; quitting leaves every worker as it is.
-import { statSync } from 'node:fs'
-import { join } from 'node:path'
 import { format } from 'node:util'
 import { WorkspaceError } from '../errors.ts'
-import { loadWorkspace, type LoadedWorkspace } from '../config/load.ts'
-import { devHome, readSession } from '../dev/session.ts'
+import { loadWorkspace } from '../config/load.ts'
+import { bunPm } from '../invocation.ts'
 import { requireSupportedPlatform } from '../os/platform.ts'
 import { departedTargets, selectTargets } from '../plan/select.ts'
-import { daemonRunning, userPm2Home } from '../pm2/home.ts'
 import { connectLight } from '../pm2/light-client.ts'
 import { pm2Rules } from '../pm2/schema.ts'
 import { useColor } from '../report/log-printer.ts'
 import type { Selection } from '../types/config.ts'
 import { actionsFor } from './actions.ts'
 import { watchLive } from './live.ts'
-import { chooseSource, type Source } from './source.ts'
+import { findSource } from '../start/source.ts'
 
-export const NO_TERMINAL = '`bun-pm monit` draws a live screen and needs a terminal; without one, use `bun-pm status --json` (the units now) or `bun-pm logs` (their output)'
+const noTerminal = () => `\`${bunPm('monit')}\` draws a live screen and needs a terminal; without one, use \`${bunPm('status --json')}\` (the units now) or \`${bunPm('logs')}\` (their output)`
 
 export async function runMonit({ cwd, selection, dev }: { cwd?: string, selection: Selection, dev: boolean }): Promise<number> {
   if (!process.stdout.isTTY || !process.stdin.isTTY)
-    throw new WorkspaceError(NO_TERMINAL)
+    throw new WorkspaceError(noTerminal())
   requireSupportedPlatform('monit')
   const rules = pm2Rules()
   const workspace = await loadWorkspace({ cwd, mode: 'start', rules })
   const source = await findSource(workspace, dev)
+  if ('error' in source)
+    throw new WorkspaceError(source.error)
   // A dev session runs the workers as `dev` loads them (its $development overrides: replicas too).
   const shown = source.kind === 'dev' ? await loadWorkspace({ cwd, mode: 'dev', rules }) : workspace
   const client = await connectLight(source.home)
@@ -37,6 +36,7 @@ export async function runMonit({ cwd, selection, dev }: { cwd?: string, selectio
     departed: departedTargets(shown, selection, running),
     everything: !selection.workers && !selection.groups,
     home: source.home,
+    source,
   }
   const live = watchLive({ client, bus, target })
   const actions = actionsFor({ source, cwd, client, bus, procs: live.procs })
@@ -79,32 +79,4 @@ export async function runMonit({ cwd, selection, dev }: { cwd?: string, selectio
     process.stdout.write('\x1B[?1049l')
   }
   return 0
-}
-
-/** The daemon to show: start's when it runs this workspace, else this user's dev session of it (see chooseSource). */
-async function findSource(workspace: LoadedWorkspace, forceDev: boolean): Promise<Source> {
-  const startHome = userPm2Home()
-  const running = !forceDev && daemonRunning(startHome)
-  let runsNamespace = false
-  if (running) {
-    const client = await connectLight(startHome)
-    runsNamespace = (await client.list()).some(p => p.namespace === workspace.namespace)
-    client.disconnect()
-  }
-  const home = devHome(workspace.root)
-  const session = readSession(home)
-  const dev = session && ownedByMe(join(home, 'session.json')) && daemonRunning(home) ? { home, launcherPid: session.launcherPid } : undefined
-  const chosen = chooseSource({ root: workspace.root, namespace: workspace.namespace, forceDev, start: { home: startHome, running, runsNamespace }, dev })
-  if ('error' in chosen)
-    throw new WorkspaceError(chosen.error)
-  return chosen
-}
-
-function ownedByMe(path: string): boolean {
-  try {
-    return statSync(path).uid === process.getuid?.()
-  }
-  catch {
-    return false
-  }
 }

@@ -14,6 +14,7 @@ import { commandWords } from '../model/command.ts'
 import { INTERPRETERS } from '../model/interpreters.ts'
 import { toList } from '../model/args.ts'
 import { type Disk, machineDisk } from './disk.ts'
+import { packageScript } from '../invocation.ts'
 
 /** A selected worker, checked on disk, with the exact options handed to PM2. */
 export interface PlannedWorker extends LoadedWorker {
@@ -125,7 +126,7 @@ function scriptRun(worker: LoadedWorker, root: string, at: string, disk: Disk): 
   }
   const script = resolve(root, scriptField)
   if (!disk.isFile(script)) {
-    const hint = /(^|\/)dist\//.test(scriptField) ? '; run `bun run build` first' : '; fix the path (it is relative to the workspace root)'
+    const hint = /(^|\/)dist\//.test(scriptField) ? `; run \`${packageScript('build')}\` first` : '; fix the path (it is relative to the workspace root)'
     throw new WorkspaceError(`${at}: ${interpreter} script "${scriptField}" does not exist (${script})${hint}`)
   }
   const interpreterPath = disk.interpreter(interpreter, root, at)

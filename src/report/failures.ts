@@ -6,6 +6,7 @@ import type { Readiness, WorkerHealth } from '../supervise/readiness.ts'
 import type { Failure } from '../types/json.ts'
 import { describeRollback } from './changes.ts'
 import type { ProcView } from '../pm2/process-view.ts'
+import { bunPm } from '../invocation.ts'
 
 /** What a failure prints: its one line, then its last lines under the worker's name. */
 export function failureLines({ name, reason, lastLines, kept }: Failure): string[] {
@@ -29,7 +30,7 @@ function reasonOf(readiness: Readiness, timeoutMs: number): string {
   if (!readiness.ready && readiness.why === 'broken')
     return `it answered its check with errors only (${readiness.state?.errorAnswers ?? 'several'} in a row, last: ${readiness.state?.lastCheck ?? 'an error'}); a new version that serves errors is not waited for (answer 503 while it warms up)`
   if (!readiness.ready && readiness.why === 'agent')
-    return 'the health agent that judges it is not running (see its lines in `bun-pm logs`)'
+    return `the health agent that judges it is not running (see its lines in \`${bunPm('logs')}\`)`
   if (!state)
     return `no word on it from the health agent within ${formatMs(timeoutMs)}`
   return describeState(state, timeoutMs)

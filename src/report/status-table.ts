@@ -14,6 +14,8 @@ export interface HealthFacts {
   snapshot?: HealthSnapshot
   /** Whether the agent that wrote it still runs (default: trust the snapshot). */
   agentRunning?: boolean
+  /** How the user gets a health agent, for the reason of a unit no agent judges (`\`bun-pm start\` starts it`). */
+  agentAdvice?: string
   now?: number
 }
 
@@ -66,7 +68,7 @@ function toRow(proc: ProcView, unit: string, group: string, interpreter: string,
 }
 
 /** A worker's health from PM2's listing and the agent's state; PM2's `online` alone never makes it ready. */
-export function judge(proc: ProcView, { snapshot, agentRunning = true }: HealthFacts, unit = proc.name): { health: StatusRow['health'], reason: string | null, lastOkAt: number | null } {
+export function judge(proc: ProcView, { snapshot, agentRunning = true, agentAdvice }: HealthFacts, unit = proc.name): { health: StatusRow['health'], reason: string | null, lastOkAt: number | null } {
   const state = stateOf(snapshot, unit, proc)
   if (proc.status === 'online' && proc.pid === null)
     return { health: 'unhealthy', reason: 'PM2 lists it online, but it has no live process', lastOkAt: state?.lastOkAt ?? null }
@@ -79,7 +81,7 @@ export function judge(proc: ProcView, { snapshot, agentRunning = true }: HealthF
   if (proc.status === 'stopped' || proc.status === 'stopping' || (over && proc.status !== 'online'))
     return { health: 'none', reason: state?.reason ?? 'stopped', lastOkAt: state?.lastOkAt ?? null }
   if (!state || !agentRunning)
-    return { health: 'unknown', reason: 'no health agent runs for this workspace; `start` starts one', lastOkAt: state?.lastOkAt ?? null }
+    return { health: 'unknown', reason: `no health agent runs for this workspace${agentAdvice ? `; ${agentAdvice}` : ''}`, lastOkAt: state?.lastOkAt ?? null }
   if (proc.status === 'waiting restart' || proc.status === 'launching' || state.pid !== proc.pid)
     return { health: state.streak >= 2 ? 'crash-looping' : 'starting', reason: state.reason, lastOkAt: state.lastOkAt }
   return { health: state.health, reason: state.reason, lastOkAt: state.lastOkAt }

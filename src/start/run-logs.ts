@@ -7,7 +7,7 @@ import { type LogQuery, mergeByTime, selectEntries, timeLabel, toEntries, toJson
 import type { Selection } from '../types/config.ts'
 import { UnitNames } from '../model/units.ts'
 import { latchSignals } from '../os/signals.ts'
-import { connectExisting, resolveTarget, targetProcs } from './target.ts'
+import { connectExisting, resolveTarget, sourceLine, targetProcs } from './target.ts'
 
 export interface LogsOptions {
   cwd?: string
@@ -15,16 +15,22 @@ export interface LogsOptions {
   query: LogQuery
   follow: boolean
   json: boolean
+  /** `--dev`: the workspace's dev session only. */
+  dev: boolean
 }
 
 /**
- * `logs`: what the query keeps of each selected unit's stdout and stderr files (oldest rotated
- * file first), merged in the order the lines were written, then — unless `follow` is off — new
- * lines as PM2 forwards them, until a signal.
+ * `logs`: on the daemon that runs the workspace (`start`'s, else its dev session's), what the
+ * query keeps of each selected unit's stdout and stderr files (oldest rotated file first), merged
+ * in the order the lines were written, then — unless `follow` is off — new lines as PM2 forwards
+ * them, until a signal.
  */
-export async function runLogs({ cwd, selection, query, follow, json }: LogsOptions): Promise<number> {
-  const target = await resolveTarget('logs', cwd, selection)
-  const client = await connectExisting(target.home)
+export async function runLogs({ cwd, selection, query, follow, json, dev }: LogsOptions): Promise<number> {
+  const target = await resolveTarget('logs', cwd, selection, { forceDev: dev, ifNone: 'error' })
+  const client = await connectExisting(target, 'logs')
+  // Which daemon's workers these are, on stderr: the lines on stdout stay the workers' own.
+  if (!json)
+    console.error(`logs of ${sourceLine(target)}`)
   const procs = targetProcs(await client.list(), target)
   // Each replica under its own label (`web#1`): its lines are its own.
   const unitNames = new UnitNames()

@@ -14,6 +14,7 @@ import { planFor } from '../plan/resolve-plan.ts'
 import { printFailures } from './failures.ts'
 import { connectExisting, resolveTarget, type Target, targetProcs } from './target.ts'
 import { printStatus } from './run-status.ts'
+import { bunPm } from '../invocation.ts'
 
 /** What a restart did: its changes, the workers that did not become ready, and the daemon's listing after it. */
 export interface Restarted {
@@ -29,7 +30,7 @@ export interface Restarted {
  */
 export async function runRestart({ cwd, selection, json, timeoutMs }: { cwd?: string, selection: Selection, json: boolean, timeoutMs: number }): Promise<number> {
   const target = await resolveTarget('restart', cwd, selection)
-  const client = await connectExisting(target.home)
+  const client = await connectExisting(target, 'restart')
   const { changes, failures, all } = await restartTarget({ target, selection, client, timeoutMs, ...(!json && { progress: progressLine() }) })
   if (!json)
     console.log(describeChanges(changes))
@@ -48,10 +49,10 @@ export async function restartTarget({ target, selection, client, bus, timeoutMs,
   const { workspace, home } = target
   const procs = targetProcs(await client.list(), target)
   if (target.departed.length > 0)
-    throw new WorkspaceError(`${workspace.configLabel}: ${target.departed.join(', ')} ${target.departed.length === 1 ? 'runs but is' : 'run but are'} no longer in the config, so there is nothing to restart ${target.departed.length === 1 ? 'it' : 'them'} with; \`bun-pm start\` removes ${target.departed.length === 1 ? 'it' : 'them'}, \`bun-pm stop --workers=${target.departed.join(',')}\` stops ${target.departed.length === 1 ? 'it' : 'them'}`)
+    throw new WorkspaceError(`${workspace.configLabel}: ${target.departed.join(', ')} ${target.departed.length === 1 ? 'runs but is' : 'run but are'} no longer in the config, so there is nothing to restart ${target.departed.length === 1 ? 'it' : 'them'} with; \`${bunPm('start')}\` removes ${target.departed.length === 1 ? 'it' : 'them'}, \`${bunPm(`stop --workers=${target.departed.join(',')}`)}\` stops ${target.departed.length === 1 ? 'it' : 'them'}`)
   const notRunning = (selection.workers ?? []).filter(name => !procs.some(p => p.name === name))
   if (notRunning.length > 0)
-    throw new WorkspaceError(`${workspace.configLabel}: ${notRunning.join(', ')} ${notRunning.length === 1 ? 'is' : 'are'} not on the PM2 daemon (never started, or removed); start ${notRunning.length === 1 ? 'it' : 'them'} with \`bun-pm start --workers=${notRunning.join(',')}\``)
+    throw new WorkspaceError(`${workspace.configLabel}: ${notRunning.join(', ')} ${notRunning.length === 1 ? 'is' : 'are'} not on the PM2 daemon (never started, or removed); start ${notRunning.length === 1 ? 'it' : 'them'} with \`${bunPm(`start --workers=${notRunning.join(',')}`)}\``)
   const plan = planFor(workspace, target.workers.filter(w => w.activated && procs.some(p => p.name === w.name)))
   const planned = plan.workers
   const health = watchHealth(bus ?? await client.launchBus(), workspace.namespace, readLiveSnapshot(home, workspace.namespace))

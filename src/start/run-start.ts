@@ -23,6 +23,8 @@ import { requireSupportedPlatform } from '../os/platform.ts'
 import { daemonBoundsLogs, readDaemonPid, userPm2Home } from '../pm2/home.ts'
 import { agentMustListenFirst } from '../supervise/apply-decisions.ts'
 import { followWorkers } from './attach.ts'
+import { bunPm } from '../invocation.ts'
+import { agentAdvice } from './target.ts'
 
 export interface StartCommandOptions {
   cwd?: string
@@ -108,7 +110,7 @@ async function startWith({ client, plan, home, spawnedDaemon, signals, json, tim
   })
   const names = plan.workers.map(w => w.name)
   const procs = (await client.list()).filter(p => p.namespace === workspace.namespace && names.includes(p.name))
-  const rows = toStatusRows(procs, plan.workers, { snapshot: readSnapshot(stateFilePath(home, workspace.namespace)) })
+  const rows = toStatusRows(procs, plan.workers, { snapshot: readSnapshot(stateFilePath(home, workspace.namespace)), agentAdvice: agentAdvice({ kind: 'start', home }) })
 
   if (json) {
     const output: StartJson = {
@@ -133,7 +135,7 @@ async function startWith({ client, plan, home, spawnedDaemon, signals, json, tim
     if (!spawnedDaemon && !daemonChecksMemoryOften(home))
       console.error('note: this PM2 daemon was started without PM2_WORKER_INTERVAL, so it checks max_memory_restart only every 30 s; a daemon that bun-pm starts checks every 2 s')
     if (!spawnedDaemon && plan.workers.some(w => w.logs) && !daemonBoundsLogs(home))
-      console.error('note: this PM2 daemon was not started by bun-pm, so the workers\' log files grow without bound (options.logs applies on daemons bun-pm starts); once nothing else runs on it, `pm2 kill` and `bun-pm start` again')
+      console.error(`note: this PM2 daemon was not started by bun-pm, so the workers' log files grow without bound (options.logs applies on daemons bun-pm starts); once nothing else runs on it, \`pm2 kill\` and \`${bunPm('start')}\` again`)
   }
   if (!attached || !signals) {
     client.disconnect()

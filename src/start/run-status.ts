@@ -8,7 +8,7 @@ import type { AgentJson, StatusJson } from '../types/json.ts'
 import type { Selection } from '../types/config.ts'
 import { daemonRunning } from '../pm2/home.ts'
 import type { ProcView } from '../pm2/process-view.ts'
-import { resolveTarget, type Target, targetProcs } from './target.ts'
+import { agentAdvice, resolveTarget, sourceLine, type Target, targetProcs } from './target.ts'
 
 /** The namespace's health agent as `status --json` shows it. */
 function agentView(procs: ProcView[], namespace: string): AgentJson {
@@ -23,20 +23,26 @@ export function printStatus(all: ProcView[], target: Target, json: boolean): voi
   const rows = toStatusRows(targetProcs(all, target), target.workers, {
     snapshot: readSnapshot(stateFilePath(target.home, namespace)),
     agentRunning: agent.running,
+    agentAdvice: agentAdvice(target.source),
   })
   if (json) {
-    const output: StatusJson = { namespace, pm2Home: target.home, agent, workers: rows }
+    const { source } = target
+    const output: StatusJson = { namespace, pm2Home: target.home, daemon: source.kind, devSession: source.kind === 'dev' ? { pid: source.launcherPid } : null, agent, workers: rows }
     console.log(JSON.stringify(output, null, 2))
     return
   }
+  console.log(sourceLine(target))
   console.log(formatTable(rows, ['name', 'group', 'pid', 'status', 'health', 'last ok', 'memory', 'restarts', 'uptime', 'interpreter', 'reason']))
   if (all.some(p => p.namespace === namespace))
-    console.log(agent.running ? `health checks: ${agent.name} (pid ${agent.pid}, ${agent.memoryMb ?? '?'} MB)` : `health checks: ${agent.name} is not running; \`bun-pm start\` starts it again`)
+    console.log(agent.running ? `health checks: ${agent.name} (pid ${agent.pid}, ${agent.memoryMb ?? '?'} MB)` : `health checks: ${agent.name} is not running; ${agentAdvice(target.source)} again`)
 }
 
-/** `status`: the table, from a running daemon; every worker `not running` when there is none. */
-export async function runStatus({ cwd, selection, json }: { cwd?: string, selection: Selection, json: boolean }): Promise<number> {
-  const target = await resolveTarget('status', cwd, selection)
+/**
+ * `status`: the table, from the daemon that runs the workspace (`start`'s, else its dev session's;
+ * `dev` for the session only); every worker `not running` when nothing runs it.
+ */
+export async function runStatus({ cwd, selection, json, dev }: { cwd?: string, selection: Selection, json: boolean, dev: boolean }): Promise<number> {
+  const target = await resolveTarget('status', cwd, selection, { forceDev: dev, ifNone: 'start' })
   if (!daemonRunning(target.home)) {
     printStatus([], target, json)
     return 0

@@ -28,7 +28,7 @@ export async function runDelete({ cwd, selection, json }: { cwd?: string, select
 
 async function stopOrDelete(command: 'stop' | 'delete', { cwd, selection, json }: { cwd?: string, selection: Selection, json: boolean }): Promise<number> {
   const target = await resolveTarget(command, cwd, selection)
-  const client = await connectExisting(target.home)
+  const client = await connectExisting(target, command)
   const progress = json ? undefined : progressLine()
   const verb = command === 'stop' ? 'stopping' : 'deleting'
   await stopTarget(target, client, progress && ((done, total) => progress.set(countText(verb, done, total))), { remove: command === 'delete' })

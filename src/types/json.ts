@@ -15,7 +15,12 @@ export interface AgentJson {
 /** `status --json`, `stop --json`, `restart --json`. */
 export interface StatusJson {
   namespace: string
+  /** The PM2 home of the daemon shown: `start`'s, or the dev session's private one. */
   pm2Home: string
+  /** Which daemon is shown: `start`'s, or (when `start`'s does not run the workspace, or with `--dev`) the workspace's `dev` session. */
+  daemon: 'start' | 'dev'
+  /** The `dev` session shown (the pid of its `dev` process), or null. */
+  devSession: { pid: number } | null
   agent: AgentJson
   workers: StatusRow[]
 }

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { devHome } from '../../src/dev/session.ts'
 import { allPids, descendantsOf, environOf, isAlive, startTime } from '../../src/os/processes.ts'
+import { BUN, ENTRY } from '../helpers/cli.ts'
 import { expectNothingLeft, fixture, startDev, stopLeftoverRuns } from '../helpers/dev-session.ts'
 import { makePm2Home } from '../helpers/pm2-home.ts'
 import { makeWorkspace, type TempWorkspace } from '../helpers/workspace.ts'
@@ -65,6 +66,16 @@ describe('security: the dev session', () => {
       const other = asOtherUser(['cat', join(home, 'session.json'), join(home, 'logs/tick-out.log')])
       expect(other.code).not.toBe(0)
       expect(other.out).toContain('Permission denied')
+      // `status` finds the session by the same folders: its owner sees it; another user, even
+      // pointed at those folders, sees start's daemon (none here) and not the session.
+      chmodSync(ws.root, 0o755)
+      // (bun's transpiler cache off: with XDG_CACHE_HOME empty it would be written into the cwd.)
+      const status = ['env', `HOME=${user}`, 'XDG_RUNTIME_DIR=', 'XDG_CACHE_HOME=', 'BUN_RUNTIME_TRANSPILER_CACHE_PATH=0', `PM2_HOME=${join(user, 'no-pm2')}`, BUN, '--no-env-file', ENTRY, 'status', '--json', `--cwd=${ws.root}`]
+      const mine = Bun.spawnSync(status)
+      expect(JSON.parse(mine.stdout.toString())).toMatchObject({ daemon: 'dev', devSession: { pid: dev.pid } })
+      const theirs = asOtherUser(status)
+      expect(theirs.out).toContain('"daemon": "start"')
+      expect(theirs.out).toContain('"devSession": null')
     }
     dev.proc.kill('SIGINT')
     expect(await dev.exited).toBe(130)

@@ -1,16 +1,17 @@
 import { describe, expect, test } from 'bun:test'
-import { chooseSource, headerLines, summarize } from '../../src/monit/source.ts'
+import { headerLines, summarize } from '../../src/monit/source.ts'
+import { chooseSource } from '../../src/start/source.ts'
 import type { StatusRow } from '../../src/types/json.ts'
 
 const facts = (over: { forceDev?: boolean, running?: boolean, runsNamespace?: boolean, dev?: boolean }) => ({
   root: '/srv/shop',
-  namespace: 'shop',
   forceDev: over.forceDev ?? false,
   start: { home: '/home/me/.pm2', running: over.running ?? false, runsNamespace: over.runsNamespace ?? false },
   dev: over.dev ? { home: '/run/user/1000/bun-pm/abc', launcherPid: 77 } : undefined,
+  command: (command: string) => `npx bun-pm ${command}`,
 })
 
-describe('monit: which daemon is shown, and the header', () => {
+describe('status, logs and monit: which daemon is shown; monit\'s header', () => {
   test('start\'s daemon when it runs the workspace, even beside a dev session; --dev takes the session', () => {
     expect(chooseSource(facts({ running: true, runsNamespace: true, dev: true }))).toEqual({ kind: 'start', home: '/home/me/.pm2' })
     expect(chooseSource(facts({ running: true, runsNamespace: true, dev: true, forceDev: true }))).toEqual({ kind: 'dev', home: '/run/user/1000/bun-pm/abc', launcherPid: 77 })
@@ -23,8 +24,8 @@ describe('monit: which daemon is shown, and the header', () => {
   })
 
   test('nothing to show is an error that says how to start it', () => {
-    expect(chooseSource(facts({}))).toEqual({ error: expect.stringContaining('nothing runs /srv/shop: no PM2 daemon runs for /home/me/.pm2') })
-    expect(chooseSource(facts({ forceDev: true, running: true, runsNamespace: true }))).toEqual({ error: expect.stringContaining('--dev: no `dev` session of yours runs /srv/shop') })
+    expect(chooseSource(facts({}))).toEqual({ error: 'nothing runs /srv/shop: no PM2 daemon runs for /home/me/.pm2 and no `dev` session of yours runs here; start it with `npx bun-pm start` or `npx bun-pm dev` (or set PM2_HOME to the home of the daemon that runs it)' })
+    expect(chooseSource(facts({ forceDev: true, running: true, runsNamespace: true }))).toEqual({ error: '--dev: no `dev` session of yours runs /srv/shop; start one with `npx bun-pm dev`, or leave out --dev for `start`\'s daemon' })
   })
 
   test('the header says where the units run, how they are, and the filter', () => {

@@ -15,6 +15,7 @@ describe('status: health from PM2 and the agent', () => {
     expect(judge(proc({ pid: 101 }), { snapshot: snapshot({}) }).health).toBe('starting')
     expect(judge(proc({}), {}).health).toBe('unknown')
     expect(judge(proc({}), { snapshot: snapshot({}), agentRunning: false }).health).toBe('unknown')
+    expect(judge(proc({}), { snapshot: snapshot({}), agentRunning: false, agentAdvice: '`npx bun-pm start` starts it' }).reason).toBe('no health agent runs for this workspace; `npx bun-pm start` starts it')
   })
 
   test('online with no live process is unhealthy, whatever the agent said', () => {
