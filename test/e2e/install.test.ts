@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { builtinModules } from 'node:module'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { devHome } from '../../src/dev/session.ts'
@@ -164,6 +165,22 @@ test('the workspace up, in node:test', async () => {
     expect(`${tested.code} ${tested.stdout}`).toMatch(/^0 [\s\S]*# pass 1/)
     expect(await fetchUntil(ports.elysia, 'elysia ', 500)).toBeUndefined()
   }, 120_000)
+
+  test('every package bun-pm\'s shipped files import is one of its dependencies: nothing it runs is a devDependency', () => {
+    const installed = join(project, 'node_modules/bun-pm')
+    const { dependencies } = JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8')) as { dependencies: Record<string, string> }
+    const imported = new Set<string>()
+    const files = readdirSync(installed, { recursive: true, encoding: 'utf8' }).filter(file => /^(dist|src)\/.*\.[cm]?[jt]s$/.test(file) && !file.endsWith('.d.ts'))
+    for (const file of files) {
+      for (const [, name] of readFileSync(join(installed, file), 'utf8').matchAll(/(?:\bfrom\s*|\bimport\(\s*|\brequire\(\s*)['"]((?:@[\w.-]+\/)?[\w-][\w.-]*)(?:\/[^'"]*)?['"]/g))
+        imported.add(name!)
+    }
+    // Not Node's own modules (bun's are `bun:…`), nor bun-pm itself (the import init writes into pm.config.ts).
+    const packages = [...imported].filter(name => !builtinModules.includes(name) && name !== 'bun-pm')
+    expect(packages).toContain('pm2')
+    expect(packages).toContain('citty')
+    expect(packages.filter(name => !(name in dependencies))).toEqual([])
+  })
 
   test('npm ci --omit=dev is enough: start, status, logs and stop, start --attach as a container runs it, and the exported PM2 file under the project\'s own pm2', async () => {
     // What --omit=dev keeps: bun-pm and what it needs at run time, not the devDependencies
