@@ -8,9 +8,9 @@ import type { Interpreter } from '../types/config.ts'
 import { isProgramPath } from '../model/command.ts'
 
 const INSTALL_HINT: Record<Interpreter, string> = {
-  bun: 'install it with `npm install -D bun` in the workspace, or from https://bun.sh',
+  bun: 'install it with `npm install bun` in the workspace, or from https://bun.sh',
   node: 'install Node.js (https://nodejs.org) so that `node` is on PATH',
-  tsx: 'install it with `npm install -D tsx` in the workspace',
+  tsx: 'install it with `npm install tsx` in the workspace (a dependency, not -D: workers run it in production)',
 }
 
 /**

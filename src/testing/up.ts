@@ -2,7 +2,9 @@
 //
 // It runs `bun-pm run` with a command that holds until `down()`: the workers are on a private
 // daemon with run's guarantees (a watchdog ends everything if the test process dies). Only
-// node: APIs here, so it works under bun test, Node's test runner and vitest alike.
+// node: APIs here, so it works under bun test, Node's test runner and vitest alike. Its exported
+// types name nothing of @types/node or @types/bun: a project's tsc reads them from dist/testing/up.d.ts.
+/// <reference lib="esnext.disposable" preserve="true" />
 
 import { spawn } from 'node:child_process'
 import { readdirSync, readFileSync } from 'node:fs'
@@ -27,6 +29,9 @@ export interface UpOptions {
   logs?: boolean
 }
 
+/** A signal by name, as Node's `process.kill` takes it: 'SIGTERM', 'SIGINT', 'SIGKILL', … */
+export type SignalName = `SIG${Uppercase<string>}`
+
 /** The workspace, up. `N`: the worker names (`up<'api' | 'worker'>()`); any other is an error that names the closest. */
 export interface UpWorkspace<N extends string = string> extends AsyncDisposable {
   /** The run's private PM2 home. */
@@ -36,7 +41,7 @@ export interface UpWorkspace<N extends string = string> extends AsyncDisposable 
   /** `127.0.0.1:6379`: the host and port of its tcp heartbeat. */
   address: (name: N) => string
   /** Sends `signal` (SIGKILL by default) to each process of the worker; resolves with their pids. */
-  kill: (name: N, signal?: NodeJS.Signals) => Promise<number[]>
+  kill: (name: N, signal?: SignalName) => Promise<number[]>
   /** Resolves once every unit of the worker is ready again (a new process, after `kill`). */
   ready: (name: N, timeoutMs?: number) => Promise<void>
   /** The worker's lines so far (stdout and stderr, every unit, in the order written), without time stamps. */

@@ -11,7 +11,7 @@ export type { StartOptions }
  * The programs a worker can run under. Each one picks the worker's script field of the same name.
  * - `bun`: the script in `bun` (TypeScript runs as it is).
  * - `node`: the script in `node` (usually built JavaScript, e.g. `dist/workers/x.js`).
- * - `tsx`: the script in `tsx`, run by the `tsx` package (install it: `npm install -D tsx`).
+ * - `tsx`: the script in `tsx`, run by the `tsx` package (install it: `npm install tsx`, a dependency: it runs in production).
  */
 export type Interpreter = 'bun' | 'node' | 'tsx'
 

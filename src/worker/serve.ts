@@ -26,7 +26,9 @@ const DEFAULT_GRACE_MS = 1000
 const QUIET_MS = 200
 const STOP_SIGNALS = ['SIGTERM', 'SIGINT'] as const
 
-type BunServeOptions = Parameters<typeof Bun.serve>[0]
+/** `Bun.serve` as the project's Bun types (@types/bun) declare it; a project without them gets its options unchecked, not an error in bun-pm's .d.ts. */
+type BunServe = typeof globalThis extends { Bun: { serve: infer S extends (options: any) => unknown } } ? S : (options: any) => any
+type BunServeOptions = Parameters<BunServe>[0]
 type Handler = (...args: any[]) => Response | Promise<Response> | undefined | void | Promise<Response | undefined | void>
 
 /**
@@ -36,7 +38,7 @@ type Handler = (...args: any[]) => Response | Promise<Response> | undefined | vo
  * import { serve } from 'bun-pm'
  * serve({ port: Number(process.env.PORT), fetch: () => new Response('hello') })
  */
-export function serve(options: BunServeOptions, drain: DrainOptions = {}): ReturnType<typeof Bun.serve> {
+export function serve(options: BunServeOptions, drain: DrainOptions = {}): ReturnType<BunServe> {
   const server = Bun.serve({ reusePort: true, ...options } as BunServeOptions)
   onStop(async () => {
     // The handlers answer as before; their answers close the connection from now on.

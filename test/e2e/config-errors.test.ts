@@ -43,7 +43,7 @@ const cases: Case[] = [
   { name: 'a script that does not exist', config: `{ workers: [{ name: 'web', bun: 'workers/nope.ts' }] }`, says: ['pm.config.ts', 'worker "web"', '"workers/nope.ts" does not exist', 'fix the path'] },
   { name: 'a built script that does not exist yet', config: `{ workers: [{ name: 'web', node: 'dist/web.js', options: { interpreter: 'node' } }] }`, says: ['worker "web"', 'does not exist', 'run `bun run build` first'] },
   { name: 'an unknown interpreter', config: worker(`options: { interpreter: 'python' as any }`), says: ['pm.config.ts', 'worker "web"', 'interpreter "python" is not supported', "use 'bun', 'node', 'tsx'"] },
-  { name: 'an interpreter that is not installed', config: `{ workers: [{ name: 'web', tsx: 'web.ts', options: { interpreter: 'tsx' } }] }`, says: ['worker "web"', 'interpreter `tsx` was not found', 'npm install -D tsx'] },
+  { name: 'an interpreter that is not installed', config: `{ workers: [{ name: 'web', tsx: 'web.ts', options: { interpreter: 'tsx' } }] }`, says: ['worker "web"', 'interpreter `tsx` was not found', 'npm install tsx'] },
   { name: 'options that set name', config: worker(`options: { name: 'other' } as any`), says: ['pm.config.ts', 'worker "web"', 'sets `name`', 'remove it'] },
   { name: 'options that set script', config: worker(`options: { script: 'x.ts' } as any`), says: ['pm.config.ts', 'worker "web"', 'sets `script`', "worker's `bun`, `node` or `tsx` field"] },
   { name: 'defaults that set script', config: `{ defaults: { script: 'x.ts' } as any, workers: [{ name: 'web', bun: 'web.ts' }] }`, says: ['pm.config.ts', '`defaults` sets `script`'] },

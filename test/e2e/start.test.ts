@@ -245,7 +245,7 @@ describe('the build', () => {
     // A copy of the checkout, so that the test never writes into its dist/.
     const copy = makeWorkspace({})
     made.push(copy)
-    for (const part of ['src', 'workers', 'package.json', 'pm.config.ts', 'tsconfig.json'])
+    for (const part of ['src', 'workers', 'package.json', 'pm.config.ts', 'tsconfig.json', 'tsconfig.build.json'])
       cpSync(join(REPO, part), join(copy.root, part), { recursive: true })
     rmSync(join(copy.root, 'node_modules'), { recursive: true })
     symlinkSync(join(REPO, 'node_modules'), join(copy.root, 'node_modules'))
