@@ -8,6 +8,7 @@ import { descendantsOf, groupOf, isAlive } from '../../src/os/processes.ts'
 import type { StatusJson } from '../../src/types/json.ts'
 import { REPO } from '../helpers/cli.ts'
 import { fetchUntil, fixture, freePort } from '../helpers/dev-session.ts'
+import { freePorts } from '../helpers/net.ts'
 import { makePm2Home } from '../helpers/pm2-home.ts'
 
 // As a user of another project would: `npm pack` of this repo, then a project that has bun-pm (and
@@ -61,6 +62,28 @@ const write = (files: Record<string, string>) => Object.entries(files).forEach((
   mkdirSync(join(project, path, '..'), { recursive: true })
   writeFileSync(join(project, path), text)
 })
+
+/** A Redis answer to PING on `port`, or what went wrong. */
+async function redisPing(port: number): Promise<string> {
+  const deadline = Date.now() + 10_000
+  for (;;) {
+    try {
+      return await new Promise<string>((resolve, reject) => {
+        void Bun.connect({ hostname: '127.0.0.1', port, socket: {
+          open: socket => void socket.write('PING\r\n'),
+          data: (socket, data) => { resolve(data.toString().trim()); socket.end() },
+          error: (_socket, error) => reject(error),
+          connectError: (_socket, error) => reject(error),
+        } }).catch(reject)
+      })
+    }
+    catch (error) {
+      if (Date.now() > deadline)
+        return String(error)
+      await Bun.sleep(100)
+    }
+  }
+}
 
 beforeAll(() => {
   const tarball = pack()
@@ -267,6 +290,43 @@ setInterval(heartbeat, 1000)
     }
     finally {
       await plain.close()
+    }
+  }, 120_000)
+
+  test('a Procfile with $PORT and a program: init --from converts it, and start runs the bun server and redis-server (a cmd worker) on the ports Foreman gives them; stop leaves nothing', async () => {
+    // Foreman's ports from .env's PORT: the first line gets it, the next 100 more.
+    const base = freePorts(101)
+    for (const file of ['pm.config.ts', '.env.example'])
+      rmSync(join(project, file), { force: true })
+    write({
+      'Procfile': `web: bun web.ts --port $PORT\nredis: redis-server --port $PORT --save '' --appendonly no\n`,
+      '.env': `PORT=${base}\n`,
+      'web.ts': fixture('serve.ts'),
+    })
+    const init = run(['npx', 'bun-pm', 'init', '--from', 'Procfile'], project)
+    expect(`${init.code} ${init.stderr}`).toBe('0 ')
+    expect(readFileSync(join(project, 'pm.config.ts'), 'utf8')).toContain(`cmd: 'redis-server --port $PORT`)
+    const h = makePm2Home()
+    try {
+      const started = run(['npx', 'bun-pm', 'start'], project, { PM2_HOME: h.path })
+      expect(`${started.code} ${started.stderr}`).toBe('0 ')
+      expect(await fetchUntil(base, 'hello ')).toStartWith('hello ')
+      expect(await redisPing(base + 100)).toBe('+PONG')
+      const rows = (JSON.parse(run(['npx', 'bun-pm', 'status', '--json'], project, { PM2_HOME: h.path }).stdout) as StatusJson).workers
+      expect(rows.map(row => `${row.worker} ${row.status} ${row.interpreter}`)).toEqual(['web online bun', 'redis online cmd'])
+      // redis-server writes its title over its environment: its pids are found through the tree.
+      const pids = rows.map(row => row.pid!).flatMap(pid => [pid, ...descendantsOf([pid])])
+      expect(pids.length).toBeGreaterThanOrEqual(2)
+      expect(run(['npx', 'bun-pm', 'stop'], project, { PM2_HOME: h.path }).code).toBe(0)
+      const gone = Date.now() + 10_000
+      while (pids.some(isAlive) && Date.now() < gone)
+        await Bun.sleep(50)
+      expect(pids.filter(isAlive)).toEqual([])
+    }
+    finally {
+      await h.close()
+      for (const file of ['Procfile', '.env'])
+        rmSync(join(project, file), { force: true })
     }
   }, 120_000)
 
