@@ -8,7 +8,8 @@ export type PackageManager = 'bun' | 'npm-ci' | 'npm'
 
 /**
  * One image for every worker of the workspace: Node (for node and tsx workers) with the Bun that
- * bun-pm runs with copied in (for bun workers), the project's packages, its build if it has one.
+ * bun-pm runs with copied in (for bun workers), the project's packages, its build if it has one,
+ * then its devDependencies removed (`npm ci --omit=dev`'s set: what bun-pm and the workers run on).
  * Its ignore file (BuildKit reads `<Dockerfile>.dockerignore`) keeps `.env` files out of the image:
  * secrets reach the containers at run time, never through a layer. `dir` is where the files go,
  * relative to the workspace root, to name the export folder in the ignore file.
@@ -19,6 +20,10 @@ export function renderDockerfile(model: ExportModel, target: string, packageMana
     'npm-ci': ['COPY package.json package-lock.json ./', 'RUN npm ci --no-audit --no-fund'],
     'npm': ['COPY package.json ./', 'RUN npm install --no-audit --no-fund'],
   }[packageManager]
+  // The build may need the devDependencies (a bundler, TypeScript); what runs needs only the rest.
+  const prune = packageManager === 'bun'
+    ? 'RUN rm -rf node_modules && bun install --frozen-lockfile --production'
+    : 'RUN npm prune --omit=dev --no-audit --no-fund'
   const dockerfile = [
     header(model, target),
     `# One image for every worker of "${model.namespace}": Node for node and tsx workers, Bun for bun workers.`,
@@ -28,6 +33,7 @@ export function renderDockerfile(model: ExportModel, target: string, packageMana
     ...install,
     'COPY . .',
     'RUN npm run build --if-present',
+    prune,
     'ENV NODE_ENV=production',
     '',
   ].join('\n')
