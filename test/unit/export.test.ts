@@ -7,29 +7,14 @@ import { heartbeatPort } from '../../src/model/heartbeat.ts'
 import { duration } from '../../src/export/shared.ts'
 import { cronToCalendar, renderSystemd } from '../../src/export/systemd.ts'
 import { toHealthPolicy } from '../../src/model/policy.ts'
-import type { LoadedWorker, LoadedWorkspace } from '../../src/config/load.ts'
-import type { LayeredEnv } from '../../src/config/env.ts'
+import { loadedWorker, loadedWorkspace } from '../helpers/loaded.ts'
+import type { LoadedWorker } from '../../src/config/load.ts'
 import { toList } from '../../src/model/args.ts'
 
 const FACTS = { bunVersion: '1.4.5', nodeMajor: 20, fileEnv: { DATABASE_URL: 'postgres://secret@db', PORT: '3000' } }
 
-function worker(name: string, over: Partial<LoadedWorker> = {}, env: LayeredEnv = {}): LoadedWorker {
-  return {
-    name,
-    group: 'primary',
-    activated: true,
-    health: toHealthPolicy(over.heartbeat, {}),
-    dependsOn: [],
-    replicas: 1,
-    interpreter: 'bun',
-    scripts: { bun: `workers/${name}.ts` },
-    options: {},
-    env: { NODE_ENV: { value: 'production', source: 'mode' }, ...env },
-    ...over,
-  }
-}
-
-const workspace = (workers: LoadedWorker[]): LoadedWorkspace => ({ root: '/srv/shop', configFile: '/srv/shop/pm.config.ts', configLabel: 'pm.config.ts', namespace: 'Shop_1', mode: 'start', envName: 'production', rules: { names: new Set() }, workers })
+const worker = loadedWorker
+const workspace = (workers: LoadedWorker[]) => loadedWorkspace(workers, 'Shop_1')
 
 describe('export: the model', () => {
   test('secrets are the .env files\' values wherever they show up; the exporting shell\'s own variables are left out', () => {

@@ -3,31 +3,17 @@ import { parse } from 'yaml'
 import { renderCompose } from '../../src/export/compose.ts'
 import { renderKubernetes } from '../../src/export/kubernetes.ts'
 import { toExportModel } from '../../src/export/model.ts'
-import { toHealthPolicy } from '../../src/model/policy.ts'
-import type { LoadedWorker, LoadedWorkspace } from '../../src/config/load.ts'
-import type { LayeredEnv } from '../../src/config/env.ts'
+import { loadedWorker, loadedWorkspace } from '../helpers/loaded.ts'
+import type { LoadedWorker } from '../../src/config/load.ts'
 import { composeErrors } from '../helpers/validators.ts'
 
 const FACTS = { bunVersion: '1.4.5', nodeMajor: 20, fileEnv: { REDIS_PASSWORD: 'hunter2-pw' } }
 
 function worker(name: string, over: Partial<LoadedWorker> = {}, env: Record<string, string> = {}): LoadedWorker {
-  const layered: LayeredEnv = Object.fromEntries(Object.entries(env).map(([key, value]) => [key, { value, source: 'options.env' as const }]))
-  return {
-    name,
-    group: 'primary',
-    activated: true,
-    health: toHealthPolicy(over.heartbeat, {}),
-    dependsOn: [],
-    replicas: 1,
-    interpreter: 'bun',
-    scripts: { bun: `workers/${name}.ts` },
-    options: {},
-    env: { NODE_ENV: { value: 'production', source: 'mode' }, ...layered },
-    ...over,
-  }
+  return loadedWorker(name, over, Object.fromEntries(Object.entries(env).map(([key, value]) => [key, { value, source: 'options.env' as const }])))
 }
 
-const workspace = (workers: LoadedWorker[]): LoadedWorkspace => ({ root: '/srv/shop', configFile: '/srv/shop/pm.config.ts', configLabel: 'pm.config.ts', namespace: 'shop', mode: 'start', envName: 'production', rules: { names: new Set() }, workers })
+const workspace = (workers: LoadedWorker[]) => loadedWorkspace(workers)
 const modelOf = (...workers: LoadedWorker[]) => toExportModel(workspace(workers), workers, FACTS)
 const services = (content: string) => (parse(content) as { services: Record<string, { ports?: string[], expose?: string[] }> }).services
 
