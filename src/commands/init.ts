@@ -28,6 +28,9 @@ export default defineCommand({
     const files = scaffold(guessEntry(root)).files
     const output: InitJson = { files: [], dropped: [], changed: [] }
     if (args.from) {
+      // A conversion is the whole config: kept beside an existing one, it would be lost work.
+      if (existsSync(join(root, 'pm.config.ts')))
+        throw new WorkspaceError(`${join(root, 'pm.config.ts')} exists already, and init never overwrites it: move it away (or convert in another folder), then run \`${bunPm(`init --from ${args.from}`)}\` again`)
       const conversion = await convert(resolve(root, args.from), root)
       files[0] = { path: 'pm.config.ts', text: configSource(conversion, basename(args.from)) }
       files[1] = { path: '.env.example', text: envExample(false) }
@@ -49,6 +52,8 @@ export default defineCommand({
       output.files.push({ path, action: 'wrote' })
       say(`wrote ${path}`)
     }
+    if (output.files[0]?.action === 'wrote' && !isModuleProject(root))
+      console.error('note: package.json has no "type": "module", so TypeScript (`tsc`) reads pm.config.ts as CommonJS and refuses its `import` and `export default` (TS1295); add "type": "module" to package.json (bun-pm itself loads it either way)')
     say(`next: \`${bunPm('dev')}\` runs the workers; \`${bunPm('explain')}\` shows what PM2 would get`)
     if (args.json)
       console.log(JSON.stringify(output, null, 2))
@@ -75,4 +80,14 @@ function foremanBasePort(root: string): number {
   const env = existsSync(join(root, '.env')) ? readFileSync(join(root, '.env'), 'utf8') : ''
   const port = /^\s*(?:export\s+)?PORT\s*=\s*["']?(\d+)["']?\s*$/m.exec(env)?.[1]
   return port ? Number(port) : FOREMAN_BASE_PORT
+}
+
+/** Whether the project's package.json makes its .ts files ES modules for TypeScript (no package.json: nothing to say). */
+function isModuleProject(root: string): boolean {
+  try {
+    return (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { type?: string }).type === 'module'
+  }
+  catch {
+    return true
+  }
 }

@@ -26,11 +26,14 @@ export function workerName(name: string, index: number): string {
   return cleaned && !/^\d+$/.test(cleaned) && cleaned !== 'all' ? cleaned : `worker-${index + 1}`
 }
 
+/** What applies where the converted file set nothing, said in the config it writes. */
+export const BUILTIN_NOTE = 'bun-pm\'s built-in defaults apply where nothing is set: max_memory_restart \'100M\' (a worker over it is restarted; Compose and Kubernetes exports make it the container\'s limit), max_restarts 5, autorestart; set them in `defaults` for every worker.'
+
 /** The `pm.config.ts` text for a converted workspace. */
 export function configSource(conversion: Conversion, from: string): string {
   const body = literal(conversion.workspace, '')
   const list = (title: string, lines: string[]) => lines.length > 0 ? `// ${title}:\n${lines.map(line => `// - ${line}`).join('\n')}\n` : ''
-  const notes = (conversion.notes ?? []).map(line => `// ${line}\n`).join('')
+  const notes = [...conversion.notes ?? [], BUILTIN_NOTE].map(line => `// ${line}\n`).join('')
   return `import { defineWorkspace } from 'bun-pm'\n\n// Converted from ${from} by \`bun-pm init --from\`; hover a field for its documentation.\n${notes}${list(`Not carried over from ${from}`, conversion.dropped)}${list('Changed', conversion.changed)}export default defineWorkspace(${body})\n`
 }
 

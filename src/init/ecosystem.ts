@@ -82,6 +82,9 @@ export function fromEcosystem(file: unknown, optionNames: ReadonlySet<string>, {
       const env = /^env_(\w+)$/.exec(key)
       if (env) {
         (overrides[`$${env[1]}`] ??= { workers: [] }).workers.push({ name, options: { env: option } })
+        // PM2 applies env_production only with `--env production`; bun-pm's `start` always is production.
+        if (env[1] === 'production' || env[1] === 'development')
+          changed.push(`${name}: \`${key}\` is \`$${env[1]}\`, which \`${env[1] === 'production' ? 'start' : 'dev'}\` always applies (PM2 applied it only with \`--env ${env[1]}\`)`)
         continue
       }
       if (APP_KEYS_TAKEN.has(key))
@@ -172,7 +175,7 @@ function clusterChange(app: Record<string, unknown>, name: string, options: Reco
   const envs = [app.env, ...Object.entries(app).filter(([key]) => key.startsWith('env_')).map(([, env]) => env)]
   if (envs.some(env => isRecord(env) && env.PORT !== undefined)) {
     options.increment_var = 'PORT'
-    return `${name}: ${mode} with ${replicas} shared one port; here the replicas run in fork mode, each on its own port with \`increment_var: 'PORT'\` (PORT, PORT + 1, …): point your proxy at each of them, or remove increment_var and have the server listen with \`reusePort: true\` (Bun.serve, Node's server.listen) to share one port again`
+    return `${name}: ${mode} with ${replicas} shared one port; here the replicas run in fork mode, each on its own port with \`increment_var: 'PORT'\` (PORT, PORT + 1, …): point your proxy at each of them, or remove increment_var and have the server listen with \`reusePort: true\` (Bun.serve; Node's server.listen from Node 22.12) to share one port again`
   }
-  return `${name}: ${mode} with ${replicas} shared one port; here the replicas run in fork mode and share a port only if the server listens with \`reusePort: true\` (Bun.serve, Node's server.listen), else replica #1 fails with "port in use"; or give each its own port with env.PORT and \`increment_var: 'PORT'\``
+  return `${name}: ${mode} with ${replicas} shared one port; here the replicas run in fork mode and share a port only if the server listens with \`reusePort: true\` (Bun.serve; Node's server.listen from Node 22.12), else replica #1 fails with "port in use"; or give each its own port with env.PORT and \`increment_var: 'PORT'\``
 }

@@ -72,6 +72,8 @@ export function fromProcfile(text: string, basePort = FOREMAN_BASE_PORT): Conver
   const workers: Record<string, unknown>[] = []
   const dropped: string[] = []
   const changed: string[] = []
+  /** Each worker's process type. */
+  const lines = new Map<Record<string, unknown>, string>()
   let processIndex = 0
   for (const [index, rawLine] of text.split('\n').entries()) {
     const line = rawLine.trim()
@@ -83,7 +85,14 @@ export function fromProcfile(text: string, basePort = FOREMAN_BASE_PORT): Conver
       continue
     }
     const [, type, command] = match as unknown as [string, string, string]
-    const name = workerName(type, processIndex)
+    let name = workerName(type, processIndex)
+    // Foreman runs both lines of a name twice over; bun-pm needs a name each.
+    if (workers.some(worker => worker.name === name)) {
+      const taken = name
+      for (let n = 2; workers.some(worker => worker.name === name); n++)
+        name = `${taken}-${n}`
+      changed.push(`${name}: a second \`${type}:\` line; workers need names of their own, so this one is ${name}`)
+    }
     const foremanPort = String(basePort + PORT_STEP * processIndex++)
     let split = shellWords(command, foremanPort)
     // Leading `NAME=value` words are the process's env (those with a literal value: one that
@@ -128,9 +137,22 @@ export function fromProcfile(text: string, basePort = FOREMAN_BASE_PORT): Conver
     options.env = env
     if (type === 'release') {
       options.autorestart = false
-      changed.push(`${name}: Heroku runs \`release\` once per deploy; here it is a one-shot job (autorestart: false) that \`dev\` and \`start\` run with the others`)
+      changed.push(`${name}: Heroku runs \`release\` once per deploy, before the new processes; here it is a one-shot job (autorestart: false) that every other worker \`dependsOn\`: they start once it exited 0, and not when it fails`)
     }
-    workers.push({ ...worker, options })
+    // Heroku's contract: `web` listens on $PORT. A tcp check makes it ready when it does (and
+    // restarts it when it stops), rather than after a second up.
+    if (type === 'web')
+      worker.heartbeat = `tcp://127.0.0.1:${env.PORT}`
+    const converted = { ...worker, options }
+    lines.set(converted, type)
+    workers.push(converted)
+  }
+  const release = workers.find(worker => (worker.options as { autorestart?: boolean }).autorestart === false && lines.get(worker) === 'release')
+  if (release) {
+    for (const [index, { options, ...worker }] of workers.entries()) {
+      if (workers[index] !== release)
+        workers[index] = { ...worker, dependsOn: [release.name], options }
+    }
   }
   const notes = [`Each worker's env.PORT is the one Foreman gives its process type: ${basePort} for the first line, ${basePort + PORT_STEP} for the next, and so on.`]
   return { workspace: { workers }, dropped, changed, notes }

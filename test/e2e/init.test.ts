@@ -57,6 +57,21 @@ describe('init --from', () => {
     expect(worker!.env.NODE_ENV!.value).toBe('production')
   }, 30_000)
 
+  test('--from beside an existing pm.config.ts is refused before anything is written; a CommonJS package.json is said (tsc would refuse the config)', async () => {
+    const ws = project({ 'Procfile': 'web: bun web.ts\n', 'web.ts': '', 'pm.config.ts': '// mine\n' })
+    const refused = await runCli(['init', '--from', 'Procfile'], { cwd: ws.root })
+    expect(refused.code).toBe(1)
+    expect(refused.stderr).toMatch(/^error: .*pm\.config\.ts exists already, and init never overwrites it: move it away .*init --from Procfile/)
+    expect(refused.stdout).toBe('')
+    expect(readFileSync(join(ws.root, 'pm.config.ts'), 'utf8')).toBe('// mine\n')
+
+    const cjs = project({ 'Procfile': 'web: bun web.ts\n', 'web.ts': '', 'package.json': '{ "name": "shop", "type": "commonjs" }\n' })
+    const init = await runCli(['init', '--from', 'Procfile'], { cwd: cjs.root })
+    expect(init.code).toBe(0)
+    expect(init.stderr).toContain('note: package.json has no "type": "module"')
+    expect(readFileSync(join(cjs.root, 'pm.config.ts'), 'utf8')).toContain('built-in defaults apply where nothing is set: max_memory_restart \'100M\'')
+  }, 30_000)
+
   test('a converted Procfile runs: each server listens on the port Foreman would give it, from its args and its env; nothing is left', async () => {
     // Foreman's base port is .env's PORT: one the OS has free, with the next process type's 100 above it.
     const base = freePorts(101)

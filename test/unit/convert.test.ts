@@ -47,12 +47,13 @@ describe('init --from a Procfile', () => {
   })
 
   test('a bun, node or tsx script stays a script worker, its $PORT written as the number, leading NAME=value as env', () => {
-    expect(byName(workers, 'web')).toEqual({ name: 'web', bun: 'src/server.ts', options: { args: ['--port', '5000'], env: { PORT: '5000' } } })
+    // web listens on $PORT (Heroku's contract): a tcp check; release runs before the others.
+    expect(byName(workers, 'web')).toEqual({ name: 'web', bun: 'src/server.ts', heartbeat: 'tcp://127.0.0.1:5000', dependsOn: ['release'], options: { args: ['--port', '5000'], env: { PORT: '5000' } } })
     // The leading PORT=4000 is the one its ${PORT} means; node's flags are the interpreter's.
-    expect(byName(workers, 'api')).toEqual({ name: 'api', node: 'dist/api.js', options: { interpreter: 'node', interpreter_args: ['--enable-source-maps'], args: ['--listen', '4000'], env: { PORT: '4000', NODE_ENV: 'production' } } })
+    expect(byName(workers, 'api')).toEqual({ name: 'api', node: 'dist/api.js', dependsOn: ['release'], options: { interpreter: 'node', interpreter_args: ['--enable-source-maps'], args: ['--listen', '4000'], env: { PORT: '4000', NODE_ENV: 'production' } } })
     // npx and bunx run the workspace's own tsx, as bun-pm does; dev does the watching.
-    expect(byName(workers, 'jobs')).toEqual({ name: 'jobs', tsx: 'jobs/index.ts', options: { interpreter: 'tsx', env: { PORT: '5200' } } })
-    expect(byName(workers, 'mailer')).toEqual({ name: 'mailer', tsx: 'workers/mailer.ts', options: { interpreter: 'tsx', env: { PORT: '5300' } } })
+    expect(byName(workers, 'jobs')).toEqual({ name: 'jobs', tsx: 'jobs/index.ts', dependsOn: ['release'], options: { interpreter: 'tsx', env: { PORT: '5200' } } })
+    expect(byName(workers, 'mailer')).toEqual({ name: 'mailer', tsx: 'workers/mailer.ts', dependsOn: ['release'], options: { interpreter: 'tsx', env: { PORT: '5300' } } })
     expect(changed).toContain('web: `$PORT` is written as 5000 in its args (a script worker runs without a shell); change it there and in env.PORT together')
     expect(changed).toContain('api: `$PORT` is written as 4000 in its args (a script worker runs without a shell); change it there and in env.PORT together')
     expect(changed).toContain('jobs: its watch flag is left out: `bun-pm dev` restarts a worker when its files change, and `start` should not')
@@ -73,9 +74,17 @@ describe('init --from a Procfile', () => {
     expect(byName(fromProcfile('x: source bin/setup-and-serve').workspace.workers, 'x').cmd).toBe('source bin/setup-and-serve')
   })
 
+  test('a second line of one name gets a name of its own, and says so', () => {
+    const twice = fromProcfile('dup: bun a.ts\ndup: bun b.ts\n')
+    expect(twice.workspace.workers.map(worker => `${worker.name} ${worker.bun}`)).toEqual(['dup a.ts', 'dup-2 b.ts'])
+    expect(twice.changed).toEqual(['dup-2: a second `dup:` line; workers need names of their own, so this one is dup-2'])
+  })
+
   test('release is a one-shot job; a line that is no process is said', () => {
     expect(byName(workers, 'release').options!.autorestart).toBe(false)
-    expect(changed).toContain('release: Heroku runs `release` once per deploy; here it is a one-shot job (autorestart: false) that `dev` and `start` run with the others')
+    expect(changed).toContain('release: Heroku runs `release` once per deploy, before the new processes; here it is a one-shot job (autorestart: false) that every other worker `dependsOn`: they start once it exited 0, and not when it fails')
+    expect(workers.filter(worker => worker.name !== 'release').every(worker => (worker.dependsOn as string[]).join() === 'release')).toBe(true)
+    expect(byName(workers, 'release').dependsOn).toBeUndefined()
     expect(dropped).toEqual(['Procfile line 12 ("not a process line"): not `name: command`'])
     expect(fromProcfile('env: FOO=1 BAR=2').dropped).toEqual(['env: "FOO=1 BAR=2" runs nothing'])
   })
@@ -85,7 +94,7 @@ describe('init --from a Procfile', () => {
     expect(text).toContain('// Each worker\'s env.PORT is the one Foreman gives its process type: 5000 for the first line, 5100 for the next, and so on.\n')
     expect(text).toContain('// Not carried over from Procfile:\n// - Procfile line 3 ("bad"): not `name: command`\n')
     expect(text).toContain('// Changed:\n// - web: `$PORT` is written as 5000 in its args')
-    expect(text).toContain(`      name: 'web',\n      bun: 'src/server.ts',\n      options: {\n        args: ['--port', '5000'],\n        env: {\n          PORT: '5000',\n        },\n      },\n`)
+    expect(text).toContain(`      name: 'web',\n      bun: 'src/server.ts',\n      heartbeat: 'tcp://127.0.0.1:5000',\n      options: {\n        args: ['--port', '5000'],\n        env: {\n          PORT: '5000',\n        },\n      },\n`)
     const workspace = new Function(`return ${text.slice(text.indexOf('defineWorkspace(') + 'defineWorkspace('.length, text.lastIndexOf(')'))}`)()
     expect(workspace).toEqual(fromProcfile('web: bun run src/server.ts --port $PORT\nworker: node dist/worker.js\n').workspace)
     expect(() => validateWorkspace(workspace, 'pm.config.ts', pm2Rules())).not.toThrow()
@@ -118,7 +127,7 @@ describe('init --from an ecosystem file', () => {
     ])
     expect(workspace.$production).toEqual({ workers: [{ name: 'api', options: { env: { PORT: '80' } } }] })
     expect(dropped).toEqual(['web: `max_memory_restar` is not a PM2 option'])
-    expect(changed).toEqual([])
+    expect(changed).toEqual(['api: `env_production` is `$production`, which `start` always applies (PM2 applied it only with `--env production`)'])
   })
 
   test('a script PM2 runs otherwise is a cmd worker as PM2 would run it; paths from the app\'s cwd are the workspace root\'s', () => {
@@ -172,8 +181,9 @@ describe('init --from an ecosystem file', () => {
     expect(byName(workspace.workers, 'ws').options).toEqual({ instances: 4 })
     expect(byName(workspace.workers, 'cron').options).toEqual({ interpreter: 'node' })
     expect(changed).toEqual([
-      'api: `exec_mode: \'cluster\'` with `instances: \'max\'` shared one port; here the replicas run in fork mode, each on its own port with `increment_var: \'PORT\'` (PORT, PORT + 1, …): point your proxy at each of them, or remove increment_var and have the server listen with `reusePort: true` (Bun.serve, Node\'s server.listen) to share one port again',
-      'ws: `exec_mode: \'cluster_mode\'` with `instances: 4` shared one port; here the replicas run in fork mode and share a port only if the server listens with `reusePort: true` (Bun.serve, Node\'s server.listen), else replica #1 fails with "port in use"; or give each its own port with env.PORT and `increment_var: \'PORT\'`',
+      'api: `env_production` is `$production`, which `start` always applies (PM2 applied it only with `--env production`)',
+      'api: `exec_mode: \'cluster\'` with `instances: \'max\'` shared one port; here the replicas run in fork mode, each on its own port with `increment_var: \'PORT\'` (PORT, PORT + 1, …): point your proxy at each of them, or remove increment_var and have the server listen with `reusePort: true` (Bun.serve; Node\'s server.listen from Node 22.12) to share one port again',
+      'ws: `exec_mode: \'cluster_mode\'` with `instances: 4` shared one port; here the replicas run in fork mode and share a port only if the server listens with `reusePort: true` (Bun.serve; Node\'s server.listen from Node 22.12), else replica #1 fails with "port in use"; or give each its own port with env.PORT and `increment_var: \'PORT\'`',
       'cron: `exec_mode: \'cluster\'` is fork mode here (bun-pm runs every worker in fork mode: PM2 ignores the bun interpreter in cluster mode); one process, as before',
     ])
     // An increment_var of the app's own is kept, and said.
@@ -218,7 +228,7 @@ describe('init --from an ecosystem file', () => {
     }
     const conversion = fromEcosystem(ecosystem, pm2OptionNames())
     expect(configSource(conversion, 'ecosystem.config.js')).toContain('// Not carried over from ecosystem.config.js:\n// - api: `merge_logs`: ')
-    expect(configSource(conversion, 'ecosystem.config.js')).toContain('// Changed:\n// - api: `exec_mode: \'cluster\'` with `instances: \'max\'` shared one port;')
+    expect(configSource(conversion, 'ecosystem.config.js')).toContain('// Changed:\n// - api: `env_production` is `$production`, which `start` always applies (PM2 applied it only with `--env production`)\n// - api: `exec_mode: \'cluster\'` with `instances: \'max\'` shared one port;')
     expect((applyOverrides(conversion.workspace, 'production').workers as { options?: { env?: unknown } }[])[0]!.options!.env).toEqual({ NODE_ENV: 'production', PORT: 8080 })
   })
 })
