@@ -25,6 +25,7 @@ import { agentMustListenFirst } from '../supervise/apply-decisions.ts'
 import { followWorkers } from './attach.ts'
 import { bunPm } from '../invocation.ts'
 import { agentAdvice } from './target.ts'
+import { devSessionOf } from './source.ts'
 
 export interface StartCommandOptions {
   cwd?: string
@@ -52,6 +53,11 @@ export async function runStart({ cwd, selection, env, attach, json, timeoutMs, d
   const signals = attach ? latchSignals() : undefined
   const plan = await resolvePlan({ cwd, mode: 'start', selection, env, rules: pm2Rules() })
   trace('config loaded')
+  // A dev session of the workspace holds its ports on a daemon of its own: said before a worker
+  // here crash-loops on one of them.
+  const dev = devSessionOf(plan.workspace.root)
+  if (dev)
+    console.error(`note: your \`dev\` session of ${plan.workspace.root} (pid ${dev.launcherPid}) runs this workspace's workers on a daemon of its own; a worker here that needs a port one of them holds fails ("port in use"): stop dev first (Ctrl-C in its terminal)`)
   if (dryRun)
     return runDryRun(plan, { json })
   const home = userPm2Home()

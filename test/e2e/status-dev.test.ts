@@ -62,6 +62,9 @@ describe('status and logs see a dev session', () => {
       const stop = await h.cli(['stop'], { cwd: ws.root })
       expect([stop.code, stop.stderr]).toEqual([1, `error: \`stop\` acts on \`start\`'s PM2 daemon, and none runs for ${h.path}; your \`dev\` session of ${ws.root} (pid ${dev.pid}) runs the workers: it restarts a worker you edit, and Ctrl-C in its terminal stops it\n`])
       expect(sessionWorkers(ws.root).sort()).toEqual([...workers].sort())
+      // start says the session is there before it would start a second copy of its workers.
+      const dry = await h.cli(['start', '--dry-run'], { cwd: ws.root })
+      expect(dry.stderr).toBe(`note: your \`dev\` session of ${ws.root} (pid ${dev.pid}) runs this workspace's workers on a daemon of its own; a worker here that needs a port one of them holds fails ("port in use"): stop dev first (Ctrl-C in its terminal)\n`)
       // None of them started start's daemon.
       expect(daemonRunning(h.path)).toBe(false)
     }
