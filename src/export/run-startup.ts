@@ -66,7 +66,7 @@ export async function runStartup({ cwd, scope, install, out, selection, env }: S
   if (!install && out === undefined) {
     process.stdout.write(unit)
     console.error(`# ${unitPath} is where it goes; to put it there, enable and start it:`)
-    for (const step of enableSteps(scope, unitPath, { user: account.user, again }))
+    for (const step of enableSteps(scope, unitPath, { user: account.user, again, command: bunPm }))
       console.error(`#   ${step}`)
     return 0
   }
@@ -74,7 +74,7 @@ export async function runStartup({ cwd, scope, install, out, selection, env }: S
   const before = writeUnit(target, unit, scope, workspace.configFile)
   if (!install) {
     console.log(`wrote ${target}; to use it:`)
-    for (const step of enableSteps(scope, unitPath, { user: account.user, again, written: target }))
+    for (const step of enableSteps(scope, unitPath, { user: account.user, again, written: target, command: bunPm }))
       console.log(`  ${step}`)
     return 0
   }

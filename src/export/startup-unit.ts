@@ -103,15 +103,16 @@ export function systemctl(scope: UnitScope, ...words: string[]): string[] {
 /**
  * What a user runs to put the unit in place: `startup` again (its flags, `again`) with --install,
  * or by hand (the printed unit, or the file `written` by --out): copy it, reload systemd, enable
- * and start it; a user unit also lingers so that it starts at boot without a login. Pure.
+ * and start it; a user unit also lingers so that it starts at boot without a login. `command`
+ * names a bun-pm command as the user runs it. Pure.
  */
-export function enableSteps(scope: UnitScope, unitPath: string, { user, again, written }: { user?: string, again: string[], written?: string }): string[] {
+export function enableSteps(scope: UnitScope, unitPath: string, { user, again, written, command = line => `bun-pm ${line}` }: { user?: string, again: string[], written?: string, command?: (line: string) => string }): string[] {
   const sudo = scope === 'system' ? 'sudo ' : ''
   const flags = again.map(word => /^[\w./,=:@%+-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`).join(' ')
   const name = unitPath.split('/').pop()!
   const byHand = `${sudo}install -m 0644 ${written ?? name} ${unitPath} && ${sudo}${systemctl(scope, 'daemon-reload').join(' ')} && ${sudo}${systemctl(scope, 'enable', '--now', name).join(' ')}`
   return [
-    ...(written ? [byHand] : [`${sudo}bun-pm startup ${flags}${flags ? ' ' : ''}--install`, `or by hand: bun-pm startup ${flags}${flags ? ' ' : ''}> ${name} && ${byHand}`]),
+    ...(written ? [byHand] : [`${sudo}${command(`startup ${flags}${flags ? ' ' : ''}--install`)}`, `or by hand: ${command(`startup ${flags}${flags ? ' ' : ''}`).trimEnd()} > ${name} && ${byHand}`]),
     ...(scope === 'user' ? [`at boot without a login: sudo loginctl enable-linger ${user ?? '$USER'}`] : []),
   ]
 }

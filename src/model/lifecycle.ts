@@ -196,7 +196,9 @@ function crashed(s: WorkerState, ranMs: number, why: string, policy: HealthPolic
   // A crash after a run of min_uptime or longer is no loop: the count starts over.
   const streak = ranMs < policy.minUptimeMs ? s.streak + 1 : 0
   if (streak >= policy.maxRestarts) {
-    const reason = `it crashed ${streak} times in a row, each within ${formatMs(policy.minUptimeMs)} of its start (last: ${why})`
+    // A program that ends with 0 each time is most likely a job, not a crash: say how to run it as one.
+    const job = why === 'exit code 0' ? '; it exits 0 each time: for a job that is meant to end, set `autorestart: false`' : ''
+    const reason = `it crashed ${streak} times in a row, each within ${formatMs(policy.minUptimeMs)} of its start (last: ${why})${job}`
     effects.push({ type: 'stop', reason })
     effects.push({ type: 'note', kind: 'errored', text: `${name} errored: ${reason}; bun-pm stopped it` })
     return { ...s, streak, halted: 'errored', reason, pending: s.running }

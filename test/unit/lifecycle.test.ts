@@ -129,6 +129,9 @@ describe('crash loops end', () => {
     expect(health).toBe('errored')
     expect(effects.filter(e => e.type === 'stop')).toEqual([{ type: 'stop', reason: 'it crashed 5 times in a row, each within 30 s of its start (last: exit code 1)' }])
     expect(state.reason).toContain('crashed 5 times in a row')
+    // A program that ends with 0 each time is a job run as a server: the reason says how to run it as one.
+    const ends = run('', Array.from({ length: 5 }, (_, i) => [online(i * 400, 100 + i), crash(i * 400 + 300, 0)]).flat())
+    expect(ends.state.reason).toBe('it crashed 5 times in a row, each within 30 s of its start (last: exit code 0); it exits 0 each time: for a job that is meant to end, set `autorestart: false`')
   })
 
   test('a run longer than min_uptime ends the streak; max_restarts and min_uptime are the user\'s to set', () => {
