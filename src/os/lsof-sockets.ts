@@ -9,11 +9,11 @@ import { type LsofSocket, parseLsof } from './ps-output.ts'
 import type { Answerer, Listener, ProbeEnds } from './socket-types.ts'
 import { hexAddress } from './tcp-table.ts'
 
-/** lsof's field output for `selection` (TCP sockets only); '' when it found none, undefined when lsof cannot run. */
+/** lsof's field output for `selection` (TCP sockets only); '' when it found none, undefined when lsof cannot run. macOS keeps it in /usr/sbin. */
 function lsof(selection: string[]): string | undefined {
   const result = spawnSync('lsof', ['-nP', '-w', '-Ts', '-F', 'pcftTn', ...selection], {
     encoding: 'utf8',
-    env: { PATH: process.env.PATH || '/usr/sbin:/usr/bin:/bin', LC_ALL: 'C' },
+    env: { PATH: `${process.env.PATH || '/usr/bin:/bin'}:/usr/sbin:/sbin`, LC_ALL: 'C' },
     maxBuffer: 64 * 1024 * 1024,
   })
   if (result.error || typeof result.stdout !== 'string')

@@ -1,17 +1,19 @@
 // The process table as POSIX `ps` shows it: the `portable` backend (macOS; Linux with
-// BUN_PM_OS=portable). Each look runs `ps` (some 20 ms), so one process's row is kept for a
-// moment; whether it still exists is always asked of the kernel first (kill 0), never of the copy.
+// BUN_PM_OS=portable). Each look runs `ps` (some 20 ms), so the table is kept for a moment;
+// whether a process still exists is always asked of the kernel first (kill 0), never of the copy.
 
 import { spawnSync } from 'node:child_process'
 import { descendantsInTable, type ProcessInfo, type ProcessTable } from './process-table.ts'
 import { environFromPs, lineHoldsEntry, parsePsTable, PS_COLUMNS, type PsRow, runsPerPsStat } from './ps-output.ts'
 
 /**
- * How long a row read from `ps` answers for its pid: the watchdog looks at its launcher ten times
- * a second, and a pid reused within this time (the counter wrapped in half a second) would pass
- * for the old process. Existence itself is never taken from a kept row.
+ * How long one look at the whole table answers for the processes in it: the watchdog looks at its
+ * launcher ten times a second and `status` at every worker, and one `ps -A` costs about what
+ * `ps -p` does. A pid reused within this time (the counter wrapped in half a second) would pass
+ * for the old process. Existence itself is never taken from the kept table (see processes.ts),
+ * and a pid it does not hold (a process started since) makes a new look.
  */
-const ROW_KEPT_MS = 500
+const TABLE_KEPT_MS = 500
 
 /** `ps` with the given arguments: its output, or '' when it cannot run. Dates in C's words, in UTC, on every machine. */
 function ps(args: string[]): string {
@@ -26,25 +28,26 @@ function ps(args: string[]): string {
 /** How this platform's ps adds the environment after the command: BSD's `-E` (macOS), procps's `e` (Linux). */
 const withEnvironment = () => process.platform === 'darwin' ? ['-E'] : ['e']
 
-const rows = new Map<number, { row: PsRow, at: number }>()
+let kept: { rows: Map<number, PsRow>, at: number } | undefined
 
-function keep(found: PsRow[]): PsRow[] {
-  const at = Date.now()
-  for (const row of found)
-    rows.set(row.pid, { row, at })
-  return found
-}
-
+/** The whole table, looked at now. */
 function table(): PsRow[] {
-  return keep(parsePsTable(ps(['-A', '-ww', '-o', PS_COLUMNS])))
+  const rows = parsePsTable(ps(['-A', '-ww', '-o', PS_COLUMNS]))
+  kept = { rows: new Map(rows.map(r => [r.pid, r])), at: Date.now() }
+  return rows
 }
 
+/**
+ * `pid`'s row, from the kept table while it is fresh and says the process runs. A zombie is always
+ * looked at again: a look that lands in a bun --watch reload's execve sees one for an instant, and
+ * kept, that instant would pass for the launcher's death on every look (isGoneForSure's second look too).
+ */
 function row(pid: number): PsRow | undefined {
-  const kept = rows.get(pid)
-  if (kept && Date.now() - kept.at < ROW_KEPT_MS)
-    return kept.row
-  rows.delete(pid)
-  return keep(parsePsTable(ps(['-ww', '-p', String(pid), '-o', PS_COLUMNS]))).find(r => r.pid === pid)
+  const fresh = kept && Date.now() - kept.at < TABLE_KEPT_MS ? kept.rows.get(pid) : undefined
+  if (fresh && runsPerPsStat(fresh.stat))
+    return fresh
+  table()
+  return kept?.rows.get(pid)
 }
 
 function info(pid: number): ProcessInfo | undefined {
