@@ -29,7 +29,7 @@ export function becomeSubreaper(): boolean {
  * Undefined where flock cannot be called. macOS's libc has the same call and the same flags.
  */
 export function tryLock(fd: number): boolean | undefined {
-  const path = process.platform === 'linux' ? 'libc.so.6' : process.platform === 'darwin' ? 'libSystem.B.dylib' : undefined
+  const path = process.platform === 'linux' ? 'libc.so.6' : process.platform === 'darwin' ? '/usr/lib/libSystem.B.dylib' : undefined
   if (!path || !process.versions.bun)
     return undefined
   try {

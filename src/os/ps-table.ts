@@ -55,11 +55,26 @@ function info(pid: number): ProcessInfo | undefined {
   return r && { ppid: r.ppid, pgid: r.pgid, start: r.start, runs: runsPerPsStat(r.stat) }
 }
 
+/**
+ * ps shows the environment a process started with, which never changes after: it is kept by pid
+ * and start time (the launcher looks at its watchdog's twice a second), a few hundred at most.
+ */
+const environs = new Map<string, string[]>()
+
 function environOf(pid: number): string[] {
+  const start = row(pid)?.start
+  const key = `${pid} ${start}`
+  const kept = environs.get(key)
+  if (kept)
+    return kept
   const command = ps(['-ww', '-p', String(pid), '-o', 'args=']).replace(/\n$/, '')
-  if (!command)
+  if (!command || !start)
     return []
-  return environFromPs(ps(['-ww', '-p', String(pid), '-o', 'args=', ...withEnvironment()]).replace(/\n$/, ''), command)
+  const environ = environFromPs(ps(['-ww', '-p', String(pid), '-o', 'args=', ...withEnvironment()]).replace(/\n$/, ''), command)
+  if (environs.size >= 500)
+    environs.clear()
+  environs.set(key, environ)
+  return environ
 }
 
 function pidsWithEnvironment(entries: string[]): number[] {
