@@ -123,4 +123,4 @@ function pidsWithEnvironment(entries: string[]): number[] {
   })
 }
 
-export const procTable: ProcessTable = { allPids, info, uidOf, cmdlineOf, environOf, descendantsOf, pidsWithEnvironment }
+export const procTable: ProcessTable = { allPids, info, runs: pid => runsPerStat(statFields(pid)), uidOf, cmdlineOf, environOf, descendantsOf, pidsWithEnvironment }

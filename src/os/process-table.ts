@@ -16,6 +16,12 @@ export interface ProcessTable {
   allPids: () => number[]
   /** One process's fields; undefined when it is gone or cannot be read at this instant. */
   info: (pid: number) => ProcessInfo | undefined
+  /**
+   * Whether a process that exists still runs (is no zombie), as far as one cheap look tells:
+   * undefined when it would cost a look at the whole table (`ps`), which `isAlive`, asked in
+   * loops, does not pay for.
+   */
+  runs: (pid: number) => boolean | undefined
   /** The real uid it runs as, if it can be read. */
   uidOf: (pid: number) => number | undefined
   /** Its command line, the arguments joined by spaces ('' when it cannot be read). */

@@ -30,7 +30,11 @@ function exists(pid: number): boolean {
   }
 }
 
-/** True while `pid` exists (a zombie counts as gone; see runsPerStat). */
+/**
+ * True while `pid` exists (a zombie counts as gone; see runsPerStat). With `ps` (macOS) a zombie is
+ * seen only when the table was looked at in the last half second: isAlive is asked in loops (every
+ * health check, every wait for an exit), and a zombie there is rare (launchd reaps at once).
+ */
 export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0)
@@ -38,7 +42,7 @@ export function isAlive(pid: number): boolean {
   catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM'
   }
-  return table().info(pid)?.runs ?? true
+  return table().runs(pid) ?? true
 }
 
 /**

@@ -84,9 +84,16 @@ function pidsWithEnvironment(entries: string[]): number[] {
   })
 }
 
+/** From the kept table only: a zombie in it is looked at again (it may be an execve's instant), a process it does not hold is not. */
+function runs(pid: number): boolean | undefined {
+  const fresh = kept && Date.now() - kept.at < TABLE_KEPT_MS ? kept.rows.get(pid) : undefined
+  return fresh && (runsPerPsStat(fresh.stat) || info(pid)?.runs)
+}
+
 export const psTable: ProcessTable = {
   allPids: () => table().map(r => r.pid),
   info,
+  runs,
   uidOf: pid => row(pid)?.uid,
   cmdlineOf: pid => row(pid)?.command ?? '',
   environOf,
