@@ -7,7 +7,7 @@ import { existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSyn
 import { join, resolve } from 'node:path'
 import { ownFile } from '../bun-pm-files.ts'
 import { ensurePrivateDir, isPrivateDir, userCacheDir } from '../os/files.ts'
-import { allPids, cmdlineOf, descendantsOf, environOf, isSameProcess, known, type KnownProcess, startTime, stillRunning, uidOf } from '../os/processes.ts'
+import { cmdlineOf, descendantsOf, environOf, isSameProcess, known, type KnownProcess, pidsWithEnvironment, startTime, stillRunning, uidOf } from '../os/processes.ts'
 
 export { isSameProcess }
 import { signalGroup, waitForExit } from '../os/signals.ts'
@@ -136,8 +136,7 @@ export function spawnWatchdog(home: string, token: string, launcherPid: number, 
 
 /** Pids of the session's processes: its PM2 daemon, workers and their children, found by the token. */
 export function sessionPids(token: string, exclude: number[] = []): number[] {
-  const marker = `${SESSION_TOKEN_KEY}=${token}`
-  return allPids().filter(pid => pid !== process.pid && !exclude.includes(pid) && environOf(pid).includes(marker))
+  return pidsWithEnvironment([`${SESSION_TOKEN_KEY}=${token}`]).filter(pid => pid !== process.pid && !exclude.includes(pid))
 }
 
 

@@ -1,10 +1,14 @@
 // inotify instances: the per-user limit, and how many this user's processes hold (each
-// `bun --watch` takes one).
+// `bun --watch` takes one). Linux's: macOS watches with kqueue, which has no such budget, and the
+// portable backend (BUN_PM_OS=portable) does not count it either.
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs'
+import { osBackend } from './backend.ts'
 import { allPids, uidOf } from './processes.ts'
 
 /** The inotify instances one user may hold (fs.inotify.max_user_instances), if it can be read. */
 export function inotifyLimit(): number | undefined {
+  if (osBackend() !== 'proc')
+    return undefined
   try {
     return Number(readFileSync('/proc/sys/fs/inotify/max_user_instances', 'utf8').trim()) || undefined
   }
@@ -15,6 +19,8 @@ export function inotifyLimit(): number | undefined {
 
 /** The inotify instances this user's processes hold now (editors, watchers, bun --watch). */
 export function inotifyInUse(): number {
+  if (osBackend() !== 'proc')
+    return 0
   const uid = process.getuid?.()
   let count = 0
   for (const pid of allPids()) {

@@ -1,17 +1,19 @@
-// Where bun-pm runs: it reads processes through /proc, so Linux, said in one line elsewhere.
+// Where bun-pm runs: Linux (/proc) and macOS (ps, lsof); anything else is refused in one line.
 import { WorkspaceError } from '../errors.ts'
+import { chooseBackend, OS_BACKEND_KEY } from './backend.ts'
 
-/** Platforms whose process table bun-pm can read (it finds, times and sweeps processes through /proc). */
+/** Platforms whose process table bun-pm can read: Linux through /proc, macOS through ps (see os/backend.ts). */
 export function platformSupported(): boolean {
-  return process.platform === 'linux'
+  return 'backend' in chooseBackend(process.platform, process.env[OS_BACKEND_KEY])
 }
 
 /**
- * Refuses, in one line and before anything is done, a command that would read processes on a
- * platform without /proc: there pids, start times and daemons cannot be told apart, and a wrong
- * guess would stop a daemon bun-pm did not start.
+ * Refuses, in one line and before anything is done, a command that would read processes where
+ * bun-pm cannot (Windows) or was told a backend that does not fit: there pids, start times and
+ * daemons cannot be told apart, and a wrong guess would stop a daemon bun-pm did not start.
  */
 export function requireSupportedPlatform(command: string): void {
-  if (!platformSupported())
-    throw new WorkspaceError(`\`${command}\` needs Linux (bun-pm finds, times and stops processes through /proc); this is ${process.platform}: run it in a Linux container or VM (\`explain\` works anywhere)`)
+  const choice = chooseBackend(process.platform, process.env[OS_BACKEND_KEY])
+  if ('refused' in choice)
+    throw new WorkspaceError(`\`${command}\` ${choice.refused}`)
 }

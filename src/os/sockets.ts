@@ -1,33 +1,17 @@
-// Which process holds a TCP socket: the kernel names the socket (netlink's sock_diag, else the
-// /proc/<pid>/net/tcp table), the fds in /proc/<pid>/fd name its holder. How a health check knows
-// that the answer it got came from the worker it judges, and a deploy which ports a worker holds.
+// Which process holds a TCP socket: on Linux the kernel names the socket (netlink's sock_diag,
+// else the /proc/<pid>/net/tcp table) and the fds in /proc/<pid>/fd name its holder; with the
+// portable backend (macOS) lsof says both (os/lsof-sockets.ts). How a health check knows that the
+// answer it got came from the worker it judges, and a deploy which ports a worker holds.
 
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs'
-import { allPids, cmdlineOf, descendantsOf } from './processes.ts'
+import { osBackend } from './backend.ts'
+import { lsofListenersOf, lsofWhoAnswered } from './lsof-sockets.ts'
+import { allPids, descendantsOf, shortCommandOf } from './processes.ts'
+import type { Answerer, Listener, ProbeEnds } from './socket-types.ts'
 import { answeringSockets, ESTABLISHED, hexAddress, LISTEN, mapped, parseTcpTable } from './tcp-table.ts'
 import { findSocket, listeningSockets, type Tuple } from './sock-diag.ts'
 
-/**
- * What the tables say of an answer: the judged process tree gave it, a sibling's (another process
- * of the same worker), another process's, or nothing can tell. `closed`: the server closed its end
- * as it answered (`Connection: close`, a server draining), so nobody holds it any more, and the
- * port is shared with siblings: any of them may have answered.
- */
-export type Answerer =
-  | { kind: 'ours' }
-  | { kind: 'closed' }
-  /** `listening`: whether the judged tree holds a listening socket on the port itself. */
-  | { kind: 'sibling', pid: number, listening: boolean }
-  | { kind: 'other', pid: number | null, command: string }
-  | { kind: 'unknown' }
-
-/** Our end of a probe's connection, still open: its addresses and ports as the socket says them. */
-export interface ProbeEnds {
-  localAddress: string
-  localPort: number
-  remoteAddress: string
-  remotePort: number
-}
+export type { Answerer, Listener, ProbeEnds } from './socket-types.ts'
 
 /**
  * Who answered on `port` (the probe's connection `ends`, still open): `pid` or one of its
@@ -37,6 +21,10 @@ export interface ProbeEnds {
  * read only when the answer is neither's.
  */
 export function whoAnswered(pid: number, port: number, ends: ProbeEnds | undefined, siblings: number[] = []): Answerer {
+  return osBackend() === 'portable' ? lsofWhoAnswered(pid, port, ends, siblings) : procWhoAnswered(pid, port, ends, siblings)
+}
+
+function procWhoAnswered(pid: number, port: number, ends: ProbeEnds | undefined, siblings: number[]): Answerer {
   const { inodes, listeners, closed } = answering(pid, port, ends)
   if (closed && siblings.length > 0)
     return { kind: 'closed' }
@@ -55,7 +43,7 @@ export function whoAnswered(pid: number, port: number, ends: ProbeEnds | undefin
     return { kind: 'sibling', pid: sibling, listening: tree.some(p => holdsAny(p, listening)) }
   }
   const holder = allPids().find(p => p !== process.pid && holdsAny(p, wanted))
-  return { kind: 'other', pid: holder ?? null, command: holder === undefined ? '' : commandName(holder) }
+  return { kind: 'other', pid: holder ?? null, command: holder === undefined ? '' : shortCommandOf(holder) }
 }
 
 /**
@@ -120,12 +108,6 @@ function holdsAny(pid: number, links: Set<string>): boolean {
   })
 }
 
-/** The program a process runs, short: `redis-server`, `bun workers/api.ts`. */
-function commandName(pid: number): string {
-  const words = cmdlineOf(pid).split(' ').filter(Boolean)
-  return words.slice(0, 2).map(word => word.slice(word.lastIndexOf('/') + 1)).join(' ')
-}
-
 function readOr(path: string): string {
   try {
     return readFileSync(path, 'utf8')
@@ -135,15 +117,12 @@ function readOr(path: string): string {
   }
 }
 
-/** A port a process tree listens on, with the address it listens at (as the table prints it). */
-export interface Listener {
-  port: number
-  address: string
-  family: 4 | 6
-}
-
 /** The TCP ports `pid` and its descendants listen on (what a new version beside it would need too). */
 export function listenersOf(pid: number): Listener[] {
+  return osBackend() === 'portable' ? lsofListenersOf(pid) : procListenersOf(pid)
+}
+
+function procListenersOf(pid: number): Listener[] {
   const entries = listeningSockets() ?? [`/proc/${pid}/net/tcp`, `/proc/${pid}/net/tcp6`].flatMap(path => parseTcpTable(readOr(path))).filter(e => e.state === LISTEN)
   const tree = [pid, ...descendantsOf([pid])]
   const held = new Set(tree.flatMap(socketInodesOf))

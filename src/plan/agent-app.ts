@@ -2,6 +2,7 @@
 // the spec it is started with (what a deploy's apply then adds the running versions to).
 import { ownFile } from '../bun-pm-files.ts'
 import { AGENT_SPEC_KEY, agentName } from '../model/agent-spec.ts'
+import { OS_BACKEND_KEY } from '../os/backend.ts'
 import type { AgentSpec } from '../types/agent.ts'
 import type { LoadedWorkspace } from '../config/load.ts'
 import type { Pm2StartOptions } from '../types/config.ts'
@@ -36,8 +37,14 @@ export function agentStartOptions({ root, bunPath, spec, env = {} }: {
     kill_retry_time: 20,
     max_memory_restart: '200M',
     pmx: false,
-    env: { ...env, [AGENT_SPEC_KEY]: JSON.stringify(spec) },
+    // The OS backend forced on the command (BUN_PM_OS, a testing knob) is the agent's too: PM2 hands it only what it is given.
+    env: { ...env, ...forcedBackend(), [AGENT_SPEC_KEY]: JSON.stringify(spec) },
   } as Pm2StartOptions
+}
+
+function forcedBackend(): Record<string, string> {
+  const forced = process.env[OS_BACKEND_KEY]
+  return forced ? { [OS_BACKEND_KEY]: forced } : {}
 }
 
 /** The namespace's health agent: the spec it must judge by, and its start options for a spec (apply adds the versions still running). */

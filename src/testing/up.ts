@@ -13,7 +13,7 @@ import { ownFile, packageRoot } from '../bun-pm-files.ts'
 import { addressKey } from '../run/addresses.ts'
 import { didYouMean } from '../model/suggest.ts'
 import { type LogEntry, mergeByTime, toEntries } from '../report/log-query.ts'
-import { allPids, cmdlineOf, environOf, isAlive } from '../os/processes.ts'
+import { cmdlineOf, isAlive, pidsWithEnvironment } from '../os/processes.ts'
 import type { StatusRow } from '../types/json.ts'
 
 export interface UpOptions {
@@ -157,7 +157,7 @@ export async function up<N extends string = string>(options: UpOptions = {}): Pr
       if (code === 'timeout')
         run.kill('SIGKILL')
       // Whatever still runs in the workspace's name is a leak: a worker's child that outlived it.
-      const left = allPids().filter(pid => isAlive(pid) && environOf(pid).some(e => e === `PM2_HOME=${held.home}` || e === `BUN_PM_DEV_SESSION=${held.token}`))
+      const left = pidsWithEnvironment([`PM2_HOME=${held.home}`, `BUN_PM_DEV_SESSION=${held.token}`]).filter(pid => pid !== process.pid && isAlive(pid))
       if (left.length > 0)
         throw new Error(`still alive after down(): ${left.map(pid => `pid ${pid} (${cmdlineOf(pid).slice(0, 80)})`).join(', ')}`)
       if (code !== 0 && code !== 'timeout')

@@ -2,6 +2,7 @@ import { afterAll, afterEach, describe, expect, test } from 'bun:test'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { devHome } from '../../src/dev/session.ts'
+import { osBackend } from '../../src/os/backend.ts'
 import { isAlive } from '../../src/os/processes.ts'
 import { BUN, childEnv, ENTRY } from '../helpers/cli.ts'
 import { expectNothingLeft, fixture, freePort, startDev, stopDev, stopLeftoverRuns } from '../helpers/dev-session.ts'
@@ -51,8 +52,11 @@ describe('orphans', () => {
   }, 30_000)
 
   const escapes = { 'a grandchild whose parent exited': 'escape.ts', 'a child of the worker': 'escape-child.ts' } as const
+  // A grandchild whose parent exited is handed to the launcher only by the subreaper, which only
+  // Linux has (README, "macOS"): the portable backend lets it go, as on a Mac.
+  const needsSubreaper = (script: string) => script === 'escape.ts' && osBackend() !== 'proc'
   for (const [who, script] of Object.entries(escapes)) for (const how of ['Ctrl-C', 'SIGKILL of the launcher'] as const) {
-    test(`${who} that cleared its environment and left its group: gone after ${how}`, async () => {
+    test.skipIf(needsSubreaper(script))(`${who} that cleared its environment and left its group: gone after ${how}`, async () => {
       const ws = workspace(`{ workers: [{ name: 'escape', bun: 'escape.ts' }] }`, { 'escape.ts': fixture(script) })
       const dev = startDev(ws.root)
       await dev.waitFor(/1 worker up/)

@@ -2,7 +2,7 @@ import { expect } from 'bun:test'
 import { readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { devHome } from '../../src/dev/session.ts'
-import { allPids, cmdlineOf, environOf, isAlive } from '../../src/os/processes.ts'
+import { allPids, cmdlineOf, environOf, isAlive, pidsWithEnvironment } from '../../src/os/processes.ts'
 import { BUN, childEnv, ENTRY, REPO } from './cli.ts'
 
 export { freePort } from './net.ts'
@@ -78,7 +78,8 @@ export function startDev(root: string, args: string[] = [], { watch = false, env
 
 /** Processes of a dev session's PM2 home: the daemon and what it runs inherit PM2_HOME; the watchdog names it. */
 function sessionProcesses(home: string): number[] {
-  return allPids().filter(pid => pid !== process.pid && (environOf(pid).includes(`PM2_HOME=${home}`) || cmdlineOf(pid).includes(home)))
+  const carriers = new Set(pidsWithEnvironment([`PM2_HOME=${home}`]))
+  return allPids().filter(pid => pid !== process.pid && (carriers.has(pid) || cmdlineOf(pid).includes(home)))
 }
 
 /** Pids of the workers (and their children) a dev session in `root` runs now; not its daemon, agent or watchdog. */
