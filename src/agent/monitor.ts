@@ -90,7 +90,10 @@ export async function startMonitor({ client, bus, spec: initialSpec, restored = 
     if (effect.type === 'note')
       return
     const action = effect.type === 'restart' ? client.restart(t.id.pmId) : client.stop(t.id.pmId)
-    action.catch(error => dispatch(t, { type: 'action-failed', at: now(), detail: `could not be ${effect.type === 'restart' ? 'restarted' : 'stopped'}: ${(error as Error).message}` }))
+    action.then(
+      () => dispatch(t, { type: 'action-done', at: now(), action: effect.type }),
+      error => dispatch(t, { type: 'action-failed', at: now(), detail: `could not be ${effect.type === 'restart' ? 'restarted' : 'stopped'}: ${(error as Error).message}` }),
+    )
   }
 
   /** What runs now, when the agent starts: a process still in the run the saved state describes keeps that state. */

@@ -22,6 +22,8 @@ export type LifecycleEvent =
   | { type: 'reloaded', at: number }
   /** PM2 lists the worker online, but it has no live process; `detail` says what is known. */
   | { type: 'gone', at: number, detail: string }
+  /** bun-pm's restart or stop through PM2 is done (PM2 answered). */
+  | { type: 'action-done', at: number, action: 'restart' | 'stop' }
   /** bun-pm's restart or stop through PM2 failed: nothing is pending any more. */
   | { type: 'action-failed', at: number, detail: string }
 
@@ -81,6 +83,10 @@ function reduce(s: WorkerState, e: LifecycleEvent, policy: HealthPolicy, name: s
       // The same run again (PM2's event and its listing both say it); pid 0 is a spawn that failed, each a run of its own.
       if (s.running && s.pid === e.pid && (e.pid !== 0 || s.since === e.at))
         return s
+      // PM2's own restart of the crash that ended the loop, come before bun-pm's stop of it: the
+      // stop under way is for this run too, and the worker stays errored.
+      if (s.halted === 'errored' && s.pending && !s.running)
+        return { ...s, running: true, pid: e.pid, since: e.at }
       // A run after a halt was asked for (an edit, `restart`, `start`): the loop count starts
       // over, and the halt's reason is history.
       const streak = s.halted ? 0 : s.streak
@@ -109,7 +115,9 @@ function reduce(s: WorkerState, e: LifecycleEvent, policy: HealthPolicy, name: s
           note('exited', `${name} failed: exited (${how})${after}; PM2 does not restart it`)
         return { ...stopped, exitCode: e.code ?? (e.signal ? signalExitCode(e.signal) : 0), reason: `exited (${how}); PM2 does not restart it` }
       }
-      return crashed(stopped, e.at - (s.since ?? e.at), how, policy, name, effects, false)
+      // PM2 will start it again after its back-off: if this crash ends the loop, bun-pm's stop
+      // must still catch that run (pending until the stop is done).
+      return crashed(stopped, e.at - (s.since ?? e.at), how, policy, name, effects, false, true)
     }
     case 'overlimit': {
       if (s.halted)
@@ -174,6 +182,12 @@ function reduce(s: WorkerState, e: LifecycleEvent, policy: HealthPolicy, name: s
       note('failed', `${name} ${e.detail}; it waits for an edit of its files`)
       return { ...s, halted: 'failed', reason: e.detail }
     }
+    case 'action-done': {
+      // A stop that found nothing running (PM2 dropped its pending restart): no exit will come.
+      if (e.action !== 'stop' || !s.pending || s.running)
+        return s
+      return { ...s, pending: false }
+    }
     case 'action-failed': {
       if (!s.pending)
         return s
@@ -192,7 +206,7 @@ function reduce(s: WorkerState, e: LifecycleEvent, policy: HealthPolicy, name: s
  * A crash: an exit nobody asked for, or a failed heartbeat (`restart`: bun-pm must restart it
  * itself). Counted toward the loop when the run was shorter than `min_uptime`.
  */
-function crashed(s: WorkerState, ranMs: number, why: string, policy: HealthPolicy, name: string, effects: Effect[], restart: boolean): WorkerState {
+function crashed(s: WorkerState, ranMs: number, why: string, policy: HealthPolicy, name: string, effects: Effect[], restart: boolean, pm2Restarts = false): WorkerState {
   // A crash after a run of min_uptime or longer is no loop: the count starts over.
   const streak = ranMs < policy.minUptimeMs ? s.streak + 1 : 0
   if (streak >= policy.maxRestarts) {
@@ -201,7 +215,7 @@ function crashed(s: WorkerState, ranMs: number, why: string, policy: HealthPolic
     const reason = `it crashed ${streak} times in a row, each within ${formatMs(policy.minUptimeMs)} of its start (last: ${why})${job}`
     effects.push({ type: 'stop', reason })
     effects.push({ type: 'note', kind: 'errored', text: `${name} errored: ${reason}; bun-pm stopped it` })
-    return { ...s, streak, halted: 'errored', reason, pending: s.running }
+    return { ...s, streak, halted: 'errored', reason, pending: s.running || pm2Restarts }
   }
   if (restart)
     effects.push({ type: 'restart', reason: why })

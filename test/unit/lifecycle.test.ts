@@ -134,6 +134,22 @@ describe('crash loops end', () => {
     expect(ends.state.reason).toBe('it crashed 5 times in a row, each within 30 s of its start (last: exit code 0); it exits 0 each time: for a job that is meant to end, set `autorestart: false`')
   })
 
+  test('PM2\'s own restart of the last crash, come before bun-pm\'s stop, stays errored; a run after the stop is done is a new one', () => {
+    const loop = Array.from({ length: 5 }, (_, i) => [online(i * 400, 100 + i), crash(i * 400 + 300)]).flat()
+    const stop: LifecycleEvent = { type: 'exit', at: 2600, code: null, signal: 'SIGTERM', manual: true, willRestart: false }
+    // PM2 restarts it (its back-off ran out first), then bun-pm's stop ends that run.
+    const raced = run('', [...loop, online(2500, 200), stop])
+    expect(raced.health).toBe('errored')
+    expect(raced.state.reason).toBe('it crashed 5 times in a row, each within 30 s of its start (last: exit code 1)')
+    expect(raced.effects.filter(e => e.type === 'stop')).toHaveLength(1)
+    // The stop came first (PM2 dropped its restart, no exit follows): done, and a later run (an
+    // edit, `start`) begins anew.
+    const done: LifecycleEvent = { type: 'action-done', at: 2100, action: 'stop' }
+    expect(run('', [...loop, done]).health).toBe('errored')
+    const again = run('', [...loop, done, online(9000, 300)])
+    expect([again.health, again.state.halted, again.state.streak]).toEqual(['starting', null, 0])
+  })
+
   test('a run longer than min_uptime ends the streak; max_restarts and min_uptime are the user\'s to set', () => {
     const spaced = run('', [online(0), crash(3000), online(3100), { type: 'tick', at: 40_000 }, crash(41_000), online(41_100)])
     expect(spaced.state.streak).toBe(0)
