@@ -6,7 +6,8 @@ import { loadWorkspace } from '../config/load.ts'
 import { pm2Rules } from '../pm2/schema.ts'
 import { rejectUnknownFlags } from './reject-unknown-flags.ts'
 import { selectionArgs } from './_shared.ts'
-import { describeTree, NAMES_COMMAND, renderCompletion, type Shell, SHELLS } from './completion-script.ts'
+import { renderCompletion, type Shell, SHELLS } from './completion-script.ts'
+import { describeTree, NAMES_COMMAND } from './completion-tree.ts'
 
 /** `completion <shell>`: the script, generated from `root`'s commands and their flags. */
 export function completionCommand(root: () => CommandDef<ArgsDef>) {

@@ -1,7 +1,8 @@
 import { describe, expect, test } from 'bun:test'
 import { type ArgsDef, type CommandDef, defineCommand } from 'citty'
 import { main } from '../../src/commands/exec-process.ts'
-import { describeTree, renderCompletion, SHELLS } from '../../src/commands/completion-script.ts'
+import { renderCompletion, SHELLS } from '../../src/commands/completion-script.ts'
+import { describeTree } from '../../src/commands/completion-tree.ts'
 
 /** Every visible command of the real CLI, with its aliases and the flags of its args. */
 async function everyCommand() {
