@@ -73,8 +73,8 @@ async function findCommand(main: CommandDef<ArgsDef>, rawArgs: string[]): Promis
   return [main]
 }
 
-/** The names of the CLI's commands. */
+/** The names of the CLI's commands (not the internal `__complete` the completion scripts call). */
 async function commandNames(main: CommandDef<ArgsDef>): Promise<string[]> {
   const subCommands = typeof main.subCommands === 'function' ? await main.subCommands() : await main.subCommands
-  return Object.keys(subCommands ?? {})
+  return Object.keys(subCommands ?? {}).filter(name => !name.startsWith('__'))
 }

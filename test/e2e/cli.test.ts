@@ -23,6 +23,7 @@ describe('the CLI', () => {
     const typo = await runCli(['strat'])
     expect(typo.code).toBe(1)
     expect(typo.stderr).toMatch(/^error: Unknown command strat \(did you mean "start"\?\); the commands are dev, start, status/)
+    expect(typo.stderr).not.toContain('__complete')
     expect((await runCli(['ls', '--help'])).stdout).toContain('bun-pm status')
   }, 30_000)
 
