@@ -124,8 +124,9 @@ async function probe(probePath: string, modules: string[], how: How): Promise<Pr
 // ---------------------------------------------------------------------------------------------
 // daemons and the agent with N workers
 
-export type Variant = 'bun-pm start (its daemon, 2 preloads)' | 'PM2 daemon under bun, no preloads' | 'bun-pm daemon + agent modules preloaded' | 'PM2 CLI tuned (daemon under Node)'
-const VARIANTS: Variant[] = ['bun-pm start (its daemon, 2 preloads)', 'PM2 daemon under bun, no preloads', 'bun-pm daemon + agent modules preloaded', 'PM2 CLI tuned (daemon under Node)']
+export type Variant = 'bun-pm start (its daemon, 2 preloads)' | 'PM2 daemon under bun, no preloads' | 'bun-pm daemon + agent modules preloaded' | 'bun-pm start, BUN_OPTIONS=--smol' | 'PM2 CLI tuned (daemon under Node)'
+const VARIANTS: Variant[] = ['bun-pm start (its daemon, 2 preloads)', 'PM2 daemon under bun, no preloads', 'bun-pm daemon + agent modules preloaded', 'bun-pm start, BUN_OPTIONS=--smol', 'PM2 CLI tuned (daemon under Node)']
+const SMOL = 'BUN_OPTIONS=--smol'
 
 interface Managed { daemon: Mem, agent: Mem | null, workers: number, workersPss: number, load: string }
 
@@ -203,13 +204,19 @@ async function measureVariant(variant: Variant, count: number): Promise<Managed>
         write(preload, `${[...agentChunks(), ...axon].map(m => `import ${JSON.stringify(m)}`).join('\n')}\n`)
         await spawnDaemonWith(ws.home, ws.path, ws.env, [join(REPO, 'dist/pm2/daemon-logs.js'), join(REPO, 'dist/pm2/daemon-exit-signal.js'), preload])
       }
-      run(commandOf('bun-pm start'), ws.path, ws.env)
+      // --smol (bun collects garbage more often) for every bun process of the home: the launcher, the daemon, the agent and the workers.
+      run(commandOf('bun-pm start'), ws.path, variant === 'bun-pm start, BUN_OPTIONS=--smol' ? { ...ws.env, BUN_OPTIONS: '--smol' } : ws.env)
     }
     await Promise.all(ws.ports.map(port => waitForBody(port, 'up', 60_000)))
     await Bun.sleep(SETTLE_MS)
     const daemon = daemonPidOf(ws.home)
     const agent = variant === 'PM2 CLI tuned (daemon under Node)' ? null : agentPidOf(ws.path, ws.env)
     const workers = processesOfHome(ws.home).filter(pid => pid !== daemon && pid !== agent)
+    if (variant === 'bun-pm start, BUN_OPTIONS=--smol') {
+      const has = (pid: number) => readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0').includes(SMOL)
+      if (!has(daemon) || !agent || !has(agent))
+        console.error(`note: ${SMOL} did not reach the daemon (${has(daemon)}) or the agent (${agent ? has(agent) : 'none'})`)
+    }
     const workerMems = workers.map(memOf)
     return { daemon: memOf(daemon), agent: agent ? memOf(agent) : null, workers: workerMems.reduce((sum, m) => sum + m.rss, 0), workersPss: workerMems.reduce((sum, m) => sum + m.pss, 0), load: load() }
   }
