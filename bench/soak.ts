@@ -66,6 +66,7 @@ async function sample(label: string): Promise<Point> {
       agent.push(memOf(agentPid))
   }
   const point: Point = { label, daemon: medianMem(daemon), agent: agentPid ? medianMem(agent) : null, agentPid, load: load(), at: (performance.now() - began) / 1000 }
+  console.log(`${point.at.toFixed(0)} s  ${label}: daemon ${point.daemon.rss.toFixed(1)} MB (anon ${point.daemon.anon.toFixed(1)})${point.agent ? `, agent ${point.agent.rss.toFixed(1)} MB (anon ${point.agent.anon.toFixed(1)}, pid ${agentPid})` : ''}, load ${point.load}`)
   if (heap) {
     // After the RSS figures: the full collection it asks for would lower them.
     for (const role of ['daemon', 'agent'])
@@ -84,7 +85,6 @@ async function sample(label: string): Promise<Point> {
     point.agentHeap = read('agent')
     console.log(`   after a full GC: daemon heap ${point.daemonHeap?.heapMb.toFixed(1)} MB, ${point.daemonHeap?.objects} objects; agent heap ${point.agentHeap?.heapMb.toFixed(1)} MB, ${point.agentHeap?.objects} objects`)
   }
-  console.log(`${point.at.toFixed(0)} s  ${label}: daemon ${point.daemon.rss.toFixed(1)} MB (anon ${point.daemon.anon.toFixed(1)})${point.agent ? `, agent ${point.agent.rss.toFixed(1)} MB (anon ${point.agent.anon.toFixed(1)}, pid ${agentPid})` : ''}, load ${point.load}`)
   return point
 }
 
