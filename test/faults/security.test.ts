@@ -41,13 +41,15 @@ const sessionDir = (home: string, root: string) => join(home, '.cache/bun-pm/dev
 /** Runs `fn` as a temporary system user (root only): the neighbour who should see nothing. */
 function asOtherUser(command: string[]): { code: number, out: string } {
   const name = `bunpm${Math.floor(Math.random() * 1e6)}`
-  Bun.spawnSync(['useradd', '--system', '--no-create-home', '--shell', '/usr/sbin/nologin', name])
+  // The administrator's tools, found where they live even when PATH lacks the sbin folders.
+  const sbin = (tool: string) => Bun.which(tool, { PATH: `${process.env.PATH ?? ''}:/usr/sbin:/sbin` }) ?? tool
+  Bun.spawnSync([sbin('useradd'), '--system', '--no-create-home', '--shell', '/usr/sbin/nologin', name])
   try {
-    const result = Bun.spawnSync(['runuser', '-u', name, '--', ...command])
+    const result = Bun.spawnSync([sbin('runuser'), '-u', name, '--', ...command])
     return { code: result.exitCode, out: `${result.stdout}${result.stderr}` }
   }
   finally {
-    Bun.spawnSync(['userdel', name])
+    Bun.spawnSync([sbin('userdel'), name])
   }
 }
 
