@@ -6,6 +6,7 @@ import { dirname, join } from 'node:path'
 import { BUN, childEnv, ENTRY, runCli } from '../helpers/cli.ts'
 import { fixture } from '../helpers/dev-session.ts'
 import { withHome } from '../helpers/pm2-home.ts'
+import { daemonRunning } from '../../src/pm2/home.ts'
 import { systemdErrors } from '../helpers/validators.ts'
 import { tempWorkspaces } from '../helpers/workspace.ts'
 
@@ -98,6 +99,9 @@ describe('startup', () => {
       const output = new Response(proc.stdout).text()
       const deadline = Date.now() + 30_000
       const online = () => {
+        // PM2's CLI starts a daemon of its own when none runs: asked only once start's runs.
+        if (!daemonRunning(h.path))
+          return []
         const list = JSON.parse(h.pm2(['jlist']).stdout.trim().split('\n').at(-1) || '[]')
         return list.filter((p: any) => p.pm2_env.namespace === 'shop' && p.pm2_env.status === 'online').map((p: any) => p.name).sort()
       }
