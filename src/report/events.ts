@@ -161,10 +161,11 @@ export function reportEvents({ bus, client, health, namespace, printer, daemonLo
     // Its last lines go below the note (a failure at startup printed its error just above).
     const lastLines = kind === 'failed' ? [] : printer.lastLines(name)
     const [line] = haltLines({ ...note, kind }, { retries, lastLines })
-    printer.info(line!, { event: kind, ...about, ...(lastLines.length ? { lastLines } : {}) })
+    // Watching before saying "edit its files": a save made the moment the line shows is seen.
     const pmId = ids.get(name)
     if (kind !== 'failed' && worker && retries && pmId !== undefined)
       retry?.arm(worker, name, pmId)
+    printer.info(line!, { event: kind, ...about, ...(lastLines.length ? { lastLines } : {}) })
   }
 
   return {
