@@ -20,6 +20,24 @@ function project(files: Record<string, string>): TempWorkspace {
 /** Every process whose environment names a run's PM2 home: its daemon, workers, agent, command. */
 const processesOf = (home: string) => allPids().filter(pid => environOf(pid).some(e => e === `PM2_HOME=${home}` || e === `BUN_PM_HOME=${home}`))
 
+/**
+ * The converted workspace up under `bun-pm run`, whose command asks each port for its answer
+ * (retrying while the servers start): the run's PM2 home and the answers, in port order.
+ */
+async function askUnderRun(root: string, ports: number[]): Promise<{ home: string, answers: string[] }> {
+  const ask = `console.log(process.env.BUN_PM_HOME)
+for (const port of ${JSON.stringify(ports)}) {
+  for (let i = 0; ; i++) {
+    try { console.log(await (await fetch('http://127.0.0.1:' + port + '/')).text()); break }
+    catch (error) { if (i === 100) throw error; await Bun.sleep(100) }
+  }
+}`
+  const run = await runCli(['run', '--', BUN, '-e', ask], { cwd: root })
+  expect(run.code).toBe(0)
+  const [home, ...answers] = run.stdout.trim().split('\n')
+  return { home: home!, answers }
+}
+
 async function explain(root: string, ...args: string[]) {
   const result = await runCli(['explain', '--json', '--mode=dev', ...args], { cwd: root })
   expect(result.stderr).toBe('')
@@ -83,18 +101,9 @@ describe('init --from', () => {
     })
     expect((await runCli(['init', '--from', 'Procfile'], { cwd: ws.root })).code).toBe(0)
     // The workers are ready a second after they start (no heartbeat); the servers may take a moment more.
-    const ask = `console.log(process.env.BUN_PM_HOME)
-for (const port of [${base}, ${base + 100}]) {
-  for (let i = 0; ; i++) {
-    try { console.log(await (await fetch('http://127.0.0.1:' + port + '/')).text()); break }
-    catch (error) { if (i === 100) throw error; await Bun.sleep(100) }
-  }
-}`
-    const run = await runCli(['run', '--', BUN, '-e', ask], { cwd: ws.root })
-    expect(run.code).toBe(0)
-    const [home, ...answers] = run.stdout.trim().split('\n')
+    const { home, answers } = await askUnderRun(ws.root, [base, base + 100])
     expect(answers).toEqual([`web ${base} ${base}`, `api ${base + 100} ${base + 100}`])
-    expect(processesOf(home!)).toEqual([])
+    expect(processesOf(home)).toEqual([])
   }, 60_000)
 
   test('an ecosystem file with cluster mode, merged logs and deploy: replicas on ports of their own, which both serve; the rest said', async () => {
@@ -138,17 +147,8 @@ for (const port of [${base}, ${base + 100}]) {
     expect(api.env.NODE_ENV!.value).toBe('production')
 
     // Both replicas serve: in PM2's fork mode on one port, replica #1 would fail with "port in use".
-    const ask = `console.log(process.env.BUN_PM_HOME)
-for (const port of [${base}, ${base + 1}]) {
-  for (let i = 0; ; i++) {
-    try { console.log(await (await fetch('http://127.0.0.1:' + port + '/')).text()); break }
-    catch (error) { if (i === 100) throw error; await Bun.sleep(100) }
-  }
-}`
-    const run = await runCli(['run', '--', BUN, '-e', ask], { cwd: ws.root })
-    expect(run.code).toBe(0)
-    const [home, ...answers] = run.stdout.trim().split('\n')
+    const { home, answers } = await askUnderRun(ws.root, [base, base + 1])
     expect(answers).toEqual([`replica 0 on ${base}`, `replica 1 on ${base + 1}`])
-    expect(processesOf(home!)).toEqual([])
+    expect(processesOf(home)).toEqual([])
   }, 60_000)
 })
