@@ -28,7 +28,7 @@ async function expectRestartedAfterStart(h: TestHome, ws: TempWorkspace, name: s
   const first = (JSON.parse(started.stdout).workers as WorkerJson[]).find(w => w.name === name)!
   expect(first.health).toBe('ready')
   // `start` has exited: from here on only the health agent checks.
-  return waitUntil(async () => (await status(h, ws)).find(w => w.name === name)!, w => w.restarts >= 1 && w.pid !== null && w.pid !== first.pid, 15_000)
+  return waitUntil(async () => (await status(h, ws)).find(w => w.name === name)!, w => w.restarts >= 1 && w.pid !== null && w.pid !== first.pid, 25_000)
 }
 
 describe('liveness after start has returned', () => {
@@ -38,7 +38,7 @@ describe('liveness after start has returned', () => {
       options: { env: { PORT: '${port}', TURN_AFTER_MS: '3000' }, health: { interval: '200ms', failures: 3 } } }] }`, { 'web.ts': fixture('health-turns-500.ts') })
     const row = await expectRestartedAfterStart(h, ws, 'web')
     expect(row.reason).toBe('GET /health -> 500, 3 times')
-  }), 40_000)
+  }), 60_000)
 
   test.concurrent('a blocked event loop: no answer within the timeout, restarted', () => withHome(async (h) => {
     const port = freePort()
@@ -46,7 +46,7 @@ describe('liveness after start has returned', () => {
       options: { env: { PORT: '${port}', BLOCK_AFTER_MS: '1500' }, health: { interval: '200ms', timeout: '500ms', failures: 2 }, kill_timeout: 500 } }] }`, { 'web.ts': fixture('block-event-loop.ts') })
     const row = await expectRestartedAfterStart(h, ws, 'web')
     expect(row.reason).toBe('GET /: no answer within 500 ms, 2 times')
-  }), 40_000)
+  }), 60_000)
 
   test.concurrent('a closed port: the TCP heartbeat is refused, restarted', () => withHome(async (h) => {
     const port = freePort()
@@ -54,7 +54,7 @@ describe('liveness after start has returned', () => {
       options: { env: { PORT: '${port}', CLOSE_AFTER_MS: '1500' }, health: { interval: '200ms', failures: 2 } } }] }`, { 'db.ts': fixture('close-port.ts') })
     const row = await expectRestartedAfterStart(h, ws, 'db')
     expect(row.reason).toBe(`tcp 127.0.0.1:${port}: connection refused, 2 times`)
-  }), 40_000)
+  }), 60_000)
 
   for (const interpreter of ['bun', 'node'] as const) {
     test.concurrent(`a worker that stops calling heartbeat(), under ${interpreter}: restarted`, () => withHome(async (h) => {
@@ -67,7 +67,7 @@ describe('liveness after start has returned', () => {
       }
       const row = await expectRestartedAfterStart(h, ws, 'beat')
       expect(row.reason).toMatch(/^no heartbeat\(\) for \d(\.\d)? s, 2 times$/)
-    }), 40_000)
+    }), 60_000)
   }
 })
 
