@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import type { ProcessDescription } from 'pm2'
 import { WorkspaceError } from '../errors.ts'
 import { trace } from '../trace.ts'
-import { connectPm2, type Pm2Client, toError } from './client.ts'
+import { byId, connectPm2, type Pm2Client, toError } from './client.ts'
 import { type Pm2Bus, toProcView } from './process-view.ts'
 
 const require = createRequire(import.meta.url)
@@ -78,8 +78,9 @@ async function openLight(home: string): Promise<Pm2Client> {
     spawn: async apps => (await heavy()).spawn(apps),
     restart: async id => (await heavy()).restart(id),
     send: async (id, data) => void await remote('sendDataToProcessId', { id, topic: 'bun-pm', data, type: 'process:msg' }),
-    stop: async id => (await heavy()).stop(id),
-    delete: async id => (await heavy()).delete(id),
+    // By id, as PM2's API does in the end (client.ts, byId), without loading it.
+    stop: async id => typeof id === 'number' ? byId(id, 'stop', remote) : (await heavy()).stop(id),
+    delete: async id => typeof id === 'number' ? byId(id, 'delete', remote) : (await heavy()).delete(id),
     killDaemon: async () => (await heavy()).killDaemon(),
     disconnect: () => {
       light = undefined

@@ -1,6 +1,6 @@
 // One live line while a command waits (`starting 37 of 50 · ready 31 · waiting on db`), on a terminal only; the words are pure.
 
-import { currentOfUnits, type WorkerHealth } from '../supervise/readiness.ts'
+import { currentAmong, processesByWorker, type WorkerHealth } from '../supervise/readiness.ts'
 
 export interface ProgressWorker {
   name: string
@@ -19,14 +19,16 @@ export function progressText(verb: string, workers: ProgressWorker[], processes:
   let running = 0
   let ready = 0
   const units = new Map<string, Map<string, WorkerHealth>>()
+  const byWorker = processesByWorker(processes)
   for (const w of workers) {
-    const current = currentOfUnits(processes, w.name)
+    const states = byWorker.get(w.name) ?? []
+    const current = currentAmong(states)
     units.set(w.name, current)
     for (const [unit, state] of current) {
       if (state.running || done(state))
         running++
       // A unit serves while any of its processes is ready: during a deploy, the old one.
-      if (Object.values(processes).some(p => p.worker === w.name && p.unit === unit && (p.health === 'ready' || done(p))))
+      if (states.some(p => p.unit === unit && (p.health === 'ready' || done(p))))
         ready++
     }
   }
@@ -52,6 +54,8 @@ export function countText(verb: string, done: number, total: number): string {
 }
 
 export interface ProgressLine {
+  /** False when nothing is shown (not a terminal): a caller need not make the text. */
+  live?: boolean
   /** Shows `text` in place of the last (at most every 100 ms). */
   set: (text: string) => void
   /** Removes the line, before the command prints what it prints. */
@@ -61,7 +65,7 @@ export interface ProgressLine {
 /** A live line on `stream` when it is a terminal (and NO_PROGRESS is unset); elsewhere it does nothing. */
 export function progressLine(stream: NodeJS.WriteStream = process.stdout): ProgressLine {
   if (!stream.isTTY || process.env.NO_PROGRESS)
-    return { set: () => {}, clear: () => {} }
+    return { live: false, set: () => {}, clear: () => {} }
   let shown = ''
   let last = 0
   const width = () => Math.max(20, (stream.columns || 80) - 1)

@@ -38,7 +38,8 @@ export interface Deployed {
 export async function deploy({ client, health, plan, home, timeoutMs, replace, shouldRemove, waitForAgent, beforeDelete, progress }: DeployOptions): Promise<Deployed> {
   const startedAt = performance.now()
   const verb = replace ? 'restarting' : 'starting'
-  const shown = progress && setInterval(() => progress.set(progressText(verb, plan.workers, health.processes())), 100)
+  // Made only where it shows: with 200 workers each text is a pass over the agent's word.
+  const shown = progress?.live === false ? undefined : progress && setInterval(() => progress.set(progressText(verb, plan.workers, health.processes())), 100)
   try {
     return await deployWith({ client, health, plan, home, timeoutMs, replace, shouldRemove, waitForAgent, beforeDelete }, startedAt)
   }

@@ -122,6 +122,33 @@ describe('start', () => {
     expect(foreign()).toMatchObject({ status: 'online', pid: foreignPid })
   }, 40_000)
 
+  test('stop ends a worker\'s whole tree, a child in a session of its own too (the daemon bun-pm starts reads the tree from /proc)', async () => {
+    const h = home()
+    const ws = workspace(`{ workers: [{ name: 'esc', bun: 'escape.ts' }] }`, { 'escape.ts': fixture('escape-child.ts') })
+    expect((await h.cli(['start'], { cwd: ws.root })).code).toBe(0)
+    const daemon = Number(readFileSync(join(h.path, 'pm2.pid'), 'utf8'))
+    expect(readFileSync(`/proc/${daemon}/cmdline`, 'utf8')).toContain('daemon-treekill')
+    const log = join(h.path, 'logs', 'esc-out.log')
+    let escaped = 0
+    for (const deadline = Date.now() + 15_000; !escaped && Date.now() < deadline; await Bun.sleep(50))
+      escaped = Number(/escaped (\d+)/.exec(readFileSync(log, 'utf8'))?.[1] ?? 0)
+    try {
+      expect(escaped).toBeGreaterThan(0)
+      expect(isAlive(escaped)).toBe(true)
+      const worker = pm2List(h).find(p => p.name === 'esc')!.pid
+      expect((await h.cli(['stop'], { cwd: ws.root })).code).toBe(0)
+      expect(isAlive(worker)).toBe(false)
+      // Signalled with the worker; gone once its new parent has reaped it.
+      for (const deadline = Date.now() + 5000; isAlive(escaped) && Date.now() < deadline;)
+        await Bun.sleep(20)
+      expect(isAlive(escaped)).toBe(false)
+    }
+    finally {
+      if (escaped > 0 && isAlive(escaped))
+        process.kill(escaped, 'SIGKILL')
+    }
+  }, 40_000)
+
   test('a same-named process of another namespace is an error, and is left alone', async () => {
     const h = home()
     const ws = workspace(`{ workers: [{ name: 'web', bun: 'tick.ts' }] }`)
