@@ -90,3 +90,11 @@ export async function benchMemory(count: number): Promise<MemoryFigures> {
     await theirs.remove()
   }
 }
+
+if (import.meta.main) {
+  const [count = '200', runs = '5'] = process.argv.slice(2)
+  console.log(`load ${readFileSync('/proc/loadavg', 'utf8').trim()}`)
+  const { status, jlist } = await benchStatus(Number(count), Number(runs))
+  console.log(`status, ${count} workers (median of ${runs}): pm2 jlist ${jlist.toFixed(0)} ms, bun-pm status --json ${status.toFixed(0)} ms, ratio ${(status / jlist).toFixed(2)}`)
+  console.log(`load ${readFileSync('/proc/loadavg', 'utf8').trim()}`)
+}
