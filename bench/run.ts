@@ -97,7 +97,7 @@ say(
   '',
   'A bench-only preload in each daemon (bench/daemon-timing.cjs; bun-pm\'s daemon runs under bun, the tuned PM2 CLI\'s under Node) times every app from the moment',
   'the daemon receives it to its answer, and the daemon\'s CPU; the CPU of the workers, of the health agent and of the command are read from /proc',
-  `when the last worker answers. \`bun bench/scale.ts ${inDaemon.count} ${inDaemon.runs}\` runs this alone.`,
+  `when the last worker answers. \`bun bench/scale.ts ${inDaemon.count} ${inDaemon.runs}\` runs this alone. Load average: ${inDaemon.load}.`,
   '',
   ...inDaemon.table,
   '',
