@@ -9,6 +9,7 @@ import type { Selection } from '../types/config.ts'
 import { daemonRunning } from '../pm2/home.ts'
 import type { ProcView } from '../pm2/process-view.ts'
 import { agentAdvice, resolveTarget, sourceLine, type Target, targetProcs } from './target.ts'
+import { trace } from '../trace.ts'
 
 /** The namespace's health agent as `status --json` shows it. */
 function agentView(procs: ProcView[], namespace: string): AgentJson {
@@ -47,8 +48,12 @@ export async function runStatus({ cwd, selection, json, dev }: { cwd?: string, s
     printStatus([], target, json)
     return 0
   }
+  trace('target resolved')
   const client = await connectLight(target.home)
-  printStatus(await client.list(), target, json)
+  const procs = await client.list()
+  trace(`pm2 listed ${procs.length} processes`)
+  printStatus(procs, target, json)
+  trace('status printed')
   client.disconnect()
   return 0
 }
