@@ -81,7 +81,7 @@ export async function spawnDaemon(home: string, env: Record<string, string>): Pr
     // Preloaded: PM2's tree kill without a `ps` per stopped process (first: before PM2's God.js
     // loads), bun-pm's log writer (its workers' files within their budget), and the signal
     // beside each exit code (PM2 says a killed process exited 0).
-    const child = spawn(process.execPath, ['--preload', ownFile('pm2/daemon-treekill'), '--preload', ownFile('pm2/daemon-logs'), '--preload', ownFile('pm2/daemon-exit-signal'), require.resolve('pm2/lib/Daemon.js')], {
+    const child = spawn(process.execPath, ['--preload', ownFile('pm2/daemon-treekill'), '--preload', ownFile('pm2/daemon-logs'), '--preload', ownFile('pm2/daemon-exit-signal'), '--preload', ownFile('pm2/daemon-slim-list'), require.resolve('pm2/lib/Daemon.js')], {
       detached: true,
       cwd: process.cwd(),
       // As pm2's client would hand it: after its import, which sets PM2_PROGRAMMATIC.

@@ -7,7 +7,7 @@ import type { ProcessDescription } from 'pm2'
 import { WorkspaceError } from '../errors.ts'
 import { trace } from '../trace.ts'
 import { byId, connectPm2, type Pm2Client, toError } from './client.ts'
-import { type Pm2Bus, toProcView } from './process-view.ts'
+import { type Pm2Bus, SLIM_LIST_KEY, toProcView } from './process-view.ts'
 
 const require = createRequire(import.meta.url)
 const CONNECT_TIMEOUT_MS = 5000
@@ -69,7 +69,8 @@ async function openLight(home: string): Promise<Pm2Client> {
   })
   return {
     home,
-    list: async () => (await remote<ProcessDescription[]>('getMonitorData')).map(toProcView),
+    // A daemon bun-pm spawned answers with only what toProcView reads (daemon-slim-list.ts); another, in full.
+    list: async () => (await remote<ProcessDescription[]>('getMonitorData', { [SLIM_LIST_KEY]: true })).map(toProcView),
     launchBus: async () => {
       const bus = axon.socket('sub-emitter')
       sockets.push(await connected(bus, pubPath, home))

@@ -30,7 +30,7 @@ export interface ProcView {
   outLog?: string
   errLog?: string
   killTimeout?: number
-  /** The variables PM2 passes the process (its explicit env). */
+  /** The variables PM2 passes the process (its explicit env); from a daemon bun-pm spawned, only bun-pm's own (`BUN_PM_*`: slimDescription). */
   env: Record<string, string>
   /** Interpreter arguments (bun's `--preload`, `--watch`, ...). */
   interpreterArgs: string[]
@@ -39,6 +39,7 @@ export interface ProcView {
 
 interface RawPm2Env {
   namespace?: string
+  unique_id?: string
   instance_var?: string
   status?: Pm2Status
   restart_time?: number
@@ -80,6 +81,42 @@ export function toProcView(proc: ProcessDescription): ProcView {
     interpreterArgs: env.node_args ?? [],
     pmx: env.pmx,
   }
+}
+
+/**
+ * Asked of a daemon bun-pm spawned (`getMonitorData` with this key set), the list comes back
+ * with only what `toProcView` reads (daemon-slim-list.ts): PM2's whole pm2_env with each
+ * worker's environment is ~4.7 KB a process (~1 MB for 200), serialized by the daemon and parsed
+ * by every `status`, `start` and health agent that lists. Any other daemon ignores the key.
+ */
+export const SLIM_LIST_KEY = 'bunPmSlim'
+
+/** The variables of a process's env that bun-pm reads back (its version marks, the agent's spec, a session's token). */
+const READ_BACK = /^bun_pm_/i
+
+/** A process of PM2's list with only the fields `toProcView` reads: `toProcView(slimDescription(p))` equals `toProcView(p)`. */
+export function slimDescription(proc: ProcessDescription): ProcessDescription {
+  const env = (proc.pm2_env ?? {}) as RawPm2Env & Record<string, unknown>
+  const instanceVar = env.instance_var ?? 'NODE_APP_INSTANCE'
+  const kept: Record<string, unknown> = {
+    namespace: env.namespace,
+    instance_var: env.instance_var,
+    [instanceVar]: env[instanceVar],
+    unique_id: env.unique_id,
+    status: env.status,
+    restart_time: env.restart_time,
+    unstable_restarts: env.unstable_restarts,
+    exit_code: env.exit_code,
+    exit_signal: env.exit_signal,
+    pm_uptime: env.pm_uptime,
+    pm_out_log_path: env.pm_out_log_path,
+    pm_err_log_path: env.pm_err_log_path,
+    kill_timeout: env.kill_timeout,
+    node_args: env.node_args,
+    pmx: env.pmx,
+    env: env.env && Object.fromEntries(Object.entries(env.env).filter(([key]) => READ_BACK.test(key))),
+  }
+  return { name: proc.name, pm_id: proc.pm_id, pid: proc.pid, monit: proc.monit, pm2_env: kept } as ProcessDescription
 }
 
 /** A process's instance index, as PM2 puts it in its pm2_env (and in its events' `process`). */

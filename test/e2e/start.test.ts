@@ -120,7 +120,7 @@ describe('start', () => {
     expect((await h.cli(['stop'], { cwd: ws.root })).code).toBe(0)
     expect(pm2List(h).filter(p => p.namespace !== 'default').map(p => p.status)).toEqual(['stopped', 'stopped', 'stopped'])
     expect(foreign()).toMatchObject({ status: 'online', pid: foreignPid })
-  }, 40_000)
+  }, 60_000)
 
   test('stop ends a worker\'s whole tree, a child in a session of its own too (the daemon bun-pm starts reads the tree from /proc)', async () => {
     const h = home()
