@@ -1,0 +1,82 @@
+import { afterAll, describe, expect, test } from 'bun:test'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { fixture, freePort } from '../helpers/dev-session.ts'
+import { waitUntil } from '../helpers/net.ts'
+import { type TestHome, withHome } from '../helpers/pm2-home.ts'
+import { type TempWorkspace, tempWorkspaces } from '../helpers/workspace.ts'
+
+// Where the health checks run: inside the PM2 daemon bun-pm spawned; as a process of its own in a
+// daemon it did not (PM2's own CLI started it). Either way they restart a worker that turns bad.
+const workspaces = tempWorkspaces()
+afterAll(workspaces.removeAll)
+
+interface WorkerJson { name: string, pid: number | null, restarts: number, reason: string | null, health: string }
+
+function turning500(): TempWorkspace {
+  const port = freePort()
+  return workspaces.make(`{ workers: [{ name: 'web', bun: 'web.ts', heartbeat: 'http://127.0.0.1:${port}/health',
+    options: { env: { PORT: '${port}', TURN_AFTER_MS: '3000' }, health: { interval: '200ms', failures: 3 } } }] }`, { 'web.ts': fixture('health-turns-500.ts') })
+}
+
+const environOf = (pid: number) => {
+  try {
+    return readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0')
+  }
+  catch {
+    return []
+  }
+}
+const parentOf = (pid: number) => Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[1])
+
+/** Starts the workspace, checks `web` ready, then waits for the agent (start has exited) to restart it; returns the status JSON then. */
+async function startAndSeeRestart(h: TestHome, ws: TempWorkspace): Promise<{ agent: { running: boolean, pid: number | null }, workers: WorkerJson[] }> {
+  const started = await h.cli(['start', '--json'], { cwd: ws.root })
+  expect(`${started.stderr}exit ${started.code}`).toBe('exit 0')
+  const first = (JSON.parse(started.stdout).workers as WorkerJson[]).find(w => w.name === 'web')!
+  expect(first.health).toBe('ready')
+  const status = async () => {
+    const result = await h.cli(['status', '--json'], { cwd: ws.root })
+    expect(result.code).toBe(0)
+    return JSON.parse(result.stdout)
+  }
+  const after = await waitUntil(status, s => s.workers[0].restarts >= 1 && s.workers[0].pid !== null && s.workers[0].pid !== first.pid, 25_000)
+  expect(after.workers[0].reason).toBe('GET /health -> 500, 3 times')
+  return after
+}
+
+describe('where the health checks run', () => {
+  test.concurrent('a daemon bun-pm spawned runs them itself: no agent process, PM2 still lists the agent online', () => withHome(async (h) => {
+    const ws = turning500()
+    const status = await startAndSeeRestart(h, ws)
+    const daemonPid = Number(readFileSync(join(h.path, 'pm2.pid'), 'utf8'))
+    // No process of the home carries an agent's spec: the daemon and the worker are all there is.
+    const processes = h.processes()
+    expect(processes.filter(pid => environOf(pid).some(line => line.startsWith('BUN_PM_AGENT=')))).toEqual([])
+    expect(processes).toContain(daemonPid)
+    expect(processes.filter(pid => pid !== daemonPid)).toEqual([status.workers[0].pid])
+    // PM2 lists the agent online under an id no process has; its state file names the daemon as its host.
+    expect(status.agent.running).toBe(true)
+    expect(status.agent.pid).toBeGreaterThan(2 ** 22)
+    const state = JSON.parse(readFileSync(join(h.path, 'bun-pm', `${status.namespace}.health.json`), 'utf8'))
+    expect([state.agentPid, state.hostPid]).toEqual([status.agent.pid, daemonPid])
+    const text = await h.cli(['status'], { cwd: ws.root })
+    expect(text.stdout).toContain(`health checks: ${status.namespace}:health (inside the PM2 daemon)`)
+    // `pm2 stop` of the agent stops its checks there: status then says no agent runs.
+    expect(h.pm2(['stop', `${status.namespace}:health`]).code).toBe(0)
+    const stopped = JSON.parse((await h.cli(['status', '--json'], { cwd: ws.root })).stdout)
+    expect([stopped.agent.running, stopped.workers[0].health]).toEqual([false, 'unknown'])
+    expect(JSON.parse(readFileSync(join(h.path, 'bun-pm', `${status.namespace}.health.json`), 'utf8')).hostPid).toBeUndefined()
+  }), 90_000)
+
+  test.concurrent('a daemon PM2\'s own CLI started gets the agent as a process of its own, and it checks', () => withHome(async (h) => {
+    expect(h.pm2(['ping']).code).toBe(0)
+    const daemonPid = Number(readFileSync(join(h.path, 'pm2.pid'), 'utf8'))
+    const ws = turning500()
+    const status = await startAndSeeRestart(h, ws)
+    const agentPid = status.agent.pid!
+    expect(agentPid).toBeLessThan(2 ** 22)
+    expect(environOf(agentPid).some(line => line.startsWith('BUN_PM_AGENT='))).toBe(true)
+    expect(parentOf(agentPid)).toBe(daemonPid)
+  }), 90_000)
+})
