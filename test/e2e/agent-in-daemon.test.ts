@@ -30,7 +30,7 @@ const environOf = (pid: number) => {
 const parentOf = (pid: number) => Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[1])
 
 /** Starts the workspace, checks `web` ready, then waits for the agent (start has exited) to restart it; returns the status JSON then. */
-async function startAndSeeRestart(h: TestHome, ws: TempWorkspace): Promise<{ agent: { running: boolean, pid: number | null }, workers: WorkerJson[] }> {
+async function startAndSeeRestart(h: TestHome, ws: TempWorkspace): Promise<{ namespace: string, agent: { running: boolean, pid: number | null }, workers: WorkerJson[] }> {
   const started = await h.cli(['start', '--json'], { cwd: ws.root })
   expect(`${started.stderr}exit ${started.code}`).toBe('exit 0')
   const first = (JSON.parse(started.stdout).workers as WorkerJson[]).find(w => w.name === 'web')!
@@ -54,7 +54,7 @@ describe('where the health checks run', () => {
     const processes = h.processes()
     expect(processes.filter(pid => environOf(pid).some(line => line.startsWith('BUN_PM_AGENT=')))).toEqual([])
     expect(processes).toContain(daemonPid)
-    expect(processes.filter(pid => pid !== daemonPid)).toEqual([status.workers[0].pid])
+    expect(processes.filter(pid => pid !== daemonPid)).toEqual([status.workers[0]!.pid!])
     // PM2 lists the agent online under an id no process has; its state file names the daemon as its host.
     expect(status.agent.running).toBe(true)
     expect(status.agent.pid).toBeGreaterThan(2 ** 22)
