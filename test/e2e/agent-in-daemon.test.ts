@@ -60,6 +60,8 @@ describe('where the health checks run', () => {
     expect(status.agent.pid).toBeGreaterThan(2 ** 22)
     const state = JSON.parse(readFileSync(join(h.path, 'bun-pm', `${status.namespace}.health.json`), 'utf8'))
     expect([state.agentPid, state.hostPid]).toEqual([status.agent.pid, daemonPid])
+    // Its notes reach the agent's own log, as a process's output would.
+    expect(readFileSync(join(h.path, 'logs', `${status.namespace}-health-out.log`), 'utf8')).toContain(`watching 1 worker(s) of namespace ${status.namespace}`)
     const text = await h.cli(['status'], { cwd: ws.root })
     expect(text.stdout).toContain(`health checks: ${status.namespace}:health (inside the PM2 daemon)`)
     // `pm2 stop` of the agent stops its checks there: status then says no agent runs.
