@@ -1,6 +1,9 @@
 import { afterAll, describe, expect, test } from 'bun:test'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { isInDaemonAgentPid } from '../../src/model/agent-spec.ts'
+import { isAlive } from '../../src/os/processes.ts'
+import { connectLight } from '../../src/pm2/light-client.ts'
 import { fixture, freePort } from '../helpers/dev-session.ts'
 import { waitUntil } from '../helpers/net.ts'
 import { type TestHome, withHome } from '../helpers/pm2-home.ts'
@@ -54,7 +57,8 @@ describe('where the health checks run', () => {
     const processes = h.processes()
     expect(processes.filter(pid => environOf(pid).some(line => line.startsWith('BUN_PM_AGENT=')))).toEqual([])
     expect(processes).toContain(daemonPid)
-    expect(processes.filter(pid => pid !== daemonPid)).toEqual([status.workers[0]!.pid!])
+    // (The worker itself is restarted every few seconds: it is named, not its pid.)
+    expect(processes.filter(pid => pid !== daemonPid && !environOf(pid).includes('name=web'))).toEqual([])
     // PM2 lists the agent online under an id no process has; its state file names the daemon as its host.
     expect(status.agent.running).toBe(true)
     expect(status.agent.pid).toBeGreaterThan(2 ** 22)
@@ -69,6 +73,33 @@ describe('where the health checks run', () => {
     const stopped = JSON.parse((await h.cli(['status', '--json'], { cwd: ws.root })).stdout)
     expect([stopped.agent.running, stopped.workers[0].health]).toEqual([false, 'unknown'])
     expect(JSON.parse(readFileSync(join(h.path, 'bun-pm', `${status.namespace}.health.json`), 'utf8')).hostPid).toBeUndefined()
+  }), 90_000)
+
+  test.concurrent('an error in the agent inside the daemon ends the agent, not the daemon: PM2 restarts it and it checks again', () => withHome(async (h) => {
+    const port = freePort()
+    const ws = workspaces.make(`{ workers: [{ name: 'web', bun: 'web.ts', heartbeat: 'http://127.0.0.1:${port}/',
+      options: { env: { PORT: '${port}' }, health: { interval: '200ms' } } }] }`, { 'web.ts': fixture('serve.ts') })
+    const started = await h.cli(['start', '--json'], { cwd: ws.root })
+    expect(`${started.stderr}exit ${started.code}`).toBe('exit 0')
+    const { namespace, workers: [web] } = JSON.parse(started.stdout)
+    const daemonPid = Number(readFileSync(join(h.path, 'pm2.pid'), 'utf8'))
+    const client = await connectLight(h.path)
+    try {
+      const agentOf = async () => (await client.list()).find(p => p.name === `${namespace}:health`)!
+      const before = await agentOf()
+      // An order the agent does not survive (a spec without workers: reading them throws), sent as a deploy sends one.
+      await client.send(before.pmId, { 'bun-pm': 'spec', 'spec': { namespace, workers: null, revision: 1 } })
+      const after = await waitUntil(agentOf, a => a.restarts >= 1 && a.status === 'online' && a.pid !== before.pid, 20_000)
+      expect(isInDaemonAgentPid(after.pid!)).toBe(true)
+    }
+    finally {
+      client.disconnect()
+    }
+    expect(isAlive(daemonPid)).toBe(true)
+    expect(readFileSync(join(h.path, 'logs', `${namespace}-health-error.log`), 'utf8')).toContain('TypeError')
+    // The worker never stopped, and the new agent judges it.
+    const status = await waitUntil(async () => JSON.parse((await h.cli(['status', '--json'], { cwd: ws.root })).stdout), s => s.agent.running && s.workers[0].health === 'ready', 20_000)
+    expect([status.workers[0].pid, status.workers[0].restarts]).toEqual([web.pid, 0])
   }), 90_000)
 
   test.concurrent('a daemon PM2\'s own CLI started gets the agent as a process of its own, and it checks', () => withHome(async (h) => {
