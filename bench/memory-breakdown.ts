@@ -3,10 +3,10 @@
 //   - bun alone, and bun importing the health agent's modules step by step (its runtime, PM2's
 //     transport, the light client, the monitor and its probes, all of dist/agent/main.js's chunks),
 //     each a process of its own, also inside PM2's bun container with an IPC channel as PM2 runs it;
-//   - the health agent and the PM2 daemon as `bun start` leaves them; PM2's daemon without
-//     bun-pm's preloads; with the agent's modules preloaded too (imported, not wired: what the
-//     checks would add inside the daemon that bun-pm spawns); PM2's own daemon under Node as the
-//     tuned PM2 CLI starts it.
+//   - the PM2 daemon as `bun start` leaves it (the health checks inside it: no agent process);
+//     PM2's daemon under bun without bun-pm's preloads, and PM2's own daemon under Node started by
+//     its CLI (`pm2 ping`), each then given bun-pm's workers by `bun start` (the agent a process of
+//     its own there); PM2's own daemon under Node as the tuned PM2 CLI starts it.
 // VmRSS counts the bun binary's pages each bun process maps (shared between them); PSS divides
 // shared pages among the processes that map them, so it is the fairer figure for what one more
 // process costs. Every home is private and removed after (`pm2 kill`, then its pids by pid).
@@ -124,8 +124,10 @@ async function probe(probePath: string, modules: string[], how: How): Promise<Pr
 // ---------------------------------------------------------------------------------------------
 // daemons and the agent with N workers
 
-export type Variant = 'bun-pm start (its daemon, 2 preloads)' | 'PM2 daemon under bun, no preloads' | 'bun-pm daemon + agent modules preloaded' | 'bun-pm start, BUN_OPTIONS=--smol' | 'PM2 CLI tuned (daemon under Node)'
-const VARIANTS: Variant[] = ['bun-pm start (its daemon, 2 preloads)', 'PM2 daemon under bun, no preloads', 'bun-pm daemon + agent modules preloaded', 'bun-pm start, BUN_OPTIONS=--smol', 'PM2 CLI tuned (daemon under Node)']
+export type Variant = 'bun-pm start (checks inside its daemon)' | 'PM2 daemon under bun, no preloads (separate agent)' | 'PM2 CLI\'s daemon under Node, `pm2 ping` (separate agent)' | 'bun-pm start, BUN_OPTIONS=--smol' | 'PM2 CLI tuned (daemon under Node)'
+const VARIANTS: Variant[] = ['bun-pm start (checks inside its daemon)', 'PM2 daemon under bun, no preloads (separate agent)', 'PM2 CLI\'s daemon under Node, `pm2 ping` (separate agent)', 'bun-pm start, BUN_OPTIONS=--smol', 'PM2 CLI tuned (daemon under Node)']
+/** An agent inside the daemon is listed under an id above any pid: it has no process to measure. */
+const IN_DAEMON = 2 ** 22
 const SMOL = 'BUN_OPTIONS=--smol'
 
 interface Managed { daemon: Mem, agent: Mem | null, workers: number, workersPss: number, load: string }
@@ -197,25 +199,23 @@ async function measureVariant(variant: Variant, count: number): Promise<Managed>
       run(commandOf('pm2 CLI tuned'), ws.path, ws.env)
     }
     else {
-      if (variant === 'PM2 daemon under bun, no preloads')
+      if (variant === 'PM2 daemon under bun, no preloads (separate agent)')
         await spawnDaemonWith(ws.home, ws.path, ws.env, [])
-      if (variant === 'bun-pm daemon + agent modules preloaded') {
-        const preload = join(ws.path, 'agent-modules-preload.ts')
-        write(preload, `${[...agentChunks(), ...axon].map(m => `import ${JSON.stringify(m)}`).join('\n')}\n`)
-        await spawnDaemonWith(ws.home, ws.path, ws.env, [join(REPO, 'dist/pm2/daemon-logs.js'), join(REPO, 'dist/pm2/daemon-exit-signal.js'), preload])
-      }
+      if (variant === 'PM2 CLI\'s daemon under Node, `pm2 ping` (separate agent)')
+        run(['node', PM2_CLI, 'ping'], ws.path, ws.env)
       // --smol (bun collects garbage more often) for every bun process of the home: the launcher, the daemon, the agent and the workers.
       run(commandOf('bun-pm start'), ws.path, variant === 'bun-pm start, BUN_OPTIONS=--smol' ? { ...ws.env, BUN_OPTIONS: '--smol' } : ws.env)
     }
     await Promise.all(ws.ports.map(port => waitForBody(port, 'up', 60_000)))
     await Bun.sleep(SETTLE_MS)
     const daemon = daemonPidOf(ws.home)
-    const agent = variant === 'PM2 CLI tuned (daemon under Node)' ? null : agentPidOf(ws.path, ws.env)
+    const listed = variant === 'PM2 CLI tuned (daemon under Node)' ? null : agentPidOf(ws.path, ws.env)
+    const agent = listed !== null && listed > IN_DAEMON ? null : listed
     const workers = processesOfHome(ws.home).filter(pid => pid !== daemon && pid !== agent)
     if (variant === 'bun-pm start, BUN_OPTIONS=--smol') {
       const has = (pid: number) => readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0').includes(SMOL)
-      if (!has(daemon) || !agent || !has(agent))
-        console.error(`note: ${SMOL} did not reach the daemon (${has(daemon)}) or the agent (${agent ? has(agent) : 'none'})`)
+      if (!has(daemon) || (agent && !has(agent)))
+        console.error(`note: ${SMOL} did not reach the daemon (${has(daemon)}) or the agent (${agent ? has(agent) : 'inside the daemon'})`)
     }
     const workerMems = workers.map(memOf)
     return { daemon: memOf(daemon), agent: agent ? memOf(agent) : null, workers: workerMems.reduce((sum, m) => sum + m.rss, 0), workersPss: workerMems.reduce((sum, m) => sum + m.pss, 0), load: load() }

@@ -9,7 +9,7 @@ import { benchRunCommand, runSection } from './run-command.ts'
 import { checkoutState, machine, ms, REPO, write } from './lib.ts'
 import { benchStart, type StartRow } from './start.ts'
 import { benchDaemon } from './scale.ts'
-import { benchMemory, benchStatus } from './status.ts'
+import { benchMemory, benchStatus, type MemoryFigures } from './status.ts'
 import { benchStop } from './stop.ts'
 import { benchTimeline } from './timeline.ts'
 
@@ -103,18 +103,23 @@ say(
   '',
 )
 
-const memory = await benchMemory(10)
+const memories = [await benchMemory(10), await benchMemory(100)]
 const mb = (value: number) => `${value.toFixed(0)} MB`
+const managerRatio = (m: MemoryFigures) => (m.daemon + m.agent) / m.pm2Daemon
 say(
-  '## Memory: what stays resident with 10 workers (VmRSS, 2 s after they answer)',
+  '## Memory: what stays resident with 10 and 100 workers (VmRSS, 2 s after they answer)',
   '',
-  '| process | bun-pm (`start --attach`) | PM2 CLI tuned |',
-  '|---|---|---|',
-  `| launcher in the foreground | ${mb(memory.launcher)} | – (the CLI exits) |`,
-  `| PM2 daemon | ${mb(memory.daemon)} (under bun) | ${mb(memory.pm2Daemon)} (under Node) |`,
-  `| health agent | ${mb(memory.agent)} | – (PM2 checks nothing) |`,
-  `| the 10 workers together | ${mb(memory.workers)} | ${mb(memory.pm2Workers)} |`,
-  `| total of the manager's own processes | ${mb(memory.daemon + memory.agent)} (+ ${mb(memory.launcher)} attached) | ${mb(memory.pm2Daemon)} |`,
+  'In the daemon bun-pm spawns, the health checks run inside the daemon (no process of their own). In a daemon bun-pm did not spawn (here: `pm2 ping` first, PM2\'s own CLI under Node), bun-pm\'s health agent runs as a process of its own.',
+  '',
+  '| N | process | bun-pm (`start --attach`) | PM2 CLI tuned | bun-pm in a daemon PM2\'s CLI started |',
+  '|---|---|---|---|---|',
+  ...memories.flatMap(m => [
+    `| ${m.count} | launcher in the foreground | ${mb(m.launcher)} | – (the CLI exits) | – (\`start\` exits) |`,
+    `| ${m.count} | PM2 daemon | ${mb(m.daemon)} (under bun${m.agentInDaemon ? ', with the health checks' : ''}) | ${mb(m.pm2Daemon)} (under Node) | ${mb(m.foreignDaemon)} (under Node) |`,
+    `| ${m.count} | health agent | ${m.agentInDaemon ? '– (inside the daemon)' : mb(m.agent)} | – (PM2 checks nothing) | ${mb(m.foreignAgent)} |`,
+    `| ${m.count} | the workers together | ${mb(m.workers)} | ${mb(m.pm2Workers)} | |`,
+    `| ${m.count} | **the manager's own processes** | **${mb(m.daemon + m.agent)}** (${managerRatio(m).toFixed(2)}x; + ${mb(m.launcher)} attached) | **${mb(m.pm2Daemon)}** | **${mb(m.foreignDaemon + m.foreignAgent)}** (${((m.foreignDaemon + m.foreignAgent) / m.pm2Daemon).toFixed(2)}x) |`,
+  ]),
   '',
 )
 
@@ -208,6 +213,7 @@ say(
   `| \`status --json\` ≤ 0.5x \`pm2 jlist\`, ${plan.scale.workers} workers | ${ratio(scaleStatus.status, scaleStatus.jlist)}x | ${verdict(scaleStatus.status / scaleStatus.jlist <= 0.5)} |`,
   `| \`stop\` ≤ 0.5x \`pm2 stop\`, ${plan.scale.workers} workers | ${ratio(scaleStop.bunPm, scaleStop.pm2)}x | ${verdict(scaleStop.bunPm / scaleStop.pm2 <= 0.5)} |`,
   `| dev: save until new code answers ≤ 1.2x \`bun --watch\` alone | ${ratio(reload.dev, reload.bunWatch)}x | ${verdict(reload.dev / reload.bunWatch <= 1.2)} |`,
+  `| the manager's own memory (daemon + agent, VmRSS) ≤ 1.25x the tuned PM2 daemon's, 10 and 100 workers | ${memories.map(m => `${m.count}: ${managerRatio(m).toFixed(2)}x`).join(', ')} | ${memories.map(m => `${m.count}: ${verdict(managerRatio(m) <= 1.25)}`).join('; ')} |`,
   '',
   '**Why 2x the floor is out of reach for any process manager here.** The floor spawns N bun',
   `processes from a running bun: ${ms(row(10)!.serving.floor)} for 10. Before PM2 runs a single worker, its daemon must`,

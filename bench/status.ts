@@ -37,11 +37,17 @@ export async function benchStatus(count: number, runs: number): Promise<{ status
 export interface MemoryFigures {
   count: number
   launcher: number
+  /** bun-pm's daemon (the one it spawns, under bun); with the health checks inside it, it is all of bun-pm's manager. */
   daemon: number
+  /** The health agent's own process: 0 when it runs inside the daemon (agentInDaemon). */
   agent: number
+  agentInDaemon: boolean
   workers: number
   pm2Daemon: number
   pm2Workers: number
+  /** A daemon bun-pm did not spawn (PM2's own CLI started it, under Node), and bun-pm's separate agent in it. */
+  foreignDaemon: number
+  foreignAgent: number
 }
 
 const SETTLE_MS = 2000
@@ -50,7 +56,7 @@ function daemonPid(home: string): number {
   return Number(readFileSync(join(home, 'pm2.pid'), 'utf8'))
 }
 
-/** The health agent's pid, as `status --json` says it. */
+/** The health agent's pid as `status --json` says it; above any real pid when it runs inside the daemon (no process of its own). */
 function agentPid(cwd: string, env: Record<string, string>): number {
   const status = Bun.spawnSync([process.execPath, '--no-env-file', BUILT, 'status', '--json'], { cwd, env })
   const pid = (JSON.parse(status.stdout.toString()) as { agent: { pid: number | null } }).agent.pid
@@ -58,11 +64,16 @@ function agentPid(cwd: string, env: Record<string, string>): number {
     throw new Error(`no health agent runs: ${status.stdout.toString()}`)
   return pid
 }
+const IN_DAEMON = 2 ** 22
 
-/** RSS (MB) of each long-lived process, `SETTLE_MS` after `count` workers answer: bun-pm `start --attach`, then PM2's CLI tuned. */
+/**
+ * RSS (MB) of each long-lived process, `SETTLE_MS` after `count` workers answer: bun-pm `start
+ * --attach` (its daemon runs the health checks itself), PM2's CLI tuned, and bun-pm started into a
+ * daemon PM2's own CLI spawned (`pm2 ping` first: that daemon keeps bun-pm's agent as a process).
+ */
 export async function benchMemory(count: number): Promise<MemoryFigures> {
   const ours = benchWorkspace(count)
-  let figures: Omit<MemoryFigures, 'pm2Daemon' | 'pm2Workers'>
+  let figures: Pick<MemoryFigures, 'count' | 'launcher' | 'daemon' | 'agent' | 'agentInDaemon' | 'workers'>
   try {
     const attached = Bun.spawn([process.execPath, '--no-env-file', BUILT, 'start', '--attach'], { cwd: ours.path, env: ours.env, stdout: 'ignore', stderr: 'ignore' })
     await Promise.all(ours.ports.map(port => waitForBody(port, 'up', 60_000)))
@@ -70,13 +81,14 @@ export async function benchMemory(count: number): Promise<MemoryFigures> {
     const daemon = daemonPid(ours.home)
     const agent = agentPid(ours.path, ours.env)
     const workers = processesOfHome(ours.home).filter(pid => ![daemon, agent, attached.pid].includes(pid))
-    figures = { count, launcher: rssMb(attached.pid), daemon: rssMb(daemon), agent: rssMb(agent), workers: workers.reduce((sum, pid) => sum + rssMb(pid), 0) }
+    figures = { count, launcher: rssMb(attached.pid), daemon: rssMb(daemon), agent: agent > IN_DAEMON ? 0 : rssMb(agent), agentInDaemon: agent > IN_DAEMON, workers: workers.reduce((sum, pid) => sum + rssMb(pid), 0) }
     attached.kill('SIGTERM')
     await attached.exited
   }
   finally {
     await ours.remove()
   }
+  let pm2: Pick<MemoryFigures, 'pm2Daemon' | 'pm2Workers'>
   const theirs = benchWorkspace(count)
   try {
     await timed(commandOf('pm2 CLI tuned'), theirs.path, theirs.env)
@@ -84,10 +96,25 @@ export async function benchMemory(count: number): Promise<MemoryFigures> {
     await Bun.sleep(SETTLE_MS)
     const daemon = daemonPid(theirs.home)
     const workers = processesOfHome(theirs.home).filter(pid => pid !== daemon)
-    return { ...figures, pm2Daemon: rssMb(daemon), pm2Workers: workers.reduce((sum, pid) => sum + rssMb(pid), 0) }
+    pm2 = { pm2Daemon: rssMb(daemon), pm2Workers: workers.reduce((sum, pid) => sum + rssMb(pid), 0) }
   }
   finally {
     await theirs.remove()
+  }
+  const foreign = benchWorkspace(count)
+  try {
+    await timed(['node', PM2_CLI, 'ping'], foreign.path, foreign.env)
+    await timed(commandOf('bun-pm start'), foreign.path, foreign.env)
+    await Promise.all(foreign.ports.map(port => waitForBody(port, 'up', 60_000)))
+    await Bun.sleep(SETTLE_MS)
+    const agent = agentPid(foreign.path, foreign.env)
+    if (agent > IN_DAEMON)
+      throw new Error('the agent runs inside a daemon bun-pm did not spawn')
+    return { ...figures, ...pm2, foreignDaemon: rssMb(daemonPid(foreign.home)), foreignAgent: rssMb(agent) }
+  }
+  finally {
+    Bun.spawnSync(['node', PM2_CLI, 'kill'], { cwd: foreign.path, env: foreign.env, stdout: 'ignore', stderr: 'ignore', timeout: 20_000 })
+    await foreign.remove()
   }
 }
 

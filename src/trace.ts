@@ -3,11 +3,11 @@
 // there by every process that inherits it — the launcher, the health agent, the workers' entry —
 // so that one start reads on one clock (bench/timeline.ts). Unset, a phase costs one comparison.
 const target = process.env.BUN_PM_TRACE
-const role = process.env.BUN_PM_AGENT ? 'agent' : process.env.BUN_PM_SCRIPT ? `worker:${process.env.name ?? '?'}` : 'launcher'
+const role = process.env.BUN_PM_AGENT ? 'agent' : process.env.BUN_PM_SCRIPT ? `worker:${process.env.name ?? '?'}` : process.argv[1]?.endsWith('Daemon.js') ? 'daemon' : 'launcher'
 let started = false
 
-/** Notes that `phase` is done now. */
-export function trace(phase: string): void {
+/** Notes that `phase` is done now (`as`: whose phase, when not this process's own: the health agent inside the daemon). */
+export function trace(phase: string, as = role): void {
   if (!target)
     return
   const now = performance.now()
@@ -22,5 +22,5 @@ export function trace(phase: string): void {
     started = true
     appendFileSync(target, `${performance.timeOrigin.toFixed(1)} ${process.pid} ${role} process started\n`)
   }
-  appendFileSync(target, `${(performance.timeOrigin + now).toFixed(1)} ${process.pid} ${role} ${phase}\n`)
+  appendFileSync(target, `${(performance.timeOrigin + now).toFixed(1)} ${process.pid} ${as} ${phase}\n`)
 }

@@ -32,8 +32,12 @@ export function readSnapshot(path: string): HealthSnapshot | undefined {
   }
 }
 
-/** The snapshot of `namespace`'s agent, only while that agent still runs: a dead agent's word is stale. */
+/**
+ * The snapshot of `namespace`'s agent, only while that agent still runs: a dead agent's word is
+ * stale. One inside the daemon has no process of its own: it runs while its daemon does (its last
+ * word, when it stops, leaves the daemon's pid out).
+ */
 export function readLiveSnapshot(pm2Home: string, namespace: string): HealthSnapshot | undefined {
   const snapshot = readSnapshot(stateFilePath(pm2Home, namespace))
-  return snapshot && isAlive(snapshot.agentPid) ? snapshot : undefined
+  return snapshot && isAlive(snapshot.hostPid ?? snapshot.agentPid) ? snapshot : undefined
 }

@@ -20,6 +20,15 @@ export function isAgent(name: string, namespace: string): boolean {
   return name === agentName(namespace)
 }
 
+/**
+ * An agent that runs inside the PM2 daemon bun-pm spawned is listed by PM2 under an id above any
+ * pid a kernel hands out (Linux's limit is 2^22): it has no process of its own, and runs while PM2
+ * lists it online.
+ */
+export function isInDaemonAgentPid(pid: number): boolean {
+  return pid > 2 ** 22
+}
+
 /** True for any namespace's agent: worker names cannot hold `:`. */
 export function isAgentName(name: string): boolean {
   return name.endsWith(':health')

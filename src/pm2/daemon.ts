@@ -79,9 +79,12 @@ export async function spawnDaemon(home: string, env: Record<string, string>): Pr
   const [out, err] = [openSync(log, 'a', 0o600), openSync(log, 'a', 0o600)]
   try {
     // Preloaded: PM2's tree kill without a `ps` per stopped process (first: before PM2's God.js
-    // loads), bun-pm's log writer (its workers' files within their budget), and the signal
-    // beside each exit code (PM2 says a killed process exited 0).
-    const child = spawn(process.execPath, ['--preload', ownFile('pm2/daemon-treekill'), '--preload', ownFile('pm2/daemon-logs'), '--preload', ownFile('pm2/daemon-exit-signal'), '--preload', ownFile('pm2/daemon-slim-list'), require.resolve('pm2/lib/Daemon.js')], {
+    // loads), bun-pm's log writer (its workers' files within their budget), the signal beside
+    // each exit code (PM2 says a killed process exited 0), the slim process list bun-pm's client
+    // asks for, and the health agents run inside the daemon (no process of their own:
+    // src/pm2/daemon-agents.ts).
+    const preloads = ['pm2/daemon-treekill', 'pm2/daemon-logs', 'pm2/daemon-exit-signal', 'pm2/daemon-slim-list', 'agent/in-daemon'].flatMap(name => ['--preload', ownFile(name)])
+    const child = spawn(process.execPath, [...preloads, require.resolve('pm2/lib/Daemon.js')], {
       detached: true,
       cwd: process.cwd(),
       // As pm2's client would hand it: after its import, which sets PM2_PROGRAMMATIC.

@@ -37,9 +37,19 @@ export function socketPaths(home: string): { rpc: string, pub: string } {
   return { rpc: process.env.PM2_DAEMON_RPC_PORT ?? join(home, 'rpc.sock'), pub: process.env.PM2_DAEMON_PUB_PORT ?? join(home, 'pub.sock') }
 }
 
+/**
+ * A light client of its own (not shared with the rest of the process), whose restart and stop go
+ * over the same socket as PM2's API sends them: for a health agent inside the daemon, where
+ * several agents (namespaces, an agent and its replacement) each connect and disconnect, and
+ * PM2's API would be one more copy of PM2 in the daemon.
+ */
+export function connectOwnLight(home: string): Promise<Pm2Client> {
+  return openLight(home, true)
+}
+
 let light: Promise<Pm2Client> | undefined
 
-async function openLight(home: string): Promise<Pm2Client> {
+async function openLight(home: string, own = false): Promise<Pm2Client> {
   let axon: { socket: (type: string) => AxonSocket }
   let rpc: { Client: new (socket: AxonSocket) => { call: (method: string, arg: unknown, done: (error: unknown, result: unknown) => void) => void } }
   try {
@@ -48,6 +58,8 @@ async function openLight(home: string): Promise<Pm2Client> {
   }
   catch {
     // A pm2 that ships its transport elsewhere: the full client does the same, a little slower.
+    if (own)
+      throw new Error('pm2: its transport (pm2/modules/pm2-axon) is not where bun-pm looks for it')
     return connectPm2(home)
   }
   const { rpc: rpcPath, pub: pubPath } = socketPaths(home)
@@ -77,14 +89,16 @@ async function openLight(home: string): Promise<Pm2Client> {
       return bus as unknown as Pm2Bus
     },
     spawn: async apps => (await heavy()).spawn(apps),
-    restart: async id => (await heavy()).restart(id),
+    // As pm2's API does them (API.js _operate, Client.js notifyGod): the action, then the event that says it was asked for.
+    restart: async id => own ? void await remote('restartProcessId', { id, env: {} }).then(() => remote('notifyByProcessId', { id, action_name: 'restart', manually: true })) : (await heavy()).restart(id),
     send: async (id, data) => void await remote('sendDataToProcessId', { id, topic: 'bun-pm', data, type: 'process:msg' }),
     // By id, as PM2's API does in the end (client.ts, byId), without loading it.
     stop: async id => typeof id === 'number' ? byId(id, 'stop', remote) : (await heavy()).stop(id),
     delete: async id => typeof id === 'number' ? byId(id, 'delete', remote) : (await heavy()).delete(id),
     killDaemon: async () => (await heavy()).killDaemon(),
     disconnect: () => {
-      light = undefined
+      if (!own)
+        light = undefined
       for (const socket of sockets)
         socket.close()
       void full?.then(c => c.disconnect())

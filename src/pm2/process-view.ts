@@ -3,6 +3,7 @@
 import { signalExitCode } from '../model/lifecycle.ts'
 import type { ProcessDescription } from 'pm2'
 import { isAlive } from '../os/processes.ts'
+import { isInDaemonAgentPid } from '../model/agent-spec.ts'
 
 /** PM2's process states, as its `pm2_env.status` says them. */
 export type Pm2Status = 'online' | 'launching' | 'stopping' | 'stopped' | 'errored' | 'waiting restart' | 'one-launch-status'
@@ -65,7 +66,8 @@ export function toProcView(proc: ProcessDescription): ProcView {
     instance: instanceOf(env),
     uniqueId: typeof (env as { unique_id?: unknown }).unique_id === 'string' ? (env as { unique_id: string }).unique_id : '',
     // PM2 keeps listing a pid after its process died (a SIGKILL, or a respawn that failed).
-    pid: proc.pid && isAlive(proc.pid) ? proc.pid : null,
+    // An agent inside the daemon has no process to look at: it runs while PM2 says so.
+    pid: proc.pid && (isInDaemonAgentPid(proc.pid) ? env.status === 'online' : isAlive(proc.pid)) ? proc.pid : null,
     status: env.status ?? 'stopped',
     restarts: env.restart_time ?? 0,
     // Killed by a signal: the code a shell would give it, never PM2's 0 (a killed job is not done).

@@ -1,7 +1,7 @@
 // `status`: the workspace's workers as PM2 and the health agent see them, as a table or JSON.
 
 import { formatTable, toStatusRows } from '../report/status-table.ts'
-import { agentName } from '../model/agent-spec.ts'
+import { agentName, isInDaemonAgentPid } from '../model/agent-spec.ts'
 import { readSnapshot, stateFilePath } from '../agent/state-file.ts'
 import { connectLight } from '../pm2/light-client.ts'
 import type { AgentJson, StatusJson } from '../types/json.ts'
@@ -35,7 +35,7 @@ export function printStatus(all: ProcView[], target: Target, json: boolean): voi
   console.log(sourceLine(target))
   console.log(formatTable(rows, ['name', 'group', 'pid', 'status', 'health', 'last ok', 'memory', 'restarts', 'uptime', 'interpreter', 'reason']))
   if (all.some(p => p.namespace === namespace))
-    console.log(agent.running ? `health checks: ${agent.name} (pid ${agent.pid}, ${agent.memoryMb ?? '?'} MB)` : `health checks: ${agent.name} is not running; ${agentAdvice(target.source)} again`)
+    console.log(agent.running ? `health checks: ${agent.name} (${isInDaemonAgentPid(agent.pid!) ? 'inside the PM2 daemon' : `pid ${agent.pid}, ${agent.memoryMb ?? '?'} MB`})` : `health checks: ${agent.name} is not running; ${agentAdvice(target.source)} again`)
 }
 
 /**

@@ -77,8 +77,10 @@ export interface AgentOrder {
 /** What the health agent knows, as it writes it after every change; `status` and `start` read it. */
 export interface HealthSnapshot {
   namespace: string
-  /** The agent that wrote it. */
+  /** The agent that wrote it (for one run inside the PM2 daemon: the id PM2 lists it by, no process of its own). */
   agentPid: number
+  /** Set by an agent that runs inside the PM2 daemon, while it runs: that daemon's pid, which lives as long as it may. */
+  hostPid?: number
   writtenAt: number
   /** By PM2 id: every process the agent judges (two versions of a unit during a deploy). */
   processes: Record<string, ProcessHealth>
