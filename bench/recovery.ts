@@ -32,6 +32,9 @@ export const EQUAL_SETTINGS: [RecoveryMethod, RecoveryMethod][] = [['bun-pm, res
 
 interface Managed { method: RecoveryMethod, path: string, home: string, ports: number[], env: Record<string, string> }
 
+/** A kill: until the port answered, and the CPU the manager's own processes used from the kill until BETWEEN_KILLS_MS after. */
+interface Kill { ms: number, cpuMs: number }
+
 /** A workspace and private home for `method`, its `count` servers started and answering. */
 export async function startManaged(method: RecoveryMethod, count: number, workerEnv: Record<string, string> = {}): Promise<Managed> {
   const dir = tempDir('bun-pm-bench-recovery-')
@@ -109,6 +112,25 @@ function pidOf(home: string, name: string): number | null {
   }
 }
 
+/** CPU time (user + system, ms) `pid` has used so far; 0 once it is gone. */
+function cpuMs(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    return (Number(fields[11]) + Number(fields[12])) * 1000 / CLOCK_TICKS
+  }
+  catch {
+    return 0
+  }
+}
+const CLOCK_TICKS = Number(Bun.spawnSync(['getconf', 'CLK_TCK']).stdout.toString().trim()) || 100
+
+/** The manager's own processes: PM2's daemon, and bun-pm's health agent (any other PM2 app that is no worker). */
+function managerPids(managed: Managed): number[] {
+  const agents = readdirSync(join(managed.home, 'pids')).filter(f => !/^s\d+-\d+\.pid$/.test(f))
+  return [Number(readFileSync(join(managed.home, 'pm2.pid'), 'utf8')), ...agents.map(f => Number(readFileSync(join(managed.home, 'pids', f), 'utf8')))]
+}
+
 /** SIGKILL of worker `index`'s process, until its port answers from another live process (ms). */
 export async function killUntilAnswer(managed: Managed, index: number): Promise<number> {
   const name = `s${index}`
@@ -131,6 +153,14 @@ export async function killUntilAnswer(managed: Managed, index: number): Promise<
   }
 }
 
+async function measuredKill(managed: Managed, index: number): Promise<Kill> {
+  const pids = managerPids(managed)
+  const cpu0 = pids.reduce((sum, pid) => sum + cpuMs(pid), 0)
+  const ms = await killUntilAnswer(managed, index)
+  await Bun.sleep(BETWEEN_KILLS_MS)
+  return { ms, cpuMs: pids.reduce((sum, pid) => sum + cpuMs(pid), 0) - cpu0 }
+}
+
 export interface RecoveryRow {
   runs: number
   methods: RecoveryMethod[]
@@ -138,6 +168,8 @@ export interface RecoveryRow {
   /** Medians, ms: the first kill of a worker, and the kill right after it came back. */
   first: Record<RecoveryMethod, number>
   repeated: Record<RecoveryMethod, number>
+  /** The manager's own CPU per kill (daemon, and agent for bun-pm), mean over every kill, ms. */
+  cpu: Record<RecoveryMethod, number>
   load: { before: string, after: string }
 }
 
@@ -149,6 +181,7 @@ export async function benchRecovery(runs: number, workers = Math.max(3, runs), m
   const before = load()
   const first = Object.fromEntries(methods.map(m => [m, [] as number[]])) as Record<RecoveryMethod, number[]>
   const repeated = Object.fromEntries(methods.map(m => [m, [] as number[]])) as Record<RecoveryMethod, number[]>
+  const cpu = Object.fromEntries(methods.map(m => [m, [] as number[]])) as Record<RecoveryMethod, number[]>
   const managers: Managed[] = []
   try {
     for (const method of methods)
@@ -159,10 +192,10 @@ export async function benchRecovery(runs: number, workers = Math.max(3, runs), m
       const index = run % workers
       for (let k = 0; k < managers.length; k++) {
         const managed = managers[(run + k) % managers.length]!
-        first[managed.method].push(await killUntilAnswer(managed, index))
-        await Bun.sleep(BETWEEN_KILLS_MS)
-        repeated[managed.method].push(await killUntilAnswer(managed, index))
-        await Bun.sleep(BETWEEN_KILLS_MS)
+        const kills = [await measuredKill(managed, index), await measuredKill(managed, index)]
+        first[managed.method].push(kills[0]!.ms)
+        repeated[managed.method].push(kills[1]!.ms)
+        cpu[managed.method].push(...kills.map(k => k.cpuMs))
       }
     }
   }
@@ -171,7 +204,7 @@ export async function benchRecovery(runs: number, workers = Math.max(3, runs), m
       await remove(managed)
   }
   const medians = (samples: Record<RecoveryMethod, number[]>) => Object.fromEntries(methods.map(m => [m, median(samples[m])])) as Record<RecoveryMethod, number>
-  return { runs, workers, methods, first: medians(first), repeated: medians(repeated), load: { before, after: load() } }
+  return { runs, workers, methods, first: medians(first), repeated: medians(repeated), cpu: Object.fromEntries(methods.map(m => [m, cpu[m].reduce((a, b) => a + b, 0) / cpu[m].length])) as Record<RecoveryMethod, number>, load: { before, after: load() } }
 }
 
 /** The section of bench/RESULTS.md. */
@@ -186,10 +219,10 @@ export function recoverySection(row: RecoveryRow): string[] {
     `${BETWEEN_KILLS_MS} ms after it answered (the repeated kill: PM2's back-off has grown x1.5). PM2 rows: the tuned CLI (\`pmx: false, automation: false\`).`,
     `bun-pm sets \`exp_backoff_restart_delay: 100\` when the config sets no delay; its rows have an HTTP heartbeat per worker. Load ${row.load.before} before, ${row.load.after} after.`,
     '',
-    '| manager, settings | first kill | repeated kill |',
-    '|---|---|---|',
-    ...row.methods.map(m => `| ${m} | ${ms(row.first[m])} | ${ms(row.repeated[m])} |`),
-    ...EQUAL_SETTINGS.map(([bunPm, pm2]) => `| ratio ${bunPm} / ${pm2} (target ≤ 1) | ${ratio(row.first[bunPm], row.first[pm2])} | ${ratio(row.repeated[bunPm], row.repeated[pm2])} |`),
+    '| manager, settings | first kill | repeated kill | the manager\'s own CPU per kill (daemon + agent, until 300 ms after the answer) |',
+    '|---|---|---|---|',
+    ...row.methods.map(m => `| ${m} | ${ms(row.first[m])} | ${ms(row.repeated[m])} | ${ms(row.cpu[m])} |`),
+    ...EQUAL_SETTINGS.map(([bunPm, pm2]) => `| ratio ${bunPm} / ${pm2} (target ≤ 1) | ${ratio(row.first[bunPm], row.first[pm2])} | ${ratio(row.repeated[bunPm], row.repeated[pm2])} | |`),
     '',
   ]
 }
