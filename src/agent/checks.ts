@@ -32,7 +32,7 @@ export function createCheck({ dispatch, siblingPids, runSoon, closed, now }: Che
     // Nothing to look at this tick (the loop runs every 25 ms while any worker starts, for all of
     // them): no look at /proc either. A tick changes a run only while it is not ready without a
     // heartbeat, or after crashes (the streak ends once it is stable): see the lifecycle's 'tick'.
-    if (missed === undefined && !probeDue && !tickMatters(state, policy))
+    if (missed === undefined && !probeDue && !tickMatters(state, policy, at))
       return
     // A run whose process is gone proves nothing by its age: no tick, no probe. (Its exit event,
     // or PM2's listing when there is none, says what happened.)
@@ -73,7 +73,8 @@ export function createCheck({ dispatch, siblingPids, runSoon, closed, now }: Che
   }
 }
 
-/** Whether a 'tick' can change a run: readiness by lasting (no heartbeat), or a crash streak to end. */
-function tickMatters(state: Tracked['state'], policy: Tracked['id']['policy']): boolean {
-  return (policy.heartbeat.kind === 'none' && policy.autorestart && !state.passed) || state.streak > 0
+/** Whether a 'tick' at `at` can change a run: readiness by lasting (no heartbeat), or a crash streak that ends (up min_uptime). */
+function tickMatters(state: Tracked['state'], policy: Tracked['id']['policy'], at: number): boolean {
+  return (policy.heartbeat.kind === 'none' && policy.autorestart && !state.passed)
+    || (state.streak > 0 && state.since !== null && at - state.since >= policy.minUptimeMs)
 }

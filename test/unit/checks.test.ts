@@ -53,11 +53,13 @@ describe('the agent\'s look at a process each tick', () => {
     expect(lasting.state.passed).toBe(true)
   })
 
-  test('after crashes, a ready run is still ticked until its streak ends', () => {
+  test('after crashes, a ready run is ticked once it has been up min_uptime: its streak ends', () => {
     const t = tracked('http://127.0.0.1:1/health', 0)
     t.state = { ...t.state, passed: true, streak: 2 }
     t.nextProbeAt = Number.MAX_SAFE_INTEGER
     const { check, events } = checker()
+    check(t, 10_000)
+    expect(events).toEqual([])
     check(t, 31_000)
     expect(events).toEqual([{ type: 'tick', at: 31_000 }])
     expect(t.state.streak).toBe(0)
