@@ -133,7 +133,7 @@ const SMOL = 'BUN_OPTIONS=--smol'
 interface Managed { daemon: Mem, agent: Mem | null, workers: number, workersPss: number, load: string }
 
 /** The daemon of `home` spawned as bun-pm's spawnDaemon does, with these preloads, ready when it says so over IPC. */
-async function spawnDaemonWith(home: string, cwd: string, env: Record<string, string>, preloads: string[]): Promise<void> {
+export async function spawnDaemonWith(home: string, cwd: string, env: Record<string, string>, preloads: string[]): Promise<void> {
   const log = join(home, 'pm2.log')
   const { mkdirSync } = await import('node:fs')
   mkdirSync(home, { recursive: true, mode: 0o700 })

@@ -5,7 +5,9 @@ import { benchDeploy, deployTable, migratesRequests, unitFloor, withMigration } 
 import { benchDevUpAndDown, benchReload } from './dev.ts'
 import { benchLogs } from './logs.ts'
 import { benchMonit, monitSection } from './monit.ts'
+import { benchRecovery, EQUAL_SETTINGS, recoverySection } from './recovery.ts'
 import { benchRunCommand, runSection } from './run-command.ts'
+import { benchSoak, type SoakSubject, soakSection } from './soak.ts'
 import { checkoutState, machine, ms, REPO, write } from './lib.ts'
 import { benchStart, type StartRow } from './start.ts'
 import { benchDaemon } from './scale.ts'
@@ -17,8 +19,8 @@ const quick = process.argv.includes('--quick')
 // `scale`: status and stop with that many workers running, and one start of `daemon[0]` workers
 // timed inside each PM2 daemon (bench/scale.ts), `daemon[1]` runs.
 const plan = quick
-  ? { start: [[1, 3], [10, 3], [50, 1]], status: 5, scale: { workers: 20, status: 3, stop: 1, daemon: [20, 1] }, timeline: 3, saves: 40, devRuns: 3, deploys: 1, floodSeconds: 10 }
-  : { start: [[1, 5], [10, 5], [50, 3], [100, 3], [200, 3]], status: 15, scale: { workers: 200, status: 5, stop: 3, daemon: [100, 3] }, timeline: 5, saves: 100, devRuns: 5, deploys: 3, floodSeconds: 60 }
+  ? { start: [[1, 3], [10, 3], [50, 1]], status: 5, scale: { workers: 20, status: 3, stop: 1, daemon: [20, 1] }, timeline: 3, saves: 40, devRuns: 3, deploys: 1, floodSeconds: 10, recoveryRuns: 3, soak: { workers: 5, restarts: 50, seconds: 20 } }
+  : { start: [[1, 5], [10, 5], [50, 3], [100, 3], [200, 3]], status: 15, scale: { workers: 200, status: 5, stop: 3, daemon: [100, 3] }, timeline: 5, saves: 100, devRuns: 5, deploys: 3, floodSeconds: 60, recoveryRuns: 7, soak: { workers: 20, restarts: 1000, seconds: 600 } }
 const began = performance.now()
 const lines: string[] = []
 const say = (...section: string[]) => {
@@ -191,12 +193,24 @@ say(
   '',
 )
 
+const recovery = await benchRecovery(plan.recoveryRuns)
+say(...recoverySection(recovery))
+
+// Last: the longest (its heartbeat phase is idle time for the machine).
+const soakSubjects: SoakSubject[] = ['bun-pm', 'pm2 tuned (daemon under Node)', 'pm2 daemon under bun, no bun-pm preloads']
+const soak = await benchSoak({ ...plan.soak, subjects: soakSubjects, heapAt: 'ends', log: () => {} })
+say(...soakSection(soak))
+
 // The targets of issues 12 and 22, each with what this run measured, and where one is missed, why.
 const row = (n: number) => rows.find(r => r.count === n)
 const verdict = (ok: boolean) => ok ? 'met' : 'not met'
 const at = (n: number, f: (r: StartRow) => number) => row(n) ? f(row(n)!).toFixed(2) : '–'
 const tunedRatio = (r: StartRow) => r.serving['bun-pm start'] / r.serving['pm2 CLI tuned']
 const floorRatio = (r: StartRow) => r.serving['bun-pm start'] / r.serving.floor
+const bunPmSoak = soak.figures['bun-pm']!
+const soakParts = (): [string, typeof bunPmSoak.daemon][] => [['daemon', bunPmSoak.daemon], ...(bunPmSoak.agent ? [['agent', bunPmSoak.agent] as [string, typeof bunPmSoak.daemon]] : [])]
+const soakGrowth = (from: 'start' | 'baseline') => soakParts().map(([which, f]) => `${which} ${((f as typeof bunPmSoak.daemon).end / (f as typeof bunPmSoak.daemon)[from] * 100 - 100).toFixed(1)} %`).join(', ')
+const soakWithin = (from: 'start' | 'baseline') => soakParts().map(([, f]) => f).every(f => f.end / f[from] <= 1.1)
 const spawnPerWorker = rows.length > 1 ? (rows.at(-1)!.serving['pm2 CLI tuned'] - rows[1]!.serving['pm2 CLI tuned']) / (rows.at(-1)!.count - rows[1]!.count) : Number.NaN
 const daemonOf = (method: 'pm2 CLI tuned' | 'bun-pm start', pick: Parameters<typeof inDaemon.of>[1]) => inDaemon.of(method, pick)
 const perApp = (method: 'pm2 CLI tuned' | 'bun-pm start') => daemonOf(method, r => r.perApp.turnaround)
@@ -214,6 +228,9 @@ say(
   `| \`stop\` ≤ 0.5x \`pm2 stop\`, ${plan.scale.workers} workers | ${ratio(scaleStop.bunPm, scaleStop.pm2)}x | ${verdict(scaleStop.bunPm / scaleStop.pm2 <= 0.5)} |`,
   `| dev: save until new code answers ≤ 1.2x \`bun --watch\` alone | ${ratio(reload.dev, reload.bunWatch)}x | ${verdict(reload.dev / reload.bunWatch <= 1.2)} |`,
   `| the manager's own memory (daemon + agent, VmRSS) ≤ 1.25x the tuned PM2 daemon's, 10 and 100 workers | ${memories.map(m => `${m.count}: ${managerRatio(m).toFixed(2)}x`).join(', ')} | ${memories.map(m => `${m.count}: ${verdict(managerRatio(m) <= 1.25)}`).join('; ')} |`,
+  `| recovery after a SIGKILL ≤ PM2 tuned with the same settings (first / repeated kill) | ${EQUAL_SETTINGS.map(([b, p]) => `${p.replace('pm2 tuned, ', '')}: ${ratio(recovery.first[b], recovery.first[p])}x / ${ratio(recovery.repeated[b], recovery.repeated[p])}x`).join('; ')} | ${verdict(EQUAL_SETTINGS.every(([b, p]) => recovery.first[b] <= recovery.first[p] && recovery.repeated[b] <= recovery.repeated[p]))} |`,
+  `| soak (${plan.soak.workers} workers, ${plan.soak.restarts} restarts, ${plan.soak.seconds} s): the manager's RSS (the daemon, with the checks inside it) start → end ≤ +10 % | ${soakGrowth('start')} | ${verdict(soakWithin('start'))} |`,
+  `| … the same from the baseline after ${soak.warmup} restarts (the allocator's high-water mark reached) | ${soakGrowth('baseline')} | ${verdict(soakWithin('baseline'))} |`,
   '',
   '**Why 2x the floor is out of reach for any process manager here.** The floor spawns N bun',
   `processes from a running bun: ${ms(row(10)!.serving.floor)} for 10. Before PM2 runs a single worker, its daemon must`,

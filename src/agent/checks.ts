@@ -26,20 +26,24 @@ export function createCheck({ dispatch, siblingPids, runSoon, closed, now }: Che
     const { policy } = t.id
     if (!state.running || state.halted || state.pending)
       return
+    const { heartbeat } = policy
+    const missed = heartbeat.kind === 'push' ? missedBeat(at, { lastBeatAt: t.lastBeatAt, judgedAt: t.pushJudgedAt, since: t.state.since }, heartbeat.everyMs) : undefined
+    const probeDue = heartbeat.kind !== 'none' && heartbeat.kind !== 'push' && !t.probing && at >= t.nextProbeAt
+    // Nothing to look at this tick (the loop runs every 25 ms while any worker starts, for all of
+    // them): no look at /proc either. A tick changes a run only while it is not ready without a
+    // heartbeat, or after crashes (the streak ends once it is stable): see the lifecycle's 'tick'.
+    if (missed === undefined && !probeDue && !tickMatters(state, policy, at))
+      return
     // A run whose process is gone proves nothing by its age: no tick, no probe. (Its exit event,
     // or PM2's listing when there is none, says what happened.)
     if (!(state.pid !== null && state.pid > 0 && isAlive(state.pid)))
       return
     dispatch(t, { type: 'tick', at })
-    const { heartbeat } = policy
-    if (heartbeat.kind === 'push') {
-      const missed = missedBeat(at, { lastBeatAt: t.lastBeatAt, judgedAt: t.pushJudgedAt, since: t.state.since }, heartbeat.everyMs)
-      if (missed !== undefined) {
-        t.pushJudgedAt = at
-        dispatch(t, { type: 'check', at, ok: false, detail: `no heartbeat() for ${formatMs(missed)}` })
-      }
+    if (missed !== undefined) {
+      t.pushJudgedAt = at
+      dispatch(t, { type: 'check', at, ok: false, detail: `no heartbeat() for ${formatMs(missed)}` })
     }
-    else if (heartbeat.kind !== 'none' && !t.probing && at >= t.nextProbeAt) {
+    else if (probeDue) {
       t.probing = true
       const pid = state.pid
       const port = heartbeatPort(heartbeat)!
@@ -67,4 +71,10 @@ export function createCheck({ dispatch, siblingPids, runSoon, closed, now }: Che
       })
     }
   }
+}
+
+/** Whether a 'tick' at `at` can change a run: readiness by lasting (no heartbeat), or a crash streak that ends (up min_uptime). */
+function tickMatters(state: Tracked['state'], policy: Tracked['id']['policy'], at: number): boolean {
+  return (policy.heartbeat.kind === 'none' && policy.autorestart && !state.passed)
+    || (state.streak > 0 && state.since !== null && at - state.since >= policy.minUptimeMs)
 }

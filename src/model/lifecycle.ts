@@ -141,8 +141,13 @@ function reduce(s: WorkerState, e: LifecycleEvent, policy: HealthPolicy, name: s
         ? { errorAnswers: s.errorAnswers + 1, errorSince: s.errorSince ?? e.at }
         : { errorAnswers: 0, errorSince: null }
       const inGrace = !s.passed && s.since !== null && e.at - s.since < policy.graceMs
-      if (inGrace)
+      if (inGrace) {
+        // The same refusal again while it starts (a probe every 50 ms): nothing new, the same state
+        // (a new one is written to the state file and sent through the daemon to every listener).
+        if (s.lastCheck === e.detail && s.errorAnswers === answers.errorAnswers && s.errorSince === answers.errorSince)
+          return s
         return { ...s, ...answers, lastCheck: e.detail }
+      }
       const failures = s.failures + 1
       const failing = { ...s, ...answers, failures, lastCheck: e.detail }
       if (failures < policy.failures) {

@@ -82,6 +82,20 @@ describe('liveness', () => {
     expect(late.effects.filter(e => e.type === 'restart')).toEqual([{ type: 'restart', reason: 'not ready within 30 s: GET /health -> 500' }])
   })
 
+  test('the same refusal again while a run starts leaves its state as it was (nothing new to publish)', () => {
+    const policy = toHealthPolicy('http://x/health', {})
+    const refused = 'GET /health: connection refused'
+    const first = step(step(initialState(0), online(0), policy, 'web').state, fail(50, refused), policy, 'web').state
+    expect(first.lastCheck).toBe(refused)
+    expect(step(first, fail(100, refused), policy, 'web').state).toBe(first)
+    const other = step(first, fail(150, 'GET /health: timed out after 2 s'), policy, 'web').state
+    expect(other).not.toBe(first)
+    expect(other.lastCheck).toBe('GET /health: timed out after 2 s')
+    // An error status counts its answers: each one is news.
+    const erring = step(first, { type: 'check', at: 200, ok: false, detail: 'GET /health -> 500', status: 500 }, policy, 'web').state
+    expect(step(erring, { type: 'check', at: 250, ok: false, detail: 'GET /health -> 500', status: 500 }, policy, 'web').state.errorAnswers).toBe(2)
+  })
+
   test('ready, then `failures` failed checks in a row restart it, saying why', () => {
     const { effects, health, notes } = run('http://x/health', [online(0), ok(100), fail(5000), fail(10_000), fail(15_000)])
     expect(effects.filter(e => e.type === 'restart')).toEqual([{ type: 'restart', reason: 'GET /health -> 500, 3 times' }])
