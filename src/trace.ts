@@ -6,11 +6,11 @@ const target = process.env.BUN_PM_TRACE
 const role = process.env.BUN_PM_AGENT ? 'agent' : process.env.BUN_PM_SCRIPT ? `worker:${process.env.name ?? '?'}` : 'launcher'
 let started = false
 
-/** Notes that `phase` is done now. */
-export function trace(phase: string): void {
+/** Notes that `phase` is done now, or was at `at` (a `performance.now()` taken earlier). */
+export function trace(phase: string, at?: number): void {
   if (!target)
     return
-  const now = performance.now()
+  const now = at ?? performance.now()
   if (target === '1') {
     process.stderr.write(`t=${now.toFixed(1)} ${phase}\n`)
     return
