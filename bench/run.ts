@@ -2,7 +2,7 @@
 // written to bench/RESULTS.md with the machine, the versions and the date.
 import { join } from 'node:path'
 import { benchDeploy, deployTable, migratesRequests, unitFloor, withMigration } from './deploy.ts'
-import { benchDevUpAndDown, benchReload } from './dev.ts'
+import { benchDevUpAndDown, benchReload, benchReloadParts } from './dev.ts'
 import { benchLogs } from './logs.ts'
 import { benchMonit, monitSection } from './monit.ts'
 import { benchRunCommand, runSection } from './run-command.ts'
@@ -13,8 +13,8 @@ import { benchTimeline } from './timeline.ts'
 
 const quick = process.argv.includes('--quick')
 const plan = quick
-  ? { start: [[1, 3], [10, 3], [50, 1]], status: 5, timeline: 3, saves: 40, devRuns: 3, deploys: 1, floodSeconds: 10 }
-  : { start: [[1, 5], [10, 5], [50, 3], [100, 3]], status: 15, timeline: 5, saves: 100, devRuns: 5, deploys: 3, floodSeconds: 60 }
+  ? { start: [[1, 3], [10, 3], [50, 1]], status: 5, timeline: 3, saves: 15, reloadRuns: 3, partSaves: 10, devRuns: 3, deploys: 1, floodSeconds: 10 }
+  : { start: [[1, 5], [10, 5], [50, 3], [100, 3]], status: 15, timeline: 5, saves: 100, reloadRuns: 3, partSaves: 50, devRuns: 5, deploys: 3, floodSeconds: 60 }
 const began = performance.now()
 const lines: string[] = []
 const say = (...section: string[]) => {
@@ -88,16 +88,33 @@ say(
   '',
 )
 
-const reload = await benchReload(plan.saves)
+const reload = await benchReload(plan.saves, plan.reloadRuns)
+const parts = await benchReloadParts(plan.partSaves)
 const devRuns = await benchDevUpAndDown(10, plan.devRuns)
+const bare = parts['bun --watch server.ts']
+const partRow = (what: string, value: number) => `| ${what} | ${ms(value)} | +${ms(value - bare)} | ${ratio(value, bare)} |`
 say(
   '## dev',
   '',
-  `| what | median |`,
+  `A save of a worker file until its new code answers: \`bun --watch server.ts\` alone and the same server as a bun worker under \`dev\` (reloaded in place), each on its own file and port, saved in turn. ${plan.reloadRuns} runs of ${plan.saves} saves each, fresh processes per run; medians per run. \`bun bench/dev.ts 50 3\` runs this alone.`,
+  '',
+  '| run | `bun --watch` alone | under `dev` | ratio |',
+  '|---|---|---|---|',
+  ...reload.runs.map((r, i) => `| ${i + 1} | ${ms(r.bunWatch)} | ${ms(r.dev)} | ${r.ratio.toFixed(2)} |`),
+  `| median of the ratios (target ≤ 1.2) | | | ${reload.ratio.toFixed(2)} |`,
+  '',
+  `Where the difference goes: each part that \`dev\` puts in front of a bun worker's code, under \`bun --watch\` on its own, spawned as PM2's daemon spawns a worker (its own process group, an IPC channel) but without PM2; then the whole under \`dev\`. One run, ${plan.partSaves} saves each, in turn.`,
+  '',
+  '| how the server runs | median | added | vs alone |',
+  '|---|---|---|---|',
+  partRow('`bun --watch server.ts` alone', bare),
+  partRow('PM2\'s bun container (`ProcessContainerForkBun.js`, `pmx: false`) running server.ts', parts['PM2\'s bun container alone']),
+  partRow('bun-pm\'s entry (src/worker/entry.ts) running server.ts', parts['bun-pm\'s entry alone']),
+  partRow('container, then entry, then server.ts: what PM2\'s daemon runs for a bun worker', parts['container + entry, no PM2']),
+  partRow('under `bun-pm dev`: the same, spawned by the session\'s PM2 daemon, dev\'s launcher on its bus', parts['bun-pm dev']),
+  '',
+  '| what | median |',
   '|---|---|',
-  `| save a worker file until its new code answers: \`bun --watch server.ts\` alone (${plan.saves} saves, alternating) | ${ms(reload.bunWatch)} |`,
-  `| the same under \`dev\` (bun worker reloaded in place) | ${ms(reload.dev)} |`,
-  `| ratio (target ≤ 1.2) | ${ratio(reload.dev, reload.bunWatch)} |`,
   `| \`dev\` with 10 workers: command until every one answers (${plan.devRuns} runs) | ${ms(devRuns.up)} |`,
   `| Ctrl-C until the last process of the session is gone | ${ms(devRuns.down)} |`,
   '',
@@ -172,7 +189,7 @@ say(
   `| … and ≤ 2x the floor | 10: ${at(10, floorRatio)}x, 50: ${at(50, floorRatio)}x | not met |`,
   `| \`start\` returns ≤ 100 ms after its last worker is ready | ${rows.map(r => `${r.count}: ${ms(r.returnLag)}`).join(', ')} | ${verdict(rows.every(r => r.returnLag <= 100))} |`,
   `| \`status --json\` ≤ 0.5x \`pm2 jlist\` | ${ratio(status.status, status.jlist)}x | ${verdict(status.status / status.jlist <= 0.5)} |`,
-  `| dev: save until new code answers ≤ 1.2x \`bun --watch\` alone | ${ratio(reload.dev, reload.bunWatch)}x | ${verdict(reload.dev / reload.bunWatch <= 1.2)} |`,
+  `| dev: save until new code answers ≤ 1.2x \`bun --watch\` alone, median of ${plan.reloadRuns} runs' ratios | ${reload.ratio.toFixed(2)}x (runs: ${reload.runs.map(r => `${r.ratio.toFixed(2)}x`).join(', ')}) | ${verdict(reload.ratio <= 1.2)} |`,
   '',
   '**Why 2x the floor is out of reach for any process manager here.** The floor spawns N bun',
   `processes from a running bun: ${ms(row(10)!.serving.floor)} for 10. Before PM2 runs a single worker, its daemon must`,
@@ -191,11 +208,9 @@ say(
   'no ping, the daemon booting while pm2 loads, the Node CLI\'s own start), so the ratio tends to 1 as',
   'N grows. Below 0.6x at 50 would need the daemon to spawn apps in parallel, a change inside PM2.',
   '',
-  '**dev reloads.** A save reaches bun\'s watcher the same way in both; under `dev` the reloaded process',
-  'then loads PM2\'s bun container, bun-pm\'s entry and preload before the worker\'s code (a few ms of',
-  'module loading), which is the difference. Its median moved between 1.05x and 1.6x from one full',
-  'run to the next on this machine (100 saves each), so one run proves little either way;',
-  'taking the container out would mean running bun workers outside PM2\'s fork mode.',
+  `**dev reloads.** A save reaches bun's watcher the same way in both, and bun restarts the process in place (execve, same pid); what differs is what the new process loads before the worker's code. Measured alone in this run (the dev table above, ${plan.partSaves} saves each): PM2's bun container adds ${ms(parts['PM2\'s bun container alone'] - bare)} to a reload, bun-pm's entry ${ms(parts['bun-pm\'s entry alone'] - bare)}, the two together ${ms(parts['container + entry, no PM2'] - bare)}; under \`dev\` it is ${ms(parts['bun-pm dev'] - bare)} in all, the rest being the session's PM2 daemon and dev's launcher, which take the worker's "loaded" message (and print "reloaded") while it answers its first request.`,
+  'bun-pm loads one module of its own there: the entry, which does what the preload did (no `--preload`), and loads serve.ts only for a default-exported server and trace.ts only under `BUN_PM_TRACE`; bench/devreload-2026-12-07.md has the breakdown before and after that change.',
+  `The target is the median of ${plan.reloadRuns} runs' ratios: ${reload.ratio.toFixed(2)}x here (runs ${reload.runs.map(r => r.ratio.toFixed(2)).join(', ')}), ${verdict(reload.ratio <= 1.2)}. What is left of bun-pm's own is PM2's container (two CommonJS files, PM2's to change): leaving it out would take an interpreter path whose last segment is not \`bun\` (PM2 then runs bun-pm's entry directly), which also changes what \`explain\` and \`status\` show.`,
   '',
 )
 
