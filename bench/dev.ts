@@ -176,11 +176,11 @@ export async function benchDevUpAndDown(workers: number, runs: number): Promise<
 }
 
 if (import.meta.main) {
-  // `bun bench/dev.ts [saves] [runs]`: the parts, then the target's runs.
+  // `bun bench/dev.ts [saves] [runs] [part saves]`: the parts, then the target's runs.
   const saves = Number(process.argv[2] ?? 50)
   const runs = Number(process.argv[3] ?? 3)
   console.log(`load ${(await Bun.file('/proc/loadavg').text()).trim()}`)
-  const parts = await benchReloadParts(saves)
+  const parts = await benchReloadParts(Number(process.argv[4] ?? saves))
   for (const [part, value] of Object.entries(parts))
     console.log(`${part.padEnd(28)} ${value.toFixed(1)} ms  ${(value / parts['bun --watch server.ts']).toFixed(2)}x`)
   const reload = await benchReload(saves, runs)

@@ -56,10 +56,6 @@ process.once('disconnect', () => {
     process.kill(process.pid, 'SIGTERM')
   }
 })
-// The listener must not keep the worker alive: a job whose code is done would wait for the
-// daemon forever instead of exiting 0. Unreferenced, the channel still says when it closes.
-process.channel?.unref()
-
 // A rejection (the script threw) is left unhandled on purpose: it ends the worker as it would
 // under `bun file.ts` (or, under dev's bun --watch, the handlers above report it).
 void import(script).then(async (module: { default?: unknown }) => {
@@ -76,6 +72,11 @@ void import(script).then(async (module: { default?: unknown }) => {
   }
   loaded = true
   process.send?.({ type: 'process:msg', data: { 'bun-pm': 'loaded', 'pid': process.pid } })
+  // The listener must not keep the worker alive: a job whose code is done would wait for the
+  // daemon forever instead of exiting 0. Unreferenced, the channel still says when it closes.
+  // Only now: unreferenced before the script's import, it held that import back (a reload
+  // answered ~20% later under load; bench/devreload-2026-12-07.md).
+  process.channel?.unref()
 })
 
 /**
