@@ -2,7 +2,7 @@
 // written to bench/RESULTS.md with the machine, the versions and the date.
 import { join } from 'node:path'
 import { benchDeploy, deployTable, migratesRequests, unitFloor, withMigration } from './deploy.ts'
-import { benchDevUpAndDown, benchReload } from './dev.ts'
+import { benchDevUpAndDown, benchReload, benchReloadParts } from './dev.ts'
 import { benchLogs } from './logs.ts'
 import { benchMonit, monitSection } from './monit.ts'
 import { benchRecovery, EQUAL_SETTINGS, recoverySection } from './recovery.ts'
@@ -19,8 +19,8 @@ const quick = process.argv.includes('--quick')
 // `scale`: status and stop with that many workers running, and one start of `daemon[0]` workers
 // timed inside each PM2 daemon (bench/scale.ts), `daemon[1]` runs.
 const plan = quick
-  ? { start: [[1, 3], [10, 3], [50, 1]], status: 5, scale: { workers: 20, status: 3, stop: 1, daemon: [20, 1] }, timeline: 3, saves: 40, devRuns: 3, deploys: 1, floodSeconds: 10, recoveryRuns: 3, soak: { workers: 5, restarts: 50, seconds: 20 } }
-  : { start: [[1, 5], [10, 5], [50, 3], [100, 3], [200, 3]], status: 15, scale: { workers: 200, status: 5, stop: 3, daemon: [100, 3] }, timeline: 5, saves: 100, devRuns: 5, deploys: 3, floodSeconds: 60, recoveryRuns: 7, soak: { workers: 20, restarts: 1000, seconds: 600 } }
+  ? { start: [[1, 3], [10, 3], [50, 1]], status: 5, scale: { workers: 20, status: 3, stop: 1, daemon: [20, 1] }, timeline: 3, saves: 15, reloadRuns: 3, partSaves: 10, devRuns: 3, deploys: 1, floodSeconds: 10, recoveryRuns: 3, soak: { workers: 5, restarts: 50, seconds: 20 } }
+  : { start: [[1, 5], [10, 5], [50, 3], [100, 3], [200, 3]], status: 15, scale: { workers: 200, status: 5, stop: 3, daemon: [100, 3] }, timeline: 5, saves: 100, reloadRuns: 3, partSaves: 50, devRuns: 5, deploys: 3, floodSeconds: 60, recoveryRuns: 7, soak: { workers: 20, restarts: 1000, seconds: 600 } }
 const began = performance.now()
 const lines: string[] = []
 const say = (...section: string[]) => {
@@ -125,16 +125,33 @@ say(
   '',
 )
 
-const reload = await benchReload(plan.saves)
+const reload = await benchReload(plan.saves, plan.reloadRuns)
+const parts = await benchReloadParts(plan.partSaves)
 const devRuns = await benchDevUpAndDown(10, plan.devRuns)
+const bare = parts['bun --watch server.ts']
+const partRow = (what: string, value: number) => `| ${what} | ${ms(value)} | +${ms(value - bare)} | ${ratio(value, bare)} |`
 say(
   '## dev',
   '',
-  `| what | median |`,
+  `A save of a worker file until its new code answers: \`bun --watch server.ts\` alone and the same server as a bun worker under \`dev\` (reloaded in place), each on its own file and port, saved in turn. ${plan.reloadRuns} runs of ${plan.saves} saves each, fresh processes per run; medians per run. \`bun bench/dev.ts 50 3\` runs this alone.`,
+  '',
+  '| run | `bun --watch` alone | under `dev` | ratio |',
+  '|---|---|---|---|',
+  ...reload.runs.map((r, i) => `| ${i + 1} | ${ms(r.bunWatch)} | ${ms(r.dev)} | ${r.ratio.toFixed(2)} |`),
+  `| median of the ratios (target ≤ 1.2) | | | ${reload.ratio.toFixed(2)} |`,
+  '',
+  `Where the difference goes: each part that \`dev\` puts in front of a bun worker's code, under \`bun --watch\` on its own, spawned as PM2's daemon spawns a worker (its own process group, an IPC channel) but without PM2; then the whole under \`dev\`. One run, ${plan.partSaves} saves each, in turn.`,
+  '',
+  '| how the server runs | median | added | vs alone |',
+  '|---|---|---|---|',
+  partRow('`bun --watch server.ts` alone', bare),
+  partRow('PM2\'s bun container (`ProcessContainerForkBun.js`, `pmx: false`) running server.ts', parts['PM2\'s bun container alone']),
+  partRow('bun-pm\'s entry (src/worker/entry.ts) running server.ts', parts['bun-pm\'s entry alone']),
+  partRow('container, then entry, then server.ts: what PM2\'s daemon runs for a bun worker', parts['container + entry, no PM2']),
+  partRow('under `bun-pm dev`: the same, spawned by the session\'s PM2 daemon, dev\'s launcher on its bus', parts['bun-pm dev']),
+  '',
+  '| what | median |',
   '|---|---|',
-  `| save a worker file until its new code answers: \`bun --watch server.ts\` alone (${plan.saves} saves, alternating) | ${ms(reload.bunWatch)} |`,
-  `| the same under \`dev\` (bun worker reloaded in place) | ${ms(reload.dev)} |`,
-  `| ratio (target ≤ 1.2) | ${ratio(reload.dev, reload.bunWatch)} |`,
   `| \`dev\` with 10 workers: command until every one answers (${plan.devRuns} runs) | ${ms(devRuns.up)} |`,
   `| Ctrl-C until the last process of the session is gone | ${ms(devRuns.down)} |`,
   '',
@@ -226,7 +243,7 @@ say(
   `| \`status --json\` ≤ 0.5x \`pm2 jlist\`, 10 workers | ${ratio(status.status, status.jlist)}x | ${verdict(status.status / status.jlist <= 0.5)} |`,
   `| \`status --json\` ≤ 0.5x \`pm2 jlist\`, ${plan.scale.workers} workers | ${ratio(scaleStatus.status, scaleStatus.jlist)}x | ${verdict(scaleStatus.status / scaleStatus.jlist <= 0.5)} |`,
   `| \`stop\` ≤ 0.5x \`pm2 stop\`, ${plan.scale.workers} workers | ${ratio(scaleStop.bunPm, scaleStop.pm2)}x | ${verdict(scaleStop.bunPm / scaleStop.pm2 <= 0.5)} |`,
-  `| dev: save until new code answers ≤ 1.2x \`bun --watch\` alone | ${ratio(reload.dev, reload.bunWatch)}x | ${verdict(reload.dev / reload.bunWatch <= 1.2)} |`,
+  `| dev: save until new code answers ≤ 1.2x \`bun --watch\` alone, median of ${plan.reloadRuns} runs' ratios | ${reload.ratio.toFixed(2)}x (runs: ${reload.runs.map(r => `${r.ratio.toFixed(2)}x`).join(', ')}) | ${verdict(reload.ratio <= 1.2)} |`,
   `| the manager's own memory (daemon + agent, VmRSS) ≤ 1.25x the tuned PM2 daemon's, 10 and 100 workers | ${memories.map(m => `${m.count}: ${managerRatio(m).toFixed(2)}x`).join(', ')} | ${memories.map(m => `${m.count}: ${verdict(managerRatio(m) <= 1.25)}`).join('; ')} |`,
   `| recovery after a SIGKILL ≤ PM2 tuned with the same settings (first / repeated kill) | ${EQUAL_SETTINGS.map(([b, p]) => `${p.replace('pm2 tuned, ', '')}: ${ratio(recovery.first[b], recovery.first[p])}x / ${ratio(recovery.repeated[b], recovery.repeated[p])}x`).join('; ')} | ${verdict(EQUAL_SETTINGS.every(([b, p]) => recovery.first[b] <= recovery.first[p] && recovery.repeated[b] <= recovery.repeated[p]))} |`,
   `| soak (${plan.soak.workers} workers, ${plan.soak.restarts} restarts, ${plan.soak.seconds} s): the manager's RSS (the daemon, with the checks inside it) start → end ≤ +10 % | ${soakGrowth('start')} | ${verdict(soakWithin('start'))} |`,
@@ -254,11 +271,9 @@ say(
   'ratio as N grows. Below 0.6x at 100 and 200 would need PM2\'s daemon to spawn apps off its thread',
   '(in parallel), or fewer CPU-seconds per booting worker (PM2\'s container, bun-pm\'s entry and preload).',
   '',
-  '**dev reloads.** A save reaches bun\'s watcher the same way in both; under `dev` the reloaded process',
-  'then loads PM2\'s bun container, bun-pm\'s entry and preload before the worker\'s code (a few ms of',
-  'module loading), which is the difference. Its median moved between 1.05x and 1.6x from one full',
-  'run to the next on this machine (100 saves each), so one run proves little either way;',
-  'taking the container out would mean running bun workers outside PM2\'s fork mode.',
+  `**dev reloads.** A save reaches bun's watcher the same way in both, and bun restarts the process in place (execve, same pid); what differs is what the new process loads before the worker's code. Measured alone in this run (the dev table above, ${plan.partSaves} saves each): PM2's bun container adds ${ms(parts['PM2\'s bun container alone'] - bare)} to a reload, bun-pm's entry ${ms(parts['bun-pm\'s entry alone'] - bare)}, the two together ${ms(parts['container + entry, no PM2'] - bare)}; under \`dev\` it is ${ms(parts['bun-pm dev'] - bare)} in all, the rest being the session's PM2 daemon and dev's launcher, which take the worker's "loaded" message (and print "reloaded") while it answers its first request.`,
+  'bun-pm loads one module of its own there: the entry, which does what the preload did (no `--preload`), and loads serve.ts only for a default-exported server and trace.ts only under `BUN_PM_TRACE`; bench/devreload-2026-12-07.md has the breakdown before and after that change.',
+  `The target is the median of ${plan.reloadRuns} runs' ratios: ${reload.ratio.toFixed(2)}x here (runs ${reload.runs.map(r => r.ratio.toFixed(2)).join(', ')}), ${verdict(reload.ratio <= 1.2)}. What is left of bun-pm's own is PM2's container (two CommonJS files, PM2's to change): leaving it out would take an interpreter path whose last segment is not \`bun\` (PM2 then runs bun-pm's entry directly), which also changes what \`explain\` and \`status\` show.`,
   '',
 )
 

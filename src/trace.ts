@@ -6,11 +6,14 @@ const target = process.env.BUN_PM_TRACE
 const role = process.env.BUN_PM_AGENT ? 'agent' : process.env.BUN_PM_SCRIPT ? `worker:${process.env.name ?? '?'}` : process.argv[1]?.endsWith('Daemon.js') ? 'daemon' : 'launcher'
 let started = false
 
-/** Notes that `phase` is done now (`as`: whose phase, when not this process's own: the health agent inside the daemon). */
-export function trace(phase: string, as = role): void {
+/**
+ * Notes that `phase` is done now, or was at `at` (a `performance.now()` taken earlier); `as`:
+ * whose phase, when not this process's own (the health agent inside the daemon).
+ */
+export function trace(phase: string, { at, as = role }: { at?: number, as?: string } = {}): void {
   if (!target)
     return
-  const now = performance.now()
+  const now = at ?? performance.now()
   if (target === '1') {
     process.stderr.write(`t=${now.toFixed(1)} ${phase}\n`)
     return

@@ -49,9 +49,9 @@ export async function runAgent(host: AgentHost): Promise<RunningAgent> {
   // one it was sent since is in its state file.
   let spec = newestSpec(saved?.namespace === booted.namespace ? saved.spec : undefined, booted)!
   let stopped = false
-  trace('agent loaded', 'agent')
+  trace('agent loaded', { as: 'agent' })
   const client = await host.connect(home)
-  trace('agent connected', 'agent')
+  trace('agent connected', { as: 'agent' })
   const bus = await client.launchBus()
   /** The state file for `status`, and the word on the bus for dev, start and --attach. */
   const publish = (processes: ReadonlyMap<number, Judged>, notes: Note[], hello = false) => {
@@ -105,7 +105,7 @@ export async function runAgent(host: AgentHost): Promise<RunningAgent> {
   })
   // Listening from here on: whoever started this agent may start workers now.
   publish(monitor.processes(), [], true)
-  trace('agent said hello', 'agent')
+  trace('agent said hello', { as: 'agent' })
   host.log(`watching ${Object.keys(spec.workers).length} worker(s) of namespace ${spec.namespace}`)
 
   // A deploy sends the spec of the versions it starts: judged from now on, said at once.

@@ -37,7 +37,7 @@ export function exitEvent(unit: string, code: number | string | null | undefined
   return typeof code === 'string' ? { event: 'exited', reason: code, text: `${unit} was killed by ${code}` } : { event: 'exited', reason: `code ${code ?? 0}`, text: `${unit} exited (code ${code ?? 0})` }
 }
 
-/** The preload said the code loaded: the same pid as last time is a `bun --watch` reload in place. */
+/** bun-pm's entry said the code loaded: the same pid as last time is a `bun --watch` reload in place. */
 export function reloadLine(unit: string, previousPid: number | undefined, pid: number): string | undefined {
   return previousPid === pid ? `${unit} reloaded its code (file change)` : undefined
 }

@@ -88,7 +88,7 @@ export function reportEvents({ bus, client, health, namespace, printer, daemonLo
     })
   }
 
-  // The preload says `loaded` each time a bun worker's code (re)loads; the same pid twice is a
+  // bun-pm's entry says `loaded` each time a bun worker's code (re)loads; the same pid twice is a
   // `bun --watch` reload in place.
   bus.on('process:msg', (packet) => {
     const data = packet.data as Record<string, unknown> | undefined

@@ -49,7 +49,7 @@ describe('explain on the example workspace', () => {
     // PM2 uses its bun wrapper (workers die with their parent) only for a path ending in "bun".
     expect(basename(web.interpreterPath)).toBe('bun')
     expect(web.options.interpreter).toBe(web.interpreterPath)
-    expect(web.options.interpreter_args).toEqual(['--no-env-file', '--preload', join(REPO, 'src/worker/preload.ts')])
+    expect(web.options.interpreter_args).toEqual(['--no-env-file'])
     expect(web.options.pmx).toBe(false)
     // PM2 runs bun-pm's entry, which loads the worker's script as `bun file.ts` would.
     expect(web.options.script).toBe(join(REPO, 'src/worker/entry.ts'))

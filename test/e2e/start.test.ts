@@ -283,7 +283,7 @@ describe('the build', () => {
     expect(built).toContain('import("pm2")')
     expect(built).not.toContain('God.prepare')
     expect(await Bun.file(`${copy.root}/dist/commands/exec-process.js`).text()).not.toContain('from "yaml"')
-    expect(await Bun.file(`${copy.root}/dist/worker/preload.js`).exists()).toBe(true)
+    expect(await Bun.file(`${copy.root}/dist/worker/entry.js`).exists()).toBe(true)
     expect(await Bun.file(`${copy.root}/dist/agent/main.js`).exists()).toBe(true)
     const h = home()
     const port = freePort()
@@ -292,14 +292,14 @@ describe('the build', () => {
     const result = JSON.parse(await new Response(proc.stdout).text())
     expect(result.workers.map((w: { name: string, status: string, health: string }) => [w.name, w.status, w.health])).toEqual([['primary-webserver', 'online', 'ready'], ['primary-background', 'online', 'ready']])
     expect(await fetchUntil(port, '{')).toContain('primary-webserver')
-    expect(jlist(h).find(p => p.name === 'primary-webserver').pm2_env.node_args).toContain(`${copy.root}/dist/worker/preload.js`)
+    expect(jlist(h).find(p => p.name === 'primary-webserver').pm2_env.pm_exec_path).toBe(`${copy.root}/dist/worker/entry.js`)
     // The agent runs from the build too.
     expect(jlist(h).find(p => p.name.endsWith(':health')).pm2_env.pm_exec_path).toBe(`${copy.root}/dist/agent/main.js`)
   }, 60_000)
 })
 
 describe('what pmx: false costs', () => {
-  test('memory and cpu still come from PM2; a bun worker still exits when the daemon dies (the preload)', async () => {
+  test('memory and cpu still come from PM2; a bun worker still exits when the daemon dies (bun-pm\'s entry)', async () => {
     const h = home()
     const ws = workspace(`{ workers: [{ name: 'tick', bun: 'tick.ts' }] }`)
     expect((await h.cli(['start'], { cwd: ws.root })).code).toBe(0)

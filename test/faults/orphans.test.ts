@@ -17,7 +17,7 @@ afterAll(workspaces.removeAll)
 
 const workspace = (config: string, files: Record<string, string>) => workspaces.make(config, files)
 
-/** A bun worker and a node worker (which PM2 alone would orphan: no preload ends it). */
+/** A bun worker and a node worker (which PM2 alone would orphan: no bun-pm entry runs in it to end it). */
 function bunAndNode(): TempWorkspace {
   const port = freePort()
   return workspace(`{ workers: [

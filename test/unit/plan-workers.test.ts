@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'bun:test'
 import { planWorkers } from '../../src/plan/plan-workers.ts'
 import type { Disk } from '../../src/plan/disk.ts'
-import { modeOptions, SCRIPT_KEY, WORKER_ENTRY, WORKER_PRELOAD } from '../../src/plan/mode-options.ts'
+import { modeOptions, SCRIPT_KEY, WORKER_ENTRY } from '../../src/plan/mode-options.ts'
 import { toHealthPolicy } from '../../src/model/policy.ts'
 import { PLAN_HASH_KEY } from '../../src/model/version.ts'
 import type { LoadedWorker, LoadedWorkspace } from '../../src/config/load.ts'
@@ -25,10 +25,10 @@ const workspace = (mode: Mode, w: LoadedWorker): LoadedWorkspace => ({ root: '/a
 const plan = (mode: Mode, w: LoadedWorker, d: Disk) => planWorkers(workspace(mode, w), [w], d)[0]!
 
 describe('what PM2 is handed for a worker', () => {
-  test('a bun worker runs through bun-pm\'s entry with its script in the env, --no-env-file first and the preload; a crash backs off', () => {
+  test('a bun worker runs through bun-pm\'s entry with its script in the env, --no-env-file first and nothing preloaded (the entry does it all); a crash backs off', () => {
     const p = plan('start', worker(), disk(['/app/workers/web.ts']))
     expect(p.startOptions).toMatchObject({ name: 'web', script: WORKER_ENTRY, interpreter: '/bin/bun', cwd: '/app', namespace: 'shop', exec_mode: 'fork', exp_backoff_restart_delay: 100, pmx: false })
-    expect(p.startOptions.interpreter_args).toEqual(['--no-env-file', '--preload', WORKER_PRELOAD])
+    expect(p.startOptions.interpreter_args).toEqual(['--no-env-file'])
     expect(p.startOptions.env).toMatchObject({ PORT: '3000', [SCRIPT_KEY]: '/app/workers/web.ts' })
     expect(p.startOptions.env![PLAN_HASH_KEY]).toBe(p.hash)
   })
@@ -71,12 +71,12 @@ describe('what dev adds', () => {
 
   const w = (over: Partial<LoadedWorker> = {}) => worker(over)
   test('bun under bun --watch by default; PM2\'s watcher on the script\'s own code, or the watch paths, for the rest; watch: false is off', () => {
-    expect(modeOptions('dev', w(), '/app/workers/web.ts', '/app', [])).toEqual({ pmx: false, interpreter_args: ['--watch', '--no-clear-screen', '--preload', WORKER_PRELOAD], watch: false })
+    expect(modeOptions('dev', w(), '/app/workers/web.ts', '/app', [])).toEqual({ pmx: false, interpreter_args: ['--watch', '--no-clear-screen'], watch: false })
     const code = () => ['/app/workers/web.js', '/app/lib/db.js']
     expect(modeOptions('dev', w({ interpreter: 'node' }), '/app/workers/web.js', '/app', [], code)).toEqual({ pmx: false, interpreter_args: [], watch: ['/app/workers/web.js', '/app/lib/db.js'], ignore_watch: [] })
     expect(modeOptions('dev', w({ options: { watch: true, ignore_watch: ['*.json'] } }), '/app/workers/web.ts', '/app', [], code)).toMatchObject({ watch: ['/app/workers/web.js', '/app/lib/db.js'], ignore_watch: ['*.json'] })
     expect(modeOptions('dev', w({ options: { watch: ['src'], ignore_watch: ['tmp'] } }), '/app/workers/web.ts', '/app', [])).toMatchObject({ watch: ['/app/src'], ignore_watch: ['tmp', 'node_modules', 'dist', '.git', '.pm2', '*.log'] })
-    expect(modeOptions('dev', w({ options: { watch: false } }), '/app/workers/web.ts', '/app', ['--smol'])).toEqual({ pmx: false, interpreter_args: ['--smol', '--preload', WORKER_PRELOAD], watch: false })
-    expect(modeOptions('start', w({ options: { pmx: true } }), '/app/workers/web.ts', '/app', [])).toEqual({ pmx: true, interpreter_args: ['--preload', WORKER_PRELOAD] })
+    expect(modeOptions('dev', w({ options: { watch: false } }), '/app/workers/web.ts', '/app', ['--smol'])).toEqual({ pmx: false, interpreter_args: ['--smol'], watch: false })
+    expect(modeOptions('start', w({ options: { pmx: true } }), '/app/workers/web.ts', '/app', [])).toEqual({ pmx: true, interpreter_args: [] })
   })
 })
