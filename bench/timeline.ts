@@ -39,8 +39,10 @@ async function traceOnce(count: number): Promise<Map<string, number>> {
     put('launcher: config validated, plan made', first('launcher', 'config loaded'))
     put('launcher: PM2 daemon ready (spawned by bun-pm; pm2\'s API loads meanwhile)', first('launcher', 'daemon spawned'))
     put('launcher: connected to the daemon', first('launcher', 'daemon spawned, connected') ?? first('launcher', 'connected to the daemon'))
+    put('daemon: its process started', first('daemon', 'process started'))
+    // Inside a daemon bun-pm spawned, the agent has no process of its own (no 'process started').
     put('agent: process started', first('agent', 'process started'))
-    put('agent: its code loaded', first('agent', 'agent loaded'))
+    put('agent: its code loaded (inside the daemon)', first('agent', 'agent loaded'))
     put('agent: connected to PM2\'s sockets (no pm2 API)', first('agent', 'agent connected'))
     put('agent: listening (hello)', first('agent', 'agent said hello'))
     put('launcher: workers handed to PM2 (one call)', first('launcher', `pm2 start ${count} apps`) ?? first('launcher', 'pm2 start s0'))
