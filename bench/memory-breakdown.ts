@@ -16,6 +16,7 @@ import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import { median, REPO, tempDir, waitForBody, write } from './lib.ts'
 import { benchWorkspace, BUILT, commandOf } from './start.ts'
+import { isInDaemonAgentPid } from '../src/model/agent-spec.ts'
 
 const require = createRequire(import.meta.url)
 const BUN = process.execPath
@@ -126,8 +127,6 @@ async function probe(probePath: string, modules: string[], how: How): Promise<Pr
 
 export type Variant = 'bun-pm start (checks inside its daemon)' | 'PM2 daemon under bun, no preloads (separate agent)' | 'PM2 CLI\'s daemon under Node, `pm2 ping` (separate agent)' | 'bun-pm start, BUN_OPTIONS=--smol' | 'PM2 CLI tuned (daemon under Node)'
 const VARIANTS: Variant[] = ['bun-pm start (checks inside its daemon)', 'PM2 daemon under bun, no preloads (separate agent)', 'PM2 CLI\'s daemon under Node, `pm2 ping` (separate agent)', 'bun-pm start, BUN_OPTIONS=--smol', 'PM2 CLI tuned (daemon under Node)']
-/** An agent inside the daemon is listed under an id above any pid: it has no process to measure. */
-const IN_DAEMON = 2 ** 22
 const SMOL = 'BUN_OPTIONS=--smol'
 
 interface Managed { daemon: Mem, agent: Mem | null, workers: number, workersPss: number, load: string }
@@ -210,7 +209,7 @@ async function measureVariant(variant: Variant, count: number): Promise<Managed>
     await Bun.sleep(SETTLE_MS)
     const daemon = daemonPidOf(ws.home)
     const listed = variant === 'PM2 CLI tuned (daemon under Node)' ? null : agentPidOf(ws.path, ws.env)
-    const agent = listed !== null && listed > IN_DAEMON ? null : listed
+    const agent = listed !== null && isInDaemonAgentPid(listed) ? null : listed
     const workers = processesOfHome(ws.home).filter(pid => pid !== daemon && pid !== agent)
     if (variant === 'bun-pm start, BUN_OPTIONS=--smol') {
       const has = (pid: number) => readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0').includes(SMOL)

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { median, processesOfHome, REPO, rssMb, waitForBody } from './lib.ts'
 import { benchWorkspace, BUILT, commandOf } from './start.ts'
+import { isInDaemonAgentPid } from '../src/model/agent-spec.ts'
 
 const PM2_CLI = join(REPO, 'node_modules/pm2/bin/pm2')
 
@@ -64,7 +65,6 @@ function agentPid(cwd: string, env: Record<string, string>): number {
     throw new Error(`no health agent runs: ${status.stdout.toString()}`)
   return pid
 }
-const IN_DAEMON = 2 ** 22
 
 /**
  * RSS (MB) of each long-lived process, `SETTLE_MS` after `count` workers answer: bun-pm `start
@@ -81,7 +81,7 @@ export async function benchMemory(count: number): Promise<MemoryFigures> {
     const daemon = daemonPid(ours.home)
     const agent = agentPid(ours.path, ours.env)
     const workers = processesOfHome(ours.home).filter(pid => ![daemon, agent, attached.pid].includes(pid))
-    figures = { count, launcher: rssMb(attached.pid), daemon: rssMb(daemon), agent: agent > IN_DAEMON ? 0 : rssMb(agent), agentInDaemon: agent > IN_DAEMON, workers: workers.reduce((sum, pid) => sum + rssMb(pid), 0) }
+    figures = { count, launcher: rssMb(attached.pid), daemon: rssMb(daemon), agent: isInDaemonAgentPid(agent) ? 0 : rssMb(agent), agentInDaemon: isInDaemonAgentPid(agent), workers: workers.reduce((sum, pid) => sum + rssMb(pid), 0) }
     attached.kill('SIGTERM')
     await attached.exited
   }
@@ -108,7 +108,7 @@ export async function benchMemory(count: number): Promise<MemoryFigures> {
     await Promise.all(foreign.ports.map(port => waitForBody(port, 'up', 60_000)))
     await Bun.sleep(SETTLE_MS)
     const agent = agentPid(foreign.path, foreign.env)
-    if (agent > IN_DAEMON)
+    if (isInDaemonAgentPid(agent))
       throw new Error('the agent runs inside a daemon bun-pm did not spawn')
     return { ...figures, ...pm2, foreignDaemon: rssMb(daemonPid(foreign.home)), foreignAgent: rssMb(agent) }
   }

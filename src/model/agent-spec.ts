@@ -26,8 +26,11 @@ export function isAgent(name: string, namespace: string): boolean {
  * lists it online.
  */
 export function isInDaemonAgentPid(pid: number): boolean {
-  return pid > 2 ** 22
+  return pid > PID_MAX_LIMIT
 }
+
+/** Linux's largest pid (PID_MAX_LIMIT): the ids of agents inside a daemon start above it. */
+export const PID_MAX_LIMIT = 2 ** 22
 
 /** True for any namespace's agent: worker names cannot hold `:`. */
 export function isAgentName(name: string): boolean {

@@ -21,7 +21,7 @@
 import { EventEmitter } from 'node:events'
 import { createRequire } from 'node:module'
 import { packageRoot } from '../bun-pm-files.ts'
-import { AGENT_SPEC_KEY } from '../model/agent-spec.ts'
+import { AGENT_SPEC_KEY, PID_MAX_LIMIT } from '../model/agent-spec.ts'
 import type { AgentSpec } from '../types/agent.ts'
 
 const require = createRequire(import.meta.url)
@@ -38,8 +38,8 @@ export interface HostedAgentOptions {
 }
 export type StartHostedAgent = (options: HostedAgentOptions) => Promise<{ stop: () => void }>
 
-/** No pid is this large: Linux's PID_MAX_LIMIT is 2^22. */
-const FIRST_STAND_IN_PID = 2 ** 22 + 1
+/** No pid is this large (isInDaemonAgentPid tells the ids from pids). */
+const FIRST_STAND_IN_PID = PID_MAX_LIMIT + 1
 let nextPid = FIRST_STAND_IN_PID + (Date.now() % 2 ** 20) * 64
 const standIns = new Map<number, StandIn>()
 
