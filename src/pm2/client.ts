@@ -180,15 +180,16 @@ async function open(home: string, env: Record<string, string>, launchModules: bo
 const SPAWN_AT_ONCE = 16
 
 /**
- * Stops or deletes process `id` as PM2's own `stop <id>` does in the end (pm2/lib/API.js,
- * _operate: the daemon's stopProcessId or deleteProcessId, then notifyByProcessId, which tells
+ * Stops, deletes or restarts process `id` as PM2's own `stop <id>` does in the end (pm2/lib/API.js,
+ * _operate: the daemon's stopProcessId, deleteProcessId or restartProcessId, then notifyByProcessId, which tells
  * the bus it was done by hand), without what comes before it there: for an id, PM2's API first
  * lists every process twice (getMonitorData, each one's CPU and memory measured), to see whether
  * an app or a namespace is *named* like the number. With 200 workers stopped at once that was
  * 400 lists of 200 processes, and the stops did not reach the daemon within 30 s.
  */
-export async function byId(id: number, action: 'stop' | 'delete', remote: (method: string, arg: unknown) => Promise<unknown>): Promise<void> {
-  await remote(`${action}ProcessId`, id)
+export async function byId(id: number, action: 'stop' | 'delete' | 'restart', remote: (method: string, arg: unknown) => Promise<unknown>): Promise<void> {
+  // A restart takes the environment to update (none here), as PM2's API sends it.
+  await remote(`${action}ProcessId`, action === 'restart' ? { id, env: {} } : id)
   // PM2's API does not wait for this one's answer, nor fail on it.
   await remote('notifyByProcessId', { id, action_name: action, manually: true }).catch(() => {})
 }

@@ -89,8 +89,8 @@ async function openLight(home: string, own = false): Promise<Pm2Client> {
       return bus as unknown as Pm2Bus
     },
     spawn: async apps => (await heavy()).spawn(apps),
-    // As pm2's API does them (API.js _operate, Client.js notifyGod): the action, then the event that says it was asked for.
-    restart: async id => own ? void await remote('restartProcessId', { id, env: {} }).then(() => remote('notifyByProcessId', { id, action_name: 'restart', manually: true })) : (await heavy()).restart(id),
+    // An agent inside the daemon restarts by id as stop does (no second copy of PM2's API in the daemon).
+    restart: async id => own && typeof id === 'number' ? byId(id, 'restart', remote) : (await heavy()).restart(id),
     send: async (id, data) => void await remote('sendDataToProcessId', { id, topic: 'bun-pm', data, type: 'process:msg' }),
     // By id, as PM2's API does in the end (client.ts, byId), without loading it.
     stop: async id => typeof id === 'number' ? byId(id, 'stop', remote) : (await heavy()).stop(id),
