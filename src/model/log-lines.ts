@@ -98,3 +98,17 @@ export function planWrite({ size, length, firstNewline, midLine }: { size: numbe
     return { here: 0, rotate: true }
   return firstNewline >= 0 ? { here: firstNewline + 1, rotate: true } : { here: length, rotate: false }
 }
+
+/**
+ * Which of a log's rotated copies to read, oldest first: `copies` as found newest first (`.1`,
+ * `.2`, … by inode, each once), those older than `newer` (the file now held; all of them when it
+ * is not among the copies, being still the current file) and newer than `older` (the file read
+ * before; all the rest when it is gone, rotated out, or when there was none).
+ */
+export function copiesBetween(copies: readonly number[], newer: number | undefined, older: number | undefined): number[] {
+  const from = newer === undefined ? -1 : copies.indexOf(newer)
+  const to = older === undefined ? -1 : copies.indexOf(older)
+  if (to >= 0 && to <= from)
+    return []
+  return copies.slice(from + 1, to < 0 ? undefined : to).reverse()
+}

@@ -1,5 +1,5 @@
 import { expect, test } from 'bun:test'
-import { decodeBudget, encodeBudget, parseLogLine, parseSince, parseSize, planWrite, rotatedNames, stampLines, toLogBudget } from '../../src/model/log-lines.ts'
+import { copiesBetween, decodeBudget, encodeBudget, parseLogLine, parseSince, parseSize, planWrite, rotatedNames, stampLines, toLogBudget } from '../../src/model/log-lines.ts'
 
 const AT = Date.parse('2026-12-03T10:00:00.000Z')
 const STAMP = '2026-12-03T10:00:00.000Z '
@@ -48,4 +48,23 @@ test('a file passes its budget only by whole lines: a new one begins at a line\'
   expect(planWrite({ size: 90, length: 40, firstNewline: 10, midLine: true }, max)).toEqual({ here: 11, rotate: true })
   // A line that goes on and on is never cut: the file waits for its end.
   expect(planWrite({ size: 90, length: 40, firstNewline: -1, midLine: true }, max)).toEqual({ here: 40, rotate: false })
+})
+
+test('copiesBetween: the rotated copies between the file read before and the one held now, oldest first', () => {
+  // Copies found newest first (.1, .2, .3, .4) by inode.
+  const copies = [14, 13, 12, 11]
+  // History: the held file is still the current one, or was rotated to .1 meanwhile.
+  expect(copiesBetween(copies, 15, undefined)).toEqual([11, 12, 13, 14])
+  expect(copiesBetween(copies, 14, undefined)).toEqual([11, 12, 13])
+  // Rotated three times since the last look: the two copies between, not the one read, not the one held.
+  expect(copiesBetween(copies, 15, 12)).toEqual([13, 14])
+  // Once, and the new file already rotated too before the copies were listed.
+  expect(copiesBetween(copies, 14, 13)).toEqual([])
+  // The file read before was rotated out: everything kept that is older than the new one.
+  expect(copiesBetween(copies, 15, 9)).toEqual([11, 12, 13, 14])
+  // Nothing was read before and nothing is held.
+  expect(copiesBetween([], undefined, undefined)).toEqual([])
+  expect(copiesBetween(copies, undefined, undefined)).toEqual([11, 12, 13, 14])
+  // An order that cannot be (the one read before newer than the one held): nothing twice.
+  expect(copiesBetween(copies, 12, 14)).toEqual([])
 })
