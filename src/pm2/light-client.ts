@@ -8,6 +8,7 @@ import { WorkspaceError } from '../errors.ts'
 import { trace } from '../trace.ts'
 import { byId, connectPm2, type Pm2Client, toError } from './client.ts'
 import { type Pm2Bus, SLIM_LIST_KEY, toProcView } from './process-view.ts'
+import { type ConnectError, connectRpc, type RpcSocket } from './rpc-socket.ts'
 
 const require = createRequire(import.meta.url)
 const CONNECT_TIMEOUT_MS = 5000
@@ -22,14 +23,23 @@ interface AxonSocket {
 
 /**
  * A PM2 client for what is asked most — the process list and the event bus — spoken straight
- * over the daemon's two sockets with PM2's own transport (axon, shipped inside pm2), without
- * loading PM2's API: that import is most of what `status` costs and what the health agent needs
+ * over the daemon's two sockets (calls in PM2's frames, rpc-socket.ts; the bus with axon, PM2's
+ * own transport shipped inside pm2, loaded only for the bus), without loading PM2's API: that import is most of what `status` costs and what the health agent needs
  * before it listens. Starting, stopping and the rest load the full client on first use. Only for
  * a daemon that runs: the sockets are not retried for long.
  */
 export function connectLight(home: string): Promise<Pm2Client> {
-  light ??= openLight(home)
+  let light = lights.get(home)
+  if (!light) {
+    lights.set(home, light = openLight(home))
+    light.catch(() => lights.delete(home))
+  }
   return light
+}
+
+/** Closes the shared client of `home`, if one is open. */
+export function closeLight(home: string): void {
+  void lights.get(home)?.then(client => client.disconnect(), () => {})
 }
 
 /** The daemon's two sockets for `home`, as PM2 names them (pm2/paths.js, PM2_DAEMON_RPC_PORT and PM2_DAEMON_PUB_PORT override). */
@@ -47,36 +57,24 @@ export function connectOwnLight(home: string): Promise<Pm2Client> {
   return openLight(home, true)
 }
 
-let light: Promise<Pm2Client> | undefined
+/** The shared client of each daemon's home (a command may look at two: `start`'s and a dev session's). */
+const lights = new Map<string, Promise<Pm2Client>>()
 
 async function openLight(home: string, own = false): Promise<Pm2Client> {
-  let axon: { socket: (type: string) => AxonSocket }
-  let rpc: { Client: new (socket: AxonSocket) => { call: (method: string, arg: unknown, done: (error: unknown, result: unknown) => void) => void } }
-  try {
-    axon = require('pm2/modules/pm2-axon')
-    rpc = require('pm2/modules/pm2-axon-rpc')
-  }
-  catch {
-    // A pm2 that ships its transport elsewhere: the full client does the same, a little slower.
-    if (own)
-      throw new Error('pm2: its transport (pm2/modules/pm2-axon) is not where bun-pm looks for it')
-    return connectPm2(home)
-  }
   const { rpc: rpcPath, pub: pubPath } = socketPaths(home)
-  const req = axon.socket('req')
-  const client = new rpc.Client(req)
-  const sockets: AxonSocket[] = [await connected(req, rpcPath, home)]
+  const rpc = await connectOrSay(rpcPath, home)
+  const sockets: { close: () => void }[] = [rpc]
   trace('pm2 sockets connected')
   let full: Promise<Pm2Client> | undefined
   const heavy = () => (full ??= connectPm2(home))
   const remote = <T>(method: string, arg: unknown = {}) => new Promise<T>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`pm2 ${method}: no answer after ${CALL_TIMEOUT_MS / 1000} s (PM2_HOME=${home})`)), CALL_TIMEOUT_MS)
-    client.call(method, arg, (error, result) => {
+    rpc.call(method, arg).then((result) => {
       clearTimeout(timer)
-      if (error)
-        reject(toError(error, method))
-      else
-        resolve(result as T)
+      resolve(result as T)
+    }, (error: unknown) => {
+      clearTimeout(timer)
+      reject(toError(error, method))
     })
   })
   return {
@@ -84,6 +82,16 @@ async function openLight(home: string, own = false): Promise<Pm2Client> {
     // A daemon bun-pm spawned answers with only what toProcView reads (daemon-slim-list.ts); another, in full.
     list: async () => (await remote<ProcessDescription[]>('getMonitorData', { [SLIM_LIST_KEY]: true })).map(toProcView),
     launchBus: async () => {
+      // The bus is axon's sub-emitter (PM2's own transport, shipped inside pm2), loaded only here.
+      let axon: { socket: (type: string) => AxonSocket }
+      try {
+        axon = require('pm2/modules/pm2-axon')
+      }
+      catch {
+        if (own)
+          throw new Error('pm2: its transport (pm2/modules/pm2-axon) is not where bun-pm looks for it')
+        return (await heavy()).launchBus()
+      }
       const bus = axon.socket('sub-emitter')
       sockets.push(await connected(bus, pubPath, home))
       return bus as unknown as Pm2Bus
@@ -98,11 +106,24 @@ async function openLight(home: string, own = false): Promise<Pm2Client> {
     killDaemon: async () => (await heavy()).killDaemon(),
     disconnect: () => {
       if (!own)
-        light = undefined
+        lights.delete(home)
       for (const socket of sockets)
         socket.close()
       void full?.then(c => c.disconnect())
     },
+  }
+}
+
+/** The daemon's RPC socket, or an error that says why in words: another user's daemon, or none answering. */
+async function connectOrSay(path: string, home: string): Promise<RpcSocket> {
+  try {
+    return await connectRpc(path, CONNECT_TIMEOUT_MS)
+  }
+  catch (error) {
+    const code = (error as ConnectError).code
+    if (code === 'EACCES' || code === 'EPERM')
+      throw new WorkspaceError(`${path}: permission denied; this PM2 daemon (PM2_HOME=${home}) is another user's: run bun-pm as that user, or set PM2_HOME to your own`)
+    throw new Error(`pm2: no daemon answered on ${path} within ${CONNECT_TIMEOUT_MS / 1000} s (PM2_HOME=${home})`)
   }
 }
 

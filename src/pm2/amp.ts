@@ -1,0 +1,80 @@
+// The frames PM2's daemon speaks on rpc.sock, as pm2-axon writes them: amp framing (a byte of
+// version and argument count, then each argument as a 4-byte big-endian length and its bytes),
+// each argument packed by amp-message (`s:` a string, `j:` JSON, else raw bytes). Pure: no socket.
+
+const VERSION = 1
+
+/** One argument as amp-message packs it. */
+export function pack(arg: unknown): Buffer {
+  if (Buffer.isBuffer(arg))
+    return arg
+  if (typeof arg === 'string')
+    return Buffer.from(`s:${arg}`)
+  return Buffer.from(`j:${JSON.stringify(arg === undefined ? null : arg)}`)
+}
+
+/** One argument as amp-message unpacks it. */
+export function unpack(arg: Buffer): unknown {
+  const kind = arg.length >= 2 && arg[1] === 0x3A ? arg[0] : undefined
+  if (kind === 0x6A)
+    return JSON.parse(arg.subarray(2).toString('utf8'))
+  if (kind === 0x73)
+    return arg.subarray(2).toString('utf8')
+  return arg
+}
+
+/** A message of `args` (at most 15), framed. */
+export function encodeFrame(args: unknown[]): Buffer {
+  const packed = args.map(pack)
+  const frame = Buffer.alloc(1 + packed.reduce((sum, arg) => sum + 4 + arg.length, 0))
+  frame[0] = (VERSION << 4) | packed.length
+  let at = 1
+  for (const arg of packed) {
+    frame.writeUInt32BE(arg.length, at)
+    arg.copy(frame, at + 4)
+    at += 4 + arg.length
+  }
+  return frame
+}
+
+/** Frames out of a byte stream, however it is cut: `push` a chunk, get the messages it completed (their arguments unpacked). */
+export class FrameReader {
+  private buffered = Buffer.alloc(0)
+
+  push(chunk: Uint8Array): unknown[][] {
+    this.buffered = this.buffered.length === 0 ? Buffer.from(chunk) : Buffer.concat([this.buffered, chunk])
+    const messages: unknown[][] = []
+    for (;;) {
+      const end = frameEnd(this.buffered)
+      if (end === undefined)
+        break
+      messages.push(decodeFrame(this.buffered.subarray(0, end)))
+      this.buffered = this.buffered.subarray(end)
+    }
+    return messages
+  }
+}
+
+/** Where the frame at the start of `bytes` ends, or undefined while it is incomplete. */
+function frameEnd(bytes: Buffer): number | undefined {
+  if (bytes.length === 0)
+    return undefined
+  let at = 1
+  for (let i = 0; i < (bytes[0]! & 0xF); i++) {
+    if (bytes.length < at + 4)
+      return undefined
+    at += 4 + bytes.readUInt32BE(at)
+  }
+  return at <= bytes.length ? at : undefined
+}
+
+function decodeFrame(frame: Buffer): unknown[] {
+  const args: unknown[] = []
+  let at = 1
+  for (let i = 0; i < (frame[0]! & 0xF); i++) {
+    const length = frame.readUInt32BE(at)
+    args.push(unpack(frame.subarray(at + 4, at + 4 + length)))
+    at += 4 + length
+  }
+  return args
+}
