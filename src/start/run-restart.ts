@@ -13,7 +13,7 @@ import type { Pm2Bus, ProcView } from '../pm2/process-view.ts'
 import { planFor } from '../plan/resolve-plan.ts'
 import { printFailures } from './failures.ts'
 import { connectExisting, resolveTarget, type Target, targetProcs } from './target.ts'
-import { printStatus } from './run-status.ts'
+import { printStatus } from './print-status.ts'
 import { bunPm } from '../invocation.ts'
 
 /** What a restart did: its changes, the workers that did not become ready, and the daemon's listing after it. */

@@ -1,59 +1,33 @@
-// `status`: the workspace's workers as PM2 and the health agent see them, as a table or JSON.
+// `status`: the table, from the daemon that runs the workspace. Light to load: start's daemon is
+// asked for its list first, and the config's modules (c12 and the rest) are imported while it answers.
 
-import { formatTable, toStatusRows } from '../report/status-table.ts'
-import { agentName, isInDaemonAgentPid } from '../model/agent-spec.ts'
-import { readSnapshot, stateFilePath } from '../agent/state-file.ts'
-import { connectLight } from '../pm2/light-client.ts'
-import type { AgentJson, StatusJson } from '../types/json.ts'
 import type { Selection } from '../types/config.ts'
-import { daemonRunning } from '../pm2/home.ts'
-import type { ProcView } from '../pm2/process-view.ts'
-import { agentAdvice, resolveTarget, sourceLine, type Target, targetProcs } from './target.ts'
+import { daemonRunning, userPm2Home } from '../pm2/home.ts'
+import { closeLight } from '../pm2/light-client.ts'
+import { requireSupportedPlatform } from '../os/platform.ts'
+import { askList, listOf } from './listing.ts'
 import { trace } from '../trace.ts'
-
-/** The namespace's health agent as `status --json` shows it. */
-function agentView(procs: ProcView[], namespace: string): AgentJson {
-  const proc = procs.find(p => p.namespace === namespace && p.name === agentName(namespace))
-  const running = proc?.status === 'online' && proc.pid !== null
-  return { name: agentName(namespace), running, pid: running ? proc!.pid : null, memoryMb: running && proc!.memory !== null ? Math.round(proc!.memory / 1024 / 1024) : null }
-}
-
-export function printStatus(all: ProcView[], target: Target, json: boolean): void {
-  const { namespace } = target.workspace
-  const agent = agentView(all, namespace)
-  const rows = toStatusRows(targetProcs(all, target), target.workers, {
-    snapshot: readSnapshot(stateFilePath(target.home, namespace)),
-    agentRunning: agent.running,
-    agentAdvice: agentAdvice(target.source),
-  })
-  if (json) {
-    const { source } = target
-    const output: StatusJson = { namespace, pm2Home: target.home, daemon: source.kind, devSession: source.kind === 'dev' ? { pid: source.launcherPid } : null, agent, workers: rows }
-    console.log(JSON.stringify(output, null, 2))
-    return
-  }
-  console.log(sourceLine(target))
-  console.log(formatTable(rows, ['name', 'group', 'pid', 'status', 'health', 'last ok', 'memory', 'restarts', 'uptime', 'interpreter', 'reason']))
-  if (all.some(p => p.namespace === namespace))
-    console.log(agent.running ? `health checks: ${agent.name} (${isInDaemonAgentPid(agent.pid!) ? 'inside the PM2 daemon' : `pid ${agent.pid}, ${agent.memoryMb ?? '?'} MB`})` : `health checks: ${agent.name} is not running; ${agentAdvice(target.source)} again`)
-}
 
 /**
  * `status`: the table, from the daemon that runs the workspace (`start`'s, else its dev session's;
  * `dev` for the session only); every worker `not running` when nothing runs it.
  */
 export async function runStatus({ cwd, selection, json, dev }: { cwd?: string, selection: Selection, json: boolean, dev: boolean }): Promise<number> {
-  const target = await resolveTarget('status', cwd, selection, { forceDev: dev, ifNone: 'start' })
+  requireSupportedPlatform('status')
+  const listed = dev ? undefined : await askList(userPm2Home())
+  const [{ resolveTarget }, { printStatus }] = await Promise.all([import('./target.ts'), import('./print-status.ts')])
+  const target = await resolveTarget('status', cwd, selection, { forceDev: dev, ifNone: 'start', listed })
   if (!daemonRunning(target.home)) {
     printStatus([], target, json)
     return 0
   }
   trace('target resolved')
-  const client = await connectLight(target.home)
-  const procs = await client.list()
+  const procs = await listOf(target.home, listed)
   trace(`pm2 listed ${procs.length} processes`)
   printStatus(procs, target, json)
   trace('status printed')
-  client.disconnect()
+  closeLight(target.home)
+  if (listed)
+    closeLight(listed.home)
   return 0
 }

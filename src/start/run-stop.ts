@@ -7,7 +7,7 @@ import type { Selection } from '../types/config.ts'
 import type { Pm2Client } from '../pm2/client.ts'
 import { dependenciesOf } from '../plan/resolve-plan.ts'
 import { connectExisting, resolveTarget, type Target, targetProcs } from './target.ts'
-import { printStatus } from './run-status.ts'
+import { printStatus } from './print-status.ts'
 
 /**
  * `stop`: PM2 stops the processes, dependents before what they depend on (they stay listed as

@@ -7,6 +7,7 @@ import { bunPm } from '../invocation.ts'
 import { devHome, readSession } from '../dev/session.ts'
 import { daemonRunning, userPm2Home } from '../pm2/home.ts'
 import { connectLight } from '../pm2/light-client.ts'
+import type { Listing } from './listing.ts'
 
 /** The workspace's dev session of this user, when its session file is theirs and its daemon runs. */
 export function devSessionOf(root: string): { home: string, launcherPid: number } | undefined {
@@ -15,17 +16,22 @@ export function devSessionOf(root: string): { home: string, launcherPid: number 
   return session && ownedByMe(join(home, 'session.json')) && daemonRunning(home) ? { home, launcherPid: session.launcherPid } : undefined
 }
 
-/** The daemon to show for the workspace of `root` and `namespace` (see chooseSource); `forceDev` for `--dev`. */
-export async function findSource({ root, namespace }: { root: string, namespace: string }, forceDev: boolean): Promise<Source | { error: string }> {
+/** The daemon to show for the workspace of `root` and `namespace` (see chooseSource); `forceDev` for `--dev`; `listed`: a list asked for already. */
+export async function findSource({ root, namespace }: { root: string, namespace: string }, forceDev: boolean, listed?: Listing): Promise<Source | { error: string }> {
   const startHome = userPm2Home()
   const running = !forceDev && daemonRunning(startHome)
   const dev = devSessionOf(root)
   // Whether start's daemon runs the workspace matters only beside a dev session: asked only then.
   let runsNamespace = false
   if (running && dev) {
-    const client = await connectLight(startHome)
-    runsNamespace = (await client.list()).some(p => p.namespace === namespace)
-    client.disconnect()
+    if (listed?.home === startHome) {
+      runsNamespace = (await listed.procs).some(p => p.namespace === namespace)
+    }
+    else {
+      const client = await connectLight(startHome)
+      runsNamespace = (await client.list()).some(p => p.namespace === namespace)
+      client.disconnect()
+    }
   }
   return chooseSource({ root, forceDev, start: { home: startHome, running, runsNamespace }, dev, command: bunPm })
 }

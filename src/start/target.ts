@@ -13,6 +13,7 @@ import { daemonRunning, userPm2Home } from '../pm2/home.ts'
 import type { ProcView } from '../pm2/process-view.ts'
 import { bunPm } from '../invocation.ts'
 import { describeSource, devSessionOf, findSource, type Source } from './source.ts'
+import { type Listing, listOf } from './listing.ts'
 
 export interface Target {
   workspace: LoadedWorkspace
@@ -31,13 +32,13 @@ export interface Target {
  * the daemon that runs the workspace, a dev session's if `start`'s does not (see chooseSource);
  * with `sessions.ifNone: 'start'`, `start`'s daemon when nothing runs it, else that is an error.
  */
-export async function resolveTarget(command: string, cwd: string | undefined, selection: Selection, sessions?: { forceDev: boolean, ifNone: 'start' | 'error' }): Promise<Target> {
+export async function resolveTarget(command: string, cwd: string | undefined, selection: Selection, sessions?: { forceDev: boolean, ifNone: 'start' | 'error', listed?: Listing }): Promise<Target> {
   requireSupportedPlatform(command)
   const rules = pm2Rules()
   let workspace = await loadWorkspace({ cwd, mode: 'start', rules })
   let source: Source = { kind: 'start', home: userPm2Home() }
   if (sessions) {
-    const found = await findSource(workspace, sessions.forceDev)
+    const found = await findSource(workspace, sessions.forceDev, sessions.listed)
     if ('error' in found && (sessions.forceDev || sessions.ifNone === 'error'))
       throw new WorkspaceError(found.error)
     if (!('error' in found))
@@ -48,7 +49,7 @@ export async function resolveTarget(command: string, cwd: string | undefined, se
     workspace = await loadWorkspace({ cwd, mode: 'dev', rules })
   const { home } = source
   // What runs in the namespace, so that a worker that left the config can still be named.
-  const running = selection.workers && daemonRunning(home) ? await runningNames(home, workspace.namespace) : []
+  const running = selection.workers && daemonRunning(home) ? await runningNames(home, workspace.namespace, sessions?.listed) : []
   const workers = selectTargets(workspace, selection, running)
   return { workspace, workers, departed: departedTargets(workspace, selection, running), everything: !selection.workers && !selection.groups, home, source }
 }
@@ -63,8 +64,8 @@ export function sourceLine(target: Target): string {
   return `${target.workspace.namespace} · ${describeSource(target.source)}`
 }
 
-async function runningNames(home: string, namespace: string): Promise<string[]> {
-  return (await connectLight(home).then(client => client.list())).filter(p => p.namespace === namespace).map(p => p.name)
+async function runningNames(home: string, namespace: string, listed?: Listing): Promise<string[]> {
+  return (await listOf(home, listed)).filter(p => p.namespace === namespace).map(p => p.name)
 }
 
 /**
