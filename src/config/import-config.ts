@@ -1,8 +1,9 @@
 // Importing pm.config.ts: c12 finds it, bun imports it, within a time limit and without letting
 // it exit; a syntax or evaluation error becomes one line that names the file and line.
 
+import { createRequire } from 'node:module'
 import { isAbsolute, relative, resolve } from 'node:path'
-import { loadConfig, type LoadConfigOptions } from 'c12'
+import type { LoadConfigOptions } from 'c12'
 import { isUserError, WorkspaceError } from '../errors.ts'
 import type { Workspace } from '../types/config.ts'
 import { CONFIG_NAME } from './defaults.ts'
@@ -19,6 +20,31 @@ const bunImporter = {
     return 'default' in module ? { value: module.default } : { value: NO_DEFAULT_EXPORT }
   },
 } as unknown as NonNullable<LoadConfigOptions['jiti']>
+
+let jitiDeferred = false
+
+/**
+ * c12 imports jiti at its top, ~10 ms of every command under bun, where bun-pm always hands c12
+ * bun's own importer instead. Under bun, the `jiti` c12 imports is one that loads the real jiti
+ * (c12's own) only when something calls it, so that nothing changes for code that does.
+ */
+function deferJiti(): void {
+  if (jitiDeferred || typeof Bun === 'undefined')
+    return
+  jitiDeferred = true
+  const fromC12 = createRequire(import.meta.resolve('c12'))
+  let real: ((...args: unknown[]) => unknown) & { createJiti: (...args: unknown[]) => unknown } | undefined
+  const load = () => (real ??= fromC12(fromC12.resolve('jiti')))
+  Bun.plugin({
+    name: 'bun-pm: jiti on first use',
+    setup(build) {
+      build.module('jiti', () => ({
+        loader: 'object',
+        exports: { createJiti: (...args: unknown[]) => load().createJiti(...args), default: (...args: unknown[]) => load()(...args) },
+      }))
+    },
+  })
+}
 
 /** The config being evaluated now, if one is. */
 let loading: string | undefined
@@ -49,6 +75,8 @@ export async function importConfig(root: string): Promise<{ raw: unknown, config
   const configPath = displayPath(resolve(root, `${CONFIG_NAME}.config.ts`))
   // A config that exits would end bun-pm with its code and no word (a deploy script sees success).
   refuseExitWhileLoading()
+  deferJiti()
+  const { loadConfig } = await import('c12')
   loading = configPath
   let timer: ReturnType<typeof setTimeout> | undefined
   try {
