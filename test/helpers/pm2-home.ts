@@ -78,10 +78,23 @@ export function makePm2Home(): TestHome {
 /** Runs `fn` with a PM2 home of its own, then checks that nothing it started is left (safe for test.concurrent). */
 export async function withHome(fn: (h: TestHome) => Promise<void>): Promise<void> {
   const h = makePm2Home()
+  let failed: { error: unknown } | undefined
   try {
     await fn(h)
   }
-  finally {
+  catch (error) {
+    failed = { error }
+  }
+  try {
     await h.close()
   }
+  catch (leak) {
+    // The test's own failure comes first: what it left behind is said after it, not instead of it.
+    if (!failed)
+      throw leak
+    if (failed.error instanceof Error)
+      failed.error.message += `\n(and then the home's check failed too: ${(leak as Error).message.split('\n').slice(0, 8).join(' ')})`
+  }
+  if (failed)
+    throw failed.error
 }
