@@ -1,0 +1,31 @@
+// Two builds' `status --json` side by side on one daemon running N workers, interleaved:
+// `bun bench/status-ab.ts <a/dist/commands/exec-process.js> <b/dist/commands/exec-process.js> [workers] [runs]`.
+// For a change to what status loads: build the commit before it in a worktree (`git worktree add`,
+// `bun run build`) and compare. bench/status-2026-12-07.md has what this found.
+import { readFileSync } from 'node:fs'
+import { median } from './lib.ts'
+import { benchWorkspace, commandOf } from './start.ts'
+
+const [a, b, workers = '10', runs = '15'] = process.argv.slice(2)
+if (!a || !b)
+  throw new Error('usage: bun bench/status-ab.ts <built entry A> <built entry B> [workers] [runs]')
+const ws = benchWorkspace(Number(workers))
+try {
+  Bun.spawnSync(commandOf('bun-pm start'), { cwd: ws.path, env: ws.env })
+  const times = new Map<string, number[]>([[a, []], [b, []]])
+  for (let i = 0; i < Number(runs); i++) {
+    for (const [entry, list] of times) {
+      const started = performance.now()
+      const run = Bun.spawnSync([process.execPath, '--no-env-file', entry, 'status', '--json'], { cwd: ws.path, env: ws.env })
+      if (run.exitCode !== 0)
+        throw new Error(`${entry}: ${run.stderr.toString()}`)
+      list.push(performance.now() - started)
+    }
+  }
+  console.log(`load ${readFileSync('/proc/loadavg', 'utf8').trim()}; ${workers} workers, median of ${runs}`)
+  for (const [entry, list] of times)
+    console.log(`${median(list).toFixed(1)} ms  ${entry}`)
+}
+finally {
+  await ws.remove()
+}
