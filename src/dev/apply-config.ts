@@ -52,7 +52,7 @@ export function createConfigApplier({ client, health, reporter, printer, token, 
     for (const line of describeAdded(plan.added))
       printer.info(line)
     // The first start, on a terminal: one live line below the log until its summary.
-    const shown = mine === 1 && progress ? setInterval(() => progress.set(progressText('starting', plan.workers, health.processes())), 100) : undefined
+    const shown = mine === 1 && progress?.live ? setInterval(() => progress.set(progressText('starting', plan.workers, health.processes())), 100) : undefined
     const hide = () => {
       clearInterval(shown)
       if (shown)

@@ -54,8 +54,8 @@ export function countText(verb: string, done: number, total: number): string {
 }
 
 export interface ProgressLine {
-  /** False when nothing is shown (not a terminal): a caller need not make the text. */
-  live?: boolean
+  /** Whether anything is shown (a terminal): where not, a caller need not make the text. */
+  live: boolean
   /** Shows `text` in place of the last (at most every 100 ms). */
   set: (text: string) => void
   /** Removes the line, before the command prints what it prints. */
@@ -70,6 +70,7 @@ export function progressLine(stream: NodeJS.WriteStream = process.stdout): Progr
   let last = 0
   const width = () => Math.max(20, (stream.columns || 80) - 1)
   return {
+    live: true,
     set(text) {
       const now = Date.now()
       if (text === shown || now - last < 100)
@@ -98,6 +99,7 @@ export function liveLineBelow(stream: NodeJS.WriteStream = process.stdout): Live
   let shown = ''
   const width = () => Math.max(20, (stream.columns || 80) - 1)
   return {
+    live: true,
     set(text) {
       line.set(text)
       shown = text

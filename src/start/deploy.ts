@@ -39,7 +39,7 @@ export async function deploy({ client, health, plan, home, timeoutMs, replace, s
   const startedAt = performance.now()
   const verb = replace ? 'restarting' : 'starting'
   // Made only where it shows: with 200 workers each text is a pass over the agent's word.
-  const shown = progress?.live === false ? undefined : progress && setInterval(() => progress.set(progressText(verb, plan.workers, health.processes())), 100)
+  const shown = progress?.live ? setInterval(() => progress.set(progressText(verb, plan.workers, health.processes())), 100) : undefined
   try {
     return await deployWith({ client, health, plan, home, timeoutMs, replace, shouldRemove, waitForAgent, beforeDelete }, startedAt)
   }
