@@ -8,7 +8,7 @@ import { WorkspaceError } from '../errors.ts'
 import { trace } from '../trace.ts'
 import { byId, connectPm2, type Pm2Client, toError } from './client.ts'
 import { type Pm2Bus, SLIM_LIST_KEY, toProcView } from './process-view.ts'
-import { type ConnectError, connectRpc, type RpcSocket } from './rpc-socket.ts'
+import { type ConnectError, connectRpc, isDenied, type RpcSocket } from './rpc-socket.ts'
 
 const require = createRequire(import.meta.url)
 const CONNECT_TIMEOUT_MS = 5000
@@ -24,8 +24,8 @@ interface AxonSocket {
 /**
  * A PM2 client for what is asked most — the process list and the event bus — spoken straight
  * over the daemon's two sockets (calls in PM2's frames, rpc-socket.ts; the bus with axon, PM2's
- * own transport shipped inside pm2, loaded only for the bus), without loading PM2's API: that import is most of what `status` costs and what the health agent needs
- * before it listens. Starting, stopping and the rest load the full client on first use. Only for
+ * own transport shipped inside pm2, loaded only for the bus), without loading PM2's API: that
+ * import is most of what `status` costs and what the health agent needs before it listens. Starting, stopping and the rest load the full client on first use. Only for
  * a daemon that runs: the sockets are not retried for long.
  */
 export function connectLight(home: string): Promise<Pm2Client> {
@@ -120,11 +120,17 @@ async function connectOrSay(path: string, home: string): Promise<RpcSocket> {
     return await connectRpc(path, CONNECT_TIMEOUT_MS)
   }
   catch (error) {
-    const code = (error as ConnectError).code
-    if (code === 'EACCES' || code === 'EPERM')
-      throw new WorkspaceError(`${path}: permission denied; this PM2 daemon (PM2_HOME=${home}) is another user's: run bun-pm as that user, or set PM2_HOME to your own`)
-    throw new Error(`pm2: no daemon answered on ${path} within ${CONNECT_TIMEOUT_MS / 1000} s (PM2_HOME=${home})`)
+    throw isDenied((error as ConnectError).code) ? permissionDenied(path, home) : noAnswer(path, home)
   }
+}
+
+/** Another user's daemon: nothing to wait for. */
+function permissionDenied(path: string, home: string): WorkspaceError {
+  return new WorkspaceError(`${path}: permission denied; this PM2 daemon (PM2_HOME=${home}) is another user's: run bun-pm as that user, or set PM2_HOME to your own`)
+}
+
+function noAnswer(path: string, home: string): Error {
+  return new Error(`pm2: no daemon answered on ${path} within ${CONNECT_TIMEOUT_MS / 1000} s (PM2_HOME=${home})`)
 }
 
 /**
@@ -136,7 +142,7 @@ function connected(socket: AxonSocket, path: string, home: string): Promise<Axon
     const sock = socket.connect(path)
     const timer = setTimeout(() => {
       sock.close()
-      reject(new Error(`pm2: no daemon answered on ${path} within ${CONNECT_TIMEOUT_MS / 1000} s (PM2_HOME=${home})`))
+      reject(noAnswer(path, home))
     }, CONNECT_TIMEOUT_MS)
     sock.once('connect', () => {
       clearTimeout(timer)
@@ -144,12 +150,11 @@ function connected(socket: AxonSocket, path: string, home: string): Promise<Axon
     })
     // axon retries on its own; an error it cannot get past (another user's socket) is said once, here.
     sock.on('error', (error) => {
-      const code = (error as NodeJS.ErrnoException).code
-      if (code !== 'EACCES' && code !== 'EPERM')
+      if (!isDenied((error as NodeJS.ErrnoException).code))
         return
       clearTimeout(timer)
       sock.close()
-      reject(new WorkspaceError(`${path}: permission denied; this PM2 daemon (PM2_HOME=${home}) is another user's: run bun-pm as that user, or set PM2_HOME to your own`))
+      reject(permissionDenied(path, home))
     })
   })
 }

@@ -20,6 +20,9 @@ interface Wire {
   end: () => void
 }
 
+/** An errno that says the socket is another user's: trying again changes nothing. */
+export const isDenied = (code: string | undefined) => code === 'EACCES' || code === 'EPERM'
+
 /** Why a connect failed, as the errno code (`ENOENT`, `ECONNREFUSED`, `EACCES`, …). */
 export class ConnectError extends Error {
   constructor(readonly code: string, message: string) {
@@ -70,7 +73,7 @@ export async function connectRpc(path: string, timeoutMs: number): Promise<RpcSo
     }
     catch (error) {
       const code = (error as { code?: string }).code ?? 'EUNKNOWN'
-      if (code === 'EACCES' || code === 'EPERM' || Date.now() + 100 > deadline)
+      if (isDenied(code) || Date.now() + 100 > deadline)
         throw new ConnectError(code, `${path}: ${(error as Error).message}`)
       await new Promise(resolve => setTimeout(resolve, 100))
     }
