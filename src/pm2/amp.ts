@@ -44,37 +44,28 @@ export class FrameReader {
   push(chunk: Uint8Array): unknown[][] {
     this.buffered = this.buffered.length === 0 ? Buffer.from(chunk) : Buffer.concat([this.buffered, chunk])
     const messages: unknown[][] = []
-    for (;;) {
-      const end = frameEnd(this.buffered)
-      if (end === undefined)
-        break
-      messages.push(decodeFrame(this.buffered.subarray(0, end)))
-      this.buffered = this.buffered.subarray(end)
+    for (let frame = readFrame(this.buffered); frame; frame = readFrame(this.buffered)) {
+      messages.push(frame.args)
+      this.buffered = this.buffered.subarray(frame.end)
     }
     return messages
   }
 }
 
-/** Where the frame at the start of `bytes` ends, or undefined while it is incomplete. */
-function frameEnd(bytes: Buffer): number | undefined {
+/** The frame at the start of `bytes`, its arguments unpacked and where it ends; undefined while it is incomplete. */
+function readFrame(bytes: Buffer): { args: unknown[], end: number } | undefined {
   if (bytes.length === 0)
     return undefined
+  const parts: Buffer[] = []
   let at = 1
   for (let i = 0; i < (bytes[0]! & 0xF); i++) {
     if (bytes.length < at + 4)
       return undefined
-    at += 4 + bytes.readUInt32BE(at)
+    const end = at + 4 + bytes.readUInt32BE(at)
+    if (end > bytes.length)
+      return undefined
+    parts.push(bytes.subarray(at + 4, end))
+    at = end
   }
-  return at <= bytes.length ? at : undefined
-}
-
-function decodeFrame(frame: Buffer): unknown[] {
-  const args: unknown[] = []
-  let at = 1
-  for (let i = 0; i < (frame[0]! & 0xF); i++) {
-    const length = frame.readUInt32BE(at)
-    args.push(unpack(frame.subarray(at + 4, at + 4 + length)))
-    at += 4 + length
-  }
-  return args
+  return { args: parts.map(unpack), end: at }
 }
