@@ -30,12 +30,9 @@ export class FileTail {
 
   /** The lines of the rotated copies older than the file held, oldest first. */
   history(): string[] {
-    const copies = openCopies(this.path)
-    const older = copiesBetween(copies.map(c => c.ino), this.ino, undefined)
-    const text = older.map(ino => readAll(copies.find(c => c.ino === ino)!.fd)).join('')
-    if (this.fd < 0 && copies.length > 0)
-      this.ino = copies[0]!.ino
-    copies.forEach(c => closeSync(c.fd))
+    const { text, newest } = readCopiesBetween(this.path, this.ino, undefined)
+    if (this.fd < 0 && newest !== undefined)
+      this.ino = newest
     return text.split('\n')
   }
 
@@ -51,10 +48,7 @@ export class FileTail {
       text += this.drain()
       const next = openFile(this.path)
       if (next) {
-        const copies = openCopies(this.path)
-        for (const ino of copiesBetween(copies.map(c => c.ino), next.ino, this.ino))
-          text += readAll(copies.find(c => c.ino === ino)!.fd)
-        copies.forEach(c => closeSync(c.fd))
+        text += readCopiesBetween(this.path, next.ino, this.ino).text
         this.close()
         ;({ fd: this.fd, ino: this.ino } = next)
         this.offset = 0
@@ -125,6 +119,18 @@ function openCopies(path: string): Opened[] {
       copies.push(copy)
   }
   return copies
+}
+
+/** What `path`'s rotated copies between `newer` and `older` hold (see copiesBetween), oldest first; and the newest copy's inode. */
+function readCopiesBetween(path: string, newer: number | undefined, older: number | undefined): { text: string, newest?: number } {
+  const copies = openCopies(path)
+  try {
+    const text = copiesBetween(copies.map(c => c.ino), newer, older).map(ino => readAll(copies.find(c => c.ino === ino)!.fd)).join('')
+    return { text, newest: copies[0]?.ino }
+  }
+  finally {
+    copies.forEach(c => closeSync(c.fd))
+  }
 }
 
 function readAll(fd: number): string {

@@ -15,11 +15,12 @@ export interface Listing {
 export async function askList(home: string): Promise<Listing | undefined> {
   if (!daemonRunning(home))
     return undefined
-  const procs = connectLight(home).then(client => client.list())
-  // Failing here says nothing yet: whoever awaits it hears why (or never needs it).
+  const client = connectLight(home)
+  const procs = client.then(c => c.list())
+  // Failing here says nothing yet: whoever awaits the list hears why (or never needs it).
   procs.catch(() => {})
   // Connected and asked before the caller goes on to its own work.
-  await connectLight(home).catch(() => {})
+  await client.catch(() => {})
   return { home, procs }
 }
 
