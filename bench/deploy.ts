@@ -6,11 +6,10 @@
 // bench/deploy.ts [runs]` runs it alone.
 import { readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { median, ms, REPO, stopHome, tempDir, write } from './lib.ts'
+import { median, ms, PM2_CLI, REPO, stopHome, tempDir, write } from './lib.ts'
 import { BUILT, freeLowPorts } from './start.ts'
 import { type ClientMode, loadPort } from '../test/helpers/load.ts'
 
-const PM2_CLI = join(REPO, 'node_modules/pm2/bin/pm2')
 const BUN_LINK = join(REPO, 'node_modules/.bin/bun')
 
 /** A server served with bun-pm's `serve`: it shares its port (reusePort), says its version, and drains on SIGTERM. What a team deploys. */

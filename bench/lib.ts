@@ -5,6 +5,32 @@ import { isAlive } from '../src/os/processes.ts'
 
 export const REPO = resolve(import.meta.dir, '..')
 export const ENTRY = join(REPO, 'src/commands/exec-process.ts')
+/** PM2's own CLI, as its users run it (under Node). */
+export const PM2_CLI = join(REPO, 'node_modules/pm2/bin/pm2')
+
+/** Runs `cmd` to its exit and says how long it took (ms); a non-zero exit throws with its stderr. */
+export async function timed(cmd: string[], cwd: string, env: Record<string, string>): Promise<number> {
+  const started = performance.now()
+  const proc = Bun.spawn(cmd, { cwd, env, stdout: 'ignore', stderr: 'pipe' })
+  const code = await proc.exited
+  if (code !== 0)
+    throw new Error(`${cmd.join(' ')} exited ${code}: ${await new Response(proc.stderr).text()}`)
+  return performance.now() - started
+}
+
+const CLOCK_TICKS = Number(Bun.spawnSync(['getconf', 'CLK_TCK']).stdout.toString().trim()) || 100
+
+/** CPU time (user + system, ms) `pid` has used so far; 0 once it is gone. */
+export function cpuMs(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    return (Number(fields[11]) + Number(fields[12])) * 1000 / CLOCK_TICKS
+  }
+  catch {
+    return 0
+  }
+}
 
 export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b)

@@ -14,14 +14,13 @@ import { spawn as spawnChild } from 'node:child_process'
 import { closeSync, openSync, readFileSync, realpathSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
-import { median, REPO, tempDir, waitForBody, write } from './lib.ts'
+import { median, PM2_CLI, REPO, tempDir, waitForBody, write } from './lib.ts'
 import { benchWorkspace, BUILT, commandOf } from './start.ts'
 import { isInDaemonAgentPid } from '../src/model/agent-spec.ts'
 
 const require = createRequire(import.meta.url)
 const BUN = process.execPath
 const BUN_LINK = join(REPO, 'node_modules/.bin/bun')
-const PM2_CLI = join(REPO, 'node_modules/pm2/bin/pm2')
 const CONTAINER = join(REPO, 'node_modules/pm2/lib/ProcessContainerForkBun.js')
 const SETTLE_MS = 2000
 

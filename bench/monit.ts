@@ -1,20 +1,11 @@
 // `monit` watching N workers (50 by default): its CPU (% of one core) and resident memory, sampled
 // each second over ~20 s once it has settled, and how many frames it drew a second. Run alone with
 // `bun bench/monit.ts [N] [seconds]`; it prints its section of bench/RESULTS.md.
-import { readFileSync } from 'node:fs'
-import { ENTRY, median, rssMb } from './lib.ts'
+import { cpuMs, ENTRY, median, rssMb } from './lib.ts'
 import { benchWorkspace } from './start.ts'
 
-const CLOCK_TICKS = Number(Bun.spawnSync(['getconf', 'CLK_TCK']).stdout.toString().trim()) || 100
 /** Ink wraps each frame it writes in a synchronized-output block: one of these is one redraw. */
 const FRAME_START = '\x1B[?2026h'
-
-/** CPU time of `pid` so far (user + system), in seconds. */
-function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS
-}
 
 export interface MonitFigures {
   count: number
@@ -46,12 +37,12 @@ export async function benchMonit(count = 50, seconds = 20): Promise<MonitFigures
       await Bun.sleep(3000)
       const cpu: number[] = []
       const rss: number[] = []
-      let before = cpuSeconds(monit.pid)
+      let before = cpuMs(monit.pid) / 1000
       const framesBefore = frames
       for (let i = 0; i < seconds; i++) {
         const at = performance.now()
         await Bun.sleep(1000)
-        const now = cpuSeconds(monit.pid)
+        const now = cpuMs(monit.pid) / 1000
         cpu.push(((now - before) / ((performance.now() - at) / 1000)) * 100)
         rss.push(rssMb(monit.pid))
         before = now

@@ -13,11 +13,10 @@ import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { isAlive } from '../src/os/processes.ts'
 import { load, spawnDaemonWith } from './memory-breakdown.ts'
-import { median, REPO, serverSource, stopHome, tempDir, write } from './lib.ts'
+import { cpuMs, median, PM2_CLI, REPO, serverSource, stopHome, tempDir, write } from './lib.ts'
 import { BUILT, freeLowPorts } from './start.ts'
 
 const BUN_LINK = join(REPO, 'node_modules/.bin/bun')
-const PM2_CLI = join(REPO, 'node_modules/pm2/bin/pm2')
 
 export type RecoveryMethod = 'pm2 tuned, no delay' | 'pm2 tuned, back-off 100 ms' | 'bun-pm, restart_delay: 0' | 'bun-pm defaults (back-off 100 ms)' | Diagnostic
 export const RECOVERY_METHODS: RecoveryMethod[] = ['pm2 tuned, no delay', 'pm2 tuned, back-off 100 ms', 'bun-pm, restart_delay: 0', 'bun-pm defaults (back-off 100 ms)']
@@ -112,18 +111,6 @@ function pidOf(home: string, name: string): number | null {
   }
 }
 
-/** CPU time (user + system, ms) `pid` has used so far; 0 once it is gone. */
-function cpuMs(pid: number): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-    return (Number(fields[11]) + Number(fields[12])) * 1000 / CLOCK_TICKS
-  }
-  catch {
-    return 0
-  }
-}
-const CLOCK_TICKS = Number(Bun.spawnSync(['getconf', 'CLK_TCK']).stdout.toString().trim()) || 100
 
 /** The manager's own processes: PM2's daemon, and bun-pm's health agent (any other PM2 app that is no worker). */
 function managerPids(managed: Managed): number[] {

@@ -7,7 +7,7 @@
 // each worker first answered HTTP.
 import { appendFileSync, readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
-import { median, ms, processesOfHome, REPO, waitForBody } from './lib.ts'
+import { cpuMs, median, ms, processesOfHome, REPO, waitForBody } from './lib.ts'
 import { benchWorkspace, commandOf, type Method } from './start.ts'
 
 const PRELOAD = join(REPO, 'bench/daemon-timing.cjs')
@@ -42,18 +42,6 @@ export interface DaemonRun {
   replyBytes: number
 }
 
-const TICK_MS = 10
-
-/** CPU time of `pid` so far (utime + stime), in ms. */
-function cpuMsOf(pid: number): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
-    return (Number(fields[11]) + Number(fields[12])) * TICK_MS
-  }
-  catch {
-    return 0
-  }
-}
 
 function environ(pid: number): string {
   try {
@@ -81,7 +69,7 @@ export async function daemonRun(method: Exclude<Method, 'floor'>, count: number)
     const daemonPid = Number(readFileSync(join(ws.home, 'pm2.pid'), 'utf8'))
     const others = processesOfHome(ws.home).filter(pid => pid !== daemonPid && pid !== proc.pid)
     const agents = others.filter(pid => environ(pid).includes('BUN_PM_AGENT='))
-    const sum = (pids: number[]) => pids.reduce((total, pid) => total + cpuMsOf(pid), 0)
+    const sum = (pids: number[]) => pids.reduce((total, pid) => total + cpuMs(pid), 0)
     const cpuNow = { workers: sum(others.filter(pid => !agents.includes(pid))), agent: sum(agents) }
     if (await proc.exited !== 0)
       throw new Error(`${method} exited ${proc.exitCode}: ${await new Response(proc.stderr).text()}`)

@@ -3,10 +3,9 @@
 // time from the command until every one answers, and until the command returns.
 import { rmSync } from 'node:fs'
 import { join } from 'node:path'
-import { median, REPO, serverSource, stopHome, tempDir, waitForBody, write } from './lib.ts'
+import { median, PM2_CLI, REPO, serverSource, stopHome, tempDir, waitForBody, write } from './lib.ts'
 
 const BUN_LINK = join(REPO, 'node_modules/.bin/bun')
-const PM2_CLI = join(REPO, 'node_modules/pm2/bin/pm2')
 export const BUILT = join(REPO, 'dist/commands/exec-process.js')
 
 export type Method = 'floor' | 'pm2 CLI' | 'pm2 CLI tuned' | 'bun-pm start'

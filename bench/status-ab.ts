@@ -3,7 +3,7 @@
 // For a change to what status loads: build the commit before it in a worktree (`git worktree add`,
 // `bun run build`) and compare. bench/status-2026-12-07.md has what this found.
 import { readFileSync } from 'node:fs'
-import { median } from './lib.ts'
+import { median, timed } from './lib.ts'
 import { benchWorkspace, commandOf } from './start.ts'
 
 const [a, b, workers = '10', runs = '15'] = process.argv.slice(2)
@@ -11,16 +11,11 @@ if (!a || !b)
   throw new Error('usage: bun bench/status-ab.ts <built entry A> <built entry B> [workers] [runs]')
 const ws = benchWorkspace(Number(workers))
 try {
-  Bun.spawnSync(commandOf('bun-pm start'), { cwd: ws.path, env: ws.env })
+  await timed(commandOf('bun-pm start'), ws.path, ws.env)
   const times = new Map<string, number[]>([[a, []], [b, []]])
   for (let i = 0; i < Number(runs); i++) {
-    for (const [entry, list] of times) {
-      const started = performance.now()
-      const run = Bun.spawnSync([process.execPath, '--no-env-file', entry, 'status', '--json'], { cwd: ws.path, env: ws.env })
-      if (run.exitCode !== 0)
-        throw new Error(`${entry}: ${run.stderr.toString()}`)
-      list.push(performance.now() - started)
-    }
+    for (const [entry, list] of times)
+      list.push(await timed([process.execPath, '--no-env-file', entry, 'status', '--json'], ws.path, ws.env))
   }
   console.log(`load ${readFileSync('/proc/loadavg', 'utf8').trim()}; ${workers} workers, median of ${runs}`)
   for (const [entry, list] of times)

@@ -3,20 +3,9 @@
 // running the same workers from a tuned ecosystem file.
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { median, processesOfHome, REPO, rssMb, waitForBody } from './lib.ts'
+import { median, PM2_CLI, processesOfHome, rssMb, timed, waitForBody } from './lib.ts'
 import { benchWorkspace, BUILT, commandOf } from './start.ts'
 import { isInDaemonAgentPid } from '../src/model/agent-spec.ts'
-
-const PM2_CLI = join(REPO, 'node_modules/pm2/bin/pm2')
-
-async function timed(cmd: string[], cwd: string, env: Record<string, string>): Promise<number> {
-  const started = performance.now()
-  const proc = Bun.spawn(cmd, { cwd, env, stdout: 'ignore', stderr: 'ignore' })
-  const code = await proc.exited
-  if (code !== 0)
-    throw new Error(`${cmd.join(' ')} exited ${code}`)
-  return performance.now() - started
-}
 
 /** Medians of `runs` calls each, interleaved, against one daemon running `count` workers that bun-pm started. */
 export async function benchStatus(count: number, runs: number): Promise<{ status: number, jlist: number }> {

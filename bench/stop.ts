@@ -4,19 +4,8 @@
 // then everything started again for the next run; the two tools alternate run by run.
 // Alone: `bun bench/stop.ts [workers=200] [runs=3]` (build first).
 import { readFileSync } from 'node:fs'
-import { median, ms, processesOfHome, REPO, waitForBody } from './lib.ts'
+import { median, ms, PM2_CLI, processesOfHome, timed, waitForBody } from './lib.ts'
 import { benchWorkspace, BUILT, commandOf } from './start.ts'
-
-const PM2_CLI = `${REPO}/node_modules/pm2/bin/pm2`
-
-async function timed(cmd: string[], cwd: string, env: Record<string, string>): Promise<number> {
-  const started = performance.now()
-  const proc = Bun.spawn(cmd, { cwd, env, stdout: 'ignore', stderr: 'pipe' })
-  const code = await proc.exited
-  if (code !== 0)
-    throw new Error(`${cmd.join(' ')} exited ${code}: ${await new Response(proc.stderr).text()}`)
-  return performance.now() - started
-}
 
 export interface StopRow {
   count: number
