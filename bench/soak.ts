@@ -15,7 +15,6 @@
 // full collection at the start and the end (a preload named in each workspace's bunfig.toml, no
 // change to bun-pm; `heap` takes it at every point). Every home is private and removed after
 // (`pm2 kill`, then what is left of it by pid).
-import { createRequire } from 'node:module'
 import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { isInDaemonAgentPid } from '../src/model/agent-spec.ts'
@@ -23,8 +22,7 @@ import { agentPidOf, daemonPidOf, load, type Mem, medianMem, memOf, removeWorksp
 import { median, waitForBody, write } from './lib.ts'
 import { benchWorkspace, BUILT, commandOf } from './start.ts'
 import type { StatusJson } from '../src/types/json.ts'
-
-const require = createRequire(import.meta.url)
+import { connectRpc } from '../src/pm2/rpc-socket.ts'
 
 export type SoakSubject = 'bun-pm' | 'pm2 tuned (daemon under Node)' | 'pm2 daemon under bun, no bun-pm preloads'
 
@@ -78,16 +76,9 @@ interface Subject {
 }
 
 /** A request socket to the daemon of `home` (PM2's own transport): `restartProcessId` as PM2's API sends it. */
-async function rpcTo(home: string): Promise<NonNullable<Subject['rpc']>> {
-  const axon = require('pm2/modules/pm2-axon') as { socket: (type: string) => { connect: (path: string) => { once: (e: string, f: () => void) => void }, close: () => void } }
-  const { Client } = require('pm2/modules/pm2-axon-rpc') as { Client: new (socket: unknown) => { call: (method: string, arg: unknown, done: (error: unknown, result: unknown) => void) => void } }
-  const req = axon.socket('req')
-  await new Promise<void>(resolve => req.connect(join(home, 'rpc.sock')).once('connect', resolve))
-  const client = new Client(req)
-  return {
-    call: (method, arg) => new Promise((resolve, reject) => client.call(method, arg, (error, result) => error ? reject(new Error(`${method}: ${(error as Error).message}`)) : resolve(result))),
-    close: () => req.close(),
-  }
+/** PM2's RPC socket of `home`, as PM2's CLI calls it (bun-pm's client of it, src/pm2/rpc-socket.ts). */
+function rpcTo(home: string): Promise<NonNullable<Subject['rpc']>> {
+  return connectRpc(join(home, 'rpc.sock'), 10_000)
 }
 
 /** The preload (named in each workspace's bunfig.toml) that makes the daemon and the agent collect fully and write their live heap when `trigger` changes. */
