@@ -13,7 +13,9 @@ import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { isAlive } from '../src/os/processes.ts'
 import { load, spawnDaemonWith } from './memory-breakdown.ts'
-import { cpuMs, median, PM2_CLI, REPO, serverSource, stopHome, tempDir, write } from './lib.ts'
+import { cpuMs, median, PM2_CLI, REPO, serverSource, stopHome, tempDir, waitForBody, write } from './lib.ts'
+import { DAEMON_PRELOADS } from '../src/pm2/daemon.ts'
+import { SCRIPT_KEY, WORKER_ENTRY } from '../src/plan/mode-options.ts'
 import { BUILT, freeLowPorts } from './start.ts'
 
 const BUN_LINK = join(REPO, 'node_modules/.bin/bun')
@@ -22,10 +24,10 @@ export type RecoveryMethod = 'pm2 tuned, no delay' | 'pm2 tuned, back-off 100 ms
 export const RECOVERY_METHODS: RecoveryMethod[] = ['pm2 tuned, no delay', 'pm2 tuned, back-off 100 ms', 'bun-pm, restart_delay: 0', 'bun-pm defaults (back-off 100 ms)']
 /**
  * Where bun-pm's time goes (`why`): PM2's daemon under bun as bun-pm spawns it, without its preloads;
- * with them; the first with bun-pm's worker arguments (entry, preload); bun-pm with no heartbeat.
+ * with them; the first running each server through bun-pm's worker entry; bun-pm with no heartbeat.
  */
-type Diagnostic = 'pm2 tuned, daemon under bun, no delay' | 'pm2 tuned, daemon under bun + bun-pm preloads, no delay' | 'pm2 tuned, daemon under bun, bun-pm worker entry+preload, no delay' | 'bun-pm, restart_delay: 0, no heartbeat'
-export const DIAGNOSTICS: RecoveryMethod[] = ['pm2 tuned, daemon under bun, no delay', 'pm2 tuned, daemon under bun + bun-pm preloads, no delay', 'pm2 tuned, daemon under bun, bun-pm worker entry+preload, no delay', 'bun-pm, restart_delay: 0, no heartbeat']
+type Diagnostic = 'pm2 tuned, daemon under bun, no delay' | 'pm2 tuned, daemon under bun + bun-pm preloads, no delay' | 'pm2 tuned, daemon under bun, bun-pm worker entry, no delay' | 'bun-pm, restart_delay: 0, no heartbeat'
+export const DIAGNOSTICS: RecoveryMethod[] = ['pm2 tuned, daemon under bun, no delay', 'pm2 tuned, daemon under bun + bun-pm preloads, no delay', 'pm2 tuned, daemon under bun, bun-pm worker entry, no delay', 'bun-pm, restart_delay: 0, no heartbeat']
 /** Each bun-pm row and the PM2 row with the same settings. */
 export const EQUAL_SETTINGS: [RecoveryMethod, RecoveryMethod][] = [['bun-pm, restart_delay: 0', 'pm2 tuned, no delay'], ['bun-pm defaults (back-off 100 ms)', 'pm2 tuned, back-off 100 ms']]
 
@@ -48,11 +50,11 @@ export async function startManaged(method: RecoveryMethod, count: number, worker
     const backoff = method === 'pm2 tuned, back-off 100 ms' ? { exp_backoff_restart_delay: 100 } : {}
     const bunPmWorker = method.includes('bun-pm worker')
     const run = (port: number) => bunPmWorker
-      ? { script: join(REPO, 'dist/worker/entry.js'), interpreter_args: ['--no-env-file', '--preload', join(REPO, 'dist/worker/preload.js')], env: { ...workerEnv, PORT: String(port), BUN_PM_SCRIPT: join(dir.path, 'server.ts') } }
+      ? { script: WORKER_ENTRY, interpreter_args: ['--no-env-file'], env: { ...workerEnv, PORT: String(port), [SCRIPT_KEY]: join(dir.path, 'server.ts') } }
       : { script: 'server.ts', env: { ...workerEnv, PORT: String(port) } }
     const apps = ports.map((port, i) => ({ name: `s${i}`, interpreter: BUN_LINK, ...run(port), pmx: false, automation: false, ...backoff }))
     if (method.includes('daemon under bun')) {
-      const preloads = method.includes('preloads') ? [join(REPO, 'dist/pm2/daemon-logs.js'), join(REPO, 'dist/pm2/daemon-exit-signal.js')] : []
+      const preloads = method.includes('preloads') ? DAEMON_PRELOADS : []
       await spawnDaemonWith(home, dir.path, env, preloads)
     }
     write(join(dir.path, 'ecosystem.config.cjs'), `module.exports = { apps: ${JSON.stringify(apps)} }\n`)
@@ -68,7 +70,7 @@ export async function startManaged(method: RecoveryMethod, count: number, worker
   const started = Bun.spawnSync(command, { cwd: dir.path, env, stdout: 'pipe', stderr: 'pipe', timeout: 120_000 })
   if (started.exitCode !== 0)
     throw new Error(`${method}: ${command.join(' ')} exited ${started.exitCode}: ${started.stderr.toString()}`)
-  await Promise.all(ports.map(port => answers(port, 60_000)))
+  await Promise.all(ports.map(port => waitForBody(port, 'up', 60_000)))
   return managed
 }
 
@@ -80,21 +82,6 @@ export async function remove(managed: Managed): Promise<void> {
   await stopHome(managed.home)
   rmSync(managed.path, { recursive: true, force: true })
   live.delete(managed)
-}
-
-/** Polls `port` until it answers "up" (1 ms between tries, as lib's waitForBody). */
-async function answers(port: number, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    try {
-      if ((await (await fetch(`http://127.0.0.1:${port}/`)).text()) === 'up')
-        return
-    }
-    catch {}
-    if (Date.now() > deadline)
-      throw new Error(`port ${port} did not answer within ${timeoutMs} ms`)
-    await Bun.sleep(1)
-  }
 }
 
 /** The pid PM2 wrote for worker `name` (its pid file, `<name>-<pm id>.pid`), or null when there is none (yet). */
@@ -111,7 +98,6 @@ function pidOf(home: string, name: string): number | null {
   }
 }
 
-
 /** The manager's own processes: PM2's daemon, and bun-pm's health agent (any other PM2 app that is no worker). */
 function managerPids(managed: Managed): number[] {
   const agents = readdirSync(join(managed.home, 'pids')).filter(f => !/^s\d+-\d+\.pid$/.test(f))
@@ -127,7 +113,7 @@ export async function killUntilAnswer(managed: Managed, index: number): Promise<
     throw new Error(`${managed.method}: ${name} has no live pid`)
   const t0 = performance.now()
   process.kill(old, 'SIGKILL')
-  await answers(managed.ports[index]!, 30_000)
+  await waitForBody(managed.ports[index]!, 'up', 30_000)
   const took = performance.now() - t0
   // The old process cannot answer (SIGKILL is not caught): check that PM2 says another one runs.
   const deadline = Date.now() + 5000

@@ -68,6 +68,9 @@ function socketAnswers(path: string): Promise<boolean> {
   })
 }
 
+/** What bun-pm preloads into the daemons it spawns, in this order (see spawnDaemon). */
+export const DAEMON_PRELOADS = ['pm2/daemon-treekill', 'pm2/daemon-logs', 'pm2/daemon-exit-signal', 'pm2/daemon-slim-list', 'agent/in-daemon'].map(name => ownFile(name))
+
 /**
  * Spawns `home`'s PM2 daemon as pm2's own client does (pm2/lib/Client.js, launchDaemon: this
  * runtime, detached, its output to pm2.log, ready when it says so over IPC), but without first
@@ -83,7 +86,7 @@ export async function spawnDaemon(home: string, env: Record<string, string>): Pr
     // each exit code (PM2 says a killed process exited 0), the slim process list bun-pm's client
     // asks for, and the health agents run inside the daemon (no process of their own:
     // src/pm2/daemon-agents.ts).
-    const preloads = ['pm2/daemon-treekill', 'pm2/daemon-logs', 'pm2/daemon-exit-signal', 'pm2/daemon-slim-list', 'agent/in-daemon'].flatMap(name => ['--preload', ownFile(name)])
+    const preloads = DAEMON_PRELOADS.flatMap(path => ['--preload', path])
     const child = spawn(process.execPath, [...preloads, require.resolve('pm2/lib/Daemon.js')], {
       detached: true,
       cwd: process.cwd(),
