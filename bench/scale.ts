@@ -7,6 +7,7 @@
 // each worker first answered HTTP.
 import { appendFileSync, readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
+import { environOf } from '../src/os/processes.ts'
 import { cpuMs, median, ms, processesOfHome, REPO, waitForBody } from './lib.ts'
 import { benchWorkspace, commandOf, type Method } from './start.ts'
 
@@ -42,16 +43,6 @@ export interface DaemonRun {
   replyBytes: number
 }
 
-
-function environ(pid: number): string {
-  try {
-    return readFileSync(`/proc/${pid}/environ`, 'utf8')
-  }
-  catch {
-    return ''
-  }
-}
-
 export async function daemonRun(method: Exclude<Method, 'floor'>, count: number): Promise<DaemonRun> {
   const ws = benchWorkspace(count)
   const file = join(ws.path, 'daemon-timings.jsonl')
@@ -68,7 +59,7 @@ export async function daemonRun(method: Exclude<Method, 'floor'>, count: number)
     appendFileSync(`${file}.done`, '')
     const daemonPid = Number(readFileSync(join(ws.home, 'pm2.pid'), 'utf8'))
     const others = processesOfHome(ws.home).filter(pid => pid !== daemonPid && pid !== proc.pid)
-    const agents = others.filter(pid => environ(pid).includes('BUN_PM_AGENT='))
+    const agents = others.filter(pid => environOf(pid).some(line => line.startsWith('BUN_PM_AGENT=')))
     const sum = (pids: number[]) => pids.reduce((total, pid) => total + cpuMs(pid), 0)
     const cpuNow = { workers: sum(others.filter(pid => !agents.includes(pid))), agent: sum(agents) }
     if (await proc.exited !== 0)
@@ -143,10 +134,11 @@ export async function benchDaemon(count: number, runs: number): Promise<DaemonBe
   const of = (method: DaemonMethod, pick: (r: DaemonRun) => number) => median(all[method].map(pick))
   // PM2's Node daemon goes on in callbacks (its log files open asynchronously) that the preload's
   // one-stack attribution does not follow: its synchronous work per app is not measured.
-  const SYNC = 'sync'
-  const cell = (method: DaemonMethod, pick: (r: DaemonRun) => number, unit?: string) =>
-    unit === SYNC && method === 'pm2 CLI tuned' ? '–' : unit && unit !== SYNC ? `${Math.round(of(method, pick))} ${unit}` : ms(of(method, pick))
-  const rows: [string, (r: DaemonRun) => number, string?][] = [
+  const SYNC = { notUnderNode: true }
+  const BYTES = { unit: 'bytes' }
+  const cell = (method: DaemonMethod, pick: (r: DaemonRun) => number, how: { notUnderNode?: boolean, unit?: string } = {}) =>
+    how.notUnderNode && method === 'pm2 CLI tuned' ? '–' : how.unit ? `${Math.round(of(method, pick))} ${how.unit}` : ms(of(method, pick))
+  const rows: [string, (r: DaemonRun) => number, { notUnderNode?: boolean, unit?: string }?][] = [
     ['command until every worker answered', r => r.serving],
     ['command until the daemon received its first app', r => r.firstReceived],
     ['… until it answered for its last app', r => r.lastAnswered],
@@ -159,8 +151,8 @@ export async function benchDaemon(count: number, runs: number): Promise<DaemonBe
     ['the workers\' CPU time together, by then', r => r.cpu.workers],
     ['the health agent\'s CPU time, by then', r => r.cpu.agent],
     ['the command\'s own CPU time (bun-pm: until it exited)', r => r.cpu.command],
-    ['per app: the daemon\'s answer to prepare (median)', r => r.replyBytes, 'bytes'],
-    ['the daemon\'s bus: bytes broadcast to each subscriber, by then', r => Object.values(r.bus).reduce((n, b) => n + b.bytes, 0), 'bytes'],
+    ['per app: the daemon\'s answer to prepare (median)', r => r.replyBytes, BYTES],
+    ['the daemon\'s bus: bytes broadcast to each subscriber, by then', r => Object.values(r.bus).reduce((n, b) => n + b.bytes, 0), BYTES],
     ['daemon event loop: lateness of a 10 ms timer, summed', r => r.lagMs],
     ['per worker: spawned until it answered HTTP (median)', r => r.bootMedian],
     ['per worker: spawned until it answered HTTP (largest)', r => r.bootMax],
@@ -173,7 +165,7 @@ export async function benchDaemon(count: number, runs: number): Promise<DaemonBe
     table: [
       `| ${count} workers, in the daemon (median of ${runs}) | PM2 CLI tuned (daemon under ${all['pm2 CLI tuned'][0]!.runtime}) | bun-pm start (daemon under ${all['bun-pm start'][0]!.runtime}) |`,
       '|---|---|---|',
-      ...rows.map(([label, pick, unit]) => `| ${label} | ${cell('pm2 CLI tuned', pick, unit)} | ${cell('bun-pm start', pick, unit)} |`),
+      ...rows.map(([label, pick, how]) => `| ${label} | ${cell('pm2 CLI tuned', pick, how)} | ${cell('bun-pm start', pick, how)} |`),
     ],
   }
 }
