@@ -225,11 +225,13 @@ const at = (n: number, f: (r: StartRow) => number) => row(n) ? f(row(n)!).toFixe
 const tunedRatio = (r: StartRow) => r.serving['bun-pm start'] / r.serving['pm2 CLI tuned']
 const floorRatio = (r: StartRow) => r.serving['bun-pm start'] / r.serving.floor
 const bunPmSoak = soak.figures['bun-pm']!
-const soakParts = (): [string, typeof bunPmSoak.daemon][] => [['daemon', bunPmSoak.daemon], ...(bunPmSoak.agent ? [['agent', bunPmSoak.agent] as [string, typeof bunPmSoak.daemon]] : [])]
-const soakGrowth = (from: 'start' | 'baseline') => soakParts().map(([which, f]) => `${which} ${((f as typeof bunPmSoak.daemon).end / (f as typeof bunPmSoak.daemon)[from] * 100 - 100).toFixed(1)} %`).join(', ')
-const soakWithin = (from: 'start' | 'baseline') => soakParts().map(([, f]) => f).every(f => f.end / f[from] <= 1.1)
+type SoakFigure = typeof bunPmSoak.daemon
+// The manager's processes in the soak: the daemon, and the agent when it runs as a process of its own.
+const soakParts: [string, SoakFigure][] = bunPmSoak.agent ? [['daemon', bunPmSoak.daemon], ['agent', bunPmSoak.agent]] : [['daemon', bunPmSoak.daemon]]
+const soakGrowth = (from: 'start' | 'baseline') => soakParts.map(([which, f]) => `${which} ${(f.end / f[from] * 100 - 100).toFixed(1)} %`).join(', ')
+const soakWithin = (from: 'start' | 'baseline') => soakParts.every(([, f]) => f.end / f[from] <= 1.1)
 const spawnPerWorker = rows.length > 1 ? (rows.at(-1)!.serving['pm2 CLI tuned'] - rows[1]!.serving['pm2 CLI tuned']) / (rows.at(-1)!.count - rows[1]!.count) : Number.NaN
-const daemonOf = (method: 'pm2 CLI tuned' | 'bun-pm start', pick: Parameters<typeof inDaemon.of>[1]) => inDaemon.of(method, pick)
+const daemonOf = inDaemon.of
 const perApp = (method: 'pm2 CLI tuned' | 'bun-pm start') => daemonOf(method, r => r.perApp.turnaround)
 const scaleNs = [10, 50, 100, 200].filter(n => row(n))
 say(
