@@ -167,6 +167,7 @@ function run(cmd: string[], cwd: string, env: Record<string, string>): void {
     throw new Error(`${cmd.join(' ')} exited ${result.exitCode}: ${result.stderr.toString()}${result.stdout.toString()}`)
 }
 
+/** The health agent's pid as `status --json` says it; above any real pid when it runs inside the daemon (no process of its own). */
 export function agentPidOf(cwd: string, env: Record<string, string>): number {
   const status = Bun.spawnSync([BUN, '--no-env-file', BUILT, 'status', '--json'], { cwd, env })
   const pid = (JSON.parse(status.stdout.toString()) as { agent: { pid: number | null } }).agent.pid

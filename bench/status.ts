@@ -2,9 +2,9 @@
 // launcher (`start --attach`), the PM2 daemon and bun-pm's health agent, against PM2's daemon
 // running the same workers from a tuned ecosystem file.
 import { readFileSync } from 'node:fs'
-import { join } from 'node:path'
 import { median, PM2_CLI, processesOfHome, rssMb, timed, waitForBody } from './lib.ts'
 import { benchWorkspace, BUILT, commandOf } from './start.ts'
+import { agentPidOf, daemonPidOf } from './memory-breakdown.ts'
 import { isInDaemonAgentPid } from '../src/model/agent-spec.ts'
 
 /** Medians of `runs` calls each, interleaved, against one daemon running `count` workers that bun-pm started. */
@@ -42,19 +42,6 @@ export interface MemoryFigures {
 
 const SETTLE_MS = 2000
 
-function daemonPid(home: string): number {
-  return Number(readFileSync(join(home, 'pm2.pid'), 'utf8'))
-}
-
-/** The health agent's pid as `status --json` says it; above any real pid when it runs inside the daemon (no process of its own). */
-function agentPid(cwd: string, env: Record<string, string>): number {
-  const status = Bun.spawnSync([process.execPath, '--no-env-file', BUILT, 'status', '--json'], { cwd, env })
-  const pid = (JSON.parse(status.stdout.toString()) as { agent: { pid: number | null } }).agent.pid
-  if (!pid)
-    throw new Error(`no health agent runs: ${status.stdout.toString()}`)
-  return pid
-}
-
 /**
  * RSS (MB) of each long-lived process, `SETTLE_MS` after `count` workers answer: bun-pm `start
  * --attach` (its daemon runs the health checks itself), PM2's CLI tuned, and bun-pm started into a
@@ -67,8 +54,8 @@ export async function benchMemory(count: number): Promise<MemoryFigures> {
     const attached = Bun.spawn([process.execPath, '--no-env-file', BUILT, 'start', '--attach'], { cwd: ours.path, env: ours.env, stdout: 'ignore', stderr: 'ignore' })
     await Promise.all(ours.ports.map(port => waitForBody(port, 'up', 60_000)))
     await Bun.sleep(SETTLE_MS)
-    const daemon = daemonPid(ours.home)
-    const agent = agentPid(ours.path, ours.env)
+    const daemon = daemonPidOf(ours.home)
+    const agent = agentPidOf(ours.path, ours.env)
     const workers = processesOfHome(ours.home).filter(pid => ![daemon, agent, attached.pid].includes(pid))
     figures = { count, launcher: rssMb(attached.pid), daemon: rssMb(daemon), agent: isInDaemonAgentPid(agent) ? 0 : rssMb(agent), agentInDaemon: isInDaemonAgentPid(agent), workers: workers.reduce((sum, pid) => sum + rssMb(pid), 0) }
     attached.kill('SIGTERM')
@@ -83,7 +70,7 @@ export async function benchMemory(count: number): Promise<MemoryFigures> {
     await timed(commandOf('pm2 CLI tuned'), theirs.path, theirs.env)
     await Promise.all(theirs.ports.map(port => waitForBody(port, 'up', 60_000)))
     await Bun.sleep(SETTLE_MS)
-    const daemon = daemonPid(theirs.home)
+    const daemon = daemonPidOf(theirs.home)
     const workers = processesOfHome(theirs.home).filter(pid => pid !== daemon)
     pm2 = { pm2Daemon: rssMb(daemon), pm2Workers: workers.reduce((sum, pid) => sum + rssMb(pid), 0) }
   }
@@ -96,10 +83,10 @@ export async function benchMemory(count: number): Promise<MemoryFigures> {
     await timed(commandOf('bun-pm start'), foreign.path, foreign.env)
     await Promise.all(foreign.ports.map(port => waitForBody(port, 'up', 60_000)))
     await Bun.sleep(SETTLE_MS)
-    const agent = agentPid(foreign.path, foreign.env)
+    const agent = agentPidOf(foreign.path, foreign.env)
     if (isInDaemonAgentPid(agent))
       throw new Error('the agent runs inside a daemon bun-pm did not spawn')
-    return { ...figures, ...pm2, foreignDaemon: rssMb(daemonPid(foreign.home)), foreignAgent: rssMb(agent) }
+    return { ...figures, ...pm2, foreignDaemon: rssMb(daemonPidOf(foreign.home)), foreignAgent: rssMb(agent) }
   }
   finally {
     Bun.spawnSync(['node', PM2_CLI, 'kill'], { cwd: foreign.path, env: foreign.env, stdout: 'ignore', stderr: 'ignore', timeout: 20_000 })
