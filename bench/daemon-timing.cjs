@@ -3,7 +3,8 @@
 // does between receiving an app and answering for it: God.prepare, God.executeApp, the log
 // streams (Utility.startLogging), child_process.spawn; and, for the whole start, the daemon's CPU
 // time and how late its event loop ran. Written as JSON lines to BUN_PM_DAEMON_TIMINGS. Any other
-// process that loads it (the launcher, a worker) does nothing.
+// process that loads it (the launcher, a worker) does nothing. BUN_PM_BENCH_EXIT=1 makes the daemon
+// exit once the bench says every worker answered, so that a `--cpu-prof` of it gets written.
 'use strict'
 const out = process.env.BUN_PM_DAEMON_TIMINGS
 if (out && process.argv.some(arg => arg.endsWith('Daemon.js'))) {
@@ -82,7 +83,8 @@ if (out && process.argv.some(arg => arg.endsWith('Daemon.js'))) {
   }
 
   // Each list (getMonitorData: `status`, `pm2 jlist`, the agent): the formatting of every
-  // process (a deep clone of each), then the whole (pidusage's CPU and memory) until the answer.
+  // process (an object per process, its pm2_env shared), then the whole (pidusage's CPU and
+  // memory) until the answer. No bench reads these lines: they are for reading the file by hand.
   const formatted = God.getFormatedProcesses
   let formatMs = 0
   God.getFormatedProcesses = function (...args) {
