@@ -82,11 +82,14 @@ export function createConfigApplier({ client, health, reporter, printer, token, 
         return { name, ready: false, why: `waits for ${blocked.dependency}` }
       const readiness = await result.readiness(name)
       return { name, ready: readiness.ready, why: readiness.ready ? '' : notReadyReason(readiness, READY_TIMEOUT_MS) }
-    })).then((outcomes) => {
+    })).then(async (outcomes) => {
+      const took = Math.round(performance.now() - startedAt)
+      // The agent's word that a process is ready came on the bus behind PM2's `online` of it, whose
+      // line waits for its pid: the summary goes below that line.
+      await reporter.said()
       hide()
       if (mine !== generation || stopped)
         return
-      const took = Math.round(performance.now() - startedAt)
       const changes = countChanges(toChanges(result.outcomes.values(), result.removed, new Set(result.blocked.keys())))
       const ready = outcomes.filter(o => o.ready).map(o => o.name)
       const notReady = outcomes.filter(o => !o.ready)

@@ -32,6 +32,8 @@ export interface EventReporter {
   setWorkers: (workers: PlannedWorker[]) => void
   /** Mark units (`web`, `web#1`) whose next exit is ours (a stop or a replacement), not a crash. */
   expectExit: (units: string[]) => void
+  /** Resolves once every event heard so far has been said: a summary printed after it comes after their lines. */
+  said: () => Promise<void>
   close: () => void
 }
 
@@ -177,6 +179,7 @@ export function reportEvents({ bus, client, health, namespace, printer, daemonLo
     expectExit(units) {
       units.forEach(unit => expected.add(unit))
     },
+    said: () => events.run(() => {}),
     close() {
       stopFollowing()
       retry?.close()

@@ -196,6 +196,9 @@ describe('a command worker under dev', () => {
     const mark = dev.output().length
     ws.write('pm.config.ts', readFileSync(join(ws.root, 'pm.config.ts'), 'utf8').replace(`'no']`, `'no', '--maxclients', '100']`))
     await dev.waitFor(/up in \d+ ms \(1 restarted, 1 unchanged\)/, { from: mark, timeoutMs: 30_000 })
+    // The new process's line, with its pid, is said above the summary.
+    const reload = dev.output().slice(mark)
+    expect(reload.search(/\| redis (?:started|restarted) \(pid \d+\)/)).toBeWithin(0, reload.search(/up in \d+ ms/))
     const after = workerPids(dev.output())
     expect(before.get('cache')).toBeNumber()
     expect(after.get('cache')).toBe(before.get('cache')!)
