@@ -37,33 +37,52 @@ export function encodeFrame(args: unknown[]): Buffer {
   return frame
 }
 
-/** Frames out of a byte stream, however it is cut: `push` a chunk, get the messages it completed (their arguments unpacked). */
+/**
+ * Frames out of a byte stream, however it is cut: `push` a chunk, get the messages it completed
+ * (their arguments unpacked). Chunks wait in a list until the bytes the next frame needs at least
+ * are there, so an answer of many chunks is copied a few times, not once per chunk.
+ */
 export class FrameReader {
-  private buffered = Buffer.alloc(0)
+  private chunks: Buffer[] = []
+  private length = 0
+  /** The fewest bytes the next frame can be complete in, as far as its header is known. */
+  private needs = 1
 
   push(chunk: Uint8Array): unknown[][] {
-    this.buffered = this.buffered.length === 0 ? Buffer.from(chunk) : Buffer.concat([this.buffered, chunk])
+    // A copy: a socket may reuse the memory of the chunk it handed over.
+    this.chunks.push(Buffer.from(chunk))
+    this.length += chunk.length
+    if (this.length < this.needs)
+      return []
+    let bytes = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks)
     const messages: unknown[][] = []
-    for (let frame = readFrame(this.buffered); frame; frame = readFrame(this.buffered)) {
+    for (;;) {
+      const frame = readFrame(bytes)
+      if ('needs' in frame) {
+        this.needs = frame.needs
+        break
+      }
       messages.push(frame.args)
-      this.buffered = this.buffered.subarray(frame.end)
+      bytes = bytes.subarray(frame.end)
     }
+    this.chunks = bytes.length ? [bytes] : []
+    this.length = bytes.length
     return messages
   }
 }
 
-/** The frame at the start of `bytes`, its arguments unpacked and where it ends; undefined while it is incomplete. */
-function readFrame(bytes: Buffer): { args: unknown[], end: number } | undefined {
+/** The frame at the start of `bytes`, its arguments unpacked and where it ends; while it is incomplete, the fewest bytes it needs. */
+function readFrame(bytes: Buffer): { args: unknown[], end: number } | { needs: number } {
   if (bytes.length === 0)
-    return undefined
+    return { needs: 1 }
   const parts: Buffer[] = []
   let at = 1
   for (let i = 0; i < (bytes[0]! & 0xF); i++) {
     if (bytes.length < at + 4)
-      return undefined
+      return { needs: at + 4 }
     const end = at + 4 + bytes.readUInt32BE(at)
     if (end > bytes.length)
-      return undefined
+      return { needs: end }
     parts.push(bytes.subarray(at + 4, end))
     at = end
   }
