@@ -78,7 +78,7 @@ describe('export: checked by the engines\' own validators', () => {
         expect(mode(join(out.dir, 'secrets.env'))).toBe('600')
         expect(readFileSync(join(out.dir, 'secrets.env'), 'utf8')).toContain(`DATABASE_URL='${SECRET}'`)
       }
-    }, 30_000)
+    }, 90_000)
 
     test.concurrent(`kubernetes: ${label} passes the Kubernetes API schemas, unknown fields included; secrets only in secrets.yaml (0600)`, async () => {
       const ws = make()
@@ -91,7 +91,7 @@ describe('export: checked by the engines\' own validators', () => {
         expect(mode(join(out.dir, 'secrets.yaml'))).toBe('600')
         expect(kubernetesErrors(readFileSync(join(out.dir, 'secrets.yaml'), 'utf8'))).toEqual([])
       }
-    }, 30_000)
+    }, 90_000)
 
     test.concurrent(`systemd: ${label} passes systemd-analyze verify; secrets only in EnvironmentFile= (0600)`, async () => {
       const ws = make()
@@ -108,7 +108,7 @@ describe('export: checked by the engines\' own validators', () => {
         expect(readFileSync(unit, 'utf8')).not.toContain('s3cret')
       for (const env of out.files.filter(f => f.endsWith('.env')))
         expect(mode(join(out.dir, env))).toBe('600')
-    }, 30_000)
+    }, 90_000)
   }
 })
 
@@ -144,7 +144,7 @@ describe('export: what each target says', () => {
     expect(apiUnit).toContain('RestartPreventExitStatus=3')
     const timer = readFileSync(join(systemd.dir, systemd.files.find(f => f.endsWith('-cron-restart.timer'))!), 'utf8')
     expect(timer).toContain('OnCalendar=Mon,Tue,Wed,Thu,Fri *-*-* 3:0:00')
-  }, 30_000)
+  }, 90_000)
 
   test.concurrent('one file goes to stdout; more than one without --out is a one-line error, and nothing is written', async () => {
     const { ws } = everyField()
@@ -159,7 +159,7 @@ describe('export: what each target says', () => {
     const bad = await runCli(['export', '--to=nomad'], { cwd: ws.root })
     expect(bad.code).toBe(1)
     expect(bad.stderr).toContain('nomad')
-  }, 30_000)
+  }, 90_000)
 })
 
 describe('export --to=pm2: plain PM2 runs what bun start runs', () => {
@@ -210,5 +210,5 @@ describe('export: the generated checks check', () => {
       ok.stop(true)
       failing.stop(true)
     }
-  }, 30_000)
+  }, 90_000)
 })

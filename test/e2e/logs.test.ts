@@ -151,7 +151,8 @@ describe('logs that never fill a disk', () => {
     ] }`, { 'flood.ts': fixture('flood.ts') })
     const dev = startDev(ws.root)
     try {
-      await dev.waitFor(/2 workers up/)
+      // Behind the flood's own lines on dev's terminal.
+      await dev.waitFor(/2 workers up/, { timeoutMs: 40_000 })
       const logDir = join(devHome(ws.root), 'logs')
       // The files say when each flood is done (dev's terminal may drop lines: a pipe that falls behind).
       const wrote = (name: string) => () => {

@@ -68,7 +68,7 @@ describe('a one-shot job (autorestart: false)', () => {
     const released = await h.cli(['start', '--timeout=20'], { cwd: ws.root })
     expect(`${released.stderr}exit ${released.code}`).toBe('exit 0')
     expect(order(ws).filter(([what, name]) => what === 'done' && name === 'migrate')).toHaveLength(2)
-  }), 40_000)
+  }), 90_000)
 
   test.concurrent('start: an exit 1 fails start, and what depends on it is not started and not called started', () => withHome(async (h) => {
     const ws = workspaces.make(config(1), files())

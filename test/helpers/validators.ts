@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
-import Ajv from 'ajv'
+import Ajv, { type ValidateFunction } from 'ajv'
 import { Deployment } from 'kubernetes-models/apps/v1'
 import { Job } from 'kubernetes-models/batch/v1'
 import { ConfigMap, Secret, Service } from 'kubernetes-models/v1'
@@ -13,16 +13,22 @@ import { parse, parseAllDocuments } from 'yaml'
 
 /** Errors of a compose.yaml against the Compose Specification's schema (as dclint ships it, fetched from compose-spec/compose-spec). */
 export function composeErrors(text: string): string[] {
+  const validate = composeValidator ??= compileComposeSchema()
+  if (validate(parse(text)))
+    return []
+  return (validate.errors ?? []).map(e => `${e.instancePath} ${e.message}${e.params && 'additionalProperty' in e.params ? `: ${e.params.additionalProperty}` : ''}`)
+}
+
+/** Compiled once per test file: compiling the schema is most of a check's time. */
+let composeValidator: ValidateFunction | undefined
+function compileComposeSchema(): ValidateFunction {
   const schema = JSON.parse(readFileSync(join(dirname(require.resolve('dclint/package.json')), 'schemas/compose.schema.json'), 'utf8'))
   // Ajv knows draft-07 by its canonical id, not this spelling of it.
   delete schema.$schema
   const ajv = new Ajv({ allErrors: true, strict: false })
   for (const format of ['duration', 'expose', 'ports', 'subnet_ip_address'])
     ajv.addFormat(format, true)
-  const validate = ajv.compile(schema)
-  if (validate(parse(text)))
-    return []
-  return (validate.errors ?? []).map(e => `${e.instancePath} ${e.message}${e.params && 'additionalProperty' in e.params ? `: ${e.params.additionalProperty}` : ''}`)
+  return ajv.compile(schema)
 }
 
 const KINDS: Record<string, [new (value: any) => { validate: () => void }, string, string]> = {

@@ -43,7 +43,8 @@ describe('compose: which ports are published, and where', () => {
     expect(s.many).toMatchObject({ expose: ['6000'] })
     expect(result.notes).toContain('many: its 3 replicas cannot all take host port 6000, so it is not published (other services reach it as many:6000); put a proxy service in front to serve the host')
     expect(result.notes.filter(n => n.includes('publish'))).toHaveLength(1)
-  })
+  // Compiling the Compose schema takes seconds on a loaded machine.
+  }, 30_000)
 })
 
 describe('loopback addresses carried into containers', () => {
