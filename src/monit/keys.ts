@@ -89,6 +89,8 @@ export function actionOf(input: string, key: KeyFlags, typing: boolean, page: nu
 /**
  * The actions of one read from the terminal: a paste or fast typing brings several keys at once
  * (`/web` then Enter), each taken in turn as if typed alone, `/` and Enter switching to and from the filter.
+ * Enter is `\n` as well as `\r`: keys typed before monit took the terminal come as a line the
+ * terminal has already turned CR into LF.
  */
 export function actionsOf(input: string, key: KeyFlags, typing: boolean, page: number): Action[] {
   const chars = [...input]
@@ -96,7 +98,7 @@ export function actionsOf(input: string, key: KeyFlags, typing: boolean, page: n
     return [actionOf(input, key, typing, page)]
   const actions: Action[] = []
   for (const ch of chars) {
-    const action = ch === '\r' ? actionOf('', { return: true }, typing, page) : actionOf(ch, {}, typing, page)
+    const action = ch === '\r' || ch === '\n' ? actionOf('', { return: true }, typing, page) : actionOf(ch, {}, typing, page)
     actions.push(action)
     if (action.kind === 'filter')
       typing = true

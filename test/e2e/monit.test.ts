@@ -2,6 +2,7 @@
 // a headless xterm, keys typed into it; what it shows and does is checked against `status --json`.
 import { afterAll, afterEach, describe, expect, test } from 'bun:test'
 import { isAlive } from '../../src/os/processes.ts'
+import { FOOTER } from '../../src/monit/keys.ts'
 import { runCli } from '../helpers/cli.ts'
 import { fixture, sessionWorkers, startDev, stopDev, stopLeftoverRuns } from '../helpers/dev-session.ts'
 import { waitUntil } from '../helpers/net.ts'
@@ -142,6 +143,21 @@ describe('monit', () => {
       run.kill()
     }
   }), 90_000)
+
+  test('keys typed before monit has the terminal (a line, Enter made LF by the terminal) are taken: /jobs and Enter filter', () => withHome(async (h) => {
+    const ws = workspace()
+    expect((await h.cli(['start', '--group=primary,jobs'], { cwd: ws.root })).code).toBe(0)
+    const run = monit(h, ws)
+    try {
+      run.write('/jobs\r')
+      const screen = await run.waitFor(s => s.includes('3 units (1 shown)') && s.includes(FOOTER), 20_000)
+      expect(screen).toMatch(rowOf('tick'))
+      await quit(run)
+    }
+    finally {
+      run.kill()
+    }
+  }), 60_000)
 
   test('a dev session: start\'s daemon is shown while it runs the workspace, --dev shows the session; r restarts a worker there; q leaves it running', () => withHome(async (h) => {
     const ws = workspace()

@@ -33,6 +33,8 @@ describe('monit: keys to actions', () => {
     expect(actionsOf('/jobs\r', {}, false, 10)).toEqual([
       { kind: 'filter' }, { kind: 'type', text: 'j' }, { kind: 'type', text: 'o' }, { kind: 'type', text: 'b' }, { kind: 'type', text: 's' }, { kind: 'accept' },
     ])
+    // Typed before monit had the terminal in raw mode: a line, Enter already made LF.
+    expect(actionsOf('/jobs\n', {}, false, 10).at(-1)).toEqual({ kind: 'accept' })
     expect(actionsOf('jjr', {}, false, 10)).toEqual([{ kind: 'move', by: 1 }, { kind: 'move', by: 1 }, { kind: 'restart' }])
     expect(actionsOf('q', {}, false, 10)).toEqual([{ kind: 'quit' }])
   })
