@@ -19,7 +19,7 @@ interface WorkerJson { name: string, pid: number | null, restarts: number, reaso
 function turning500(): TempWorkspace {
   const port = freePort()
   return workspaces.make(`{ workers: [{ name: 'web', bun: 'web.ts', heartbeat: 'http://127.0.0.1:${port}/health',
-    options: { env: { PORT: '${port}', TURN_AFTER_MS: '3000' }, health: { interval: '200ms', failures: 3 } } }] }`, { 'web.ts': fixture('health-turns-500.ts') })
+    options: { env: { PORT: '${port}', TURN_AFTER_MS: '3000' }, health: { interval: '200ms', failures: 3 }, max_restarts: 50 } }] }`, { 'web.ts': fixture('health-turns-500.ts') })
 }
 
 const environOf = (pid: number) => {

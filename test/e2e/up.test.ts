@@ -43,7 +43,7 @@ describe('up()', () => {
     }
     expect(processesOf(home)).toEqual([])
     expect(existsSync(home)).toBe(false)
-  }, 60_000)
+  }, 120_000)
 
   test.concurrent('down() fails when a process in the workspace\'s name outlives it; a worker that never gets ready fails up()', async () => {
     const ws = shop()
