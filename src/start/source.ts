@@ -6,8 +6,7 @@ import { join } from 'node:path'
 import { bunPm } from '../invocation.ts'
 import { devHome, readSession } from '../dev/session.ts'
 import { daemonRunning, userPm2Home } from '../pm2/home.ts'
-import { connectLight } from '../pm2/light-client.ts'
-import type { Listing } from './listing.ts'
+import { type Listing, listOf } from './listing.ts'
 
 /** The workspace's dev session of this user, when its session file is theirs and its daemon runs. */
 export function devSessionOf(root: string): { home: string, launcherPid: number } | undefined {
@@ -23,16 +22,8 @@ export async function findSource({ root, namespace }: { root: string, namespace:
   const dev = devSessionOf(root)
   // Whether start's daemon runs the workspace matters only beside a dev session: asked only then.
   let runsNamespace = false
-  if (running && dev) {
-    if (listed?.home === startHome) {
-      runsNamespace = (await listed.procs).some(p => p.namespace === namespace)
-    }
-    else {
-      const client = await connectLight(startHome)
-      runsNamespace = (await client.list()).some(p => p.namespace === namespace)
-      client.disconnect()
-    }
-  }
+  if (running && dev)
+    runsNamespace = (await listOf(startHome, listed)).some(p => p.namespace === namespace)
   return chooseSource({ root, forceDev, start: { home: startHome, running, runsNamespace }, dev, command: bunPm })
 }
 
