@@ -25,8 +25,9 @@ interface AxonSocket {
  * A PM2 client for what is asked most — the process list and the event bus — spoken straight
  * over the daemon's two sockets (calls in PM2's frames, rpc-socket.ts; the bus with axon, PM2's
  * own transport shipped inside pm2, loaded only for the bus), without loading PM2's API: that
- * import is most of what `status` costs and what the health agent needs before it listens. Starting, stopping and the rest load the full client on first use. Only for
- * a daemon that runs: the sockets are not retried for long.
+ * import is most of what `status` costs and what the health agent needs before it listens.
+ * Starting, stopping and the rest load the full client on first use. Only for a daemon that
+ * runs: the sockets are not retried for long.
  */
 export function connectLight(home: string): Promise<Pm2Client> {
   let light = lights.get(home)

@@ -67,12 +67,9 @@ export class FileTail {
     // Truncated under us (pm2 flush): from its start again.
     if (size < this.offset)
       this.offset = 0
-    if (size === this.offset)
-      return ''
-    const buffer = Buffer.alloc(size - this.offset)
-    const read = readSync(this.fd, buffer, 0, buffer.length, this.offset)
-    this.offset += read
-    return buffer.subarray(0, read).toString('utf8')
+    const bytes = readBytes(this.fd, this.offset, size)
+    this.offset += bytes.length
+    return bytes.toString('utf8')
   }
 
   close(): void {
@@ -125,7 +122,10 @@ function openCopies(path: string): Opened[] {
 function readCopiesBetween(path: string, newer: number | undefined, older: number | undefined): { text: string, newest?: number } {
   const copies = openCopies(path)
   try {
-    const text = copiesBetween(copies.map(c => c.ino), newer, older).map(ino => readAll(copies.find(c => c.ino === ino)!.fd)).join('')
+    const text = copiesBetween(copies.map(c => c.ino), newer, older).map((ino) => {
+      const { fd } = copies.find(c => c.ino === ino)!
+      return readBytes(fd, 0, fstatSync(fd).size).toString('utf8')
+    }).join('')
     return { text, newest: copies[0]?.ino }
   }
   finally {
@@ -133,14 +133,15 @@ function readCopiesBetween(path: string, newer: number | undefined, older: numbe
   }
 }
 
-function readAll(fd: number): string {
-  const buffer = Buffer.alloc(fstatSync(fd).size)
+/** The bytes of `fd` from `from` up to `to` (fewer if it ends sooner). */
+function readBytes(fd: number, from: number, to: number): Buffer {
+  const buffer = Buffer.alloc(Math.max(0, to - from))
   let done = 0
   while (done < buffer.length) {
-    const read = readSync(fd, buffer, done, buffer.length - done, done)
+    const read = readSync(fd, buffer, done, buffer.length - done, from + done)
     if (read === 0)
       break
     done += read
   }
-  return buffer.subarray(0, done).toString('utf8')
+  return buffer.subarray(0, done)
 }
