@@ -18,6 +18,23 @@ export async function timed(cmd: string[], cwd: string, env: Record<string, stri
   return performance.now() - started
 }
 
+/**
+ * `commands` timed one after another for `runs` rounds, each round starting one further along, so
+ * that what one run leaves behind for the next (a daemon still busy after answering) falls on each
+ * alike: at 200 workers the second of two `status` runs in a row came out ~30 ms slower, whichever
+ * it was. Each command's times, in the order given.
+ */
+export async function interleaved(commands: string[][], runs: number, cwd: string, env: Record<string, string>): Promise<number[][]> {
+  const times = commands.map(() => [] as number[])
+  for (let round = 0; round < runs; round++) {
+    for (let k = 0; k < commands.length; k++) {
+      const i = (round + k) % commands.length
+      times[i]!.push(await timed(commands[i]!, cwd, env))
+    }
+  }
+  return times
+}
+
 const CLOCK_TICKS = Number(Bun.spawnSync(['getconf', 'CLK_TCK']).stdout.toString().trim()) || 100
 
 /** CPU time (user + system, ms) `pid` has used so far; 0 once it is gone. */

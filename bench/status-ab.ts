@@ -3,7 +3,7 @@
 // For a change to what status loads: build the commit before it in a worktree (`git worktree add`,
 // `bun run build`) and compare. bench/status-2026-12-07.md has what this found.
 import { readFileSync } from 'node:fs'
-import { median, timed } from './lib.ts'
+import { interleaved, median, timed } from './lib.ts'
 import { benchWorkspace, commandOf } from './start.ts'
 
 const [a, b, workers = '10', runs = '15'] = process.argv.slice(2)
@@ -12,17 +12,10 @@ if (!a || !b)
 const ws = benchWorkspace(Number(workers))
 try {
   await timed(commandOf('bun-pm start'), ws.path, ws.env)
-  const times = new Map<string, number[]>([[a, []], [b, []]])
-  // Which goes first alternates: the second of two runs in a row was ~30 ms slower at 200 workers
-  // whichever build it was (the daemon still busy with the first's listing).
-  for (let i = 0; i < Number(runs); i++) {
-    const order = i % 2 === 0 ? [a, b] : [b, a]
-    for (const entry of order)
-      times.get(entry)!.push(await timed([process.execPath, '--no-env-file', entry, 'status', '--json'], ws.path, ws.env))
-  }
+  const entries = [a, b]
+  const times = await interleaved(entries.map(entry => [process.execPath, '--no-env-file', entry, 'status', '--json']), Number(runs), ws.path, ws.env)
   console.log(`load ${readFileSync('/proc/loadavg', 'utf8').trim()}; ${workers} workers, median of ${runs}`)
-  for (const [entry, list] of times)
-    console.log(`${median(list).toFixed(1)} ms  ${entry}`)
+  entries.forEach((entry, i) => console.log(`${median(times[i]!).toFixed(1)} ms  ${entry}`))
 }
 finally {
   await ws.remove()

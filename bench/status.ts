@@ -2,7 +2,7 @@
 // launcher (`start --attach`), the PM2 daemon and bun-pm's health agent, against PM2's daemon
 // running the same workers from a tuned ecosystem file.
 import { readFileSync } from 'node:fs'
-import { median, PM2_CLI, processesOfHome, rssMb, timed, waitForBody } from './lib.ts'
+import { interleaved, median, PM2_CLI, processesOfHome, rssMb, timed, waitForBody } from './lib.ts'
 import { benchWorkspace, BUILT, commandOf } from './start.ts'
 import { agentPidOf, daemonPidOf } from './memory-breakdown.ts'
 import { isInDaemonAgentPid } from '../src/model/agent-spec.ts'
@@ -12,12 +12,8 @@ export async function benchStatus(count: number, runs: number): Promise<{ status
   const ws = benchWorkspace(count)
   try {
     await timed(commandOf('bun-pm start'), ws.path, ws.env)
-    const times = { status: [] as number[], jlist: [] as number[] }
-    for (let i = 0; i < runs; i++) {
-      times.status.push(await timed([process.execPath, '--no-env-file', BUILT, 'status', '--json'], ws.path, ws.env))
-      times.jlist.push(await timed(['node', PM2_CLI, 'jlist'], ws.path, ws.env))
-    }
-    return { status: median(times.status), jlist: median(times.jlist) }
+    const [status, jlist] = await interleaved([[process.execPath, '--no-env-file', BUILT, 'status', '--json'], ['node', PM2_CLI, 'jlist']], runs, ws.path, ws.env)
+    return { status: median(status!), jlist: median(jlist!) }
   }
   finally {
     await ws.remove()
